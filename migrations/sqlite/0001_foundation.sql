@@ -1,0 +1,180 @@
+-- govwatch schema, SQLite. Keep in step with ../postgres/0001_foundation.sql:
+-- the same tables, columns and unique keys; only the types differ.
+-- Times are UTC instants (TEXT as sqlx writes them), days are local days 'YYYY-MM-DD'.
+
+-- The catalog, synced from config/catalog on every start. Rows are never deleted:
+-- an entry that goes away gets removed_at; its history stays in catalog_changes.
+CREATE TABLE units (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    level       TEXT,
+    spec        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    removed_at  TEXT
+);
+
+CREATE TABLE sites (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    unit        TEXT,
+    spec        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    removed_at  TEXT
+);
+
+CREATE TABLE columns (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    site        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    class       TEXT NOT NULL,
+    quota       INTEGER,
+    units       TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    removed_at  TEXT
+);
+
+CREATE TABLE accounts (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    name        TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    platform    TEXT NOT NULL,
+    operator    TEXT,
+    status      TEXT NOT NULL,
+    spec        TEXT NOT NULL,
+    first_seen  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    removed_at  TEXT
+);
+
+CREATE TABLE catalog_changes (
+    id      INTEGER PRIMARY KEY,
+    entity  TEXT NOT NULL,
+    key     TEXT NOT NULL,
+    change  TEXT NOT NULL,
+    spec    TEXT,
+    at      TEXT NOT NULL
+);
+CREATE INDEX catalog_changes_key ON catalog_changes (entity, key);
+
+-- Observations: appended, never rewritten except to widen last_seen.
+CREATE TABLE fetch_attempts (
+    id              INTEGER PRIMARY KEY,
+    url             TEXT NOT NULL,
+    host            TEXT NOT NULL,
+    purpose         TEXT NOT NULL,
+    subject_key     TEXT,
+    at              TEXT NOT NULL,
+    duration_ms     INTEGER NOT NULL,
+    outcome         TEXT NOT NULL,
+    status          INTEGER,
+    detail          TEXT,
+    charset         TEXT,
+    charset_source  TEXT,
+    bytes           INTEGER,
+    UNIQUE (url, purpose, at)
+);
+CREATE INDEX fetch_attempts_subject ON fetch_attempts (subject_key, at);
+
+CREATE TABLE column_items (
+    id            INTEGER PRIMARY KEY,
+    column_id     INTEGER NOT NULL REFERENCES columns (id),
+    url           TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    published_on  TEXT,
+    date_source   TEXT,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL,
+    UNIQUE (column_id, url)
+);
+CREATE INDEX column_items_published ON column_items (column_id, published_on);
+
+CREATE TABLE account_posts (
+    id            INTEGER PRIMARY KEY,
+    account_id    INTEGER NOT NULL REFERENCES accounts (id),
+    post_key      TEXT NOT NULL,
+    title         TEXT,
+    url           TEXT,
+    published_at  TEXT NOT NULL,
+    original      INTEGER,
+    first_seen    TEXT NOT NULL,
+    UNIQUE (account_id, post_key)
+);
+CREATE INDEX account_posts_published ON account_posts (account_id, published_at);
+
+CREATE TABLE probes (
+    id          INTEGER PRIMARY KEY,
+    site_id     INTEGER NOT NULL REFERENCES sites (id),
+    at          TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    status      INTEGER,
+    latency_ms  INTEGER,
+    detail      TEXT,
+    UNIQUE (site_id, at)
+);
+
+CREATE TABLE link_checks (
+    id          INTEGER PRIMARY KEY,
+    url         TEXT NOT NULL,
+    cycle       TEXT NOT NULL,
+    at          TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    status      INTEGER,
+    final_url   TEXT,
+    detail      TEXT,
+    UNIQUE (url, cycle)
+);
+
+CREATE TABLE link_sources (
+    id          INTEGER PRIMARY KEY,
+    link_url    TEXT NOT NULL,
+    page_url    TEXT NOT NULL,
+    site_id     INTEGER REFERENCES sites (id),
+    anchor      TEXT,
+    first_seen  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    UNIQUE (link_url, page_url)
+);
+
+-- Findings are episodes: opened by the first check that sees the problem, confirmed
+-- while it lasts, resolved (是否整改: rectified) by the first check that no longer does.
+CREATE TABLE findings (
+    id              INTEGER PRIMARY KEY,
+    kind            TEXT NOT NULL,
+    subject_key     TEXT NOT NULL,
+    unit            TEXT,
+    opened_at       TEXT NOT NULL,
+    opened_on       TEXT NOT NULL,
+    last_confirmed  TEXT NOT NULL,
+    resolved_at     TEXT,
+    resolved_on     TEXT,
+    sentence        TEXT NOT NULL,
+    evidence        TEXT NOT NULL,
+    UNIQUE (kind, subject_key, opened_at)
+);
+-- At most one open episode per problem.
+CREATE UNIQUE INDEX findings_open ON findings (kind, subject_key) WHERE resolved_at IS NULL;
+CREATE INDEX findings_opened ON findings (opened_on);
+
+CREATE TABLE notifications (
+    id          INTEGER PRIMARY KEY,
+    period      TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    eml_path    TEXT,
+    created_at  TEXT NOT NULL,
+    sent_at     TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    UNIQUE (period, recipient)
+);

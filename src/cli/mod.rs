@@ -1,0 +1,116 @@
+//! The command line: one file per command group. Each command builds the [`App`] from
+//! the global flags, does its work through the library, and prints for people (tables)
+//! or scripts (`--format json`).
+//!
+//! Exit codes: 0 the command ran (findings are not failures), 1 it ran and found
+//! problems where asked to say so (`catalog check`), 2 it could not run.
+
+mod catalog;
+mod db;
+mod init;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::app::{App, Options};
+use crate::telemetry::{self, LogFormat};
+
+/// Exit code: the command ran.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the command ran and found problems it was asked to report.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: the command could not run.
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "govwatch",
+    version,
+    about = "Watches government websites (政府网站) and new-media accounts (政务新媒体) for the problems open-government offices inspect",
+    long_about = None,
+)]
+pub struct Cli {
+    /// Configuration directory with govwatch.toml and catalog/*.toml.
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "GOVWATCH_CONFIG",
+        default_value = "config"
+    )]
+    pub config: PathBuf,
+
+    /// Database URL: sqlite://govwatch.db (created if missing) or postgres://user@host/db.
+    #[arg(long, global = true, value_name = "URL", env = "GOVWATCH_DATABASE_URL")]
+    pub database: Option<String>,
+
+    /// The clock for the whole run: YYYY-MM-DD (the end of that day) or an RFC 3339 time.
+    /// Whatever is dated after it is ignored.
+    #[arg(long, global = true, value_name = "WHEN")]
+    pub now: Option<String>,
+
+    /// Log format on standard error (filter with RUST_LOG).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented example configuration for a fictional county into --config.
+    Init(init::InitArgs),
+    /// Check or show the catalog (units, sites, columns, accounts).
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+    /// Database maintenance.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+}
+
+/// Parses the process's arguments and runs the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+    ExitCode::from(run_cli(cli))
+}
+
+/// Runs a parsed command line; returns the exit code.
+pub fn run_cli(cli: Cli) -> u8 {
+    let options = Options {
+        config_dir: cli.config.clone(),
+        database: cli.database.clone(),
+        now: cli.now.clone(),
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Init(args) => init::run(&options, args),
+            command => {
+                let app = App::new(&options)?;
+                match command {
+                    Command::Catalog(c) => catalog::run(&app, c).await,
+                    Command::Db(c) => db::run(&app, c).await,
+                    Command::Init(_) => unreachable!("handled above"),
+                }
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_ERROR
+        }
+    }
+}

@@ -1,0 +1,518 @@
+//! Settings: `config/govwatch.toml`, then `GOVWATCH_*` environment variables, then
+//! command-line flags, each layer overriding the one before; every key has a default, so
+//! an empty or missing file is a valid configuration.
+//!
+//! This module only reads and validates settings. It never opens a database or a socket.
+//! Secrets (the SMTP password, platform tokens) are [`SecretString`]s: they are never
+//! printed by `Debug` and never logged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use secrecy::SecretString;
+use serde::Deserialize;
+
+/// The file name of the settings file inside the config directory.
+pub const SETTINGS_FILE: &str = "govwatch.toml";
+
+/// The database used when neither `--database`, `GOVWATCH_DATABASE_URL` nor
+/// `[database] url` names one.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://govwatch.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}\n  fix the value, or delete the key to use the default")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// Everything in `govwatch.toml`. Sections mirror the pipeline.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct Settings {
+    pub database: DatabaseSettings,
+    pub general: GeneralSettings,
+    pub fetch: FetchSettings,
+    pub crawl: CrawlSettings,
+    pub probe: ProbeSettings,
+    pub links: LinkSettings,
+    pub thresholds: Thresholds,
+    pub schedule: ScheduleSettings,
+    pub smtp: SmtpSettings,
+    pub notify: NotifySettings,
+    pub sources: SourceSettings,
+    pub serve: ServeSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    /// `sqlite://path.db` or `postgres://user@host/db`.
+    pub url: Option<String>,
+    /// Connections in the pool (PostgreSQL); SQLite uses what it needs.
+    pub max_connections: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct GeneralSettings {
+    /// IANA time zone for days, quarters and schedules.
+    pub timezone: String,
+    /// Shown in reports and emails: the office that runs govwatch, e.g. "某某县政务公开办".
+    pub office_name: String,
+}
+
+impl Default for GeneralSettings {
+    fn default() -> Self {
+        Self {
+            timezone: "Asia/Shanghai".into(),
+            office_name: "政务公开办".into(),
+        }
+    }
+}
+
+/// The one HTTP client's behaviour; a site may override the politeness keys.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct FetchSettings {
+    pub per_host_concurrency: usize,
+    pub per_host_interval_ms: u64,
+    pub connect_timeout_s: u64,
+    pub timeout_s: u64,
+    pub max_body_mb: u64,
+    pub max_redirects: usize,
+    pub retries: u32,
+    /// `system` or `static` (only names in `[fetch.resolve]` resolve).
+    pub dns: DnsMode,
+    /// Host name → IP address, like curl's `--resolve`.
+    pub resolve: BTreeMap<String, String>,
+    /// Overrides the whole User-Agent header.
+    pub user_agent: Option<String>,
+    /// A contact (email or URL) put in the User-Agent so site administrators can reach
+    /// the office.
+    pub contact: Option<String>,
+}
+
+impl Default for FetchSettings {
+    fn default() -> Self {
+        Self {
+            per_host_concurrency: 2,
+            per_host_interval_ms: 1000,
+            connect_timeout_s: 10,
+            timeout_s: 30,
+            max_body_mb: 10,
+            max_redirects: 10,
+            retries: 3,
+            dns: DnsMode::System,
+            resolve: BTreeMap::new(),
+            user_agent: None,
+            contact: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsMode {
+    #[default]
+    System,
+    Static,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct CrawlSettings {
+    /// Pages followed per column at most.
+    pub max_pages: u32,
+    /// How far back a crawl pages: `previous_quarter` (the default) or a date.
+    pub back_to: String,
+    /// Item pages fetched per column per crawl to find dates the list does not show.
+    pub max_item_pages: u32,
+}
+
+impl Default for CrawlSettings {
+    fn default() -> Self {
+        Self {
+            max_pages: 30,
+            back_to: "previous_quarter".into(),
+            max_item_pages: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ProbeSettings {
+    pub interval_min: u64,
+    pub timeout_s: u64,
+    pub window_days: u32,
+    pub fail_share: f64,
+}
+
+impl Default for ProbeSettings {
+    fn default() -> Self {
+        Self {
+            interval_min: 30,
+            timeout_s: 15,
+            window_days: 7,
+            fail_share: 0.05,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct LinkSettings {
+    /// URL prefixes or globs never checked.
+    pub exclude: Vec<String>,
+    /// URL prefixes known to be good (checked never, reported never).
+    pub known_good: Vec<String>,
+}
+
+/// Every number a rule reads. Defaults are the national inspection values (DOMAIN.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Thresholds {
+    pub home_stale_days: i64,
+    pub news_stale_days: i64,
+    pub notice_stale_months: u32,
+    pub policy_stale_months: u32,
+    pub personnel_stale_months: u32,
+    pub plan_stale_months: u32,
+    pub column_unreachable_failures: u32,
+    pub site_blocked_days: i64,
+    pub empty_columns_veto: u32,
+    pub account_silent_days: i64,
+    pub account_zombie_days: i64,
+    pub account_unreachable_failures: u32,
+    pub account_weekly_minimum: bool,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            home_stale_days: 14,
+            news_stale_days: 14,
+            notice_stale_months: 6,
+            policy_stale_months: 6,
+            personnel_stale_months: 12,
+            plan_stale_months: 12,
+            column_unreachable_failures: 2,
+            site_blocked_days: 1,
+            empty_columns_veto: 5,
+            account_silent_days: 14,
+            account_zombie_days: 180,
+            account_unreachable_failures: 2,
+            account_weekly_minimum: false,
+        }
+    }
+}
+
+/// Cron expressions (crontab's 5 fields, or 6/7 with seconds), in `general.timezone`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ScheduleSettings {
+    pub crawl: String,
+    pub links: String,
+    pub accounts: String,
+    pub detect: String,
+    pub weekly_email: String,
+    /// Public holidays on which working-day schedules do not run.
+    pub holidays: Vec<chrono::NaiveDate>,
+    /// Weekend days that are working days (调休).
+    pub workdays: Vec<chrono::NaiveDate>,
+}
+
+impl Default for ScheduleSettings {
+    fn default() -> Self {
+        Self {
+            crawl: "0 6 * * *".into(),
+            links: "0 2 * * 6".into(),
+            accounts: "0 7 * * *".into(),
+            detect: "30 7 * * *".into(),
+            weekly_email: "30 8 * * 1".into(),
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct SmtpSettings {
+    /// No host: messages are written to the outbox only.
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    /// Better given as `GOVWATCH_SMTP_PASSWORD`.
+    pub password: Option<SecretString>,
+    pub from: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct NotifySettings {
+    /// The office's addresses (政务公开办): they receive the whole digest.
+    pub office: Vec<String>,
+    /// Where messages wait when SMTP is not configured or is down.
+    pub outbox: PathBuf,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        Self {
+            office: Vec::new(),
+            outbox: PathBuf::from("outbox"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct SourceSettings {
+    pub weibo: PlatformSourceSettings,
+    pub wechat_mp: PlatformSourceSettings,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default)]
+pub struct PlatformSourceSettings {
+    pub base_url: Option<String>,
+    pub min_interval_s: Option<u64>,
+    pub token: Option<SecretString>,
+    pub cookie: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ServeSettings {
+    /// Address of `/healthz` and `/metrics`.
+    pub listen: String,
+}
+
+impl Default for ServeSettings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:9187".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `<dir>/govwatch.toml` if present (a missing file means all defaults), then
+    /// applies environment overrides. Unknown keys are returned as warnings (likely typos).
+    pub fn load(dir: &Path) -> Result<(Settings, Vec<String>), ConfigError> {
+        let path = dir.join(SETTINGS_FILE);
+        let mut warnings = Vec::new();
+        let mut settings = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, &path, &mut warnings)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Settings::default(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        settings.validate(&path)?;
+        Ok((settings, warnings))
+    }
+
+    /// Parses settings text; unknown keys are pushed to `warnings` with the file name.
+    pub fn parse(
+        text: &str,
+        path: &Path,
+        warnings: &mut Vec<String>,
+    ) -> Result<Settings, ConfigError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| parse_error(path, text, &e))?;
+        let settings = serde_ignored::deserialize(de, |ignored| {
+            warnings.push(format!(
+                "{}: unknown key `{ignored}` is ignored (a typo?)",
+                path.display()
+            ))
+        })
+        .map_err(|e| parse_error(path, text, &e))?;
+        Ok(settings)
+    }
+
+    /// Environment overrides for containers: `GOVWATCH_DATABASE_URL`, `GOVWATCH_TIMEZONE`,
+    /// `GOVWATCH_SMTP_HOST`, `GOVWATCH_SMTP_PORT`, `GOVWATCH_SMTP_USERNAME`,
+    /// `GOVWATCH_SMTP_PASSWORD`, `GOVWATCH_SMTP_FROM`, `GOVWATCH_NOTIFY_OFFICE`
+    /// (comma-separated), `GOVWATCH_WEIBO_COOKIE`, `GOVWATCH_WECHAT_MP_TOKEN`,
+    /// `GOVWATCH_WECHAT_MP_COOKIE`, `GOVWATCH_SERVE_LISTEN`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        let nonempty = |k: &str| var(k).filter(|v| !v.trim().is_empty());
+        if let Some(v) = nonempty("GOVWATCH_DATABASE_URL") {
+            self.database.url = Some(v);
+        }
+        if let Some(v) = nonempty("GOVWATCH_TIMEZONE") {
+            self.general.timezone = v;
+        }
+        if let Some(v) = nonempty("GOVWATCH_SMTP_HOST") {
+            self.smtp.host = Some(v);
+        }
+        if let Some(v) = nonempty("GOVWATCH_SMTP_PORT") {
+            let port = v.parse().map_err(|_| ConfigError::Invalid {
+                origin: "GOVWATCH_SMTP_PORT".into(),
+                message: format!("`{v}` is not a port number"),
+            })?;
+            self.smtp.port = Some(port);
+        }
+        if let Some(v) = nonempty("GOVWATCH_SMTP_USERNAME") {
+            self.smtp.username = Some(v);
+        }
+        if let Some(v) = nonempty("GOVWATCH_SMTP_PASSWORD") {
+            self.smtp.password = Some(v.into());
+        }
+        if let Some(v) = nonempty("GOVWATCH_SMTP_FROM") {
+            self.smtp.from = Some(v);
+        }
+        if let Some(v) = nonempty("GOVWATCH_NOTIFY_OFFICE") {
+            self.notify.office = v.split(',').map(|s| s.trim().to_string()).collect();
+        }
+        if let Some(v) = nonempty("GOVWATCH_WEIBO_COOKIE") {
+            self.sources.weibo.cookie = Some(v.into());
+        }
+        if let Some(v) = nonempty("GOVWATCH_WECHAT_MP_TOKEN") {
+            self.sources.wechat_mp.token = Some(v.into());
+        }
+        if let Some(v) = nonempty("GOVWATCH_WECHAT_MP_COOKIE") {
+            self.sources.wechat_mp.cookie = Some(v.into());
+        }
+        if let Some(v) = nonempty("GOVWATCH_SERVE_LISTEN") {
+            self.serve.listen = v;
+        }
+        Ok(())
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            origin: path.display().to_string(),
+            message,
+        };
+        self.timezone().map_err(invalid)?;
+        if self.fetch.per_host_concurrency == 0 {
+            return Err(invalid(
+                "[fetch] per_host_concurrency must be at least 1".into(),
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.probe.fail_share) {
+            return Err(invalid(format!(
+                "[probe] fail_share = {} is not a share between 0 and 1 (0.05 means 5%)",
+                self.probe.fail_share
+            )));
+        }
+        for (name, addr) in &self.fetch.resolve {
+            addr.parse::<std::net::IpAddr>().map_err(|_| {
+                invalid(format!(
+                    "[fetch.resolve] \"{name}\" = \"{addr}\": not an IP address (write e.g. \"127.0.0.1\")"
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The configured time zone.
+    pub fn timezone(&self) -> Result<Tz, String> {
+        self.general.timezone.parse::<Tz>().map_err(|_| {
+            format!(
+                "[general] timezone = \"{}\" is not an IANA time zone (e.g. \"Asia/Shanghai\")",
+                self.general.timezone
+            )
+        })
+    }
+}
+
+fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
+    let line = e
+        .span()
+        .map(|span| crate::catalog::line_of(text, span.start))
+        .unwrap_or(0);
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message: e.message().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    #[test]
+    fn empty_text_gives_national_defaults() {
+        let mut w = Vec::new();
+        let s = Settings::parse("", Path::new("govwatch.toml"), &mut w).unwrap();
+        assert_eq!(s.fetch.per_host_concurrency, 2);
+        assert_eq!(s.probe.fail_share, 0.05);
+        assert_eq!(s.thresholds.account_silent_days, 14);
+        assert_eq!(s.timezone().unwrap(), chrono_tz::Asia::Shanghai);
+        assert!(w.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_are_warnings_with_the_file() {
+        let mut w = Vec::new();
+        let s = Settings::parse(
+            "[fetch]\nretries = 5\nretires = 1\n",
+            Path::new("c/govwatch.toml"),
+            &mut w,
+        )
+        .unwrap();
+        assert_eq!(s.fetch.retries, 5);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("fetch.retires"), "{w:?}");
+    }
+
+    #[test]
+    fn type_errors_name_the_line() {
+        let mut w = Vec::new();
+        let e = Settings::parse(
+            "[fetch]\n\ntimeout_s = \"slow\"\n",
+            Path::new("govwatch.toml"),
+            &mut w,
+        )
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("govwatch.toml:3:"), "{text}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_hides_the_password() {
+        let mut w = Vec::new();
+        let mut s = Settings::parse(
+            "[database]\nurl = \"sqlite://a.db\"\n[smtp]\npassword = \"file\"\n",
+            Path::new("g.toml"),
+            &mut w,
+        )
+        .unwrap();
+        s.apply_env(|k| match k {
+            "GOVWATCH_DATABASE_URL" => Some("postgres://x@127.0.0.1/db".into()),
+            "GOVWATCH_SMTP_PASSWORD" => Some("hunter2".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.database.url.as_deref(), Some("postgres://x@127.0.0.1/db"));
+        assert_eq!(s.smtp.password.as_ref().unwrap().expose_secret(), "hunter2");
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

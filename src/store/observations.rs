@@ -1,0 +1,265 @@
+//! Observations: what fetching saw. Fetch attempts, column items, account posts and
+//! probes are appended under natural unique keys, so writing the same observation twice
+//! (a rerun, a resumed cycle) leaves one row.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Result, Store, ctx, on_pool};
+
+/// One HTTP request and how it ended, classified by the fetcher.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct FetchAttempt {
+    pub url: String,
+    /// host:port
+    pub host: String,
+    /// What the request was for: `column`, `item`, `home`, `probe`, `link`, `account`.
+    pub purpose: String,
+    /// The catalog key of what was fetched, if any.
+    pub subject_key: Option<String>,
+    pub at: DateTime<Utc>,
+    pub duration_ms: i64,
+    /// `ok` or a failure class (dns, connect, tls, timeout, http, too_large, redirect_loop,
+    /// decode, blocked).
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub detail: Option<String>,
+    pub charset: Option<String>,
+    pub charset_source: Option<String>,
+    pub bytes: Option<i64>,
+}
+
+/// An item seen on a column's list page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewItem {
+    pub url: String,
+    pub title: String,
+    pub published_on: Option<NaiveDate>,
+    /// Where the date came from: `list`, `url`, `page`.
+    pub date_source: Option<String>,
+}
+
+/// An item as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StoredItem {
+    pub column_id: i64,
+    pub url: String,
+    pub title: String,
+    pub published_on: Option<NaiveDate>,
+    pub first_seen: DateTime<Utc>,
+}
+
+/// A post of a new-media account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    /// The post's id at its source, or its URL.
+    pub post_key: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub published_at: DateTime<Utc>,
+    /// Original (not a repost), where the source tells.
+    pub original: Option<bool>,
+}
+
+/// One availability probe of a site's home page.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ProbeRecord {
+    pub site_id: i64,
+    pub at: DateTime<Utc>,
+    /// `ok`, `blocked` or a failure class.
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub latency_ms: Option<i64>,
+    pub detail: Option<String>,
+}
+
+impl Store {
+    pub async fn record_fetch_attempt(&self, a: &FetchAttempt) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, outcome, \
+                 status, detail, charset, charset_source, bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (url, purpose, at) DO NOTHING",
+            )
+            .bind(&a.url)
+            .bind(&a.host)
+            .bind(&a.purpose)
+            .bind(&a.subject_key)
+            .bind(a.at)
+            .bind(a.duration_ms)
+            .bind(&a.outcome)
+            .bind(a.status)
+            .bind(&a.detail)
+            .bind(&a.charset)
+            .bind(&a.charset_source)
+            .bind(a.bytes)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording a fetch attempt"))?;
+        Ok(())
+    }
+
+    /// The most recent attempts for a subject, newest first.
+    pub async fn recent_attempts(
+        &self,
+        subject_key: &str,
+        limit: i64,
+    ) -> Result<Vec<FetchAttempt>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT url, host, purpose, subject_key, at, duration_ms, outcome, status, detail, \
+                 charset, charset_source, bytes FROM fetch_attempts \
+                 WHERE subject_key = $1 ORDER BY at DESC LIMIT $2",
+            )
+            .bind(subject_key)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading fetch attempts"))
+    }
+
+    /// Stores the items of one list page in one transaction. An item already stored
+    /// keeps its first-seen time and title; its date is filled in if it was unknown.
+    /// Returns how many items were new.
+    pub async fn upsert_column_items(
+        &self,
+        column_id: i64,
+        items: &[NewItem],
+        seen: DateTime<Utc>,
+    ) -> Result<usize> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(ctx("storing column items"))?;
+            let mut new = 0;
+            for item in items {
+                let inserted: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO column_items (column_id, url, title, published_on, date_source, first_seen, last_seen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                     ON CONFLICT (column_id, url) DO NOTHING RETURNING id",
+                )
+                .bind(column_id)
+                .bind(&item.url)
+                .bind(&item.title)
+                .bind(item.published_on)
+                .bind(&item.date_source)
+                .bind(seen)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(ctx("storing column items"))?;
+                if inserted.is_some() {
+                    new += 1;
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE column_items SET \
+                     last_seen = CASE WHEN last_seen < $3 THEN $3 ELSE last_seen END, \
+                     first_seen = CASE WHEN first_seen > $3 THEN $3 ELSE first_seen END, \
+                     published_on = COALESCE(published_on, $4), \
+                     date_source = COALESCE(date_source, $5) \
+                     WHERE column_id = $1 AND url = $2",
+                )
+                .bind(column_id)
+                .bind(&item.url)
+                .bind(seen)
+                .bind(item.published_on)
+                .bind(&item.date_source)
+                .execute(&mut *tx)
+                .await
+                .map_err(ctx("storing column items"))?;
+            }
+            tx.commit().await.map_err(ctx("storing column items"))?;
+            Ok(new)
+        })
+    }
+
+    /// Items of a column, newest publish date first (undated last).
+    pub async fn column_items(&self, column_id: i64) -> Result<Vec<StoredItem>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, url, title, published_on, first_seen FROM column_items \
+                 WHERE column_id = $1 ORDER BY published_on IS NULL, published_on DESC, url",
+            )
+            .bind(column_id)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading column items"))
+    }
+
+    /// Stores posts of an account; returns how many were new.
+    pub async fn upsert_account_posts(
+        &self,
+        account_id: i64,
+        posts: &[NewPost],
+        seen: DateTime<Utc>,
+    ) -> Result<usize> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(ctx("storing account posts"))?;
+            let mut new = 0;
+            for post in posts {
+                let inserted: Option<(i64,)> = sqlx::query_as(
+                    "INSERT INTO account_posts (account_id, post_key, title, url, published_at, original, first_seen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (account_id, post_key) DO NOTHING RETURNING id",
+                )
+                .bind(account_id)
+                .bind(&post.post_key)
+                .bind(&post.title)
+                .bind(&post.url)
+                .bind(post.published_at)
+                .bind(post.original)
+                .bind(seen)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(ctx("storing account posts"))?;
+                new += usize::from(inserted.is_some());
+            }
+            tx.commit().await.map_err(ctx("storing account posts"))?;
+            Ok(new)
+        })
+    }
+
+    /// Records a probe; the same site and instant twice is one probe.
+    pub async fn record_probe(&self, p: &ProbeRecord) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO probes (site_id, at, outcome, status, latency_ms, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, at) DO NOTHING",
+            )
+            .bind(p.site_id)
+            .bind(p.at)
+            .bind(&p.outcome)
+            .bind(p.status)
+            .bind(p.latency_ms)
+            .bind(&p.detail)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording a probe"))?;
+        Ok(())
+    }
+
+    /// Probes of a site in `[from, to]`, oldest first.
+    pub async fn probes(
+        &self,
+        site_id: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ProbeRecord>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT site_id, at, outcome, status, latency_ms, detail FROM probes \
+                 WHERE site_id = $1 AND at >= $2 AND at <= $3 ORDER BY at",
+            )
+            .bind(site_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading probes"))
+    }
+}
