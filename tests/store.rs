@@ -1,0 +1,394 @@
+//! The store's behaviour, the same on SQLite and PostgreSQL: idempotent writes, catalog
+//! sync that keeps history through renames and removals, and findings as episodes.
+
+#[path = "support/db.rs"]
+mod db;
+
+use std::path::Path;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use govwatch::catalog::{Catalog, load_texts};
+use govwatch::store::{
+    FetchAttempt, FindingFilter, NewFinding, NewItem, NewPost, ProbeRecord, Scope, Store,
+};
+use serde_json::json;
+
+on_both_databases!(
+    migrations_run_twice_without_harm,
+    writes_are_idempotent,
+    catalog_sync_keeps_history_through_rename_and_removal,
+    a_finding_lives_as_episodes,
+    a_partial_check_resolves_only_what_it_looked_at,
+);
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2020, 1, day, hour, 0, 0).unwrap()
+}
+
+fn day(d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 1, d).unwrap()
+}
+
+fn catalog(text: &str) -> Catalog {
+    let loaded = load_texts(&[(Path::new("county.toml"), text)]).unwrap();
+    assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
+    loaded.catalog
+}
+
+const V1: &str = r#"
+[[unit]]
+name = "县公安局"
+[[unit]]
+name = "审计局"
+[[site]]
+name = "某县人民政府"
+url = "http://127.0.0.1:9/"
+[[column]]
+site = "某县人民政府"
+name = "工作动态"
+url = "http://127.0.0.1:9/gzdt/"
+units = ["县公安局"]
+quota = 12
+[[column]]
+site = "某县人民政府"
+name = "审计公告"
+url = "http://127.0.0.1:9/sjgg/"
+units = ["审计局"]
+[[account]]
+name = "平安某县"
+unit = "县公安局"
+platform = "weibo"
+source = { kind = "weibo", uid = "42" }
+"#;
+
+async fn migrations_run_twice_without_harm(store: Store) {
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+}
+
+async fn writes_are_idempotent(store: Store) {
+    store.sync_catalog(&catalog(V1), at(1, 0)).await.unwrap();
+    let ids = store.catalog_ids().await.unwrap();
+    let column = ids.columns["http://127.0.0.1:9/gzdt/"];
+    let items = vec![
+        NewItem {
+            url: "http://127.0.0.1:9/gzdt/1.html".into(),
+            title: "县公安局召开会议".into(),
+            published_on: Some(day(2)),
+            date_source: Some("list".into()),
+        },
+        NewItem {
+            url: "http://127.0.0.1:9/gzdt/2.html".into(),
+            title: "无日期".into(),
+            published_on: None,
+            date_source: None,
+        },
+    ];
+    assert_eq!(
+        store
+            .upsert_column_items(column, &items, at(3, 1))
+            .await
+            .unwrap(),
+        2
+    );
+    // The same page seen again, the undated item now with a date from its page.
+    let mut again = items.clone();
+    again[1].published_on = Some(day(1));
+    again[1].date_source = Some("page".into());
+    assert_eq!(
+        store
+            .upsert_column_items(column, &again, at(4, 1))
+            .await
+            .unwrap(),
+        0
+    );
+    let stored = store.column_items(column).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].published_on, Some(day(2)));
+    assert_eq!(stored[1].published_on, Some(day(1)));
+    assert_eq!(stored[0].first_seen, at(3, 1), "first seen is kept");
+
+    let site = ids.sites["某县人民政府"];
+    let probe = ProbeRecord {
+        site_id: site,
+        at: at(3, 2),
+        outcome: "ok".into(),
+        status: Some(200),
+        latency_ms: Some(120),
+        detail: None,
+    };
+    store.record_probe(&probe).await.unwrap();
+    store.record_probe(&probe).await.unwrap();
+    assert_eq!(
+        store.probes(site, at(1, 0), at(9, 0)).await.unwrap(),
+        vec![probe]
+    );
+
+    let attempt = FetchAttempt {
+        url: "http://127.0.0.1:9/gzdt/".into(),
+        host: "127.0.0.1:9".into(),
+        purpose: "column".into(),
+        subject_key: Some("http://127.0.0.1:9/gzdt/".into()),
+        at: at(3, 1),
+        duration_ms: 35,
+        outcome: "ok".into(),
+        status: Some(200),
+        detail: None,
+        charset: Some("GBK".into()),
+        charset_source: Some("meta".into()),
+        bytes: Some(2048),
+    };
+    store.record_fetch_attempt(&attempt).await.unwrap();
+    store.record_fetch_attempt(&attempt).await.unwrap();
+    let attempts = store
+        .recent_attempts("http://127.0.0.1:9/gzdt/", 10)
+        .await
+        .unwrap();
+    assert_eq!(attempts, vec![attempt]);
+
+    let account = ids.accounts["weibo:uid:42"];
+    let post = NewPost {
+        post_key: "4871".into(),
+        title: Some("平安提示".into()),
+        url: None,
+        published_at: at(2, 9),
+        original: Some(true),
+    };
+    assert_eq!(
+        store
+            .upsert_account_posts(account, std::slice::from_ref(&post), at(3, 0))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .upsert_account_posts(account, &[post], at(4, 0))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // A whole sync rerun changes nothing.
+    let report = store.sync_catalog(&catalog(V1), at(5, 0)).await.unwrap();
+    assert!(report.is_empty(), "{report:?}");
+}
+
+async fn catalog_sync_keeps_history_through_rename_and_removal(store: Store) {
+    let first = store.sync_catalog(&catalog(V1), at(1, 0)).await.unwrap();
+    assert_eq!(first.added.len(), 6, "{first:?}");
+    let before = store.catalog_ids().await.unwrap();
+    let gzdt = before.columns["http://127.0.0.1:9/gzdt/"];
+    store
+        .upsert_column_items(
+            gzdt,
+            &[NewItem {
+                url: "http://127.0.0.1:9/gzdt/1.html".into(),
+                title: "旧闻".into(),
+                published_on: Some(day(1)),
+                date_source: None,
+            }],
+            at(1, 1),
+        )
+        .await
+        .unwrap();
+
+    // 工作动态 renamed (same URL), 审计公告 removed, the account renamed (same uid).
+    let v2 = V1
+        .replace("name = \"工作动态\"", "name = \"公安动态\"")
+        .replace("name = \"平安某县\"", "name = \"平安某县发布\"");
+    let v2 = v2.replace(
+        "[[column]]\nsite = \"某县人民政府\"\nname = \"审计公告\"\nurl = \"http://127.0.0.1:9/sjgg/\"\nunits = [\"审计局\"]\n",
+        "",
+    );
+    let second = store.sync_catalog(&catalog(&v2), at(2, 0)).await.unwrap();
+    assert_eq!(
+        second.changed,
+        vec!["columns http://127.0.0.1:9/gzdt/", "accounts weibo:uid:42"]
+    );
+    assert_eq!(second.removed, vec!["columns http://127.0.0.1:9/sjgg/"]);
+    assert!(second.added.is_empty());
+
+    let after = store.catalog_ids().await.unwrap();
+    assert_eq!(
+        after.columns["http://127.0.0.1:9/gzdt/"], gzdt,
+        "a rename keeps the id"
+    );
+    assert!(!after.columns.contains_key("http://127.0.0.1:9/sjgg/"));
+    assert_eq!(
+        store.column_items(gzdt).await.unwrap().len(),
+        1,
+        "history kept"
+    );
+    assert_eq!(
+        store
+            .stored_name("columns", "http://127.0.0.1:9/gzdt/")
+            .await
+            .unwrap(),
+        Some(("公安动态".to_string(), false))
+    );
+    assert_eq!(
+        store
+            .stored_name("columns", "http://127.0.0.1:9/sjgg/")
+            .await
+            .unwrap(),
+        Some(("审计公告".to_string(), true)),
+        "a removed entry is kept, marked removed"
+    );
+
+    // Re-added: the same row comes back.
+    let third = store.sync_catalog(&catalog(V1), at(3, 0)).await.unwrap();
+    assert_eq!(third.restored, vec!["columns http://127.0.0.1:9/sjgg/"]);
+    let again = store.catalog_ids().await.unwrap();
+    assert_eq!(
+        again.columns["http://127.0.0.1:9/sjgg/"],
+        before.columns["http://127.0.0.1:9/sjgg/"]
+    );
+    let history: Vec<String> = store
+        .catalog_history("columns", "http://127.0.0.1:9/sjgg/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(change, _)| change)
+        .collect();
+    assert_eq!(history, ["added", "removed", "restored"]);
+}
+
+fn silent(sentence: &str) -> NewFinding {
+    NewFinding {
+        kind: "account_silent".into(),
+        subject_key: "weibo:uid:42".into(),
+        unit: Some("县公安局".into()),
+        sentence: sentence.into(),
+        evidence: json!({"last_post": "2019-12-25"}),
+    }
+}
+
+async fn a_finding_lives_as_episodes(store: Store) {
+    let scope = Scope::kinds(["account_silent"]);
+    let s1 = "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日";
+    let opened = store
+        .reconcile_findings(&scope, &[silent(s1)], at(9, 2), day(9))
+        .await
+        .unwrap();
+    assert_eq!(opened.opened.len(), 1);
+    let id = opened.opened[0];
+
+    let confirmed = store
+        .reconcile_findings(&scope, &[silent(s1)], at(10, 2), day(10))
+        .await
+        .unwrap();
+    assert_eq!(confirmed.confirmed, vec![id]);
+    assert!(confirmed.opened.is_empty());
+
+    // The account posts again: resolved on the 13th (是否整改: 是).
+    let resolved = store
+        .reconcile_findings(&scope, &[], at(13, 2), day(13))
+        .await
+        .unwrap();
+    assert_eq!(resolved.resolved, vec![id]);
+
+    // Silent again later: a new episode, a new line.
+    let s2 = "3月6日监测到超过两周未更新内容,最新更新时间为2月20日";
+    let reopened = store
+        .reconcile_findings(&scope, &[silent(s2)], at(20, 2), day(20))
+        .await
+        .unwrap();
+    assert_eq!(reopened.opened.len(), 1);
+    assert_ne!(reopened.opened[0], id);
+
+    let all = store.findings(&FindingFilter::default()).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let first = &all[0];
+    assert_eq!(first.opened_on, day(9));
+    assert_eq!(first.opened_at, at(9, 2));
+    assert_eq!(first.last_confirmed, at(10, 2));
+    assert_eq!(first.resolved_on, Some(day(13)));
+    assert_eq!(first.resolved_at, Some(at(13, 2)));
+    assert_eq!(first.sentence, s1);
+    assert_eq!(first.evidence_json()["last_post"], "2019-12-25");
+    assert!(all[1].is_open());
+    assert_eq!(all[1].sentence, s2);
+
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(store.findings_open_on(day(12)).await.unwrap()[0].id, id);
+    assert!(store.findings_open_on(day(15)).await.unwrap().is_empty());
+    assert_eq!(store.findings_open_on(day(21)).await.unwrap().len(), 1);
+    let by_unit = store
+        .findings(&FindingFilter {
+            unit: Some("县公安局".into()),
+            kind: Some("account_silent".into()),
+            since: Some(day(14)),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        by_unit.len(),
+        1,
+        "only the second episode is open on or after the 14th"
+    );
+
+    // A rerun of the same check changes nothing.
+    let rerun = store
+        .reconcile_findings(&scope, &[silent(s2)], at(20, 2), day(20))
+        .await
+        .unwrap();
+    assert_eq!(rerun.confirmed.len(), 1);
+    assert_eq!(
+        store
+            .findings(&FindingFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn a_partial_check_resolves_only_what_it_looked_at(store: Store) {
+    let finding = |subject: &str| NewFinding {
+        kind: "column_stale".into(),
+        subject_key: subject.into(),
+        unit: None,
+        sentence: "栏目更新不及时".into(),
+        evidence: json!({}),
+    };
+    let all = Scope::kinds(["column_stale"]);
+    store
+        .reconcile_findings(&all, &[finding("a"), finding("b")], at(1, 0), day(1))
+        .await
+        .unwrap();
+    // A check of column "a" only, which is fine now: "b" stays open.
+    let only_a = Scope {
+        kinds: vec!["column_stale".into()],
+        subjects: Some(["a".to_string()].into()),
+    };
+    let r = store
+        .reconcile_findings(&only_a, &[], at(2, 0), day(2))
+        .await
+        .unwrap();
+    assert_eq!(r.resolved.len(), 1);
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].subject_key, "b");
+    // Other kinds are never touched by a column_stale scope.
+    let other = Scope::kinds(["link_broken"]);
+    let r = store
+        .reconcile_findings(&other, &[], at(3, 0), day(3))
+        .await
+        .unwrap();
+    assert!(r.resolved.is_empty());
+}

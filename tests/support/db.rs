@@ -1,0 +1,103 @@
+//! Fresh databases for tests: a SQLite file in a temporary directory, or a new database
+//! on the PostgreSQL server named by `GOVWATCH_TEST_POSTGRES_URL` (started by
+//! `scripts/test.sh`). With `CI=true` a missing PostgreSQL fails the test instead of
+//! skipping it, so CI never passes without having tested both backends.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use govwatch::store::Store;
+use sqlx::Connection;
+
+/// Keeps the SQLite directory alive as long as the test holds it.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn store(&self) -> Store {
+        Store::open(&self.url)
+            .await
+            .expect("open the test database")
+    }
+}
+
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("govwatch.db").display());
+    TestDb {
+        url,
+        _dir: Some(dir),
+    }
+}
+
+/// A new, empty PostgreSQL database; `None` (with a note) outside CI when no server is
+/// configured.
+pub async fn postgres() -> Option<TestDb> {
+    let admin = match std::env::var("GOVWATCH_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!(
+                    "CI=true but GOVWATCH_TEST_POSTGRES_URL is not set: run the tests with `bash scripts/test.sh`"
+                );
+            }
+            eprintln!(
+                "skipped: GOVWATCH_TEST_POSTGRES_URL is not set (`bash scripts/test.sh` starts a PostgreSQL)"
+            );
+            return None;
+        }
+    };
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let name = format!(
+        "gw_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {admin}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    conn.close().await.ok();
+    let mut url = url::Url::parse(&admin).expect("GOVWATCH_TEST_POSTGRES_URL is a URL");
+    url.set_path(&format!("/{name}"));
+    Some(TestDb {
+        url: url.to_string(),
+        _dir: None,
+    })
+}
+
+/// Generates `sqlite::NAME` and `postgres::NAME` tests from `async fn NAME(Store)`, so
+/// one suite runs on both backends.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let db = $crate::db::sqlite();
+                    super::$name(db.store().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(db) = $crate::db::postgres().await else { return };
+                    super::$name(db.store().await).await;
+                }
+            )*
+        }
+    };
+}
