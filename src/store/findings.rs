@@ -2,7 +2,8 @@
 //! turns that into history: a problem not open yet opens an episode dated this check, an
 //! open one is confirmed, and an open one that no longer holds is resolved (是否整改).
 //! The same problem later opens a new episode. Nothing is deleted, so "what was open on
-//! day X" can be answered for any X.
+//! day X" can be answered for any X. An episode's sentence is the one written when it
+//! opened ("1月9日监测到…" names the detecting day); confirmations refresh its evidence.
 
 use std::collections::{HashMap, HashSet};
 
@@ -141,12 +142,11 @@ impl Store {
                 match open.remove(&(f.kind.clone(), f.subject_key.clone())) {
                     Some(id) => {
                         sqlx::query(
-                            "UPDATE findings SET last_confirmed = $2, sentence = $3, evidence = $4, unit = $5 \
+                            "UPDATE findings SET last_confirmed = $2, evidence = $3, unit = $4 \
                              WHERE id = $1",
                         )
                         .bind(id)
                         .bind(at)
-                        .bind(&f.sentence)
                         .bind(&evidence)
                         .bind(&f.unit)
                         .execute(&mut *tx)

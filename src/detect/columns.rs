@@ -1,0 +1,281 @@
+//! Column (栏目) and unit rules: unreachable, empty (空白栏目), stale by class, and the
+//! quarter rules: zero publish (更新为0), quota shortfall (应更新 vs 实际更新) and unit zero
+//! publish (新闻信息发布为0).
+//!
+//! Quarter rules judge the last completed quarter, from the first check after it ends.
+//! Their subject carries the quarter (`KEY#2020Q3`), so each quarter is its own episode,
+//! and an episode stays open until the problem is mended: a zero-publish column until it
+//! publishes again, a shortfall until a later completed quarter meets the quota. The
+//! caller passes the subjects of open quarter episodes so older ones are judged too.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Months, NaiveDate};
+use serde_json::json;
+
+use super::period::Period;
+use super::{Context, Finding, Kind, more_than_days, sentence};
+use crate::catalog::{Column, ColumnClass};
+
+/// How one crawl of a column ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrawlResult {
+    /// The list page was read; `items` were listed on it.
+    Listed { items: usize },
+    /// The list page could not be read (a failure class: dns, connect, http …).
+    Failed { class: String, status: Option<u16> },
+    /// The site answered with an anti-bot challenge: says nothing about the column.
+    Blocked,
+}
+
+/// What is known of one column on the day judged.
+#[derive(Debug, Clone)]
+pub struct ColumnState<'a> {
+    pub column: &'a Column,
+    pub key: String,
+    /// Publish dates of its stored items (undated items left out), any order.
+    pub dates: Vec<NaiveDate>,
+    /// The latest crawls, newest first.
+    pub crawls: Vec<CrawlResult>,
+}
+
+impl ColumnState<'_> {
+    fn has_been_read(&self) -> bool {
+        self.crawls
+            .iter()
+            .any(|c| matches!(c, CrawlResult::Listed { .. }))
+    }
+
+    /// Items published in `[from, to]`.
+    pub fn published_between(&self, from: NaiveDate, to: NaiveDate) -> usize {
+        self.dates
+            .iter()
+            .filter(|d| from <= **d && **d <= to)
+            .count()
+    }
+
+    /// The newest publish date on or before `today`.
+    pub fn last_update(&self, today: NaiveDate) -> Option<NaiveDate> {
+        self.dates.iter().filter(|d| **d <= today).max().copied()
+    }
+}
+
+/// A period subject: `KEY#2020Q3`.
+pub fn period_subject(key: &str, period: Period) -> String {
+    format!("{key}#{period}")
+}
+
+/// Splits a period subject back into key and quarter.
+pub fn split_period_subject(subject: &str) -> Option<(&str, Period)> {
+    let (key, period) = subject.rsplit_once('#')?;
+    Some((key, period.parse().ok()?))
+}
+
+/// The quarters to judge for one subject: the last completed one, and older ones whose
+/// episode is still open.
+fn quarters_to_judge(
+    key: &str,
+    kind: Kind,
+    last: Period,
+    open: &HashSet<(Kind, String)>,
+) -> Vec<Period> {
+    let mut quarters: Vec<Period> = open
+        .iter()
+        .filter(|(k, _)| *k == kind)
+        .filter_map(|(_, s)| split_period_subject(s))
+        .filter(|(k, p)| *k == key && *p < last)
+        .map(|(_, p)| p)
+        .collect();
+    quarters.push(last);
+    quarters.sort();
+    quarters.dedup();
+    quarters
+}
+
+/// Whether a column of `class` whose newest item is dated `last` is stale on the day
+/// judged; if so, the words for its limit ("两周", "6个月").
+fn stale_words(ctx: &Context, class: ColumnClass, last: NaiveDate) -> Option<String> {
+    let t = ctx.thresholds;
+    let months = match class {
+        ColumnClass::News => {
+            let days = t.news_stale_days;
+            return more_than_days(last, ctx.today, days).then(|| {
+                if days == 14 {
+                    "两周".to_string()
+                } else {
+                    format!("{days}天")
+                }
+            });
+        }
+        ColumnClass::Notice => t.notice_stale_months,
+        ColumnClass::Policy => t.policy_stale_months,
+        ColumnClass::Personnel => t.personnel_stale_months,
+        ColumnClass::Plan => t.plan_stale_months,
+        ColumnClass::Other => return None,
+    };
+    let oldest_fresh = ctx.today.checked_sub_months(Months::new(months))?;
+    (last < oldest_fresh).then(|| format!("{months}个月"))
+}
+
+/// Every column rule over every column. `open` holds the (kind, subject) of open episodes.
+pub fn judge_columns(
+    ctx: &Context,
+    columns: &[ColumnState],
+    open: &HashSet<(Kind, String)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let last_quarter = Period::last_completed_quarter(ctx.today);
+    for state in columns {
+        let c = state.column;
+        let units = &c.units;
+        let unit = Some(sentence::join(units));
+        let last_update = state.last_update(ctx.today);
+        let base = json!({
+            "site": c.site,
+            "column": c.name,
+            "url": c.url.as_str(),
+            "units": units,
+            "last_update": last_update.map(|d| d.to_string()),
+        });
+        let finding = |kind: Kind, subject: String, sentence: String, extra: serde_json::Value| {
+            let mut evidence = base.clone();
+            if let (Some(e), Some(x)) = (evidence.as_object_mut(), extra.as_object()) {
+                e.extend(x.clone());
+            }
+            Finding {
+                kind,
+                subject_key: subject,
+                unit: unit.clone(),
+                sentence,
+                evidence,
+            }
+        };
+
+        // Unreachable: the last N crawls all failed.
+        let n = ctx.thresholds.column_unreachable_failures.max(1) as usize;
+        let failures: Vec<&CrawlResult> = state
+            .crawls
+            .iter()
+            .take(n)
+            .filter(|r| matches!(r, CrawlResult::Failed { .. }))
+            .collect();
+        if failures.len() == n && state.crawls.len() >= n {
+            let (class, status) = match failures[0] {
+                CrawlResult::Failed { class, status } => (class.clone(), *status),
+                _ => unreachable!("filtered to failures"),
+            };
+            out.push(finding(
+                Kind::ColumnUnreachable,
+                state.key.clone(),
+                sentence::column_unreachable(units, &c.name),
+                json!({"failure": class, "status": status, "consecutive_failures": n}),
+            ));
+        }
+
+        // Empty: the latest read listed nothing at all.
+        let latest_read = state
+            .crawls
+            .iter()
+            .find(|r| !matches!(r, CrawlResult::Blocked));
+        if latest_read == Some(&CrawlResult::Listed { items: 0 }) {
+            out.push(finding(
+                Kind::ColumnEmpty,
+                state.key.clone(),
+                sentence::column_empty(units, &c.name),
+                json!({}),
+            ));
+        }
+
+        // Stale: the newest item is older than the class allows.
+        if let Some(last) = last_update
+            && let Some(words) = stale_words(ctx, c.class, last)
+        {
+            out.push(finding(
+                Kind::ColumnStale,
+                state.key.clone(),
+                sentence::column_stale(units, &c.name, &words, last),
+                json!({"class": c.class.as_str(), "days_since": (ctx.today - last).num_days()}),
+            ));
+        }
+
+        // Quarter rules need at least one successful read.
+        if !state.has_been_read() {
+            continue;
+        }
+        for q in quarters_to_judge(&state.key, Kind::ColumnZeroPublish, last_quarter, open) {
+            if state.published_between(q.start(), ctx.today) == 0 {
+                out.push(finding(
+                    Kind::ColumnZeroPublish,
+                    period_subject(&state.key, q),
+                    sentence::column_zero_publish(units, &c.name),
+                    json!({"period": q.to_string(), "quota": c.quota, "published": 0}),
+                ));
+            }
+        }
+        if let Some(quota) = c.quota {
+            for q in quarters_to_judge(&state.key, Kind::ColumnQuotaShortfall, last_quarter, open) {
+                let published = state.published_between(q.start(), q.end());
+                // Every completed quarter since q fell short too: not mended yet.
+                let mut later = q.next();
+                let mut still_short = true;
+                while later <= last_quarter {
+                    if state.published_between(later.start(), later.end()) >= quota as usize {
+                        still_short = false;
+                    }
+                    later = later.next();
+                }
+                // Zero is column_zero_publish's; a shortfall has something published.
+                if 0 < published && published < quota as usize && still_short {
+                    out.push(finding(
+                        Kind::ColumnQuotaShortfall,
+                        period_subject(&state.key, q),
+                        sentence::column_quota_shortfall(units, &c.name, quota, published),
+                        json!({"period": q.to_string(), "quota": quota, "published": published}),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// unit_zero_publish: none of a unit's news-class columns published in the quarter
+/// (and since). Units with no news column that was ever read are not judged.
+pub fn judge_units(
+    ctx: &Context,
+    columns: &[ColumnState],
+    open: &HashSet<(Kind, String)>,
+) -> Vec<Finding> {
+    let mut by_unit: BTreeMap<&str, Vec<&ColumnState>> = BTreeMap::new();
+    for state in columns {
+        if state.column.class == ColumnClass::News && state.has_been_read() {
+            for u in &state.column.units {
+                by_unit.entry(u.as_str()).or_default().push(state);
+            }
+        }
+    }
+    let last_quarter = Period::last_completed_quarter(ctx.today);
+    let mut out = Vec::new();
+    for (unit, states) in by_unit {
+        for q in quarters_to_judge(unit, Kind::UnitZeroPublish, last_quarter, open) {
+            let published: usize = states
+                .iter()
+                .map(|s| s.published_between(q.start(), ctx.today))
+                .sum();
+            if published == 0 {
+                let columns: Vec<&str> = states.iter().map(|s| s.column.name.as_str()).collect();
+                out.push(Finding {
+                    kind: Kind::UnitZeroPublish,
+                    subject_key: period_subject(unit, q),
+                    unit: Some(unit.to_string()),
+                    sentence: sentence::unit_zero_publish(&[unit]),
+                    evidence: json!({"period": q.to_string(), "unit": unit, "columns": columns}),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;
