@@ -20,6 +20,8 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod cycle;
 pub mod detect;
+pub mod report;
 pub mod store;
 pub mod telemetry;

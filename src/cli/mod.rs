@@ -7,6 +7,8 @@
 
 mod catalog;
 mod db;
+mod export;
+mod findings;
 mod init;
 mod table;
 
@@ -70,6 +72,10 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// List findings (episodes: opened, confirmed, rectified).
+    Findings(findings::FindingsArgs),
+    /// Export a period's tables for auditors (JSON, CSV).
+    Export(export::ExportArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -101,6 +107,8 @@ pub fn run_cli(cli: Cli) -> u8 {
                 match command {
                     Command::Catalog(c) => catalog::run(&app, c).await,
                     Command::Db(c) => db::run(&app, c).await,
+                    Command::Findings(a) => findings::run(&app, a).await,
+                    Command::Export(a) => export::run(&app, a).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }

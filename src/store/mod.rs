@@ -11,6 +11,7 @@
 mod catalog;
 mod findings;
 mod observations;
+mod reads;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -23,6 +24,7 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
+pub use reads::{AccountCheck, ColumnCrawl, HomeRead};
 
 /// Errors of the store layer, with what to do where there is something to do.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,128 @@
+//! `govwatch export …`: the tables auditors take away, for a period, as JSON (field
+//! names are a contract), CSV (UTF-8 with BOM, Chinese headers as in the seeds) or XLSX.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+
+use crate::app::App;
+use crate::detect::period::Period;
+use crate::report::columns::{column_rows, published_zh, quota_zh, unit_rows};
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    #[command(subcommand)]
+    what: What,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum What {
+    /// One row per column: 栏目名称, 保障单位, 应更新条数, 实际更新条数 (seed 000 附件2).
+    Columns(Common),
+    /// One row per unit and column it is responsible for, with 完成/未完成/零发布 (附件3).
+    Units(Common),
+}
+
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// 2020Q3, 2020-07 or 2020-W05.
+    #[arg(long, value_name = "PERIOD")]
+    period: Period,
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Json,
+    Csv,
+}
+
+pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
+    let loaded = app.catalog()?;
+    let store = app.open_store().await?;
+    store.sync_catalog(&loaded.catalog, app.clock.now()).await?;
+    let ids = store.catalog_ids().await?;
+    let by_id = store.item_dates().await?;
+    let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
+    let dates: HashMap<String, Vec<chrono::NaiveDate>> = by_id
+        .into_iter()
+        .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
+        .collect();
+    let today = app.clock.today();
+    let (common, bytes) = match args.what {
+        What::Columns(c) => {
+            let rows = column_rows(&loaded.catalog, &dates, c.period, today);
+            let bytes = match c.format {
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                Format::Csv => csv_bytes(
+                    &[
+                        "网站",
+                        "栏目名称",
+                        "保障单位",
+                        "应更新条数",
+                        "实际更新条数",
+                        "最新更新日期",
+                    ],
+                    rows.iter().map(|r| {
+                        vec![
+                            r.site.clone(),
+                            r.column.clone(),
+                            r.units.join("、"),
+                            quota_zh(r.quota),
+                            published_zh(r.quota, r.published),
+                            r.last_update.map(|d| d.to_string()).unwrap_or_default(),
+                        ]
+                    }),
+                )?,
+            };
+            (c, bytes)
+        }
+        What::Units(c) => {
+            let rows = unit_rows(&loaded.catalog, &dates, c.period, today);
+            let bytes = match c.format {
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                Format::Csv => csv_bytes(
+                    &["单位", "栏目名称", "应公开数", "实公开数", "完成情况"],
+                    rows.iter().map(|r| {
+                        vec![
+                            r.unit.clone(),
+                            r.column.clone(),
+                            quota_zh(r.quota),
+                            published_zh(r.quota, r.published),
+                            r.status.zh().to_string(),
+                        ]
+                    }),
+                )?,
+            };
+            (c, bytes)
+        }
+    };
+    match &common.output {
+        Some(path) => std::fs::write(path, &bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            if matches!(common.format, Format::Json) {
+                writeln!(out)?;
+            }
+        }
+    }
+    Ok(super::EXIT_OK)
+}
+
+/// CSV with a UTF-8 BOM so Excel and WPS read the Chinese headers.
+fn csv_bytes(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    w.write_record(headers)?;
+    for row in rows {
+        w.write_record(row)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}

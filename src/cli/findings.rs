@@ -1,0 +1,132 @@
+//! `govwatch findings`: the episodes in the store, filtered.
+
+use std::io::Write;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use serde_json::json;
+
+use crate::app::App;
+use crate::detect::Kind;
+use crate::store::FindingFilter;
+
+#[derive(Debug, clap::Args)]
+pub struct FindingsArgs {
+    /// Only episodes still open.
+    #[arg(long)]
+    open: bool,
+    /// Only this finding code (e.g. column_zero_publish, account_silent).
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
+    /// Only this unit (单位), as the catalog names it.
+    #[arg(long, value_name = "UNIT")]
+    unit: Option<String>,
+    /// Only episodes open at some time on or after this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY")]
+    since: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
+    if let Some(kind) = &args.kind
+        && Kind::from_code(kind).is_none()
+    {
+        let codes: Vec<&str> = Kind::ALL.iter().map(|k| k.code()).collect();
+        anyhow::bail!(
+            "unknown finding kind `{kind}`; use one of: {}",
+            codes.join(", ")
+        );
+    }
+    let store = app.open_store().await?;
+    let records = store
+        .findings(&FindingFilter {
+            open_only: args.open,
+            kind: args.kind.clone(),
+            unit: args.unit.clone(),
+            since: args.since,
+            until: Some(app.clock.today()),
+        })
+        .await?;
+    let today = app.clock.today();
+    let status = |resolved: Option<NaiveDate>| match resolved {
+        Some(day) if day <= today => "已整改",
+        _ => "未整改",
+    };
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        Format::Json => {
+            let rows: Vec<_> = records
+                .iter()
+                .map(|f| {
+                    json!({
+                        "id": f.id,
+                        "kind": f.kind,
+                        "subject": f.subject_key,
+                        "unit": f.unit,
+                        "sentence": f.sentence,
+                        "opened_on": f.opened_on,
+                        "last_confirmed": f.last_confirmed,
+                        "resolved_on": f.resolved_on.filter(|d| *d <= today),
+                        "rectified": f.resolved_on.is_some_and(|d| d <= today),
+                        "evidence": f.evidence_json(),
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &rows)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "责任单位",
+                "问题类型",
+                "问题代码",
+                "问题描述",
+                "发现日期",
+                "最近确认",
+                "整改日期",
+                "是否整改",
+            ])?;
+            for f in &records {
+                let kind = Kind::from_code(&f.kind).map_or(f.kind.as_str(), |k| k.name_zh());
+                let resolved = f.resolved_on.filter(|d| *d <= today);
+                w.write_record([
+                    f.unit.as_deref().unwrap_or(""),
+                    kind,
+                    &f.kind,
+                    &f.sentence,
+                    &f.opened_on.to_string(),
+                    &app.clock.day_of(f.last_confirmed).to_string(),
+                    &resolved.map(|d| d.to_string()).unwrap_or_default(),
+                    if resolved.is_some() { "是" } else { "否" },
+                ])?;
+            }
+            w.flush().context("writing CSV")?;
+        }
+        Format::Table => {
+            let mut table =
+                super::table::new(&["责任单位", "问题类型", "问题描述", "发现日期", "状态"]);
+            for f in &records {
+                let kind = Kind::from_code(&f.kind).map_or(f.kind.as_str(), |k| k.name_zh());
+                table.add_row([
+                    f.unit.clone().unwrap_or_default(),
+                    kind.to_string(),
+                    f.sentence.clone(),
+                    f.opened_on.to_string(),
+                    status(f.resolved_on).to_string(),
+                ]);
+            }
+            writeln!(out, "{table}")?;
+            writeln!(out, "{} finding(s)", records.len())?;
+        }
+    }
+    Ok(super::EXIT_OK)
+}

@@ -1,0 +1,248 @@
+//! The detect stage of a cycle: reads what the store observed, runs the pure rules of
+//! `detect` for the run's day, and reconciles their findings into episodes, one rule
+//! family at a time, each with the scope of what it could judge.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+
+use crate::catalog::{Catalog, SourceKind};
+use crate::clock::{Clock, start_of_day};
+use crate::config::Settings;
+use crate::detect::accounts::{AccountState, SourceCheck, judge_accounts};
+use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
+use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
+use crate::detect::{Context, Finding, Kind};
+use crate::store::{CatalogIds, NewFinding, Scope, Store, StoreError};
+
+/// What reconciling changed, per finding code.
+#[derive(Debug, Default, Clone)]
+pub struct DetectReport {
+    pub opened: usize,
+    pub confirmed: usize,
+    pub resolved: usize,
+    /// Findings that hold now, by kind.
+    pub holding: HashMap<Kind, usize>,
+}
+
+const COLUMN_KINDS: [Kind; 6] = [
+    Kind::ColumnUnreachable,
+    Kind::ColumnEmpty,
+    Kind::ColumnStale,
+    Kind::ColumnZeroPublish,
+    Kind::ColumnQuotaShortfall,
+    Kind::UnitZeroPublish,
+];
+const SITE_KINDS: [Kind; 3] = [
+    Kind::SiteUnreachable,
+    Kind::SiteBlocked,
+    Kind::SiteHomeStale,
+];
+const ACCOUNT_KINDS: [Kind; 5] = [
+    Kind::AccountSilent,
+    Kind::AccountZombie,
+    Kind::AccountDuplicate,
+    Kind::AccountClosedActive,
+    Kind::AccountUnreachable,
+];
+
+fn crawl_result(outcome: &str, status: Option<i64>, items: i64) -> CrawlResult {
+    match outcome {
+        "ok" | "not_modified" => CrawlResult::Listed {
+            items: items.max(0) as usize,
+        },
+        "blocked" => CrawlResult::Blocked,
+        class => CrawlResult::Failed {
+            class: class.to_string(),
+            status: status.and_then(|s| u16::try_from(s).ok()),
+        },
+    }
+}
+
+/// Runs every rule for the clock's day and records the episodes.
+pub async fn run(
+    store: &Store,
+    catalog: &Catalog,
+    ids: &CatalogIds,
+    settings: &Settings,
+    clock: &Clock,
+) -> Result<DetectReport, StoreError> {
+    let today = clock.today();
+    let now = clock.now();
+    let ctx = Context {
+        today,
+        thresholds: &settings.thresholds,
+    };
+    let open: HashSet<(Kind, String)> = store
+        .open_finding_keys()
+        .await?
+        .into_iter()
+        .filter_map(|(k, s)| Kind::from_code(&k).map(|k| (k, s)))
+        .collect();
+    let mut report = DetectReport::default();
+
+    // Columns and units.
+    let needed = settings.thresholds.column_unreachable_failures.max(1) as usize + 1;
+    let crawls = store.recent_column_crawls(needed, now).await?;
+    let mut dates = store.item_dates().await?;
+    let columns: Vec<ColumnState> = catalog
+        .columns
+        .iter()
+        .filter_map(|c| {
+            let key = c.key();
+            let id = *ids.columns.get(&key)?;
+            Some(ColumnState {
+                column: c,
+                dates: dates.remove(&id).unwrap_or_default(),
+                crawls: crawls
+                    .get(&id)
+                    .map(|list| {
+                        list.iter()
+                            .map(|r| crawl_result(&r.outcome, r.status, r.items_found))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                key,
+            })
+        })
+        .collect();
+    let mut found = judge_columns(&ctx, &columns, &open);
+    found.extend(judge_units(&ctx, &columns, &open));
+    reconcile(store, &COLUMN_KINDS, None, found, clock, &mut report).await?;
+
+    // Sites.
+    let window = u64::from(settings.probe.window_days.max(1));
+    let from = start_of_day(today - Days::new(window), clock.tz());
+    let mut probes: HashMap<i64, Vec<(NaiveDate, ProbeResult)>> = HashMap::new();
+    for (site, at, outcome) in store.probes_between(from, now).await? {
+        let result = match outcome.as_str() {
+            "ok" => ProbeResult::Ok,
+            "blocked" => ProbeResult::Blocked,
+            _ => ProbeResult::Failed,
+        };
+        probes
+            .entry(site)
+            .or_default()
+            .push((clock.day_of(at), result));
+    }
+    let mut home = store.latest_home_dates(now).await?;
+    let sites: Vec<SiteState> = catalog
+        .sites
+        .iter()
+        .filter_map(|s| {
+            let key = s.key();
+            let id = *ids.sites.get(&key)?;
+            Some(SiteState {
+                site: s,
+                probes: probes.remove(&id).unwrap_or_default(),
+                home_dates: home.remove(&id),
+                key,
+            })
+        })
+        .collect();
+    let found = judge_sites(&ctx, &settings.probe, &sites);
+    reconcile(store, &SITE_KINDS, None, found, clock, &mut report).await?;
+
+    // Accounts: those whose source was never checked (and is not imported by hand) are
+    // unknown, so neither judged nor resolved.
+    let needed = settings.thresholds.account_unreachable_failures.max(1) as usize + 1;
+    let checks = store.recent_account_checks(needed, now).await?;
+    let mut posts = store.post_times().await?;
+    let mut states = Vec::new();
+    for a in &catalog.accounts {
+        let key = a.key();
+        let Some(id) = ids.accounts.get(&key).copied() else {
+            continue;
+        };
+        let check = match checks.get(&id).map(Vec::as_slice) {
+            Some([latest, ..]) if latest.outcome != "ok" => SourceCheck::Failed {
+                consecutive: checks[&id].iter().take_while(|c| c.outcome != "ok").count() as u32,
+                detail: latest
+                    .detail
+                    .clone()
+                    .unwrap_or_else(|| latest.outcome.clone()),
+            },
+            Some([_, ..]) => SourceCheck::Read,
+            _ if a.source.kind == SourceKind::Manual => SourceCheck::Read,
+            _ => continue,
+        };
+        let post_days = posts
+            .remove(&id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| clock.has_happened(*t))
+            .map(|t| clock.day_of(t))
+            .collect();
+        states.push(AccountState {
+            account: a,
+            key,
+            post_days,
+            check,
+        });
+    }
+    let judged: HashSet<String> = states.iter().map(|s| s.key.clone()).collect();
+    let readable: HashSet<String> = states
+        .iter()
+        .filter(|s| s.check == SourceCheck::Read)
+        .map(|s| s.key.clone())
+        .collect();
+    let found = judge_accounts(&ctx, &states);
+    // Unreachable findings may resolve for every checked account; silence and the rest
+    // only for accounts read on this check.
+    let (unreachable, other): (Vec<Finding>, Vec<Finding>) = found
+        .into_iter()
+        .partition(|f| f.kind == Kind::AccountUnreachable);
+    reconcile(
+        store,
+        &[Kind::AccountUnreachable],
+        Some(judged),
+        unreachable,
+        clock,
+        &mut report,
+    )
+    .await?;
+    reconcile(
+        store,
+        &ACCOUNT_KINDS[..4],
+        Some(readable),
+        other,
+        clock,
+        &mut report,
+    )
+    .await?;
+    Ok(report)
+}
+
+async fn reconcile(
+    store: &Store,
+    kinds: &[Kind],
+    subjects: Option<HashSet<String>>,
+    found: Vec<Finding>,
+    clock: &Clock,
+    report: &mut DetectReport,
+) -> Result<(), StoreError> {
+    let scope = Scope {
+        kinds: kinds.iter().map(|k| k.code().to_string()).collect(),
+        subjects,
+    };
+    for f in &found {
+        *report.holding.entry(f.kind).or_default() += 1;
+    }
+    let detected: Vec<NewFinding> = found
+        .into_iter()
+        .map(|f| NewFinding {
+            kind: f.kind.code().to_string(),
+            subject_key: f.subject_key,
+            unit: f.unit,
+            sentence: f.sentence,
+            evidence: f.evidence,
+        })
+        .collect();
+    let done = store
+        .reconcile_findings(&scope, &detected, clock.now(), clock.today())
+        .await?;
+    report.opened += done.opened.len();
+    report.confirmed += done.confirmed.len();
+    report.resolved += done.resolved.len();
+    Ok(())
+}

@@ -1,0 +1,282 @@
+//! How each read of a column list, a home page and an account source ended, and the
+//! bulk reads that detection needs (item dates per column, post times per account, the
+//! latest outcomes). One row per read, keyed by subject and instant, so a rerun writes
+//! nothing twice.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Result, Store, ctx, on_pool};
+
+/// One read of a column's list pages.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ColumnCrawl {
+    pub column_id: i64,
+    pub at: DateTime<Utc>,
+    /// `ok`, `blocked`, or a failure class.
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub detail: Option<String>,
+    pub items_found: i64,
+    pub new_items: i64,
+    pub pages: i64,
+}
+
+/// One read of a site's home page, with the dates of the dated items it showed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomeRead {
+    pub site_id: i64,
+    pub at: DateTime<Utc>,
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub detail: Option<String>,
+    pub dates: Vec<NaiveDate>,
+}
+
+/// One check of an account's source.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct AccountCheck {
+    pub account_id: i64,
+    pub at: DateTime<Utc>,
+    /// `ok` or a failure class.
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub posts_found: i64,
+}
+
+impl Store {
+    pub async fn record_column_crawl(&self, c: &ColumnCrawl) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO column_crawls (column_id, at, outcome, status, detail, items_found, new_items, pages) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (column_id, at) DO NOTHING",
+            )
+            .bind(c.column_id)
+            .bind(c.at)
+            .bind(&c.outcome)
+            .bind(c.status)
+            .bind(&c.detail)
+            .bind(c.items_found)
+            .bind(c.new_items)
+            .bind(c.pages)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording a column crawl"))
+    }
+
+    /// The latest `per_column` crawls of every column at or before `until`, newest first.
+    pub async fn recent_column_crawls(
+        &self,
+        per_column: usize,
+        until: DateTime<Utc>,
+    ) -> Result<HashMap<i64, Vec<ColumnCrawl>>> {
+        let rows: Vec<ColumnCrawl> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, at, outcome, status, detail, items_found, new_items, pages \
+                 FROM column_crawls WHERE at <= $1 ORDER BY column_id, at DESC",
+            )
+            .bind(until)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading column crawls"))?;
+        let mut map: HashMap<i64, Vec<ColumnCrawl>> = HashMap::new();
+        for row in rows {
+            let list = map.entry(row.column_id).or_default();
+            if list.len() < per_column {
+                list.push(row);
+            }
+        }
+        Ok(map)
+    }
+
+    /// Publish dates of every column's items (undated items left out).
+    pub async fn item_dates(&self) -> Result<HashMap<i64, Vec<NaiveDate>>> {
+        let rows: Vec<(i64, NaiveDate)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, published_on FROM column_items WHERE published_on IS NOT NULL",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading item dates"))?;
+        let mut map: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        for (column, day) in rows {
+            map.entry(column).or_default().push(day);
+        }
+        Ok(map)
+    }
+
+    /// Items of a column that have no date yet (their item page may tell).
+    pub async fn undated_items(&self, column_id: i64) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT url FROM column_items WHERE column_id = $1 AND published_on IS NULL ORDER BY first_seen, url",
+            )
+            .bind(column_id)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading undated items"))
+    }
+
+    /// Sets the date of an item found on its own page.
+    pub async fn date_item(
+        &self,
+        column_id: i64,
+        url: &str,
+        day: NaiveDate,
+        source: &str,
+    ) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE column_items SET published_on = $3, date_source = $4 \
+                 WHERE column_id = $1 AND url = $2 AND published_on IS NULL",
+            )
+            .bind(column_id)
+            .bind(url)
+            .bind(day)
+            .bind(source)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("dating an item"))
+    }
+
+    pub async fn record_home_read(&self, r: &HomeRead) -> Result<()> {
+        let dates = serde_json::to_string(&r.dates).expect("dates serialize");
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO home_reads (site_id, at, outcome, status, detail, dates) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (site_id, at) DO NOTHING",
+            )
+            .bind(r.site_id)
+            .bind(r.at)
+            .bind(&r.outcome)
+            .bind(r.status)
+            .bind(&r.detail)
+            .bind(&dates)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording a home page read"))
+    }
+
+    /// The dates shown by each site's latest successful home-page read at or before `until`.
+    pub async fn latest_home_dates(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<HashMap<i64, Vec<NaiveDate>>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT h.site_id, h.dates FROM home_reads h WHERE h.outcome = 'ok' AND h.at = \
+                 (SELECT MAX(at) FROM home_reads x WHERE x.site_id = h.site_id AND x.outcome = 'ok' AND x.at <= $1)",
+            )
+            .bind(until)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading home page reads"))?;
+        rows.into_iter()
+            .map(|(site, dates)| {
+                serde_json::from_str(&dates)
+                    .map(|d| (site, d))
+                    .map_err(|e| super::StoreError::Data {
+                        context: "reading home page reads",
+                        detail: e.to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    pub async fn record_account_check(&self, c: &AccountCheck) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO account_checks (account_id, at, outcome, detail, posts_found) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (account_id, at) DO NOTHING",
+            )
+            .bind(c.account_id)
+            .bind(c.at)
+            .bind(&c.outcome)
+            .bind(&c.detail)
+            .bind(c.posts_found)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording an account check"))
+    }
+
+    /// The latest `per_account` checks of every account at or before `until`, newest first.
+    pub async fn recent_account_checks(
+        &self,
+        per_account: usize,
+        until: DateTime<Utc>,
+    ) -> Result<HashMap<i64, Vec<AccountCheck>>> {
+        let rows: Vec<AccountCheck> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT account_id, at, outcome, detail, posts_found FROM account_checks \
+                 WHERE at <= $1 ORDER BY account_id, at DESC",
+            )
+            .bind(until)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading account checks"))?;
+        let mut map: HashMap<i64, Vec<AccountCheck>> = HashMap::new();
+        for row in rows {
+            let list = map.entry(row.account_id).or_default();
+            if list.len() < per_account {
+                list.push(row);
+            }
+        }
+        Ok(map)
+    }
+
+    /// Publish times of every account's posts.
+    pub async fn post_times(&self) -> Result<HashMap<i64, Vec<DateTime<Utc>>>> {
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT account_id, published_at FROM account_posts")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading post times"))?;
+        let mut map: HashMap<i64, Vec<DateTime<Utc>>> = HashMap::new();
+        for (account, at) in rows {
+            map.entry(account).or_default().push(at);
+        }
+        Ok(map)
+    }
+
+    /// Probes of every site in `[from, to]`: (site id, instant, outcome).
+    pub async fn probes_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(i64, DateTime<Utc>, String)>> {
+        on_pool!(self, pool => {
+            sqlx::query_as("SELECT site_id, at, outcome FROM probes WHERE at >= $1 AND at <= $2")
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading probes"))
+    }
+
+    /// (kind, subject) of every open episode.
+    pub async fn open_finding_keys(&self) -> Result<HashSet<(String, String)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT kind, subject_key FROM findings WHERE resolved_at IS NULL")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading open findings"))?;
+        Ok(rows.into_iter().collect())
+    }
+}
