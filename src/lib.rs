@@ -23,5 +23,6 @@ pub mod config;
 pub mod cycle;
 pub mod detect;
 pub mod report;
+pub mod serve;
 pub mod store;
 pub mod telemetry;
