@@ -20,5 +20,6 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod extract;
 pub mod store;
 pub mod telemetry;
