@@ -22,6 +22,7 @@ pub mod clock;
 pub mod config;
 pub mod cycle;
 pub mod detect;
+pub mod extract;
 pub mod report;
 pub mod serve;
 pub mod store;

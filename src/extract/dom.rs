@@ -1,0 +1,231 @@
+//! Small helpers over the parsed HTML tree shared by the extractors: readable text,
+//! link resolution, and telling page chrome (menus, breadcrumbs, pagers, footers) from
+//! content. Kept apart so that every extractor judges a page the same way.
+
+use ego_tree::NodeRef;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use super::ExtractError;
+
+/// How far a part of the page is from content, judged by its tag and its id/class words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Region {
+    Content,
+    /// Menus, headers, column navigation: links without dates live here.
+    Navigation,
+    /// Footers, breadcrumbs, pagers, copyright: never items.
+    Chrome,
+}
+
+/// The region of `el`: the strongest of its own and its ancestors'.
+pub(crate) fn region_of(el: ElementRef<'_>) -> Region {
+    let mut region = Region::Content;
+    let mut node = Some(*el);
+    while let Some(n) = node {
+        if let Some(e) = n.value().as_element() {
+            region = region.max(own_region(e));
+            if region == Region::Chrome {
+                break;
+            }
+        }
+        node = n.parent();
+    }
+    region
+}
+
+fn own_region(e: &scraper::node::Element) -> Region {
+    match e.name() {
+        "footer" => return Region::Chrome,
+        "nav" | "header" => return Region::Navigation,
+        _ => {}
+    }
+    let mut region = Region::Content;
+    let words = e.id().into_iter().chain(e.classes());
+    for word in words {
+        let w = word.to_ascii_lowercase();
+        let chrome = [
+            "footer",
+            "crumb",
+            "pager",
+            "pagination",
+            "fenye",
+            "copyright",
+            "banquan",
+        ]
+        .iter()
+        .any(|k| w.contains(k))
+            || [
+                "foot", "bottom", "ft", "position", "location", "dqwz", "weizhi", "pages",
+                "pagebar", "page_bar", "page-bar", "page_nav", "pagenav",
+            ]
+            .contains(&w.as_str());
+        if chrome {
+            return Region::Chrome;
+        }
+        let nav = ["nav", "menu", "daohang"].iter().any(|k| w.contains(k))
+            || ["dh", "top", "head", "header", "topbar", "logo", "banner"].contains(&w.as_str());
+        if nav {
+            region = Region::Navigation;
+        }
+    }
+    region
+}
+
+/// Whether `el` sits in a sidebar block (hot lists, rankings, recommendations), which a
+/// list page shows beside the column's own list.
+pub(crate) fn in_sidebar(el: ElementRef<'_>) -> bool {
+    ancestors_and_self(el).take(6).any(|e| {
+        let v = e.value();
+        v.id().into_iter().chain(v.classes()).any(|w| {
+            let w = w.to_ascii_lowercase();
+            [
+                "side",
+                "hot",
+                "rank",
+                "recommend",
+                "tuijian",
+                "redian",
+                "paihang",
+            ]
+            .iter()
+            .any(|k| w.contains(k))
+        })
+    })
+}
+
+pub(crate) fn ancestors_and_self(el: ElementRef<'_>) -> impl Iterator<Item = ElementRef<'_>> {
+    std::iter::once(el).chain(el.ancestors().filter_map(ElementRef::wrap))
+}
+
+/// The URL relative links resolve against: `<base href>` if the page has one (itself
+/// resolved against the page URL), else the page URL.
+pub(crate) fn effective_base(doc: &Html, page: &Url) -> Url {
+    let sel = Selector::parse("base[href]").unwrap();
+    doc.select(&sel)
+        .next()
+        .and_then(|b| b.attr("href"))
+        .and_then(|href| page.join(href.trim()).ok())
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .unwrap_or_else(|| page.clone())
+}
+
+/// Why an `href`/`src` gives no URL to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unfollowable {
+    /// `javascript:`, `mailto:`, `tel:`, `data:`, a bare `#fragment`, an empty value, or a
+    /// scheme other than http(s): nothing to fetch, by design.
+    NotAPage,
+    /// It should be a URL but does not parse (`http://`, `http://a b.gov.cn/`).
+    Malformed,
+}
+
+/// Resolves an attribute value to an absolute http(s) URL.
+pub(crate) fn resolve(base: &Url, href: &str) -> Result<Url, Unfollowable> {
+    let href = href.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return Err(Unfollowable::NotAPage);
+    }
+    let lower = href.to_ascii_lowercase();
+    if ["javascript:", "mailto:", "tel:", "data:", "sms:", "about:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        return Err(Unfollowable::NotAPage);
+    }
+    match base.join(href) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u),
+        Ok(_) => Err(Unfollowable::NotAPage),
+        Err(_) => Err(Unfollowable::Malformed),
+    }
+}
+
+/// Collapses runs of whitespace (also U+3000 and NBSP) into one space and trims.
+pub(crate) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_whitespace() || c == '\u{3000}' || c == '\u{a0}') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// The text nodes under `el` in document order, leaving out scripts and styles.
+pub(crate) fn text_nodes<'a>(el: ElementRef<'a>) -> impl Iterator<Item = NodeRef<'a, Node>> {
+    el.descendants().filter(|n| {
+        n.value().is_text()
+            && !n.ancestors().any(|a| {
+                a.value()
+                    .as_element()
+                    .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript"))
+            })
+    })
+}
+
+/// Readable text of `el`, whitespace collapsed.
+pub(crate) fn text_of(el: ElementRef<'_>) -> String {
+    let mut raw = String::new();
+    for n in text_nodes(el) {
+        if let Some(t) = n.value().as_text() {
+            raw.push_str(t);
+            raw.push(' ');
+        }
+    }
+    normalize(&raw)
+}
+
+/// Whether a title was cut short by the template (`关于做好…`, `关于做好...`).
+pub(crate) fn is_truncated(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with('…') || t.ends_with("...") || t.ends_with("..") || t.ends_with("。。。")
+}
+
+/// Link texts that are page furniture, not item titles.
+pub(crate) fn is_furniture_text(text: &str) -> bool {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let bare = lower.trim_matches(|c: char| {
+        matches!(
+            c,
+            '>' | '<' | '»' | '«' | '+' | ' ' | '＞' | '》' | '[' | ']'
+        )
+    });
+    (t.contains("更多") && t.chars().count() <= 8)
+        || matches!(
+            bare,
+            "" | "more"
+                | "首页"
+                | "上一页"
+                | "下一页"
+                | "上页"
+                | "下页"
+                | "尾页"
+                | "末页"
+                | "前页"
+                | "后页"
+                | "返回"
+                | "返回顶部"
+                | "打印"
+                | "关闭"
+                | "关闭窗口"
+        )
+        || bare.chars().all(|c| c.is_ascii_digit())
+}
+
+pub(crate) fn parse_selector(part: &'static str, text: &str) -> Result<Selector, ExtractError> {
+    Selector::parse(text).map_err(|e| ExtractError::BadSelector {
+        part,
+        selector: text.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// A selector written in the code; they are all valid.
+pub(crate) fn sel(text: &str) -> Selector {
+    Selector::parse(text).expect("selector in code")
+}

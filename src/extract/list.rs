@@ -1,0 +1,544 @@
+//! A column's list page (栏目列表页) read into its items and its next page.
+//!
+//! The column rules (empty, stale, zero publish, quota) count items and read their dates,
+//! so this is where a page of HTML becomes `[(title, url, date)]`. Detection is automatic:
+//! the list is the repeated block of links that carry dates, as CMS templates render it
+//! (`ul/li` with a date `span` before or after the title, table rows with a date cell,
+//! `div` rows, `[10-11]` brackets, `dl/dt/dd`). Menus, breadcrumbs, pagers, footers and
+//! `更多` links are not items. A list without dates is the longest block of long link
+//! texts outside menus; its items then take their date from the URL where the CMS wrote
+//! one there ([`DateSource::Url`]), else none, and the crawler reads the item page.
+//!
+//! Hanweb pages are read from their `<datastore>` records ([`super::hanweb`]), TRS pagers
+//! from `createPageHTML` ([`super::trs`]), other pagers from their links
+//! ([`super::pager`]). A column's `[column.select]` selectors override any part.
+//!
+//! Pure: text and URLs in, facts out; `today` only bounds and completes dates.
+
+use chrono::NaiveDate;
+use scraper::{ElementRef, Html, Node, Selector};
+use serde::Serialize;
+use url::Url;
+
+use super::dates::{self, parse_date_cell};
+use super::dom::{
+    Region, effective_base, in_sidebar, is_furniture_text, is_truncated, normalize, parse_selector,
+    region_of, resolve, sel, text_nodes, text_of,
+};
+use super::{ExtractError, hanweb, pager, trs};
+use crate::catalog::Selectors;
+
+/// One item of a list: a link to an article, its title, and its date if known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ListItem {
+    pub title: String,
+    /// Absolute.
+    pub url: Url,
+    pub date: Option<NaiveDate>,
+    pub date_source: DateSource,
+}
+
+/// Where an item's date came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DateSource {
+    /// Printed beside the title on the list page.
+    List,
+    /// Read from the item URL (`t20200915_…`, `/art/2020/9/15/…`).
+    Url,
+    /// Not known: the item page must be read ([`super::item::item_date`]).
+    None,
+}
+
+/// What a list page says.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct ListPage {
+    /// In page order, one per URL.
+    pub items: Vec<ListItem>,
+    /// The next page of the list, if any.
+    pub next: Option<Url>,
+    /// The number of pages the pager announces, if it does.
+    pub pages_total: Option<u32>,
+}
+
+impl ListPage {
+    /// The newest item date on the page.
+    pub fn newest(&self) -> Option<NaiveDate> {
+        self.items.iter().filter_map(|i| i.date).max()
+    }
+}
+
+/// Checks a column's selectors without a page, so a catalog check can report them.
+pub fn check_selectors(select: &Selectors) -> Result<(), ExtractError> {
+    Overrides::compile(Some(select)).map(|_| ())
+}
+
+/// Reads a list page. `page` is the URL the page was fetched from (after redirects);
+/// `select` the column's overrides; `today` completes year-less dates and bounds years.
+///
+/// Errors only when a selector in `select` is not valid CSS.
+pub fn extract_list(
+    html: &str,
+    page: &Url,
+    select: Option<&Selectors>,
+    today: NaiveDate,
+) -> Result<ListPage, ExtractError> {
+    let overrides = Overrides::compile(select)?;
+    let doc = Html::parse_document(html);
+    let base = effective_base(&doc, page);
+
+    let stores = hanweb::datastores(html, &doc, page);
+    let store = stores.iter().max_by_key(|s| s.records.len());
+
+    let mut items = overrides
+        .item
+        .as_ref()
+        .map(|item_sel| select_items(&doc, item_sel, &base, &overrides, today));
+    if let Some(ds) = store
+        && items.as_ref().is_none_or(Vec::is_empty)
+    {
+        let records = Html::parse_document(&hanweb::records_document(&ds.records));
+        items = Some(match &overrides.item {
+            Some(item_sel) => select_items(&records, item_sel, &base, &overrides, today),
+            None => detect_list(&records, &base, &overrides, today, true),
+        });
+    }
+    let items = match items {
+        Some(items) => items,
+        None => detect_list(&doc, &base, &overrides, today, false),
+    };
+
+    let (next, pages_total) = if let Some(next_sel) = &overrides.next {
+        let next = doc
+            .select(next_sel)
+            .find_map(|e| link_of(e).and_then(|h| resolve(&base, h).ok()));
+        (next, pager::pages_total(&doc))
+    } else if let Some(ds) = store {
+        (hanweb::next_group(ds, page), hanweb::pages_total(ds, page))
+    } else if let Some(p) = trs::find(html) {
+        (trs::next_page(&p, page), Some(p.count))
+    } else {
+        let next = pager::next_by_label(&doc, &base, page)
+            .or_else(|| pager::next_by_number(&doc, &base, page));
+        (next, pager::pages_total(&doc))
+    };
+
+    Ok(ListPage {
+        items: dedupe(items),
+        next,
+        pages_total,
+    })
+}
+
+/// The compiled `[column.select]` table.
+#[derive(Default)]
+pub(crate) struct Overrides {
+    item: Option<Selector>,
+    title: Option<Selector>,
+    link: Option<Selector>,
+    date: Option<Selector>,
+    next: Option<Selector>,
+}
+
+impl Overrides {
+    pub(crate) fn compile(select: Option<&Selectors>) -> Result<Self, ExtractError> {
+        let Some(s) = select else {
+            return Ok(Self::default());
+        };
+        let one = |part: &'static str, text: &Option<String>| {
+            text.as_deref().map(|t| parse_selector(part, t)).transpose()
+        };
+        Ok(Self {
+            item: one("item", &s.item)?,
+            title: one("title", &s.title)?,
+            link: one("link", &s.link)?,
+            date: one("date", &s.date)?,
+            next: one("next", &s.next)?,
+        })
+    }
+}
+
+fn select_items(
+    doc: &Html,
+    item_sel: &Selector,
+    base: &Url,
+    overrides: &Overrides,
+    today: NaiveDate,
+) -> Vec<ListItem> {
+    doc.select(item_sel)
+        .filter_map(|e| build_item(e, base, overrides, today))
+        .map(|b| b.item)
+        .collect()
+}
+
+/// An item as detection sees it.
+pub(crate) struct Built {
+    pub item: ListItem,
+    /// The `tag.class` of the item element, to tell list rows from a heading row.
+    signature: String,
+}
+
+/// A block of sibling elements that each hold one item.
+pub(crate) struct Candidate {
+    pub built: Vec<Built>,
+    pub region: Region,
+    pub sidebar: bool,
+}
+
+impl Candidate {
+    pub(crate) fn list_dated(&self) -> usize {
+        self.built
+            .iter()
+            .filter(|b| b.item.date_source == DateSource::List)
+            .count()
+    }
+
+    fn url_dated(&self) -> usize {
+        self.built
+            .iter()
+            .filter(|b| b.item.date_source == DateSource::Url)
+            .count()
+    }
+
+    fn title_chars(&self) -> usize {
+        self.built
+            .iter()
+            .map(|b| b.item.title.chars().count())
+            .sum()
+    }
+
+    /// Most items carry a date printed beside them.
+    pub(crate) fn is_dated(&self) -> bool {
+        let dated = self.list_dated();
+        dated > 0 && dated * 2 >= self.built.len()
+    }
+
+    /// Drops the rows that are not like the others: a heading row with a column link
+    /// above dated rows, a `更多` row.
+    pub(crate) fn into_items(self) -> Vec<ListItem> {
+        let mut counts: Vec<(&str, usize)> = Vec::new();
+        let dated = self.is_dated();
+        for b in &self.built {
+            if dated && b.item.date_source != DateSource::List {
+                continue;
+            }
+            match counts.iter_mut().find(|(s, _)| *s == b.signature) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((&b.signature, 1)),
+            }
+        }
+        let main = counts
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map(|(s, _)| s.to_string())
+            .unwrap_or_default();
+        self.built
+            .into_iter()
+            .filter(|b| b.signature == main || (dated && b.item.date_source == DateSource::List))
+            .map(|b| b.item)
+            .collect()
+    }
+}
+
+/// Every block of repeated item-like siblings in the document.
+pub(crate) fn candidates<'a>(
+    doc: &'a Html,
+    base: &Url,
+    overrides: &Overrides,
+    today: NaiveDate,
+) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    for container in doc.root_element().descendent_elements() {
+        if matches!(
+            container.value().name(),
+            "head" | "script" | "style" | "select" | "a" | "p" | "span" | "html"
+        ) {
+            continue;
+        }
+        let region = region_of(container);
+        if region == Region::Chrome {
+            continue;
+        }
+        let mut groups: Vec<(&str, Vec<ElementRef<'a>>)> = Vec::new();
+        for child in container.child_elements() {
+            let tag = child.value().name();
+            match groups.iter_mut().find(|(t, _)| *t == tag) {
+                Some((_, v)) => v.push(child),
+                None => groups.push((tag, vec![child])),
+            }
+        }
+        for (_, elements) in groups {
+            let mut built = Vec::new();
+            for e in elements {
+                if region_of(e) == Region::Chrome {
+                    continue;
+                }
+                if let Some(b) = build_item(e, base, overrides, today) {
+                    built.push(b);
+                }
+            }
+            if !built.is_empty() {
+                out.push(Candidate {
+                    built,
+                    region,
+                    sidebar: in_sidebar(container),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The column's list among the candidates: the largest dated block (sidebars last),
+/// else the largest block of long link texts outside menus.
+fn detect_list(
+    doc: &Html,
+    base: &Url,
+    overrides: &Overrides,
+    today: NaiveDate,
+    records_only: bool,
+) -> Vec<ListItem> {
+    let cands = candidates(doc, base, overrides, today);
+    let dated = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.is_dated())
+        .max_by(|(ia, a), (ib, b)| {
+            (!a.sidebar, a.list_dated(), a.built.len(), a.title_chars())
+                .cmp(&(!b.sidebar, b.list_dated(), b.built.len(), b.title_chars()))
+                .then(ib.cmp(ia))
+        })
+        .map(|(i, _)| i);
+    let chosen = dated.or_else(|| {
+        cands
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                let n = c.built.len();
+                let long_titles = c.title_chars() >= 8 * n;
+                (records_only || (c.region == Region::Content && n >= 2)) && long_titles
+            })
+            .max_by(|(ia, a), (ib, b)| {
+                let score = |c: &Candidate| {
+                    let n = c.built.len();
+                    n * (c.title_chars() / n).min(30)
+                };
+                (!a.sidebar, a.url_dated(), score(a))
+                    .cmp(&(!b.sidebar, b.url_dated(), score(b)))
+                    .then(ib.cmp(ia))
+            })
+            .map(|(i, _)| i)
+    });
+    match chosen {
+        Some(i) => cands
+            .into_iter()
+            .nth(i)
+            .map(Candidate::into_items)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// Reads one item element: its title link, its title, its date.
+pub(crate) fn build_item(
+    el: ElementRef<'_>,
+    base: &Url,
+    overrides: &Overrides,
+    today: NaiveDate,
+) -> Option<Built> {
+    let signature = {
+        let v = el.value();
+        let mut classes: Vec<&str> = v.classes().collect();
+        classes.sort_unstable();
+        format!("{}.{}", v.name(), classes.join("."))
+    };
+    let anchor_sel = sel("a[href]");
+    let anchors: Vec<ElementRef<'_>> = if el.value().name() == "a" {
+        vec![el]
+    } else {
+        el.select(&anchor_sel).collect()
+    };
+
+    let (link_el, url) = match &overrides.link {
+        Some(s) => {
+            let e = el.select(s).next()?;
+            let href = link_of(e)?;
+            (e, resolve(base, href).ok()?)
+        }
+        None => {
+            if anchors.len() > 4 {
+                return None;
+            }
+            anchors
+                .iter()
+                .filter_map(|a| {
+                    let title = anchor_title(*a, today);
+                    if is_furniture_text(&title) {
+                        return None;
+                    }
+                    let url = resolve(base, a.attr("href")?).ok()?;
+                    Some((title.chars().count(), *a, url))
+                })
+                .max_by(|x, y| x.0.cmp(&y.0))
+                .map(|(_, a, u)| (a, u))?
+        }
+    };
+
+    let title = match &overrides.title {
+        Some(s) => element_title(el.select(s).next()?, today),
+        None => element_title(link_el, today),
+    };
+    if title.chars().count() < 2 || (overrides.link.is_none() && is_furniture_text(&title)) {
+        return None;
+    }
+
+    let year_hint = dates::date_from_url(&url, today).map(|d| chrono::Datelike::year(&d));
+    let list_date = match &overrides.date {
+        Some(s) => el.select(s).next().and_then(|d| {
+            let text = text_of(d);
+            parse_date_cell(&text, today, year_hint)
+                .or_else(|| dates::find_date(&text, today))
+                .map(|f| f.date)
+        }),
+        None => date_in_item(el, link_el, today, year_hint),
+    };
+    let (date, date_source) = match list_date {
+        Some(d) => (Some(d), DateSource::List),
+        None => match dates::date_from_url(&url, today) {
+            Some(d) => (Some(d), DateSource::Url),
+            None => (None, DateSource::None),
+        },
+    };
+    Some(Built {
+        item: ListItem {
+            title,
+            url,
+            date,
+            date_source,
+        },
+        signature,
+    })
+}
+
+/// The href of a link element, or of the first link inside it.
+fn link_of(e: ElementRef<'_>) -> Option<&str> {
+    e.attr("href").or_else(|| {
+        e.select(&sel("a[href]"))
+            .next()
+            .and_then(|a| a.attr("href"))
+    })
+}
+
+/// The date printed in an item: a text that is nothing but a date (`2023-10-11`,
+/// `[10-11]`, `发布日期：2023年10月11日`), else a dated text outside the title link, else
+/// for a bare link the text right after it (`<a>…</a> [10-11]<br>`).
+fn date_in_item(
+    el: ElementRef<'_>,
+    title_link: ElementRef<'_>,
+    today: NaiveDate,
+    year_hint: Option<i32>,
+) -> Option<NaiveDate> {
+    for node in text_nodes(el) {
+        if let Some(t) = node.value().as_text()
+            && let Some(f) = parse_date_cell(t, today, year_hint)
+        {
+            return Some(f.date);
+        }
+    }
+    let outside: String = text_nodes(el)
+        .filter(|n| !n.ancestors().any(|a| a.id() == title_link.id()))
+        .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(f) = dates::find_date(&outside, today) {
+        return Some(f.date);
+    }
+    if el.value().name() == "a" {
+        return date_after_link(el, today, year_hint);
+    }
+    None
+}
+
+/// Old templates: `<a href=…>title</a>&nbsp;[10-11]<br>` with no element per row.
+fn date_after_link(
+    a: ElementRef<'_>,
+    today: NaiveDate,
+    year_hint: Option<i32>,
+) -> Option<NaiveDate> {
+    let mut node = a.next_sibling();
+    while let Some(n) = node {
+        match n.value() {
+            Node::Text(t) => {
+                if let Some(f) = parse_date_cell(t, today, year_hint) {
+                    return Some(f.date);
+                }
+            }
+            Node::Element(e) => {
+                if matches!(e.name(), "a" | "br" | "li" | "p" | "div" | "tr" | "hr") {
+                    return None;
+                }
+                let text = ElementRef::wrap(n).map(text_of).unwrap_or_default();
+                if let Some(f) = parse_date_cell(&text, today, year_hint) {
+                    return Some(f.date);
+                }
+            }
+            _ => {}
+        }
+        node = n.next_sibling();
+    }
+    None
+}
+
+/// The title a link shows, without the date cells inside it, preferring the `title`
+/// attribute when the text is cut short (`…`, `...`) or empty.
+pub(crate) fn anchor_title(a: ElementRef<'_>, today: NaiveDate) -> String {
+    let mut raw = String::new();
+    for n in text_nodes(a) {
+        if let Some(t) = n.value().as_text()
+            && parse_date_cell(t, today, None).is_none()
+        {
+            raw.push_str(t);
+            raw.push(' ');
+        }
+    }
+    let text = normalize(&raw);
+    let attr = a
+        .attr("title")
+        .map(normalize)
+        .filter(|t| !t.is_empty())
+        .or_else(|| {
+            a.select(&sel("img[alt]"))
+                .next()
+                .and_then(|i| i.attr("alt"))
+                .map(normalize)
+                .filter(|t| !t.is_empty())
+        });
+    match attr {
+        Some(full) if text.is_empty() || is_truncated(&text) => full,
+        Some(full) if full.chars().count() > text.chars().count() && full.starts_with(&text) => {
+            full
+        }
+        _ => text,
+    }
+}
+
+/// Title of any element: a link's as [`anchor_title`], else its text.
+fn element_title(e: ElementRef<'_>, today: NaiveDate) -> String {
+    if e.value().name() == "a" {
+        return anchor_title(e, today);
+    }
+    let text = text_of(e);
+    match e.attr("title").map(normalize).filter(|t| !t.is_empty()) {
+        Some(full) if text.is_empty() || is_truncated(&text) => full,
+        _ => text,
+    }
+}
+
+/// One item per URL, the first seen.
+pub(crate) fn dedupe(items: Vec<ListItem>) -> Vec<ListItem> {
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|i| seen.insert(i.url.clone()))
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! Extraction: what a fetched page says, as facts the rules can count.
+//!
+//! Between fetch and store: the fetcher hands over decoded text and the URL it came from,
+//! and this layer returns list items with their dates ([`list`]), an item page's date
+//! ([`item`]), every link to check ([`links`]) and the dated items of a home page
+//! ([`homepage`]). Dates in the forms Chinese government sites print them, and in the
+//! URLs their CMSs write, are read in [`dates`].
+//!
+//! It must stay pure: no I/O, no clock (`today` is an argument), no call into fetch or
+//! store. That keeps every rule replayable with `--now` and every template testable from
+//! a fixture file.
+
+pub mod dates;
+mod dom;
+mod hanweb;
+pub mod homepage;
+pub mod item;
+pub mod links;
+pub mod list;
+mod pager;
+mod trs;
+
+#[cfg(test)]
+mod tests;
+
+pub use dates::{date_from_url, find_date, parse_date_cell};
+pub use homepage::home_items;
+pub use item::{ItemDateSource, column_name, item_date, item_title};
+pub use links::{LinkKind, MalformedLink, PageLink, extract_links, malformed_links};
+pub use list::{DateSource, ListItem, ListPage, check_selectors, extract_list};
+
+/// What extraction can refuse: only a column's own selectors, as nothing else in a page
+/// is an error (an unreadable page is an empty list, and the column rules report that).
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(
+        "the column's `select.{part}` selector {selector:?} is not valid CSS ({reason}); \
+         correct it in the catalog's [column.select] table"
+    )]
+    BadSelector {
+        part: &'static str,
+        selector: String,
+        reason: String,
+    },
+}
