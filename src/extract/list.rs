@@ -366,10 +366,11 @@ pub(crate) fn build_item(
             (e, resolve(base, href).ok()?)
         }
         None => {
-            if anchors.len() > 4 {
+            // A block that holds a list is not an item of it.
+            if anchors.len() > 4 || el.select(&sel("li, tr")).next().is_some() {
                 return None;
             }
-            anchors
+            let titled: Vec<(usize, ElementRef<'_>, Url)> = anchors
                 .iter()
                 .filter_map(|a| {
                     let title = anchor_title(*a, today);
@@ -379,6 +380,20 @@ pub(crate) fn build_item(
                     let url = resolve(base, a.attr("href")?).ok()?;
                     Some((title.chars().count(), *a, url))
                 })
+                .collect();
+            // Two article-length titles to different pages: two items, not one.
+            let mut long_urls: Vec<&Url> = titled
+                .iter()
+                .filter(|(n, _, _)| *n >= 8)
+                .map(|(_, _, u)| u)
+                .collect();
+            long_urls.sort();
+            long_urls.dedup();
+            if long_urls.len() > 1 {
+                return None;
+            }
+            titled
+                .into_iter()
                 .max_by(|x, y| x.0.cmp(&y.0))
                 .map(|(_, a, u)| (a, u))?
         }
