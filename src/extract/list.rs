@@ -32,7 +32,7 @@ use crate::catalog::Selectors;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListItem {
     pub title: String,
-    /// Absolute.
+    /// Absolute, without fragment.
     pub url: Url,
     pub date: Option<NaiveDate>,
     pub date_source: DateSource,
@@ -316,7 +316,14 @@ fn detect_list(
             .filter(|(_, c)| {
                 let n = c.built.len();
                 let long_titles = c.title_chars() >= 8 * n;
-                (records_only || (c.region == Region::Content && n >= 2)) && long_titles
+                let columns = c
+                    .built
+                    .iter()
+                    .filter(|b| is_column_url(&b.item.url))
+                    .count();
+                (records_only || (c.region == Region::Content && n >= 2))
+                    && long_titles
+                    && columns * 2 < n
             })
             .max_by(|(ia, a), (ib, b)| {
                 let score = |c: &Candidate| {
@@ -337,6 +344,22 @@ fn detect_list(
             .unwrap_or_default(),
         None => Vec::new(),
     }
+}
+
+/// Whether a URL names a column (a list) rather than an article: a directory, an
+/// `index`/`list`/`default` page, a Hanweb `/col/colNNN/`. A block of such links without
+/// dates is a column menu, which on an empty column (空白栏目) is all the page has.
+fn is_column_url(url: &Url) -> bool {
+    let path = url.path();
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file
+        .split(['.', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    file.is_empty()
+        || matches!(stem.as_str(), "index" | "list" | "default" | "more")
+        || path.contains("/col/col")
 }
 
 /// Reads one item element: its title link, its title, its date.
@@ -398,6 +421,10 @@ pub(crate) fn build_item(
                 .map(|(_, a, u)| (a, u))?
         }
     };
+
+    // `a.html#p2` is the article `a.html`.
+    let mut url = url;
+    url.set_fragment(None);
 
     let title = match &overrides.title {
         Some(s) => element_title(el.select(s).next()?, today),

@@ -186,10 +186,13 @@ fn fixtures_extract_exactly() {
     );
 }
 
-/// Selectors, the items they should give as (path, date), and the next page.
+/// Items as (URL path, date).
+type PathsAndDates = Vec<(&'static str, Option<&'static str>)>;
+
+/// Selectors, the items they should give, and the next page.
 type SelectorCase = (
     crate::catalog::Selectors,
-    Vec<(&'static str, Option<&'static str>)>,
+    PathsAndDates,
     Option<&'static str>,
 );
 
@@ -302,5 +305,94 @@ fn hanweb_proxy_answer_pages_on() {
         assert!(!got.items.is_empty());
         assert_eq!(got.next.as_ref().map(Url::as_str), want, "{n} of {total}");
         assert_eq!(got.pages_total, Some(total.div_ceil(15)));
+    }
+}
+
+/// Small templates seen on county sites, each with the (path, date) items a reader sees.
+#[test]
+fn detection_cases() {
+    let page = Url::parse("http://www.a.gov.cn/col/col1/index.html").unwrap();
+    let today = NaiveDate::from_ymd_opt(2023, 10, 20).unwrap();
+    let menu = r#"<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a><a href="/zwfw/">政务服务</a></div>"#;
+    let foot = r#"<div class="footer"><a href="https://beian.miit.gov.cn/">陕ICP备05001234号</a> 网站标识码：6103280001</div>"#;
+    let cases: Vec<(&str, String, PathsAndDates)> = vec![
+        (
+            "bare links with [MM-DD] after them",
+            format!(
+                r#"{menu}<td class="list"><a href="/a1.html">县政府召开第十八次常务会议</a>&nbsp;[10-11]<br>
+                <a href="/a2.html">县长调研秋粮收购和冬播工作</a>&nbsp;[10-09]<br></td>{foot}"#
+            ),
+            vec![
+                ("/a1.html", Some("2023-10-11")),
+                ("/a2.html", Some("2023-10-09")),
+            ],
+        ),
+        (
+            "title and date spans inside the link",
+            format!(
+                r#"{menu}<div class="lst"><a href="/b1.html"><span class="t">关于开展秋冬季防火工作的通知</span><span class="d">2023-10-12</span></a>
+                <a href="/b2.html"><span class="t">关于调整部分路段交通组织的通告</span><span class="d">2023-10-02</span></a></div>{foot}"#
+            ),
+            vec![
+                ("/b1.html", Some("2023-10-12")),
+                ("/b2.html", Some("2023-10-02")),
+            ],
+        ),
+        (
+            "a category link before the title",
+            format!(
+                r#"{menu}<ul><li><a href="/col/col2/">[部门动态]</a><a href="/c1.html">县市场监管局开展食品安全专项检查</a><span>2023-10-13</span></li>
+                <li><a href="/col/col3/">[镇街动态]</a><a href="/c2.html">城关镇召开安全生产推进会议</a><span>2023-10-08</span></li></ul>{foot}"#
+            ),
+            vec![
+                ("/c1.html", Some("2023-10-13")),
+                ("/c2.html", Some("2023-10-08")),
+            ],
+        ),
+        (
+            "Hanweb table-row records",
+            format!(
+                r#"{menu}<div id="77"><script type="text/xml"><datastore><recordset>
+                <record><![CDATA[<tr><td><a href='/art/2023/10/3/art_1_5.html' title='县政府关于做好2023年秋季学期开学工作的通知'>县政府关于做好2023年秋季学期...</a></td><td>[2023-10-03]</td></tr>]]></record>
+                <record><![CDATA[<tr><td><a href='/art/2023/9/3/art_1_4.html' title='县教育局召开开学工作部署会'>县教育局召开开学工作部署会</a></td><td>[2023-09-03]</td></tr>]]></record>
+                </recordset></datastore></script></div>{foot}"#
+            ),
+            vec![
+                ("/art/2023/10/3/art_1_5.html", Some("2023-10-03")),
+                ("/art/2023/9/3/art_1_4.html", Some("2023-09-03")),
+            ],
+        ),
+        (
+            "a single item is still a list",
+            format!(
+                r#"{menu}<div class="list"><ul><li><a href="/d1.html">2023年度部门预算公开情况说明</a><span>2023-03-20</span></li></ul></div>{foot}"#
+            ),
+            vec![("/d1.html", Some("2023-03-20"))],
+        ),
+        (
+            "the same article twice keeps the first",
+            format!(
+                r#"{menu}<ul><li><a href="/e1.html">县委常委会召开会议传达学习全会精神</a><span>2023-10-15</span></li>
+                <li><a href="/e1.html#x">县委常委会召开会议传达学习全会精神</a><span>2023-10-15</span></li>
+                <li><a href="/e2.html">县政府召开全县安全生产工作会议</a><span>2023-10-14</span></li></ul>{foot}"#
+            ),
+            vec![
+                ("/e1.html", Some("2023-10-15")),
+                ("/e2.html", Some("2023-10-14")),
+            ],
+        ),
+    ];
+    for (what, html, want) in cases {
+        let got = extract_list(&html, &page, None, today).unwrap();
+        let got: Vec<(String, Option<String>)> = got
+            .items
+            .iter()
+            .map(|i| (i.url.path().to_string(), i.date.map(|d| d.to_string())))
+            .collect();
+        let want: Vec<(String, Option<String>)> = want
+            .iter()
+            .map(|(u, d)| (u.to_string(), d.map(str::to_string)))
+            .collect();
+        assert_eq!(got, want, "{what}");
     }
 }
