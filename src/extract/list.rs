@@ -9,9 +9,13 @@
 //! texts outside menus; its items then take their date from the URL where the CMS wrote
 //! one there ([`DateSource::Url`]), else none, and the crawler reads the item page.
 //!
-//! Hanweb pages are read from their `<datastore>` records ([`super::hanweb`]), TRS pagers
-//! from `createPageHTML` ([`super::trs`]), other pagers from their links
-//! ([`super::pager`]). A column's `[column.select]` selectors override any part.
+//! Hanweb (大汉 JCMS) pages are read from their `<datastore>` records, and their next
+//! page is the `/module/web/jpage/dataproxy.jsp?startrecord=…&endrecord=…&perpage=…` URL
+//! built from the page's `totalRecord`, `perPage`, `groupSize` and `ajaxParam`
+//! (`columnid`, `unitid`, `webid` …), see `hanweb.rs`. TRS WCM pagers come from
+//! `createPageHTML(count, current, "index", "html")` (`trs.rs`), other pagers from their
+//! links (`下一页`, `»`, `rel=next`, numbered `index_2.html` / `?page=2`, in `pager.rs`).
+//! A column's `[column.select]` selectors override any part.
 //!
 //! Pure: text and URLs in, facts out; `today` only bounds and completes dates.
 
@@ -22,8 +26,8 @@ use url::Url;
 
 use super::dates::{self, parse_date_cell};
 use super::dom::{
-    Region, effective_base, in_sidebar, is_furniture_text, is_truncated, normalize, parse_selector,
-    region_of, resolve, sel, text_nodes, text_of,
+    IMG_ALT, LINKS, ROWS, Region, effective_base, in_sidebar, is_furniture_text, is_truncated,
+    normalize, parse_selector, region_of, resolve, text_nodes, text_of,
 };
 use super::{ExtractError, hanweb, pager, trs};
 use crate::catalog::Selectors;
@@ -375,11 +379,10 @@ pub(crate) fn build_item(
         classes.sort_unstable();
         format!("{}.{}", v.name(), classes.join("."))
     };
-    let anchor_sel = sel("a[href]");
     let anchors: Vec<ElementRef<'_>> = if el.value().name() == "a" {
         vec![el]
     } else {
-        el.select(&anchor_sel).collect()
+        el.select(&LINKS).collect()
     };
 
     let (link_el, url) = match &overrides.link {
@@ -390,7 +393,7 @@ pub(crate) fn build_item(
         }
         None => {
             // A block that holds a list is not an item of it.
-            if anchors.len() > 4 || el.select(&sel("li, tr")).next().is_some() {
+            if anchors.len() > 4 || el.select(&ROWS).next().is_some() {
                 return None;
             }
             let titled: Vec<(usize, ElementRef<'_>, Url)> = anchors
@@ -464,11 +467,8 @@ pub(crate) fn build_item(
 
 /// The href of a link element, or of the first link inside it.
 fn link_of(e: ElementRef<'_>) -> Option<&str> {
-    e.attr("href").or_else(|| {
-        e.select(&sel("a[href]"))
-            .next()
-            .and_then(|a| a.attr("href"))
-    })
+    e.attr("href")
+        .or_else(|| e.select(&LINKS).next().and_then(|a| a.attr("href")))
 }
 
 /// The date printed in an item: a text that is nothing but a date (`2023-10-11`,
@@ -549,7 +549,7 @@ pub(crate) fn anchor_title(a: ElementRef<'_>, today: NaiveDate) -> String {
         .map(normalize)
         .filter(|t| !t.is_empty())
         .or_else(|| {
-            a.select(&sel("img[alt]"))
+            a.select(&IMG_ALT)
                 .next()
                 .and_then(|i| i.attr("alt"))
                 .map(normalize)
