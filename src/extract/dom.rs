@@ -2,6 +2,8 @@
 //! link resolution, and telling page chrome (menus, breadcrumbs, pagers, footers) from
 //! content. Kept apart so that every extractor judges a page the same way.
 
+use std::sync::LazyLock;
+
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
@@ -224,6 +226,11 @@ pub(crate) fn parse_selector(part: &'static str, text: &str) -> Result<Selector,
         reason: e.to_string(),
     })
 }
+
+/// `a[href]`, `li, tr`, `img[alt]`: asked for every element the list detector weighs.
+pub(crate) static LINKS: LazyLock<Selector> = LazyLock::new(|| sel("a[href]"));
+pub(crate) static ROWS: LazyLock<Selector> = LazyLock::new(|| sel("li, tr"));
+pub(crate) static IMG_ALT: LazyLock<Selector> = LazyLock::new(|| sel("img[alt]"));
 
 /// A selector written in the code; they are all valid.
 pub(crate) fn sel(text: &str) -> Selector {

@@ -13,13 +13,13 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 use scraper::Html;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::dates::{find_date, parse_date_cell};
 use super::dom::{Region, normalize, region_of, sel, text_nodes};
 
 /// Where an item page's date was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemDateSource {
     /// `<meta name="PubDate">` (any case).

@@ -9,9 +9,13 @@
 //! texts outside menus; its items then take their date from the URL where the CMS wrote
 //! one there ([`DateSource::Url`]), else none, and the crawler reads the item page.
 //!
-//! Hanweb pages are read from their `<datastore>` records ([`super::hanweb`]), TRS pagers
-//! from `createPageHTML` ([`super::trs`]), other pagers from their links
-//! ([`super::pager`]). A column's `[column.select]` selectors override any part.
+//! Hanweb (大汉 JCMS) pages are read from their `<datastore>` records, and their next
+//! page is the `/module/web/jpage/dataproxy.jsp?startrecord=…&endrecord=…&perpage=…` URL
+//! built from the page's `totalRecord`, `perPage`, `groupSize` and `ajaxParam`
+//! (`columnid`, `unitid`, `webid` …), see `hanweb.rs`. TRS WCM pagers come from
+//! `createPageHTML(count, current, "index", "html")` (`trs.rs`), other pagers from their
+//! links (`下一页`, `»`, `rel=next`, numbered `index_2.html` / `?page=2`, in `pager.rs`).
+//! A column's `[column.select]` selectors override any part.
 //!
 //! Pure: text and URLs in, facts out; `today` only bounds and completes dates.
 
@@ -22,8 +26,8 @@ use url::Url;
 
 use super::dates::{self, parse_date_cell};
 use super::dom::{
-    Region, effective_base, in_sidebar, is_furniture_text, is_truncated, normalize, parse_selector,
-    region_of, resolve, sel, text_nodes, text_of,
+    IMG_ALT, LINKS, ROWS, Region, effective_base, in_sidebar, is_furniture_text, is_truncated,
+    normalize, parse_selector, region_of, resolve, text_nodes, text_of,
 };
 use super::{ExtractError, hanweb, pager, trs};
 use crate::catalog::Selectors;
@@ -32,7 +36,7 @@ use crate::catalog::Selectors;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ListItem {
     pub title: String,
-    /// Absolute.
+    /// Absolute, without fragment.
     pub url: Url,
     pub date: Option<NaiveDate>,
     pub date_source: DateSource,
@@ -316,7 +320,14 @@ fn detect_list(
             .filter(|(_, c)| {
                 let n = c.built.len();
                 let long_titles = c.title_chars() >= 8 * n;
-                (records_only || (c.region == Region::Content && n >= 2)) && long_titles
+                let columns = c
+                    .built
+                    .iter()
+                    .filter(|b| is_column_url(&b.item.url))
+                    .count();
+                (records_only || (c.region == Region::Content && n >= 2))
+                    && long_titles
+                    && columns * 2 < n
             })
             .max_by(|(ia, a), (ib, b)| {
                 let score = |c: &Candidate| {
@@ -339,6 +350,22 @@ fn detect_list(
     }
 }
 
+/// Whether a URL names a column (a list) rather than an article: a directory, an
+/// `index`/`list`/`default` page, a Hanweb `/col/colNNN/`. A block of such links without
+/// dates is a column menu, which on an empty column (空白栏目) is all the page has.
+fn is_column_url(url: &Url) -> bool {
+    let path = url.path();
+    let file = path.rsplit('/').next().unwrap_or("");
+    let stem = file
+        .split(['.', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    file.is_empty()
+        || matches!(stem.as_str(), "index" | "list" | "default" | "more")
+        || path.contains("/col/col")
+}
+
 /// Reads one item element: its title link, its title, its date.
 pub(crate) fn build_item(
     el: ElementRef<'_>,
@@ -352,11 +379,10 @@ pub(crate) fn build_item(
         classes.sort_unstable();
         format!("{}.{}", v.name(), classes.join("."))
     };
-    let anchor_sel = sel("a[href]");
     let anchors: Vec<ElementRef<'_>> = if el.value().name() == "a" {
         vec![el]
     } else {
-        el.select(&anchor_sel).collect()
+        el.select(&LINKS).collect()
     };
 
     let (link_el, url) = match &overrides.link {
@@ -366,10 +392,11 @@ pub(crate) fn build_item(
             (e, resolve(base, href).ok()?)
         }
         None => {
-            if anchors.len() > 4 {
+            // A block that holds a list is not an item of it.
+            if anchors.len() > 4 || el.select(&ROWS).next().is_some() {
                 return None;
             }
-            anchors
+            let titled: Vec<(usize, ElementRef<'_>, Url)> = anchors
                 .iter()
                 .filter_map(|a| {
                     let title = anchor_title(*a, today);
@@ -379,10 +406,28 @@ pub(crate) fn build_item(
                     let url = resolve(base, a.attr("href")?).ok()?;
                     Some((title.chars().count(), *a, url))
                 })
+                .collect();
+            // Two article-length titles to different pages: two items, not one.
+            let mut long_urls: Vec<&Url> = titled
+                .iter()
+                .filter(|(n, _, _)| *n >= 8)
+                .map(|(_, _, u)| u)
+                .collect();
+            long_urls.sort();
+            long_urls.dedup();
+            if long_urls.len() > 1 {
+                return None;
+            }
+            titled
+                .into_iter()
                 .max_by(|x, y| x.0.cmp(&y.0))
                 .map(|(_, a, u)| (a, u))?
         }
     };
+
+    // `a.html#p2` is the article `a.html`.
+    let mut url = url;
+    url.set_fragment(None);
 
     let title = match &overrides.title {
         Some(s) => element_title(el.select(s).next()?, today),
@@ -422,11 +467,8 @@ pub(crate) fn build_item(
 
 /// The href of a link element, or of the first link inside it.
 fn link_of(e: ElementRef<'_>) -> Option<&str> {
-    e.attr("href").or_else(|| {
-        e.select(&sel("a[href]"))
-            .next()
-            .and_then(|a| a.attr("href"))
-    })
+    e.attr("href")
+        .or_else(|| e.select(&LINKS).next().and_then(|a| a.attr("href")))
 }
 
 /// The date printed in an item: a text that is nothing but a date (`2023-10-11`,
@@ -507,7 +549,7 @@ pub(crate) fn anchor_title(a: ElementRef<'_>, today: NaiveDate) -> String {
         .map(normalize)
         .filter(|t| !t.is_empty())
         .or_else(|| {
-            a.select(&sel("img[alt]"))
+            a.select(&IMG_ALT)
                 .next()
                 .and_then(|i| i.attr("alt"))
                 .map(normalize)
