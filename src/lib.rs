@@ -11,6 +11,7 @@
 //!
 //! - [`catalog`]: what to watch, read from `config/catalog/*.toml`
 //! - [`config`]: `config/govwatch.toml` and `GOVWATCH_*` overrides
+//! - [`fetch`]: the one HTTP client (politeness, retries, charsets, failure classes)
 //! - [`clock`]: the run's "now" (`--now` replays any day)
 //! - [`store`]: SQLite or PostgreSQL behind one API
 //! - [`cli`]: the commands
@@ -20,5 +21,6 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod fetch;
 pub mod store;
 pub mod telemetry;
