@@ -262,6 +262,14 @@ async fn oversized_endless_and_bomb_bodies_stop_at_the_limit() {
 }
 
 #[tokio::test]
+async fn a_broken_gzip_body_is_a_decode_failure() {
+    let server = FixtureServer::start().await;
+    let r = get(&fetcher(&fetch_settings()), server.url("/gzip-broken")).await;
+    assert_eq!(class(&r), Some(FailureClass::Decode), "{:?}", r.failure());
+    assert_eq!(r.attempts.len(), 1);
+}
+
+#[tokio::test]
 async fn redirect_chains_are_followed_and_loops_detected() {
     let server = FixtureServer::start().await;
     let f = fetcher(&fetch_settings()); // max_redirects = 5

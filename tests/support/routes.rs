@@ -15,6 +15,7 @@
 //! | `/large/{bytes}` | a body of that size with Content-Length |
 //! | `/large-chunked/{bytes}` | the same, streamed without Content-Length |
 //! | `/gzip-bomb` | 64 KB of gzip that inflates to 16 MiB |
+//! | `/gzip-broken` | `Content-Encoding: gzip` over bytes that are not gzip |
 //! | `/challenge/{412,403,200,521}` | anti-bot JavaScript challenges with that status |
 //! | `/status/{code}` | that status, a small body |
 //! | `/flaky/{failures}/{key}` | 500 for the first `failures` requests of this path, then a page |
@@ -101,6 +102,18 @@ pub fn fixture_routes() -> Router {
         .route("/large/{bytes}", get(large))
         .route("/large-chunked/{bytes}", get(large_chunked))
         .route("/gzip-bomb", get(gzip_bomb))
+        .route(
+            "/gzip-broken",
+            get(|| async {
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html"),
+                        (header::CONTENT_ENCODING, "gzip"),
+                    ],
+                    "<html>this is not gzip</html>",
+                )
+            }),
+        )
         .route("/challenge/{status}", get(challenge))
         .route("/status/{code}", get(status))
         .route("/flaky/{failures}/{key}", get(flaky))
