@@ -11,6 +11,7 @@
 //!
 //! - [`catalog`]: what to watch, read from `config/catalog/*.toml`
 //! - [`config`]: `config/govwatch.toml` and `GOVWATCH_*` overrides
+//! - [`fetch`]: the one HTTP client (politeness, retries, charsets, failure classes)
 //! - [`clock`]: the run's "now" (`--now` replays any day)
 //! - [`store`]: SQLite or PostgreSQL behind one API
 //! - [`cli`]: the commands
@@ -23,6 +24,7 @@ pub mod config;
 pub mod cycle;
 pub mod detect;
 pub mod extract;
+pub mod fetch;
 pub mod report;
 pub mod serve;
 pub mod store;

@@ -1,0 +1,78 @@
+//! Shared by every integration test (`mod support;`): fixture servers on loopback ports
+//! chosen by the OS, the routes they serve, test certificates, and settings that keep
+//! tests fast and on 127.0.0.0/8.
+//!
+//! - [`FixtureServer`]: an HTTP or HTTPS server on `127.0.0.x:0` serving
+//!   [`fixture_routes`] (or any axum `Router`), logging every request (path, arrival
+//!   instant, peer, headers) and the most requests it had in flight at once.
+//! - [`fixture_routes`]: pages, charsets, slow and endless bodies, challenges, retries,
+//!   redirects, conditional requests, soft 404s; see `routes.rs` for the list.
+//! - [`spawn_reset_server`]: a raw TCP server that resets every connection.
+//! - [`TestPki`]: a test certificate authority and server certificates (valid, expired,
+//!   wrong name) and a self-signed certificate.
+//! - [`fetch_settings`], [`fast_retries`], [`site`]: settings for tests (static DNS).
+#![allow(dead_code, unused_imports)]
+
+mod certs;
+mod routes;
+mod server;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use govwatch::catalog::{Origin, Site, SiteFetch};
+use govwatch::config::{DnsMode, FetchSettings};
+use govwatch::fetch::RetryPolicy;
+use url::Url;
+
+pub use certs::{ServerCert, TestPki};
+pub use routes::{NEWS_ZH, fixture_routes};
+pub use server::{FixtureServer, Hit, RequestLog, spawn_reset_server};
+
+/// Where page fixtures live (`tests/fixtures/pages/`), served under `/pages/`.
+pub fn pages_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages")
+}
+
+/// `[fetch]` for tests: static DNS (nothing leaves loopback, unknown names fail), no
+/// politeness interval, short timeouts, a 1 MB body limit, 2 retries.
+pub fn fetch_settings() -> FetchSettings {
+    FetchSettings {
+        per_host_concurrency: 4,
+        per_host_interval_ms: 0,
+        connect_timeout_s: 2,
+        timeout_s: 5,
+        max_body_mb: 1,
+        max_redirects: 5,
+        retries: 2,
+        dns: DnsMode::Static,
+        resolve: BTreeMap::new(),
+        user_agent: None,
+        contact: Some("gongkai@example.gov.cn".into()),
+    }
+}
+
+/// Retry pauses short enough for tests; `Retry-After` up to 3 s is honoured.
+pub fn fast_retries(retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        retries,
+        base: Duration::from_millis(50),
+        max_backoff: Duration::from_millis(200),
+        max_retry_after: Duration::from_secs(3),
+    }
+}
+
+/// A catalog site at `url` with the given fetch overrides.
+pub fn site(name: &str, url: &Url, fetch: SiteFetch) -> Site {
+    Site {
+        name: name.into(),
+        url: url.clone(),
+        unit: None,
+        fetch,
+        origin: Origin {
+            file: PathBuf::from("catalog/test.toml"),
+            line: 1,
+        },
+    }
+}
