@@ -99,6 +99,14 @@ impl App {
         Ok(loaded)
     }
 
+    /// The one HTTP client, with the catalog's per-site overrides.
+    pub fn fetcher(
+        &self,
+        catalog: &crate::catalog::Catalog,
+    ) -> Result<crate::fetch::Fetcher, crate::fetch::FetchError> {
+        crate::fetch::Fetcher::new(&self.settings.fetch, &catalog.sites)
+    }
+
     pub fn config_dir(&self) -> &Path {
         &self.config_dir
     }

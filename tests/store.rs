@@ -1,8 +1,7 @@
 //! The store's behaviour, the same on SQLite and PostgreSQL: idempotent writes, catalog
 //! sync that keeps history through renames and removals, and findings as episodes.
 
-#[path = "support/db.rs"]
-mod db;
+mod support;
 
 use std::path::Path;
 

@@ -6,8 +6,11 @@
 //! problems where asked to say so (`catalog check`), 2 it could not run.
 
 mod catalog;
+mod check;
+mod crawl;
 mod db;
 mod export;
+mod extract;
 mod findings;
 mod init;
 mod table;
@@ -72,6 +75,12 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Run one whole cycle now: crawl, detect, record findings.
+    Check(check::CheckArgs),
+    /// Crawl the catalog's columns and home pages now.
+    Crawl(crawl::CrawlArgs),
+    /// Show what govwatch reads on one list page, as JSON (for tuning selectors).
+    Extract(extract::ExtractArgs),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
     /// Export a period's tables for auditors (JSON, CSV).
@@ -107,6 +116,9 @@ pub fn run_cli(cli: Cli) -> u8 {
                 match command {
                     Command::Catalog(c) => catalog::run(&app, c).await,
                     Command::Db(c) => db::run(&app, c).await,
+                    Command::Check(a) => check::run(&app, a).await,
+                    Command::Crawl(a) => crawl::run(&app, a).await,
+                    Command::Extract(a) => extract::run(&app, a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Export(a) => export::run(&app, a).await,
                     Command::Init(_) => unreachable!("handled above"),

@@ -59,13 +59,15 @@ fn crawl_result(outcome: &str, status: Option<i64>, items: i64) -> CrawlResult {
     }
 }
 
-/// Runs every rule for the clock's day and records the episodes.
+/// Runs every rule for the clock's day and records the episodes. With `only`, just
+/// the findings about those subjects are opened, confirmed or resolved (a re-check).
 pub async fn run(
     store: &Store,
     catalog: &Catalog,
     ids: &CatalogIds,
     settings: &Settings,
     clock: &Clock,
+    only: Option<&HashSet<String>>,
 ) -> Result<DetectReport, StoreError> {
     let today = clock.today();
     let now = clock.now();
@@ -108,7 +110,7 @@ pub async fn run(
         .collect();
     let mut found = judge_columns(&ctx, &columns, &open);
     found.extend(judge_units(&ctx, &columns, &open));
-    reconcile(store, &COLUMN_KINDS, None, found, clock, &mut report).await?;
+    reconcile(store, &COLUMN_KINDS, None, found, only, clock, &mut report).await?;
 
     // Sites.
     let window = u64::from(settings.probe.window_days.max(1));
@@ -141,7 +143,7 @@ pub async fn run(
         })
         .collect();
     let found = judge_sites(&ctx, &settings.probe, &sites);
-    reconcile(store, &SITE_KINDS, None, found, clock, &mut report).await?;
+    reconcile(store, &SITE_KINDS, None, found, only, clock, &mut report).await?;
 
     // Accounts: those whose source was never checked (and is not imported by hand) are
     // unknown, so neither judged nor resolved.
@@ -197,6 +199,7 @@ pub async fn run(
         &[Kind::AccountUnreachable],
         Some(judged),
         unreachable,
+        only,
         clock,
         &mut report,
     )
@@ -206,6 +209,7 @@ pub async fn run(
         &ACCOUNT_KINDS[..4],
         Some(readable),
         other,
+        only,
         clock,
         &mut report,
     )
@@ -217,10 +221,18 @@ async fn reconcile(
     store: &Store,
     kinds: &[Kind],
     subjects: Option<HashSet<String>>,
-    found: Vec<Finding>,
+    mut found: Vec<Finding>,
+    only: Option<&HashSet<String>>,
     clock: &Clock,
     report: &mut DetectReport,
 ) -> Result<(), StoreError> {
+    let subjects = match (subjects, only) {
+        (Some(s), Some(o)) => Some(s.intersection(o).cloned().collect()),
+        (s, o) => s.or_else(|| o.cloned()),
+    };
+    if let Some(o) = only {
+        found.retain(|f| o.contains(&f.subject_key));
+    }
     let scope = Scope {
         kinds: kinds.iter().map(|k| k.code().to_string()).collect(),
         subjects,

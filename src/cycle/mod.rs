@@ -3,4 +3,75 @@
 //! cycle now; `govwatch serve` runs its stages on schedules. A failing site or a bad
 //! catalog entry is reported and the rest still runs.
 
+pub mod crawl;
 pub mod detect;
+
+use std::collections::HashSet;
+
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::fetch::Fetcher;
+use crate::store::{Store, StoreError, SyncReport};
+
+/// What one cycle did.
+#[derive(Debug, Default)]
+pub struct CycleReport {
+    pub sync: SyncReport,
+    pub crawl: crawl::CrawlReport,
+    pub detect: detect::DetectReport,
+}
+
+/// Options of one cycle.
+#[derive(Debug, Clone, Default)]
+pub struct CycleOptions {
+    /// 二次检查: re-examine only what is open now.
+    pub recheck: bool,
+    pub filter: crawl::CrawlFilter,
+}
+
+/// Runs one whole cycle for the clock's day: sync the catalog, crawl, detect.
+pub async fn run(
+    store: &Store,
+    fetcher: &Fetcher,
+    catalog: &Catalog,
+    settings: &Settings,
+    clock: &Clock,
+    options: &CycleOptions,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<CycleReport, StoreError> {
+    let sync = store.sync_catalog(catalog, clock.now()).await?;
+    let ids = store.catalog_ids().await?;
+    let mut filter = options.filter.clone();
+    let only: Option<HashSet<String>> = if options.recheck {
+        let open: HashSet<String> = store
+            .open_finding_keys()
+            .await?
+            .into_iter()
+            .map(|(_, subject)| subject)
+            .collect();
+        // A quarter finding's subject is KEY#2020Q3: its column is KEY.
+        filter.keys = Some(
+            open.iter()
+                .map(|s| {
+                    s.rsplit_once('#')
+                        .map_or(s.as_str(), |(k, _)| k)
+                        .to_string()
+                })
+                .collect(),
+        );
+        Some(open)
+    } else {
+        None
+    };
+    let crawl = crawl::run(
+        store, fetcher, catalog, &ids, settings, clock, &filter, progress,
+    )
+    .await?;
+    let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
+    Ok(CycleReport {
+        sync,
+        crawl,
+        detect,
+    })
+}

@@ -85,7 +85,7 @@ macro_rules! on_both_databases {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let db = $crate::db::sqlite();
+                    let db = $crate::support::db::sqlite();
                     super::$name(db.store().await).await;
                 }
             )*
@@ -94,7 +94,7 @@ macro_rules! on_both_databases {
             $(
                 #[tokio::test]
                 async fn $name() {
-                    let Some(db) = $crate::db::postgres().await else { return };
+                    let Some(db) = $crate::support::db::postgres().await else { return };
                     super::$name(db.store().await).await;
                 }
             )*

@@ -14,6 +14,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod certs;
+pub mod db;
 mod routes;
 mod server;
 

@@ -1,0 +1,112 @@
+//! `govwatch crawl`: reads the catalog's columns and home pages now and prints what it
+//! found: items, new items, last update per column, failures.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::app::App;
+use crate::cycle::crawl::{self, CrawlFilter, CrawlReport};
+
+#[derive(Debug, clap::Args)]
+pub struct CrawlArgs {
+    /// Only this site (its name in the catalog).
+    #[arg(long, value_name = "SITE")]
+    site: Option<String>,
+    /// Only this column (its name, URL or id).
+    #[arg(long, value_name = "COLUMN")]
+    column: Option<String>,
+}
+
+pub async fn run(app: &App, args: CrawlArgs) -> anyhow::Result<u8> {
+    let loaded = app.catalog()?;
+    let catalog = &loaded.catalog;
+    let filter = CrawlFilter {
+        site: args.site,
+        column: args.column,
+        keys: None,
+    };
+    if let Some(site) = &filter.site
+        && catalog.site(site).is_none()
+    {
+        anyhow::bail!("no site named \"{site}\" in the catalog (see `govwatch catalog show`)");
+    }
+    let store = app.open_store().await?;
+    store.sync_catalog(catalog, app.clock.now()).await?;
+    let ids = store.catalog_ids().await?;
+    let fetcher = app.fetcher(catalog)?;
+    let bar = progress_bar(catalog.columns.len() + catalog.sites.len());
+    let report = crawl::run(
+        &store,
+        &fetcher,
+        catalog,
+        &ids,
+        &app.settings,
+        &app.clock,
+        &filter,
+        &|what| {
+            bar.set_message(what.to_string());
+            bar.inc(1);
+        },
+    )
+    .await?;
+    bar.finish_and_clear();
+    print_report(&report);
+    Ok(super::EXIT_OK)
+}
+
+pub fn progress_bar(len: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {wide_msg}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+pub fn print_report(report: &CrawlReport) {
+    let mut table =
+        super::table::new(&["网站", "栏目", "页数", "条目", "新增", "最新更新", "状态"]);
+    for c in &report.columns {
+        table.add_row([
+            c.site.clone(),
+            c.column.clone(),
+            c.pages.to_string(),
+            c.items_found.to_string(),
+            c.new_items.to_string(),
+            c.last_update
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            c.failure
+                .clone()
+                .map_or_else(|| "正常".to_string(), |f| format!("失败: {f}")),
+        ]);
+    }
+    println!("{table}");
+    let failed = report
+        .columns
+        .iter()
+        .filter(|c| c.failure.is_some())
+        .count();
+    let new: usize = report.columns.iter().map(|c| c.new_items).sum();
+    println!(
+        "{} column(s) crawled, {new} new item(s), {failed} failed; {} home page(s) read",
+        report.columns.len(),
+        report.homes.len()
+    );
+    for home in report.homes.iter().filter(|h| h.failure.is_some()) {
+        println!(
+            "home page of {} failed: {}",
+            home.site,
+            home.failure.as_deref().unwrap_or("")
+        );
+    }
+    if !report.blocked_hosts.is_empty() {
+        println!(
+            "blocked by anti-bot protection (not down): {}. Ask these sites' administrators to let govwatch's address or User-Agent through.",
+            report.blocked_hosts.join(", ")
+        );
+    }
+}

@@ -1,0 +1,369 @@
+//! The crawl stage: every column's list pages (followed back to the start of the
+//! previous quarter or the page limit), the item pages of items whose date the list
+//! does not show, and every site's home page. Fetching is the fetcher's (politeness per
+//! host, many hosts at once); reading pages is extract's; this stage only wires them to
+//! the store and records how each read ended.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use url::Url;
+
+use crate::catalog::{Catalog, Column, Site};
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::detect::period::Period;
+use crate::extract::{self, DateSource};
+use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request};
+use crate::store::{CatalogIds, ColumnCrawl, HomeRead, NewItem, Store, StoreError};
+
+/// How many columns are crawled at once (the fetcher still limits each host).
+const PARALLEL_COLUMNS: usize = 64;
+
+/// Which part of the catalog to crawl.
+#[derive(Debug, Clone, Default)]
+pub struct CrawlFilter {
+    /// Only this site (by name).
+    pub site: Option<String>,
+    /// Only columns with this name, URL or id.
+    pub column: Option<String>,
+    /// Only columns with these keys (a re-check of what is open); home pages are skipped.
+    pub keys: Option<HashSet<String>>,
+}
+
+impl CrawlFilter {
+    fn site_matches(&self, site: &str) -> bool {
+        self.site.as_deref().is_none_or(|s| s == site)
+    }
+
+    fn column_matches(&self, c: &Column) -> bool {
+        self.site_matches(&c.site)
+            && self
+                .keys
+                .as_ref()
+                .is_none_or(|keys| keys.contains(&c.key()))
+            && self.column.as_deref().is_none_or(|want| {
+                want == c.name || want == c.url.as_str() || c.id.as_deref() == Some(want)
+            })
+    }
+}
+
+/// How one column's crawl ended.
+#[derive(Debug, Clone)]
+pub struct ColumnOutcome {
+    pub key: String,
+    pub site: String,
+    pub column: String,
+    pub url: String,
+    pub pages: usize,
+    pub items_found: usize,
+    pub new_items: usize,
+    pub dated_from_item_pages: usize,
+    /// The newest item date on or before the run's day, after this crawl.
+    pub last_update: Option<NaiveDate>,
+    /// `None` when the list was read; else the failure (`blocked` included).
+    pub failure: Option<String>,
+}
+
+/// How one home page read ended.
+#[derive(Debug, Clone)]
+pub struct HomeOutcome {
+    pub site: String,
+    pub dated_items: usize,
+    pub newest: Option<NaiveDate>,
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CrawlReport {
+    pub columns: Vec<ColumnOutcome>,
+    pub homes: Vec<HomeOutcome>,
+    /// Hosts that answered with an anti-bot challenge (they need an allowance).
+    pub blocked_hosts: Vec<String>,
+}
+
+/// The oldest day a crawl pages back to: the start of the previous quarter, or the
+/// date in `[crawl] back_to`.
+pub fn back_to(settings: &Settings, today: NaiveDate) -> NaiveDate {
+    NaiveDate::parse_from_str(settings.crawl.back_to.trim(), "%Y-%m-%d")
+        .unwrap_or_else(|_| Period::last_completed_quarter(today).start())
+}
+
+/// Crawls the columns and home pages the filter selects.
+pub async fn run(
+    store: &Store,
+    fetcher: &Fetcher,
+    catalog: &Catalog,
+    ids: &CatalogIds,
+    settings: &Settings,
+    clock: &Clock,
+    filter: &CrawlFilter,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<CrawlReport, StoreError> {
+    let mut report = CrawlReport::default();
+    let columns: Vec<(&Column, i64)> = catalog
+        .columns
+        .iter()
+        .filter(|c| filter.column_matches(c))
+        .filter_map(|c| ids.columns.get(&c.key()).map(|id| (c, *id)))
+        .collect();
+    let mut results = futures::stream::iter(columns)
+        .map(|(c, id)| crawl_column(store, fetcher, settings, clock, c, id))
+        .buffer_unordered(PARALLEL_COLUMNS);
+    let mut blocked = HashSet::new();
+    while let Some(outcome) = results.next().await {
+        let (outcome, hosts) = outcome?;
+        progress(&format!("{} {}", outcome.site, outcome.column));
+        blocked.extend(hosts);
+        report.columns.push(outcome);
+    }
+    drop(results);
+    if filter.column.is_none() && filter.keys.is_none() {
+        let sites: Vec<(&Site, i64)> = catalog
+            .sites
+            .iter()
+            .filter(|s| filter.site_matches(&s.name))
+            .filter_map(|s| ids.sites.get(&s.key()).map(|id| (s, *id)))
+            .collect();
+        let mut homes = futures::stream::iter(sites)
+            .map(|(s, id)| read_home(store, fetcher, clock, s, id))
+            .buffer_unordered(PARALLEL_COLUMNS);
+        while let Some(home) = homes.next().await {
+            let (home, hosts) = home?;
+            progress(&home.site);
+            blocked.extend(hosts);
+            report.homes.push(home);
+        }
+    }
+    report
+        .columns
+        .sort_by(|a, b| (&a.site, &a.column).cmp(&(&b.site, &b.column)));
+    report.homes.sort_by(|a, b| a.site.cmp(&b.site));
+    report.blocked_hosts = blocked.into_iter().collect();
+    report.blocked_hosts.sort();
+    Ok(report)
+}
+
+/// Records every attempt of a fetch; returns the host if it answered with a challenge.
+async fn record(store: &Store, result: &FetchResult) -> Result<Option<String>, StoreError> {
+    for attempt in &result.attempts {
+        store.record_fetch_attempt(&attempt.into()).await?;
+    }
+    Ok(result
+        .failure()
+        .filter(|f| f.class == FailureClass::Blocked)
+        .and_then(|_| crate::fetch::host_key(&result.url)))
+}
+
+async fn crawl_column(
+    store: &Store,
+    fetcher: &Fetcher,
+    settings: &Settings,
+    clock: &Clock,
+    column: &Column,
+    column_id: i64,
+) -> Result<(ColumnOutcome, Vec<String>), StoreError> {
+    let today = clock.today();
+    let oldest = back_to(settings, today);
+    let key = column.key();
+    let mut outcome = ColumnOutcome {
+        key: key.clone(),
+        site: column.site.clone(),
+        column: column.name.clone(),
+        url: column.url.to_string(),
+        pages: 0,
+        items_found: 0,
+        new_items: 0,
+        dated_from_item_pages: 0,
+        last_update: None,
+        failure: None,
+    };
+    let mut blocked = Vec::new();
+    let mut items: Vec<NewItem> = Vec::new();
+    let mut seen_items = HashSet::new();
+    let mut visited: HashSet<Url> = HashSet::new();
+    let mut next = Some(column.url.clone());
+    let mut first_failure: Option<(String, Option<i64>, String)> = None;
+    while let Some(url) = next.take() {
+        if outcome.pages >= settings.crawl.max_pages.max(1) as usize || !visited.insert(url.clone())
+        {
+            break;
+        }
+        let result = fetcher
+            .fetch(Request::get(url.clone(), Purpose::Column).subject(key.clone()))
+            .await;
+        blocked.extend(record(store, &result).await?);
+        let page = match &result.outcome {
+            Ok(page) => page,
+            Err(failure) => {
+                tracing::warn!(column = %column.name, site = %column.site, url = %url, "list page: {failure}");
+                if outcome.pages == 0 {
+                    first_failure = Some((
+                        failure.class.as_str().to_string(),
+                        failure.status.map(i64::from),
+                        failure.detail.clone(),
+                    ));
+                }
+                break;
+            }
+        };
+        outcome.pages += 1;
+        let text = page.text().text;
+        let list =
+            match extract::extract_list(&text, &page.final_url, column.select.as_ref(), today) {
+                Ok(list) => list,
+                Err(e) => {
+                    tracing::warn!(column = %column.name, "cannot read the list: {e}");
+                    first_failure.get_or_insert(("extract".into(), None, e.to_string()));
+                    break;
+                }
+            };
+        let page_oldest = list.items.iter().filter_map(|i| i.date).min();
+        for item in list.items {
+            if !seen_items.insert(item.url.clone()) {
+                continue;
+            }
+            items.push(NewItem {
+                url: item.url.to_string(),
+                title: item.title,
+                published_on: item.date,
+                date_source: match item.date_source {
+                    DateSource::List => Some("list".into()),
+                    DateSource::Url => Some("url".into()),
+                    DateSource::None => None,
+                },
+            });
+        }
+        // Far enough back: the page already reaches before the oldest day needed.
+        if page_oldest.is_some_and(|d| d < oldest) {
+            break;
+        }
+        next = list.next;
+    }
+    outcome.items_found = items.len();
+    let (status_outcome, status, detail) = match &first_failure {
+        Some((class, status, detail)) if outcome.pages == 0 => {
+            outcome.failure = Some(class.clone());
+            (class.clone(), *status, Some(detail.clone()))
+        }
+        _ => ("ok".to_string(), None, None),
+    };
+    if outcome.pages > 0 {
+        outcome.new_items = store
+            .upsert_column_items(column_id, &items, clock.now())
+            .await?;
+        outcome.dated_from_item_pages =
+            date_items(store, fetcher, settings, clock, column_id, &key).await?;
+    }
+    store
+        .record_column_crawl(&ColumnCrawl {
+            column_id,
+            at: clock.now(),
+            outcome: status_outcome,
+            status,
+            detail,
+            items_found: outcome.items_found as i64,
+            new_items: outcome.new_items as i64,
+            pages: outcome.pages as i64,
+        })
+        .await?;
+    outcome.last_update = store
+        .column_items(column_id)
+        .await?
+        .iter()
+        .filter_map(|i| i.published_on)
+        .filter(|d| *d <= today)
+        .max();
+    Ok((outcome, blocked))
+}
+
+/// Reads the pages of items the list shows no date for (only those never dated, at
+/// most `[crawl] max_item_pages` per crawl). Returns how many got a date.
+async fn date_items(
+    store: &Store,
+    fetcher: &Fetcher,
+    settings: &Settings,
+    clock: &Clock,
+    column_id: i64,
+    key: &str,
+) -> Result<usize, StoreError> {
+    let mut dated = 0;
+    let undated = store.undated_items(column_id).await?;
+    for url in undated
+        .into_iter()
+        .take(settings.crawl.max_item_pages as usize)
+    {
+        let Ok(parsed) = Url::parse(&url) else {
+            continue;
+        };
+        let result = fetcher
+            .fetch(Request::get(parsed, Purpose::Item).subject(key.to_string()))
+            .await;
+        record(store, &result).await?;
+        let Some(page) = result.page() else { continue };
+        if let Some((day, source)) = extract::item_date(&page.text().text, clock.today()) {
+            let source = match source {
+                extract::ItemDateSource::PubDateMeta => "page:pubdate",
+                extract::ItemDateSource::PublishedTimeMeta => "page:published_time",
+                extract::ItemDateSource::Text => "page:text",
+            };
+            store.date_item(column_id, &url, day, source).await?;
+            dated += 1;
+        }
+    }
+    Ok(dated)
+}
+
+async fn read_home(
+    store: &Store,
+    fetcher: &Fetcher,
+    clock: &Clock,
+    site: &Site,
+    site_id: i64,
+) -> Result<(HomeOutcome, Vec<String>), StoreError> {
+    let result = fetcher
+        .fetch(Request::get(site.url.clone(), Purpose::Home).subject(site.key()))
+        .await;
+    let blocked: Vec<String> = record(store, &result).await?.into_iter().collect();
+    let (read, outcome) = match &result.outcome {
+        Ok(page) => {
+            let items = extract::home_items(&page.text().text, &page.final_url, clock.today());
+            let dates: Vec<NaiveDate> = items.iter().filter_map(|i| i.date).collect();
+            (
+                HomeRead {
+                    site_id,
+                    at: clock.now(),
+                    outcome: "ok".into(),
+                    status: Some(i64::from(page.status)),
+                    detail: None,
+                    dates: dates.clone(),
+                },
+                HomeOutcome {
+                    site: site.name.clone(),
+                    dated_items: dates.len(),
+                    newest: dates.iter().filter(|d| **d <= clock.today()).max().copied(),
+                    failure: None,
+                },
+            )
+        }
+        Err(failure) => (
+            HomeRead {
+                site_id,
+                at: clock.now(),
+                outcome: failure.class.as_str().into(),
+                status: failure.status.map(i64::from),
+                detail: Some(failure.detail.clone()),
+                dates: Vec::new(),
+            },
+            HomeOutcome {
+                site: site.name.clone(),
+                dated_items: 0,
+                newest: None,
+                failure: Some(failure.class.as_str().into()),
+            },
+        ),
+    };
+    store.record_home_read(&read).await?;
+    Ok((outcome, blocked))
+}
