@@ -16,6 +16,7 @@
 pub mod dates;
 mod feed;
 mod html;
+pub mod manual;
 mod wechat_mp;
 mod weibo;
 
@@ -33,6 +34,7 @@ use crate::store::NewPost;
 pub use dates::parse_post_time;
 pub use feed::FeedSource;
 pub use html::HtmlSource;
+pub use manual::ManualSource;
 pub use wechat_mp::WechatMpSource;
 pub use weibo::WeiboSource;
 
@@ -41,24 +43,6 @@ pub const WEIBO_MIN_INTERVAL_S: u64 = 10;
 /// Default seconds between two requests to a WeChat backend
 /// (`[sources.wechat_mp] min_interval_s`).
 pub const WECHAT_MP_MIN_INTERVAL_S: u64 = 30;
-
-/// Placeholder until manual sources land.
-struct NoSource;
-impl PostSource for NoSource {
-    fn kind(&self) -> SourceKind {
-        SourceKind::Manual
-    }
-    fn request(
-        &self,
-        _: &Account,
-        _: &SourceSettings,
-    ) -> Result<Option<SourceRequest>, SourceError> {
-        Ok(None)
-    }
-    fn parse(&self, _: &Account, _: &[u8], _: &Clock) -> Result<Parsed, SourceError> {
-        Ok(Parsed::default())
-    }
-}
 
 /// One kind of source: what to request for an account, and how to read the answer.
 pub trait PostSource: Sync {
@@ -98,7 +82,7 @@ pub fn source_for(kind: SourceKind) -> &'static dyn PostSource {
         SourceKind::Weibo => &WeiboSource,
         SourceKind::WechatMp => &WechatMpSource,
         SourceKind::Html => &HtmlSource,
-        SourceKind::Manual => &NoSource,
+        SourceKind::Manual => &ManualSource,
     }
 }
 

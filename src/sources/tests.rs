@@ -394,6 +394,22 @@ fn html_in_gbk_is_decoded() {
 }
 
 #[test]
+fn manual_sources_request_nothing_and_read_their_rows_from_a_sheet() {
+    let a = account(SourceKind::Manual);
+    assert!(
+        ManualSource
+            .request(&a, &SourceSettings::default())
+            .unwrap()
+            .is_none()
+    );
+    let sheet = "账号名称,平台,发布时间,标题\n渭滨城管,微信订阅号,2020-01-07 10:31,一\n渭滨城管,新浪微博,2020-01-08,别的平台\n渭滨城管,微信,不详,二\n别的号,微信,2020-01-08,三\n";
+    let parsed = ManualSource.parse(&a, sheet.as_bytes(), &clock()).unwrap();
+    assert_eq!(days(&parsed), ["2020-01-07 10:31"]);
+    assert_eq!(parsed.skipped.len(), 1);
+    assert_eq!(parsed.skipped[0].entry, "row 4");
+}
+
+#[test]
 fn every_kind_has_its_source() {
     for kind in [
         SourceKind::Feed,
