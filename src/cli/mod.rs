@@ -7,6 +7,7 @@
 
 mod catalog;
 mod db;
+mod import;
 mod init;
 mod table;
 
@@ -70,6 +71,9 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Import the sheets offices keep: account inventories, platform listings, posts.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -101,6 +105,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                 match command {
                     Command::Catalog(c) => catalog::run(&app, c).await,
                     Command::Db(c) => db::run(&app, c).await,
+                    Command::Import(c) => import::run(&app, c).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }
