@@ -68,7 +68,11 @@ pub fn parse_feed(body: &[u8], clock: &Clock) -> Result<Parsed, SourceError> {
             "not an RSS, Atom or JSON feed: {e}; check the source url in the catalog"
         ))
     })?;
-    let unreadable = unreadable.lock().map(|v| v.clone()).unwrap_or_default();
+    // The distinct unreadable date texts, a few of them, for the message.
+    let mut unreadable = unreadable.lock().map(|v| v.clone()).unwrap_or_default();
+    unreadable.sort();
+    unreadable.dedup();
+    unreadable.truncate(3);
     let mut parsed = Parsed::default();
     for entry in feed.entries {
         let title = entry
