@@ -27,5 +27,6 @@ pub mod extract;
 pub mod fetch;
 pub mod report;
 pub mod serve;
+pub mod sources;
 pub mod store;
 pub mod telemetry;

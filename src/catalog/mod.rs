@@ -5,12 +5,14 @@
 //! [`Issue`]s naming `file:line` and the fix, bad entries are left out with whatever
 //! depends on them, and the rest of the catalog is usable.
 
+pub mod import;
 mod load;
 mod model;
 
 use std::fmt;
 use std::path::PathBuf;
 
+pub use import::ImportError;
 pub use load::{IMPORTED_FILE, Loaded, load_dir, load_texts, parse_http_url, units_by_name};
 pub use model::*;
 

@@ -12,6 +12,7 @@ mod db;
 mod export;
 mod extract;
 mod findings;
+mod import;
 mod init;
 mod table;
 
@@ -85,6 +86,9 @@ pub enum Command {
     Findings(findings::FindingsArgs),
     /// Export a period's tables for auditors (JSON, CSV).
     Export(export::ExportArgs),
+    /// Import the sheets offices keep: account inventories, platform listings, posts.
+    #[command(subcommand)]
+    Import(import::ImportCommand),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -118,9 +122,10 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Db(c) => db::run(&app, c).await,
                     Command::Check(a) => check::run(&app, a).await,
                     Command::Crawl(a) => crawl::run(&app, a).await,
+                    Command::Export(a) => export::run(&app, a).await,
                     Command::Extract(a) => extract::run(&app, a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
-                    Command::Export(a) => export::run(&app, a).await,
+                    Command::Import(c) => import::run(&app, c).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }

@@ -1,0 +1,192 @@
+//! `govwatch import accounts|listing|posts F.csv|F.xlsx`: the sheets offices already
+//! keep, read by [`crate::catalog::import`] and [`crate::sources::manual`].
+//!
+//! `accounts` rewrites `catalog/imported.toml` (never a hand-written file); `listing`
+//! prints the listed accounts that are not registered; `posts` stores posts of
+//! `manual` accounts. Rows that cannot be used are printed with their row number and
+//! the reason; the command still exits 0 when the sheet itself could be read.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::app::App;
+use crate::catalog::import::{self, RowProblem};
+use crate::sources::manual;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Import an account inventory (责任单位, 账号名称, 开设主体, 账号类型 / 类别,
+    /// 政务新媒体名称, 主办单位, 级别) into catalog/imported.toml, rewriting it.
+    Accounts {
+        /// The sheet: .csv (UTF-8 or GBK) or .xlsx.
+        file: PathBuf,
+        /// Print the file that would be written instead of writing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Read a platform's listing of accounts seen in the wild and print those not in
+    /// the registered inventory (未经报备).
+    Listing {
+        file: PathBuf,
+        /// table (for people) or json (for scripts).
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Store posts (账号名称, 平台, 发布时间, 标题, 链接) or last-post dates (最新更新时间)
+    /// of catalog accounts.
+    Posts { file: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<u8> {
+    match command {
+        ImportCommand::Accounts { file, dry_run } => accounts(app, file, dry_run),
+        ImportCommand::Listing { file, format } => listing(app, file, format),
+        ImportCommand::Posts { file } => posts(app, file).await,
+    }
+}
+
+fn print_rows(title: &str, rows: &[RowProblem]) {
+    if rows.is_empty() {
+        return;
+    }
+    println!("{title}:");
+    for r in rows {
+        println!("  {r}");
+    }
+}
+
+fn accounts(app: &App, file: PathBuf, dry_run: bool) -> anyhow::Result<u8> {
+    let result = import::import_accounts(app.config_dir(), &file, &app.clock, !dry_run)?;
+    if dry_run {
+        print!("{}", result.text);
+    }
+    print_rows("rows not imported", &result.rejected);
+    print_rows("rows imported with a remark", &result.notes);
+    print_rows(
+        "accounts already in a hand-written catalog file",
+        &result.hand_written,
+    );
+    for issue in &result.issues {
+        println!("{issue}");
+    }
+    if dry_run {
+        println!(
+            "{}: {} accounts and {} units would be written to {} (dry run: nothing written)",
+            file.display(),
+            result.accounts_written,
+            result.units_written,
+            result.file.display()
+        );
+    } else {
+        println!(
+            "{}: {} accounts and {} units written to {}; {} rows not imported; the catalog now has {} accounts",
+            file.display(),
+            result.accounts_written,
+            result.units_written,
+            result.file.display(),
+            result.rejected.len(),
+            result.catalog_accounts
+        );
+    }
+    Ok(super::EXIT_OK)
+}
+
+fn listing(app: &App, file: PathBuf, format: Format) -> anyhow::Result<u8> {
+    let sheets = import::read_sheets(&file)?;
+    let (listed, problems) = import::parse_listing(&file, &sheets)?;
+    let loaded = app.catalog()?;
+    let unregistered = import::unregistered(&listed, &loaded.catalog);
+    // Persisting these for the account_unregistered rule is the cycle's job (the store
+    // has no table for listings yet): this command only reports them.
+    match format {
+        Format::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "listed": listed.len(),
+                    "unregistered": unregistered,
+                    "problems": problems,
+                }))?
+            );
+        }
+        Format::Table => {
+            print_rows("rows not read", &problems);
+            if !unregistered.is_empty() {
+                let mut table = super::table::new(&["类别", "账号名称", "单位", "开设主体", "行"]);
+                for l in &unregistered {
+                    table.add_row([
+                        l.platform.category_zh().to_string(),
+                        l.name.clone(),
+                        l.unit.clone().unwrap_or_default(),
+                        l.operator.clone().unwrap_or_default(),
+                        l.at.to_string(),
+                    ]);
+                }
+                println!("{table}");
+            }
+            println!(
+                "{}: {} accounts listed, {} not in the registered inventory (未经报备)",
+                file.display(),
+                listed.len(),
+                unregistered.len()
+            );
+        }
+    }
+    Ok(super::EXIT_OK)
+}
+
+async fn posts(app: &App, file: PathBuf) -> anyhow::Result<u8> {
+    let sheets = import::read_sheets(&file)?;
+    let sheet = manual::parse_posts(&sheets, &app.clock).with_context(|| {
+        format!(
+            "{}: no header row with 账号名称 and 发布时间 (or 最新更新时间) in its first {} rows",
+            file.display(),
+            import::HEADER_SEARCH_ROWS
+        )
+    })?;
+    let loaded = app.catalog()?;
+    let assigned = manual::assign_posts(&sheet, &loaded.catalog);
+    let store = app.open_store().await?;
+    let now = app.clock.now();
+    store.sync_catalog(&loaded.catalog, now).await?;
+    let ids = store.catalog_ids().await?;
+    let mut table = super::table::new(&["类别", "账号名称", "行数", "新增"]);
+    let mut stored = 0;
+    let mut new = 0;
+    for (key, account) in &assigned.by_account {
+        let Some(id) = ids.accounts.get(key) else {
+            continue;
+        };
+        let added = store.upsert_account_posts(*id, &account.posts, now).await?;
+        stored += account.posts.len();
+        new += added;
+        table.add_row([
+            account
+                .platform
+                .map(|p| p.category_zh().to_string())
+                .unwrap_or_default(),
+            account.name.clone(),
+            account.posts.len().to_string(),
+            added.to_string(),
+        ]);
+    }
+    store.close().await;
+    print_rows("rows not stored", &assigned.problems);
+    if !assigned.by_account.is_empty() {
+        println!("{table}");
+    }
+    println!(
+        "{}: {stored} posts of {} accounts read, {new} new; {} rows not stored",
+        file.display(),
+        assigned.by_account.len(),
+        assigned.problems.len()
+    );
+    Ok(super::EXIT_OK)
+}

@@ -1,0 +1,223 @@
+//! `html` sources: any page listing an account's posts (a Toutiao profile rendered by a
+//! bridge, a unit's own page, a provincial platform's listing), read with the CSS
+//! selectors in the account's `source.select`: `item` (required) finds each post,
+//! `title`, `link` and `date` are looked up inside it. Without a `date` selector the
+//! item's text is searched for a date. A page where the item selector matches nothing,
+//! or where no item has a readable date, is malformed: a layout change must not look
+//! like silence.
+
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
+use crate::catalog::{Account, Selectors, SourceKind};
+use crate::clock::Clock;
+use crate::config::SourceSettings;
+use crate::store::NewPost;
+
+pub struct HtmlSource;
+
+impl PostSource for HtmlSource {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Html
+    }
+
+    fn request(
+        &self,
+        account: &Account,
+        _settings: &SourceSettings,
+    ) -> Result<Option<SourceRequest>, SourceError> {
+        let url = account.source.url.clone().ok_or_else(|| {
+            SourceError::NotConfigured(format!(
+                "account \"{}\" has an html source without a url: write source = {{ kind = \"html\", url = \"https://…\", select = {{ item = \"…\", date = \"…\" }} }}",
+                account.name
+            ))
+        })?;
+        Ok(Some(SourceRequest::get(url).header(
+            "Accept",
+            "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8",
+        )))
+    }
+
+    fn parse(&self, account: &Account, body: &[u8], clock: &Clock) -> Result<Parsed, SourceError> {
+        let select = account.source.select.as_ref().ok_or_else(|| {
+            SourceError::NotConfigured(format!(
+                "account \"{}\" has an html source without selectors: add select = {{ item = \"ul.list li\", date = \"span.date\" }} to its source",
+                account.name
+            ))
+        })?;
+        parse_page(&decode(body), account.source.url.as_ref(), select, clock)
+    }
+}
+
+/// Reads a page with the given selectors; links resolve against `base`.
+pub fn parse_page(
+    page: &str,
+    base: Option<&Url>,
+    select: &Selectors,
+    clock: &Clock,
+) -> Result<Parsed, SourceError> {
+    let compile = |name: &str, css: &Option<String>| -> Result<Option<Selector>, SourceError> {
+        css.as_deref()
+            .map(|css| {
+                Selector::parse(css).map_err(|e| {
+                    SourceError::NotConfigured(format!(
+                        "select.{name} = \"{css}\" is not a CSS selector: {e}"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let item = compile("item", &select.item)?.ok_or_else(|| {
+        SourceError::NotConfigured(
+            "an html source needs select.item, the selector of one post (e.g. \"ul.list li\")"
+                .into(),
+        )
+    })?;
+    let title = compile("title", &select.title)?;
+    let link = compile("link", &select.link)?;
+    let date = compile("date", &select.date)?;
+    let any_link = Selector::parse("a[href]").expect("a valid selector");
+
+    let doc = Html::parse_document(page);
+    let mut parsed = Parsed::default();
+    let mut matched = 0;
+    for el in doc.select(&item) {
+        matched += 1;
+        let link_el = match &link {
+            Some(s) => el.select(s).next(),
+            None => el.select(&any_link).next(),
+        };
+        let href = link_el
+            .and_then(|a| a.attr("href"))
+            .map(str::trim)
+            .filter(|h| !h.is_empty() && !h.starts_with("javascript:"));
+        let url = href.map(|h| match base {
+            Some(b) => b.join(h).map(|u| u.to_string()).unwrap_or(h.to_string()),
+            None => h.to_string(),
+        });
+        let title_text = match &title {
+            Some(s) => el.select(s).next().map(text),
+            None => link_el.map(text),
+        }
+        .filter(|t| !t.is_empty())
+        .or_else(|| link_el.and_then(|a| a.attr("title")).map(str::to_string));
+        let date_text = match &date {
+            Some(s) => el.select(s).next().map(|d| {
+                d.attr("datetime")
+                    .map(str::to_string)
+                    .unwrap_or_else(|| text(d))
+            }),
+            None => Some(text(el)),
+        };
+        let published = date_text.as_deref().and_then(|t| find_time(t, clock));
+        let what = title_text
+            .clone()
+            .or_else(|| url.clone())
+            .unwrap_or_else(|| format!("item {matched}"));
+        let Some(published_at) = published else {
+            parsed.skipped.push(Skipped {
+                entry: what,
+                reason: match date_text {
+                    Some(t) if !t.is_empty() => {
+                        format!("no date govwatch can read in \"{}\"", shorten(&t))
+                    }
+                    _ => "the date selector matches nothing in this item".into(),
+                },
+            });
+            continue;
+        };
+        parsed.posts.push(NewPost {
+            post_key: url
+                .clone()
+                .unwrap_or_else(|| format!("{}|{what}", published_at.to_rfc3339())),
+            title: title_text,
+            url,
+            published_at,
+            original: None,
+        });
+    }
+    if matched == 0 {
+        return Err(SourceError::Malformed(format!(
+            "select.item = \"{}\" matches nothing on the page: the page changed or the selector is wrong",
+            select.item.as_deref().unwrap_or_default()
+        )));
+    }
+    if parsed.posts.is_empty() {
+        return Err(SourceError::Malformed(format!(
+            "none of the {matched} items on the page has a date govwatch can read ({})",
+            parsed.skipped[0].reason
+        )));
+    }
+    Ok(parsed)
+}
+
+/// An element's text with whitespace collapsed.
+fn text(el: ElementRef) -> String {
+    el.text()
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn shorten(t: &str) -> String {
+    if t.chars().count() > 60 {
+        let mut s: String = t.chars().take(60).collect();
+        s.push('…');
+        s
+    } else {
+        t.to_string()
+    }
+}
+
+/// A time in a text: the whole text, else the first date-like run in it
+/// (`发布时间：2020-01-07 10:31`, `[2020-01-07]`, `2020年1月7日`).
+pub fn find_time(text: &str, clock: &Clock) -> Option<chrono::DateTime<chrono::Utc>> {
+    let text = text.trim();
+    if let Some(t) = super::parse_post_time(text, clock) {
+        return Some(t);
+    }
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let allowed = |c: char| c.is_ascii_digit() || "-/.:年月日号时分 ".contains(c);
+    for (i, &(start, c)) in chars.iter().enumerate() {
+        let starts_number = c.is_ascii_digit() && (i == 0 || !chars[i - 1].1.is_ascii_digit());
+        if !starts_number {
+            continue;
+        }
+        let end = chars[i..]
+            .iter()
+            .find(|(_, c)| !allowed(*c))
+            .map_or(text.len(), |(at, _)| *at);
+        // Try the longest run first, then shorter ones (a trailing space or colon).
+        let mut candidate = text[start..end].trim_end_matches([' ', ':', '-', '/', '.']);
+        while candidate.len() >= 4 {
+            if let Some(t) = super::parse_post_time(candidate, clock) {
+                return Some(t);
+            }
+            match candidate.rfind([' ', ':']) {
+                Some(cut) => candidate = candidate[..cut].trim_end(),
+                None => break,
+            }
+        }
+    }
+    None
+}
+
+/// Page bytes as text: UTF-8 when they are, else the charset the page declares, else
+/// GB18030 (a superset of the GBK and GB2312 that many government pages use).
+pub fn decode(body: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(body) {
+        return text.trim_start_matches('\u{feff}').to_string();
+    }
+    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
+    let declared = head.find("charset=").and_then(|at| {
+        let rest = head[at + 8..].trim_start_matches(['"', '\'']);
+        let label: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        encoding_rs::Encoding::for_label(label.as_bytes())
+    });
+    let encoding = declared.unwrap_or(encoding_rs::GB18030);
+    encoding.decode(body).0.into_owned()
+}
