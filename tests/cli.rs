@@ -152,3 +152,43 @@ fn a_bad_now_or_database_url_is_a_clear_error() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn extract_reads_a_gbk_page_with_correct_chinese_and_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>工作动态</title></head>
+<body><div id="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a></div>
+<ul class="list">
+<li><a href="/art/2020/9/15/art_1234_1.html">县政府召开第三季度政务公开工作推进会</a><span>2020-09-15</span></li>
+<li><a href="/art/2020/9/3/art_1234_2.html">关于开展政府网站与政务新媒体自查的通知</a><span>2020-09-03</span></li>
+<li><a href="/art/2020/8/20/art_1234_3.html">县审计局完成年度预算执行审计工作</a><span>2020-08-20</span></li>
+</ul><div class="footer">网站标识码：6100000001</div></body></html>"#;
+    let (bytes, _, _) = encoding_rs::GBK.encode(page);
+    std::fs::write(dir.path().join("page.html"), &bytes).unwrap();
+    let out = govwatch(
+        dir.path(),
+        &[
+            "--now",
+            "2020-10-01",
+            "extract",
+            "--file",
+            "page.html",
+            "--url",
+            "http://www.example.gov.cn/col/col1234/index.html",
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["charset"], "GBK");
+    assert_eq!(
+        json["items"][0]["title"],
+        "县政府召开第三季度政务公开工作推进会"
+    );
+    assert_eq!(json["items"][0]["date"], "2020-09-15");
+    assert_eq!(
+        json["items"][0]["url"],
+        "http://www.example.gov.cn/art/2020/9/15/art_1234_1.html"
+    );
+    assert_eq!(json["items"].as_array().unwrap().len(), 3);
+    assert_eq!(json["items"][2]["date"], "2020-08-20");
+}

@@ -2,7 +2,7 @@
 //! findings. Exit 0 when the cycle ran, findings or not; 2 only when it could not run.
 
 use crate::app::App;
-use crate::cycle::{self, CycleOptions, crawl::CrawlFilter};
+use crate::cycle::{self, CycleOptions, Env, crawl::CrawlFilter};
 use crate::detect::Kind;
 
 #[derive(Debug, clap::Args)]
@@ -29,11 +29,13 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
         },
     };
     let report = cycle::run(
-        &store,
-        &fetcher,
-        catalog,
-        &app.settings,
-        &app.clock,
+        Env {
+            store: &store,
+            fetcher: &fetcher,
+            catalog,
+            settings: &app.settings,
+            clock: &app.clock,
+        },
         &options,
         &|what| {
             bar.set_message(what.to_string());

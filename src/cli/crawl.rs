@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::app::App;
+use crate::cycle::Env;
 use crate::cycle::crawl::{self, CrawlFilter, CrawlReport};
 
 #[derive(Debug, clap::Args)]
@@ -37,12 +38,14 @@ pub async fn run(app: &App, args: CrawlArgs) -> anyhow::Result<u8> {
     let fetcher = app.fetcher(catalog)?;
     let bar = progress_bar(catalog.columns.len() + catalog.sites.len());
     let report = crawl::run(
-        &store,
-        &fetcher,
-        catalog,
+        Env {
+            store: &store,
+            fetcher: &fetcher,
+            catalog,
+            settings: &app.settings,
+            clock: &app.clock,
+        },
         &ids,
-        &app.settings,
-        &app.clock,
         &filter,
         &|what| {
             bar.set_message(what.to_string());

@@ -81,7 +81,7 @@ pub enum Command {
     /// Crawl the catalog's columns and home pages now.
     Crawl(crawl::CrawlArgs),
     /// Show what govwatch reads on one list page, as JSON (for tuning selectors).
-    Extract(extract::ExtractArgs),
+    Extract(Box<extract::ExtractArgs>),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
     /// Export a period's tables for auditors (JSON, CSV).
@@ -123,7 +123,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Check(a) => check::run(&app, a).await,
                     Command::Crawl(a) => crawl::run(&app, a).await,
                     Command::Export(a) => export::run(&app, a).await,
-                    Command::Extract(a) => extract::run(&app, a).await,
+                    Command::Extract(a) => extract::run(&app, *a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
                     Command::Init(_) => unreachable!("handled above"),

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use futures::StreamExt;
 use url::Url;
 
-use crate::catalog::{Catalog, Column, Site};
+use crate::catalog::{Column, Site};
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::detect::period::Period;
@@ -92,15 +92,18 @@ pub fn back_to(settings: &Settings, today: NaiveDate) -> NaiveDate {
 
 /// Crawls the columns and home pages the filter selects.
 pub async fn run(
-    store: &Store,
-    fetcher: &Fetcher,
-    catalog: &Catalog,
+    env: super::Env<'_>,
     ids: &CatalogIds,
-    settings: &Settings,
-    clock: &Clock,
     filter: &CrawlFilter,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<CrawlReport, StoreError> {
+    let super::Env {
+        store,
+        fetcher,
+        catalog,
+        settings,
+        clock,
+    } = env;
     let mut report = CrawlReport::default();
     let columns: Vec<(&Column, i64)> = catalog
         .columns

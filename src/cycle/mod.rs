@@ -14,6 +14,16 @@ use crate::config::Settings;
 use crate::fetch::Fetcher;
 use crate::store::{Store, StoreError, SyncReport};
 
+/// What every stage of a cycle works with.
+#[derive(Clone, Copy)]
+pub struct Env<'a> {
+    pub store: &'a Store,
+    pub fetcher: &'a Fetcher,
+    pub catalog: &'a Catalog,
+    pub settings: &'a Settings,
+    pub clock: &'a Clock,
+}
+
 /// What one cycle did.
 #[derive(Debug, Default)]
 pub struct CycleReport {
@@ -32,14 +42,17 @@ pub struct CycleOptions {
 
 /// Runs one whole cycle for the clock's day: sync the catalog, crawl, detect.
 pub async fn run(
-    store: &Store,
-    fetcher: &Fetcher,
-    catalog: &Catalog,
-    settings: &Settings,
-    clock: &Clock,
+    env: Env<'_>,
     options: &CycleOptions,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<CycleReport, StoreError> {
+    let Env {
+        store,
+        catalog,
+        settings,
+        clock,
+        ..
+    } = env;
     let sync = store.sync_catalog(catalog, clock.now()).await?;
     let ids = store.catalog_ids().await?;
     let mut filter = options.filter.clone();
@@ -64,10 +77,7 @@ pub async fn run(
     } else {
         None
     };
-    let crawl = crawl::run(
-        store, fetcher, catalog, &ids, settings, clock, &filter, progress,
-    )
-    .await?;
+    let crawl = crawl::run(env, &ids, &filter, progress).await?;
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
     Ok(CycleReport {
         sync,

@@ -14,6 +14,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod certs;
+pub mod county;
 pub mod db;
 mod routes;
 mod server;
