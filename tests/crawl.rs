@@ -17,7 +17,10 @@ use govwatch::fetch::Fetcher;
 use govwatch::store::Store;
 use support::{FixtureServer, TestPki, fixture_routes};
 
-on_both_databases!(every_failure_is_classified_and_the_rest_still_runs);
+on_both_databases!(
+    every_failure_is_classified_and_the_rest_still_runs,
+    an_unchanged_list_page_is_asked_for_conditionally_and_not_read_again,
+);
 
 async fn every_failure_is_classified_and_the_rest_still_runs(store: Store) {
     let http = FixtureServer::start().await;
@@ -117,4 +120,57 @@ async fn every_failure_is_classified_and_the_rest_still_runs(store: Store) {
     );
     let errors = crawls[&ids.columns[http.url("/status/500").as_str()]][0].status;
     assert_eq!(errors, Some(500));
+}
+
+async fn an_unchanged_list_page_is_asked_for_conditionally_and_not_read_again(store: Store) {
+    let http = FixtureServer::start().await;
+    let text = format!(
+        "[[unit]]\nname = \"县政府办\"\n[[site]]\nname = \"某县人民政府\"\nunit = \"县政府办\"\nurl = \"{}\"\n\
+         [[column]]\nsite = \"某县人民政府\"\nname = \"通知公告\"\nurl = \"{}\"\n",
+        http.url("/"),
+        http.url("/etag")
+    );
+    let catalog = load_texts(&[(Path::new("c.toml"), text.as_str())])
+        .unwrap()
+        .catalog;
+    let settings = Settings {
+        fetch: support::fetch_settings(),
+        ..Default::default()
+    };
+    let fetcher = Fetcher::new(&settings.fetch, &catalog.sites).unwrap();
+    let clock = Clock::parse("2023-10-20", Shanghai).unwrap();
+    store.sync_catalog(&catalog, clock.now()).await.unwrap();
+    let ids = store.catalog_ids().await.unwrap();
+    let env = Env {
+        store: &store,
+        fetcher: &fetcher,
+        catalog: &catalog,
+        settings: &settings,
+        clock: &clock,
+    };
+    let filter = CrawlFilter::default();
+    crawl::run(env, &ids, &filter, &|_| {}).await.unwrap();
+    let later = Clock::parse("2023-10-21", Shanghai).unwrap();
+    let env = Env {
+        clock: &later,
+        ..env
+    };
+    let second = crawl::run(env, &ids, &filter, &|_| {}).await.unwrap();
+    let hits = http.hits_to("/etag");
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].header("if-none-match"), None);
+    assert_eq!(hits[1].header("if-none-match"), Some("\"govwatch-v1\""));
+    let column = &second.columns[0];
+    assert_eq!(
+        (column.failure.as_deref(), column.pages),
+        (None, 1),
+        "{column:?}"
+    );
+    let crawls = store.recent_column_crawls(2, later.now()).await.unwrap();
+    let id = ids.columns[http.url("/etag").as_str()];
+    assert_eq!(crawls[&id].len(), 2);
+    assert_eq!(
+        crawls[&id][0].outcome, "ok",
+        "an unchanged page is a successful read"
+    );
 }

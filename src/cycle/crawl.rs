@@ -15,8 +15,8 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::detect::period::Period;
 use crate::extract::{self, DateSource};
-use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request};
-use crate::store::{CatalogIds, ColumnCrawl, HomeRead, NewItem, Store, StoreError};
+use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request, Validators};
+use crate::store::{CatalogIds, ColumnCrawl, HomeRead, NewItem, PageValidators, Store, StoreError};
 
 /// How many columns are crawled at once (the fetcher still limits each host).
 const PARALLEL_COLUMNS: usize = 64;
@@ -188,15 +188,37 @@ async fn crawl_column(
     let mut visited: HashSet<Url> = HashSet::new();
     let mut next = Some(column.url.clone());
     let mut first_failure: Option<(String, Option<i64>, String)> = None;
+    // A first page unchanged since the last full read (304) is not read again.
+    let known = store.page_validators(column.url.as_str()).await?;
+    let mut first_validators = None;
+    let mut unchanged = None;
     while let Some(url) = next.take() {
         if outcome.pages >= settings.crawl.max_pages.max(1) as usize || !visited.insert(url.clone())
         {
             break;
         }
-        let result = fetcher
-            .fetch(Request::get(url.clone(), Purpose::Column).subject(key.clone()))
-            .await;
+        let mut request = Request::get(url.clone(), Purpose::Column).subject(key.clone());
+        if outcome.pages == 0
+            && let Some(v) = &known
+        {
+            request = request.validators(Validators {
+                etag: v.etag.clone(),
+                last_modified: v.last_modified.clone(),
+            });
+        }
+        let result = fetcher.fetch(request).await;
         blocked.extend(record(store, &result).await?);
+        if let Some(page) = result.page()
+            && page.not_modified
+        {
+            unchanged = known.clone();
+            break;
+        }
+        if outcome.pages == 0
+            && let Some(page) = result.page()
+        {
+            first_validators = Some(page.validators());
+        }
         let page = match &result.outcome {
             Ok(page) => page,
             Err(failure) => {
@@ -245,6 +267,23 @@ async fn crawl_column(
         next = list.next;
     }
     outcome.items_found = items.len();
+    if let Some(v) = &unchanged {
+        outcome.items_found = v.items_found.max(0) as usize;
+        outcome.pages = v.pages.max(0) as usize;
+    } else if let Some(v) = first_validators {
+        store
+            .set_page_validators(
+                &PageValidators {
+                    url: column.url.to_string(),
+                    etag: v.etag,
+                    last_modified: v.last_modified,
+                    items_found: items.len() as i64,
+                    pages: outcome.pages as i64,
+                },
+                clock.now(),
+            )
+            .await?;
+    }
     let (status_outcome, status, detail) = match &first_failure {
         Some((class, status, detail)) if outcome.pages == 0 => {
             outcome.failure = Some(class.clone());
@@ -252,7 +291,7 @@ async fn crawl_column(
         }
         _ => ("ok".to_string(), None, None),
     };
-    if outcome.pages > 0 {
+    if unchanged.is_none() && outcome.pages > 0 {
         outcome.new_items = store
             .upsert_column_items(column_id, &items, clock.now())
             .await?;

@@ -280,3 +280,58 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 }
+
+/// Validators of a list page from its last full read.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PageValidators {
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    /// What the last full read found, carried over while the page is unchanged.
+    pub items_found: i64,
+    pub pages: i64,
+}
+
+impl Store {
+    pub async fn page_validators(&self, url: &str) -> Result<Option<PageValidators>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT url, etag, last_modified, items_found, pages FROM page_validators WHERE url = $1",
+            )
+            .bind(url)
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(ctx("reading page validators"))
+    }
+
+    /// Remembers a page's validators; a page without any is forgotten.
+    pub async fn set_page_validators(&self, v: &PageValidators, at: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, pool => {
+            if v.etag.is_none() && v.last_modified.is_none() {
+                sqlx::query("DELETE FROM page_validators WHERE url = $1")
+                    .bind(&v.url)
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            } else {
+                sqlx::query(
+                    "INSERT INTO page_validators (url, etag, last_modified, items_found, pages, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
+                     last_modified = excluded.last_modified, items_found = excluded.items_found, \
+                     pages = excluded.pages, updated_at = excluded.updated_at",
+                )
+                .bind(&v.url)
+                .bind(&v.etag)
+                .bind(&v.last_modified)
+                .bind(v.items_found)
+                .bind(v.pages)
+                .bind(at)
+                .execute(pool)
+                .await
+                .map(|_| ())
+            }
+        })
+        .map_err(ctx("writing page validators"))
+    }
+}
