@@ -21,5 +21,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod detect;
+pub mod report;
 pub mod store;
 pub mod telemetry;
