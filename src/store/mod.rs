@@ -10,6 +10,7 @@
 
 mod catalog;
 mod findings;
+mod notifications;
 mod observations;
 
 use std::str::FromStr;
@@ -22,6 +23,7 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
+pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 
 /// Errors of the store layer, with what to do where there is something to do.
