@@ -21,6 +21,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod detect;
+pub mod notify;
 pub mod report;
 pub mod store;
 pub mod telemetry;
