@@ -8,6 +8,7 @@
 mod catalog;
 mod db;
 mod init;
+mod notify;
 mod table;
 
 use std::path::PathBuf;
@@ -70,6 +71,8 @@ pub enum Command {
     /// Database maintenance.
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Send the weekly email now: retry what is queued, then this week's messages, once each.
+    Notify(notify::NotifyArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -101,6 +104,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                 match command {
                     Command::Catalog(c) => catalog::run(&app, c).await,
                     Command::Db(c) => db::run(&app, c).await,
+                    Command::Notify(args) => notify::run(&app, args).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }
