@@ -25,6 +25,7 @@ pub mod cycle;
 pub mod detect;
 pub mod extract;
 pub mod fetch;
+pub mod notify;
 pub mod report;
 pub mod serve;
 pub mod sources;

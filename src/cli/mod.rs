@@ -14,6 +14,7 @@ mod extract;
 mod findings;
 mod import;
 mod init;
+mod notify;
 mod table;
 
 use std::path::PathBuf;
@@ -89,6 +90,8 @@ pub enum Command {
     /// Import the sheets offices keep: account inventories, platform listings, posts.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Send the weekly email now: retry what is queued, then this week's messages, once each.
+    Notify(notify::NotifyArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -126,6 +129,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Extract(a) => extract::run(&app, *a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
+                    Command::Notify(args) => notify::run(&app, args).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }

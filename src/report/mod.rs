@@ -1,5 +1,28 @@
-//! Reports: what auditors export and what the office publishes, built from the store's
-//! observations and findings. Row builders are pure; writers turn tables into CSV,
-//! XLSX, JSON, HTML and Markdown.
+//! Reports: plain tables and the writers that turn them into files people open (CSV and
+//! XLSX for auditors, HTML for mail clients and browsers, Markdown for drafts).
+//!
+//! A [`Table`] is only data: a title, headers, typed cells and notes such as
+//! "合格率 70.7%". Writers are pure: they take tables and return bytes or text, never
+//! read the store or the clock. Each export and the notice draft build their own tables;
+//! the writers do not know what the tables mean. Row builders for the exports
+//! ([`columns`]) are pure too: catalog and stored dates in, rows out.
 
 pub mod columns;
+pub mod csv;
+pub mod html;
+pub mod markdown;
+pub mod table;
+pub mod xlsx;
+
+pub use table::{Cell, Table};
+
+/// A table that could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("cannot write the spreadsheet: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("cannot write CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+    #[error("cannot write the report: {0}")]
+    Io(#[from] std::io::Error),
+}

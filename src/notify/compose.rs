@@ -1,0 +1,816 @@
+//! Composing the weekly email: pure, from the week's episodes to messages. No store, no
+//! clock, no network: the caller passes the week, the office and the units' contacts.
+//!
+//! The office (政务公开办) receives every open problem grouped by responsible unit, with
+//! what was found and what was rectified in the last seven days; each unit with
+//! `contacts` receives its own part only, and only when it has something to hear about.
+//! Both come as plain text and HTML with the problem list attached as XLSX and CSV.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Days, NaiveDate};
+use chrono_tz::Tz;
+
+use crate::catalog::{Catalog, Platform};
+use crate::detect::Kind;
+use crate::detect::period::Period;
+use crate::detect::sentence::day_zh;
+use crate::report::{self, Cell, ReportError, Table};
+use crate::store::FindingRecord;
+
+/// Days in the "since last week" window, today included.
+pub const WINDOW_DAYS: u64 = 7;
+
+/// One message, before it becomes MIME.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub audience: Audience,
+    /// Addresses; each receives its own copy and is recorded on its own.
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attachments: Vec<Attachment>,
+}
+
+/// Who a message is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// The office: everything.
+    Office,
+    /// These units' part only (usually one; several when one address is a contact of
+    /// several units).
+    Units(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const CSV_MIME: &str = "text/csv; charset=utf-8";
+
+/// A unit and the addresses that receive its part.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitContacts {
+    pub unit: String,
+    pub contacts: Vec<String>,
+}
+
+/// Who receives the weekly email.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recipients {
+    /// `[notify] office`.
+    pub office: Vec<String>,
+    /// Units with contacts, in catalog order.
+    pub units: Vec<UnitContacts>,
+    /// Every unit name in catalog order, to order the digest's groups.
+    pub unit_order: Vec<String>,
+}
+
+impl Recipients {
+    pub fn new(office: &[String], catalog: &Catalog) -> Recipients {
+        Recipients {
+            office: clean_addresses(office),
+            units: catalog
+                .units
+                .iter()
+                .filter(|u| !u.contacts.is_empty())
+                .map(|u| UnitContacts {
+                    unit: u.name.clone(),
+                    contacts: clean_addresses(&u.contacts),
+                })
+                .collect(),
+            unit_order: catalog.units.iter().map(|u| u.name.clone()).collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.office.is_empty() && self.units.iter().all(|u| u.contacts.is_empty())
+    }
+}
+
+fn clean_addresses(list: &[String]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    list.iter()
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty() && seen.insert(a.to_lowercase()))
+        .collect()
+}
+
+/// The week a digest reports on: what is open on `today`, and what was opened and
+/// resolved in the seven days up to `today`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Week {
+    /// The ISO week of `today`: the period key of the messages.
+    pub period: Period,
+    pub today: NaiveDate,
+    /// The first day of the window (`today` is the last).
+    pub since: NaiveDate,
+    pub open: Vec<FindingRecord>,
+    pub opened: Vec<FindingRecord>,
+    pub resolved: Vec<FindingRecord>,
+}
+
+impl Week {
+    /// The first day of the window that ends on `today`.
+    pub fn window_start(today: NaiveDate) -> NaiveDate {
+        today - Days::new(WINDOW_DAYS - 1)
+    }
+
+    /// Sorts episodes into open, opened and resolved. `episodes` must hold at least every
+    /// episode open at some time in the window (more does no harm).
+    pub fn from_episodes(today: NaiveDate, episodes: &[FindingRecord]) -> Week {
+        let since = Week::window_start(today);
+        let visible = episodes.iter().filter(|f| f.opened_on <= today);
+        let pick = |keep: &dyn Fn(&FindingRecord) -> bool| -> Vec<FindingRecord> {
+            let mut v: Vec<FindingRecord> = visible.clone().filter(|f| keep(f)).cloned().collect();
+            v.sort_by_key(|f| (f.opened_on, f.id));
+            v
+        };
+        Week {
+            period: Period::week_of(today),
+            today,
+            since,
+            open: pick(&|f| f.resolved_on.is_none_or(|r| r > today)),
+            opened: pick(&|f| f.opened_on >= since),
+            resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
+        }
+    }
+
+    fn is_new(&self, f: &FindingRecord) -> bool {
+        f.opened_on >= self.since
+    }
+
+    /// `2020年第2周`.
+    pub fn label(&self) -> String {
+        match self.period {
+            Period::Week { year, week } => format!("{year}年第{week}周"),
+            other => other.to_string(),
+        }
+    }
+
+    fn year(&self) -> i32 {
+        match self.period {
+            Period::Week { year, .. } => year,
+            _ => self.today.year(),
+        }
+    }
+
+    fn day(&self, d: NaiveDate) -> String {
+        day_zh(d, self.year())
+    }
+}
+
+/// Composes the office digest (when the office has addresses) and one message per unit
+/// audience that has something to report.
+pub fn compose(
+    week: &Week,
+    office_name: &str,
+    tz: Tz,
+    recipients: &Recipients,
+) -> Result<Vec<Message>, ReportError> {
+    let w = Writer {
+        week,
+        office_name,
+        tz,
+        order: &recipients.unit_order,
+    };
+    let mut out = Vec::new();
+    if !recipients.office.is_empty() {
+        out.push(w.office(recipients.office.clone())?);
+    }
+    // An address hears about every unit it is a contact of, in one message; the office's
+    // addresses already hear about everything.
+    let office: BTreeSet<String> = recipients.office.iter().map(|a| a.to_lowercase()).collect();
+    let mut by_address: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for u in &recipients.units {
+        for a in &u.contacts {
+            if office.contains(&a.to_lowercase()) {
+                continue;
+            }
+            let entry = by_address
+                .entry(a.to_lowercase())
+                .or_insert_with(|| (a.clone(), Vec::new()));
+            if !entry.1.contains(&u.unit) {
+                entry.1.push(u.unit.clone());
+            }
+        }
+    }
+    let mut audiences: Vec<(Vec<String>, Vec<String>)> = Vec::new();
+    for (_, (address, units)) in by_address {
+        match audiences.iter_mut().find(|(u, _)| *u == units) {
+            Some((_, to)) => to.push(address),
+            None => audiences.push((units, vec![address])),
+        }
+    }
+    let position = |units: &Vec<String>| {
+        recipients
+            .units
+            .iter()
+            .position(|u| units.first() == Some(&u.unit))
+    };
+    audiences.sort_by_key(|(units, _)| position(units));
+    for (units, to) in audiences {
+        if let Some(m) = w.units(&units, to)? {
+            out.push(m);
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a finding belongs to `unit` (a finding's unit may join several with 、).
+fn belongs_to(f: &FindingRecord, unit: &str) -> bool {
+    f.unit
+        .as_deref()
+        .is_some_and(|u| u == unit || u.split('、').any(|part| part.trim() == unit))
+}
+
+const NO_UNIT: &str = "未明确责任单位";
+
+struct Writer<'a> {
+    week: &'a Week,
+    office_name: &'a str,
+    tz: Tz,
+    order: &'a [String],
+}
+
+/// Findings of one unit label, in order of detection.
+struct Group<'a> {
+    unit: String,
+    items: Vec<&'a FindingRecord>,
+}
+
+impl Writer<'_> {
+    fn groups<'f>(&self, findings: impl IntoIterator<Item = &'f FindingRecord>) -> Vec<Group<'f>> {
+        let mut map: BTreeMap<(usize, String), Vec<&FindingRecord>> = BTreeMap::new();
+        for f in findings {
+            let unit = f.unit.clone().filter(|u| !u.trim().is_empty());
+            let rank = match &unit {
+                None => usize::MAX,
+                Some(u) => {
+                    let first = u.split('、').next().unwrap_or(u).trim();
+                    self.order
+                        .iter()
+                        .position(|n| n == first)
+                        .unwrap_or(usize::MAX - 1)
+                }
+            };
+            map.entry((rank, unit.unwrap_or_else(|| NO_UNIT.to_string())))
+                .or_default()
+                .push(f);
+        }
+        map.into_iter()
+            .map(|((_, unit), items)| Group { unit, items })
+            .collect()
+    }
+
+    fn office(&self, to: Vec<String>) -> Result<Message, ReportError> {
+        let week = self.week;
+        let subject = format!(
+            "【政务公开监测】{}问题清单（截至{}）",
+            week.label(),
+            week.day(week.today)
+        );
+        let open_groups = self.groups(&week.open);
+        let summary = if week.open.is_empty() {
+            format!("截至{}，未发现未整改问题。", week.day(week.today))
+        } else {
+            format!(
+                "截至{}，监测发现未整改问题{}个，涉及{}个单位。",
+                week.day(week.today),
+                week.open.len(),
+                open_groups.len()
+            )
+        };
+        let summary = format!(
+            "{summary}{}新发现问题{}个，已整改问题{}个。",
+            self.window(),
+            week.opened.len(),
+            week.resolved.len()
+        );
+        let mut doc = Doc::new(&subject);
+        doc.para(&format!("{}：", self.office_name));
+        doc.para(&format!(
+            "现将{}政府网站和政务新媒体监测情况报告如下。",
+            week.label()
+        ));
+        doc.para(&summary);
+        if !week.open.is_empty() || !week.resolved.is_empty() {
+            doc.table(&self.unit_summary());
+        }
+        let mut n = 0;
+        if !week.opened.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、{}新发现问题（{}个）",
+                zh_number(n),
+                self.window(),
+                week.opened.len()
+            ));
+            self.grouped(&mut doc, &self.groups(&week.opened), Detail::New);
+        }
+        if !week.resolved.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、{}已整改问题（{}个）",
+                zh_number(n),
+                self.window(),
+                week.resolved.len()
+            ));
+            self.grouped(&mut doc, &self.groups(&week.resolved), Detail::Resolved);
+        }
+        if !week.open.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、全部未整改问题（{}个，按责任单位列示）",
+                zh_number(n),
+                week.open.len()
+            ));
+            self.grouped(&mut doc, &open_groups, Detail::Open);
+        }
+        let rows: Vec<&FindingRecord> = week.open.iter().chain(&week.resolved).collect();
+        let attachments = self.attachments(&rows, None, true)?;
+        if !week.open.is_empty() {
+            doc.para("请督促各责任单位对照问题清单及时整改。整改完成后，监测系统将在下次检查时自动确认。");
+        }
+        self.close(&mut doc, &attachments, "政务公开监测系统");
+        Ok(doc.finish(Audience::Office, to, subject, attachments))
+    }
+
+    fn units(&self, units: &[String], to: Vec<String>) -> Result<Option<Message>, ReportError> {
+        let week = self.week;
+        let mine = |f: &&FindingRecord| units.iter().any(|u| belongs_to(f, u));
+        let open: Vec<&FindingRecord> = week.open.iter().filter(mine).collect();
+        let resolved: Vec<&FindingRecord> = week.resolved.iter().filter(mine).collect();
+        if open.is_empty() && resolved.is_empty() {
+            return Ok(None);
+        }
+        let name = units.join("、");
+        let subject = format!(
+            "【政务公开监测】{name}{}问题清单（截至{}）",
+            week.label(),
+            week.day(week.today)
+        );
+        let new = open.iter().filter(|f| week.is_new(f)).count();
+        let mut doc = Doc::new(&subject);
+        doc.para(&format!("{name}："));
+        let ask = if open.is_empty() {
+            "。"
+        } else {
+            "，请及时整改。"
+        };
+        doc.para(&format!(
+            "现将{}政府网站和政务新媒体监测发现的贵单位问题通报如下{ask}",
+            week.label()
+        ));
+        let state = if open.is_empty() {
+            format!("截至{}，贵单位已无未整改问题", week.day(week.today))
+        } else {
+            format!(
+                "截至{}，贵单位未整改问题{}个，其中{}新发现{}个",
+                week.day(week.today),
+                open.len(),
+                self.window(),
+                new
+            )
+        };
+        doc.para(&format!(
+            "{state}；{}已整改问题{}个。",
+            self.window(),
+            resolved.len()
+        ));
+        fn single<'f>(items: Vec<&'f FindingRecord>) -> Vec<Group<'f>> {
+            vec![Group {
+                unit: String::new(),
+                items,
+            }]
+        }
+        let mut n = 0;
+        if !open.is_empty() {
+            n += 1;
+            doc.heading(&format!("{}、未整改问题（{}个）", zh_number(n), open.len()));
+            self.grouped(&mut doc, &single(open.clone()), Detail::Open);
+        }
+        if !resolved.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、{}已整改问题（{}个）",
+                zh_number(n),
+                self.window(),
+                resolved.len()
+            ));
+            self.grouped(&mut doc, &single(resolved.clone()), Detail::Resolved);
+        }
+        let rows: Vec<&FindingRecord> = open.iter().chain(&resolved).copied().collect();
+        let attachments = self.attachments(&rows, Some(&name), false)?;
+        if !open.is_empty() {
+            doc.para(&format!(
+                "请对照问题清单逐项整改。整改完成后，监测系统将在下次检查时自动确认；如有疑问，请与{}联系。",
+                self.office_name
+            ));
+        }
+        self.close(&mut doc, &attachments, self.office_name);
+        Ok(Some(doc.finish(
+            Audience::Units(units.to_vec()),
+            to,
+            subject,
+            attachments,
+        )))
+    }
+
+    /// `近一周（1月3日至1月9日）`.
+    fn window(&self) -> String {
+        format!(
+            "近一周（{}至{}）",
+            self.week.day(self.week.since),
+            self.week.day(self.week.today)
+        )
+    }
+
+    fn unit_summary(&self) -> Table {
+        let week = self.week;
+        let all = week.open.iter().chain(&week.opened).chain(&week.resolved);
+        let mut t = Table::new(
+            "按责任单位汇总",
+            ["责任单位", "未整改问题", "近一周新发现", "近一周已整改"],
+        );
+        for g in self.groups(all) {
+            let mut seen = BTreeSet::new();
+            let items: Vec<&FindingRecord> =
+                g.items.into_iter().filter(|f| seen.insert(f.id)).collect();
+            let count = |list: &[FindingRecord]| {
+                list.iter()
+                    .filter(|f| items.iter().any(|i| i.id == f.id))
+                    .count() as i64
+            };
+            t.push_row(vec![
+                g.unit.into(),
+                Cell::Int(count(&week.open)),
+                Cell::Int(count(&week.opened)),
+                Cell::Int(count(&week.resolved)),
+            ]);
+        }
+        t
+    }
+
+    fn grouped(&self, doc: &mut Doc, groups: &[Group<'_>], detail: Detail) {
+        let numbered = groups.len() > 1 || groups.iter().any(|g| !g.unit.is_empty());
+        for (i, g) in groups.iter().enumerate() {
+            let title = if numbered {
+                format!("（{}）{}（{}个）", zh_number(i + 1), g.unit, g.items.len())
+            } else {
+                String::new()
+            };
+            if !title.is_empty() {
+                doc.text.push_str(&format!("{title}\n"));
+            }
+            let mut t = Table::new(title, detail.headers());
+            for (n, f) in g.items.iter().enumerate() {
+                let description = self.description(f);
+                let kind = kind_zh(f);
+                let line = match detail {
+                    Detail::New => format!("{}. 【{kind}】{description}", n + 1),
+                    Detail::Resolved => format!(
+                        "{}. 【{kind}】{description}（{}发现，{}已整改）",
+                        n + 1,
+                        self.week.day(f.opened_on),
+                        f.resolved_on.map(|d| self.week.day(d)).unwrap_or_default()
+                    ),
+                    Detail::Open => format!(
+                        "{}. 【{kind}】{description}（{}发现，最近确认{}{}）",
+                        n + 1,
+                        self.week.day(f.opened_on),
+                        self.week.day(self.confirmed_on(f)),
+                        if self.week.is_new(f) {
+                            "，近一周新发现"
+                        } else {
+                            ""
+                        }
+                    ),
+                };
+                doc.text.push_str(&format!("  {line}\n"));
+                let link = evidence_link(f);
+                if let Some(link) = &link {
+                    doc.text.push_str(&format!("     证据链接：{link}\n"));
+                }
+                let mut row = vec![Cell::Int(n as i64 + 1), kind.into(), description.into()];
+                row.push(f.opened_on.into());
+                match detail {
+                    Detail::New => {}
+                    Detail::Resolved => row.push(f.resolved_on.into()),
+                    Detail::Open => row.push(self.confirmed_on(f).into()),
+                }
+                row.push(link.into());
+                t.push_row(row);
+            }
+            doc.html.push_str(&report::html::table(&t));
+            doc.text.push('\n');
+        }
+    }
+
+    fn confirmed_on(&self, f: &FindingRecord) -> NaiveDate {
+        f.last_confirmed.with_timezone(&self.tz).date_naive()
+    }
+
+    /// What the problem is about, then the seed sentence: the subject is named only when
+    /// the sentence does not name it already.
+    fn description(&self, f: &FindingRecord) -> String {
+        let (label, core) = subject_label(f);
+        if core.is_empty() || f.sentence.contains(&core) {
+            f.sentence.clone()
+        } else {
+            format!("{label}：{}", f.sentence)
+        }
+    }
+
+    /// The problem list as a table: what the XLSX and CSV attachments hold.
+    fn problem_list(&self, rows: &[&FindingRecord]) -> Table {
+        let mut t = Table::new(
+            "问题清单",
+            [
+                "序号",
+                "责任单位",
+                "问题类型",
+                "监测对象",
+                "问题描述",
+                "发现日期",
+                "最近确认",
+                "是否整改",
+                "整改日期",
+                "证据链接",
+            ],
+        );
+        let groups = self.groups(rows.iter().copied());
+        let mut n = 0;
+        for g in groups {
+            for f in g.items {
+                n += 1;
+                t.push_row(vec![
+                    Cell::Int(n),
+                    f.unit.clone().into(),
+                    kind_zh(f).into(),
+                    subject_label(f).0.into(),
+                    f.sentence.clone().into(),
+                    f.opened_on.into(),
+                    self.confirmed_on(f).into(),
+                    if f.resolved_on.is_some_and(|r| r <= self.week.today) {
+                        "是"
+                    } else {
+                        "否"
+                    }
+                    .into(),
+                    f.resolved_on.filter(|r| *r <= self.week.today).into(),
+                    evidence_link(f).into(),
+                ]);
+            }
+        }
+        let open = rows
+            .iter()
+            .filter(|f| f.resolved_on.is_none_or(|r| r > self.week.today))
+            .count();
+        t.notes.push(format!(
+            "截至{}：未整改{}个，{}已整改{}个。",
+            self.week.day(self.week.today),
+            open,
+            self.window(),
+            rows.len() - open
+        ));
+        t
+    }
+
+    fn attachments(
+        &self,
+        rows: &[&FindingRecord],
+        unit: Option<&str>,
+        with_summary: bool,
+    ) -> Result<Vec<Attachment>, ReportError> {
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = self.problem_list(rows);
+        let mut sheets = Vec::new();
+        if with_summary {
+            sheets.push(self.unit_summary());
+        }
+        sheets.push(list.clone());
+        let base = match unit {
+            Some(u) => format!("问题清单-{u}-{}", self.week.label()),
+            None => format!("问题清单-{}", self.week.label()),
+        };
+        Ok(vec![
+            Attachment {
+                filename: format!("{base}.xlsx"),
+                mime: XLSX_MIME.to_string(),
+                bytes: report::xlsx::to_bytes(&sheets)?,
+            },
+            Attachment {
+                filename: format!("{base}.csv"),
+                mime: CSV_MIME.to_string(),
+                bytes: report::csv::to_bytes(&list),
+            },
+        ])
+    }
+
+    fn close(&self, doc: &mut Doc, attachments: &[Attachment], signature: &str) {
+        if !attachments.is_empty() {
+            let names: Vec<String> = attachments
+                .iter()
+                .enumerate()
+                .map(|(i, a)| format!("{}.{}", i + 1, a.filename))
+                .collect();
+            doc.para(&format!("附件：{}", names.join("  ")));
+        }
+        doc.signature(
+            signature,
+            !attachments.is_empty(),
+            &format!(
+                "{}年{}月{}日",
+                self.week.today.year(),
+                self.week.today.month(),
+                self.week.today.day()
+            ),
+        );
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Detail {
+    New,
+    Resolved,
+    Open,
+}
+
+impl Detail {
+    fn headers(self) -> Vec<&'static str> {
+        match self {
+            Detail::New => vec!["序号", "问题类型", "问题描述", "发现日期", "证据链接"],
+            Detail::Resolved => vec![
+                "序号",
+                "问题类型",
+                "问题描述",
+                "发现日期",
+                "整改日期",
+                "证据链接",
+            ],
+            Detail::Open => vec![
+                "序号",
+                "问题类型",
+                "问题描述",
+                "发现日期",
+                "最近确认",
+                "证据链接",
+            ],
+        }
+    }
+}
+
+/// The text and HTML bodies, written side by side.
+struct Doc {
+    text: String,
+    html: String,
+    title: String,
+}
+
+impl Doc {
+    fn new(subject: &str) -> Doc {
+        let title = subject.trim_start_matches("【政务公开监测】").to_string();
+        let html = format!(
+            "<h2 style=\"font-size:18px;margin:0 0 12px 0\">{}</h2>\n",
+            report::html::escape(&format!("政务公开监测：{title}"))
+        );
+        Doc {
+            text: String::new(),
+            html,
+            title,
+        }
+    }
+
+    fn para(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.text.push_str("\n\n");
+        self.html.push_str(&format!(
+            "<p style=\"margin:6px 0\">{}</p>\n",
+            report::html::escape(text)
+        ));
+    }
+
+    fn heading(&mut self, text: &str) {
+        self.text.push_str(text);
+        self.text.push('\n');
+        self.html.push_str(&format!(
+            "<p style=\"font-size:16px;font-weight:bold;margin:18px 0 6px 0\">{}</p>\n",
+            report::html::escape(text)
+        ));
+    }
+
+    fn table(&mut self, t: &Table) {
+        for row in &t.rows {
+            let cells: Vec<String> = row.iter().map(Cell::text).collect();
+            self.text.push_str(&format!(
+                "  {}：未整改{}个，近一周新发现{}个，近一周已整改{}个\n",
+                cells[0], cells[1], cells[2], cells[3]
+            ));
+        }
+        self.text.push('\n');
+        self.html.push_str(&report::html::table(t));
+    }
+
+    fn signature(&mut self, name: &str, attached: bool, date: &str) {
+        self.text.push_str(&format!("{name}\n{date}\n"));
+        self.html.push_str(&format!(
+            "<p style=\"margin:24px 0 0 0;text-align:right\">{}<br>{}</p>\n",
+            report::html::escape(name),
+            report::html::escape(date)
+        ));
+        let note = if attached {
+            "本邮件由政务公开监测系统自动发送，问题清单见附件。"
+        } else {
+            "本邮件由政务公开监测系统自动发送。"
+        };
+        self.text.push_str(&format!("\n（{note}）\n"));
+        self.html.push_str(&format!(
+            "<p style=\"margin:16px 0 0 0;font-size:12px;color:#888\">{note}</p>\n"
+        ));
+    }
+
+    fn finish(
+        self,
+        audience: Audience,
+        to: Vec<String>,
+        subject: String,
+        attachments: Vec<Attachment>,
+    ) -> Message {
+        Message {
+            audience,
+            to,
+            subject,
+            html: report::html::document(&self.title, &self.html),
+            text: self.text,
+            attachments,
+        }
+    }
+}
+
+fn kind_zh(f: &FindingRecord) -> String {
+    Kind::from_code(&f.kind).map_or_else(|| f.kind.clone(), |k| k.name_zh().to_string())
+}
+
+/// What a finding is about, as a label, and the name in it that a sentence may already
+/// contain: an account with its platform, a column with its site, a site, a URL.
+fn subject_label(f: &FindingRecord) -> (String, String) {
+    let e = f.evidence_json();
+    let text = |k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    if let Some(account) = text("account") {
+        let platform = text("platform")
+            .and_then(|p| Platform::parse(&p))
+            .map(|p| p.category_zh().to_string());
+        return match platform {
+            Some(p) => (format!("{account}（{p}）"), account),
+            None => (account.clone(), account),
+        };
+    }
+    if let Some(column) = text("column") {
+        return match text("site") {
+            Some(site) => (format!("{site}{column}栏目"), column),
+            None => (format!("{column}栏目"), column),
+        };
+    }
+    if f.kind == Kind::UnitZeroPublish.code() {
+        let unit = f.unit.clone().unwrap_or_default();
+        return (unit.clone(), unit);
+    }
+    let key = f.subject_key.clone();
+    (key.clone(), key)
+}
+
+/// The URL that shows the problem, when the evidence has one.
+fn evidence_link(f: &FindingRecord) -> Option<String> {
+    let e = f.evidence_json();
+    ["url", "page_url", "link"]
+        .iter()
+        .find_map(|k| e.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        .or_else(|| {
+            (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
+                .then(|| f.subject_key.clone())
+        })
+}
+
+/// 一, 二 … 十, 十一 … 九十九 (then digits).
+pub fn zh_number(n: usize) -> String {
+    const D: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => D[n].to_string(),
+        10 => "十".into(),
+        11..=19 => format!("十{}", D[n % 10]),
+        20..=99 if n.is_multiple_of(10) => format!("{}十", D[n / 10]),
+        20..=99 => format!("{}十{}", D[n / 10], D[n % 10]),
+        _ => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,327 @@
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Asia::Shanghai;
+use serde_json::json;
+
+use super::*;
+
+fn d(m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, m, day).unwrap()
+}
+
+/// 07:30 in Shanghai on 2020-m-day.
+fn at(m: u32, day: u32) -> DateTime<Utc> {
+    Shanghai
+        .with_ymd_and_hms(2020, m, day, 7, 30, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn record(
+    id: i64,
+    kind: Kind,
+    unit: &str,
+    opened: NaiveDate,
+    resolved: Option<NaiveDate>,
+    sentence: &str,
+    evidence: serde_json::Value,
+) -> FindingRecord {
+    FindingRecord {
+        id,
+        kind: kind.code().into(),
+        subject_key: format!("subject-{id}"),
+        unit: Some(unit.into()),
+        opened_at: at(opened.month(), opened.day()),
+        opened_on: opened,
+        last_confirmed: resolved.map_or(at(1, 9), |r| at(r.month(), r.day() - 1)),
+        resolved_at: resolved.map(|r| at(r.month(), r.day())),
+        resolved_on: resolved,
+        sentence: sentence.into(),
+        evidence: evidence.to_string(),
+    }
+}
+
+/// The seed's 高坡镇 silence, a zero-publish column of two units, a zombie already
+/// known before the window, and a resolved quota shortfall.
+fn episodes() -> Vec<FindingRecord> {
+    vec![
+        record(
+            1,
+            Kind::AccountZombie,
+            "运山镇",
+            d(1, 2),
+            None,
+            "1月2日监测到为“僵尸”账号,最新更新时间为2019年2月28日",
+            json!({"platform": "wechat", "account": "醉美运山"}),
+        ),
+        record(
+            2,
+            Kind::AccountSilent,
+            "高坡镇",
+            d(1, 9),
+            None,
+            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日",
+            json!({"platform": "weibo", "account": "苍溪县高坡镇"}),
+        ),
+        record(
+            3,
+            Kind::ColumnZeroPublish,
+            "县公安局、县人行",
+            d(1, 6),
+            None,
+            "县公安局、县人行工作动态栏目更新为0",
+            json!({"site": "某县人民政府", "column": "工作动态", "url": "http://127.0.0.1:9/gzdt/"}),
+        ),
+        record(
+            4,
+            Kind::ColumnQuotaShortfall,
+            "审计局",
+            d(1, 2),
+            Some(d(1, 8)),
+            "审计局单位文件栏目应更新3条,实际更新2条",
+            json!({"site": "某县人民政府", "column": "单位文件", "url": "http://127.0.0.1:9/dwwj/"}),
+        ),
+        // Resolved before the window: in no list.
+        record(
+            5,
+            Kind::AccountSilent,
+            "审计局",
+            d(1, 1),
+            Some(d(1, 2)),
+            "1月1日监测到超过两周未更新内容,最新更新时间为2019年12月16日",
+            json!({"platform": "weibo", "account": "审计之窗"}),
+        ),
+    ]
+}
+
+fn recipients() -> Recipients {
+    let unit = |name: &str, contacts: &[&str]| UnitContacts {
+        unit: name.into(),
+        contacts: contacts.iter().map(|c| c.to_string()).collect(),
+    };
+    Recipients {
+        office: vec!["gkb@example.gov.cn".into()],
+        units: vec![
+            unit("县公安局", &["ga@example.gov.cn"]),
+            unit("县人行", &["rh@example.gov.cn"]),
+            unit("审计局", &["sj@example.gov.cn", "gkb@example.gov.cn"]),
+            unit("运山镇", &["town@example.gov.cn"]),
+            unit("高坡镇", &["town@example.gov.cn"]),
+            unit("文旅局", &["wl@example.gov.cn"]),
+        ],
+        unit_order: ["县公安局", "县人行", "审计局", "运山镇", "高坡镇", "文旅局"]
+            .map(String::from)
+            .to_vec(),
+    }
+}
+
+fn ids(list: &[FindingRecord]) -> Vec<i64> {
+    list.iter().map(|f| f.id).collect()
+}
+
+#[test]
+fn the_week_sorts_episodes_into_open_new_and_rectified() {
+    let week = Week::from_episodes(d(1, 9), &episodes());
+    assert_eq!(week.period.to_string(), "2020-W02");
+    assert_eq!(week.since, d(1, 3));
+    assert_eq!(ids(&week.open), [1, 3, 2]);
+    assert_eq!(ids(&week.opened), [3, 2]);
+    assert_eq!(ids(&week.resolved), [4]);
+    assert_eq!(week.label(), "2020年第2周");
+}
+
+#[test]
+fn a_replayed_day_does_not_see_later_resolutions() {
+    let week = Week::from_episodes(d(1, 7), &episodes());
+    assert_eq!(ids(&week.open), [1, 4, 3], "4 was resolved only on 1月8日");
+    assert_eq!(
+        ids(&week.resolved),
+        [5],
+        "resolved on 1月2日, inside 1月1日 to 1月7日"
+    );
+}
+
+#[test]
+fn the_office_gets_everything_grouped_by_unit() {
+    let week = Week::from_episodes(d(1, 9), &episodes());
+    let messages = compose(&week, "某县政务公开办", Shanghai, &recipients()).unwrap();
+    let office = &messages[0];
+    assert_eq!(office.audience, Audience::Office);
+    assert_eq!(office.to, ["gkb@example.gov.cn"]);
+    assert_eq!(
+        office.subject,
+        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
+    );
+    let text = &office.text;
+    assert!(
+        text.starts_with(
+            "某县政务公开办：\n\n现将2020年第2周政府网站和政务新媒体监测情况报告如下。"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("截至1月9日，监测发现未整改问题3个，涉及3个单位。近一周（1月3日至1月9日）新发现问题2个，已整改问题1个。"),
+        "{text}"
+    );
+    assert!(
+        text.contains("一、近一周（1月3日至1月9日）新发现问题（2个）"),
+        "{text}"
+    );
+    assert!(
+        text.contains("二、近一周（1月3日至1月9日）已整改问题（1个）"),
+        "{text}"
+    );
+    assert!(
+        text.contains("三、全部未整改问题（3个，按责任单位列示）"),
+        "{text}"
+    );
+    // Units in catalog order; an account is named, a column sentence names itself.
+    let open = &text[text.find("三、").unwrap()..];
+    let police = open.find("（一）县公安局、县人行（1个）").expect(open);
+    let town = open.find("（二）运山镇（1个）").expect(open);
+    let gaopo = open.find("（三）高坡镇（1个）").expect(open);
+    assert!(police < town && town < gaopo);
+    assert!(open.contains(
+        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现）"
+    ), "{open}");
+    assert!(
+        open.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（1月6日发现"),
+        "{open}"
+    );
+    assert!(open.contains("证据链接：http://127.0.0.1:9/gzdt/"));
+    assert!(
+        text.contains("审计局单位文件栏目应更新3条,实际更新2条（1月2日发现，1月8日已整改）"),
+        "{text}"
+    );
+    assert!(!text.contains("审计之窗"), "resolved before the window");
+    assert!(
+        text.contains("附件：1.问题清单-2020年第2周.xlsx  2.问题清单-2020年第2周.csv"),
+        "{text}"
+    );
+    assert!(text.contains("政务公开监测系统\n2020年1月9日\n"), "{text}");
+
+    let html = &office.html;
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("按责任单位汇总"));
+    assert!(html.contains("（一）县公安局、县人行（1个）"));
+    assert!(html.contains(
+        "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+    ));
+    assert!(html.contains("href=\"http://127.0.0.1:9/gzdt/\""));
+
+    let names: Vec<&str> = office
+        .attachments
+        .iter()
+        .map(|a| a.filename.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        ["问题清单-2020年第2周.xlsx", "问题清单-2020年第2周.csv"]
+    );
+    let csv = String::from_utf8(office.attachments[1].bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "序号,责任单位,问题类型,监测对象,问题描述,发现日期,最近确认,是否整改,整改日期,证据链接"
+    );
+    assert_eq!(lines.len(), 5, "three open and one rectified: {csv}");
+    assert_eq!(
+        lines[2],
+        "2,审计局,栏目更新未达标,某县人民政府单位文件栏目,\"审计局单位文件栏目应更新3条,实际更新2条\",2020-01-02,2020-01-07,是,2020-01-08,http://127.0.0.1:9/dwwj/"
+    );
+}
+
+#[test]
+fn each_unit_with_contacts_gets_its_own_part_once() {
+    let week = Week::from_episodes(d(1, 9), &episodes());
+    let messages = compose(&week, "某县政务公开办", Shanghai, &recipients()).unwrap();
+    let audiences: Vec<(&Audience, &[String])> = messages
+        .iter()
+        .map(|m| (&m.audience, m.to.as_slice()))
+        .collect();
+    let units = |names: &[&str]| Audience::Units(names.iter().map(|s| s.to_string()).collect());
+    assert_eq!(
+        audiences,
+        [
+            (&Audience::Office, &["gkb@example.gov.cn".to_string()][..]),
+            (
+                &units(&["县公安局"]),
+                &["ga@example.gov.cn".to_string()][..]
+            ),
+            (&units(&["县人行"]), &["rh@example.gov.cn".to_string()][..]),
+            (&units(&["审计局"]), &["sj@example.gov.cn".to_string()][..]),
+            (
+                &units(&["运山镇", "高坡镇"]),
+                &["town@example.gov.cn".to_string()][..]
+            ),
+        ],
+        "文旅局 has nothing to hear; the office's own address is not sent 审计局's part"
+    );
+    let police = &messages[1];
+    assert_eq!(
+        police.subject,
+        "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
+    );
+    assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"));
+    assert!(police.text.contains("县公安局、县人行工作动态栏目更新为0"));
+    assert!(!police.text.contains("高坡镇"), "{}", police.text);
+    assert!(police.text.contains("如有疑问，请与某县政务公开办联系。"));
+
+    let audit = &messages[3];
+    assert!(
+        audit
+            .text
+            .contains("截至1月9日，贵单位已无未整改问题；近一周（1月3日至1月9日）已整改问题1个。"),
+        "{}",
+        audit.text
+    );
+    assert!(!audit.text.contains("请对照问题清单"));
+
+    let towns = &messages[4];
+    assert!(towns.subject.contains("运山镇、高坡镇2020年第2周"));
+    assert!(towns.text.contains("醉美运山（政务微信）"));
+    assert!(towns.text.contains("苍溪县高坡镇（政务微博）"));
+    assert_eq!(
+        towns.attachments[0].filename,
+        "问题清单-运山镇、高坡镇-2020年第2周.xlsx"
+    );
+}
+
+#[test]
+fn a_quiet_week_still_tells_the_office() {
+    let week = Week::from_episodes(d(1, 9), &[]);
+    let messages = compose(&week, "某县政务公开办", Shanghai, &recipients()).unwrap();
+    assert_eq!(messages.len(), 1);
+    let m = &messages[0];
+    assert!(
+        m.text.contains(
+            "截至1月9日，未发现未整改问题。近一周（1月3日至1月9日）新发现问题0个，已整改问题0个。"
+        ),
+        "{}",
+        m.text
+    );
+    assert!(m.attachments.is_empty());
+    assert!(!m.text.contains("附件"));
+}
+
+#[test]
+fn a_week_across_new_year_names_the_other_year() {
+    // 2019-12-30 is in ISO week 2020-W01.
+    let day = NaiveDate::from_ymd_opt(2019, 12, 30).unwrap();
+    let week = Week::from_episodes(day, &[]);
+    let m = compose(&week, "办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        m.subject,
+        "【政务公开监测】2020年第1周问题清单（截至2019年12月30日）"
+    );
+}
+
+#[test]
+fn chinese_numbers_for_sections() {
+    let got: Vec<String> = [1, 9, 10, 11, 20, 23, 99, 100].map(zh_number).to_vec();
+    assert_eq!(
+        got,
+        ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
+    );
+}

@@ -1,0 +1,129 @@
+//! The one table shape every report and export fills.
+
+use chrono::NaiveDate;
+
+/// A table with a title, a header row, typed rows and notes printed under it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Lines under the table, e.g. "合格率 70.7%".
+    pub notes: Vec<String>,
+}
+
+/// One cell. Dates stay dates so spreadsheets can sort and filter them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Table {
+    pub fn new<I, S>(title: impl Into<String>, headers: I) -> Table
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Table {
+            title: title.into(),
+            headers: headers.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn push_row(&mut self, row: Vec<Cell>) {
+        self.rows.push(row);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+impl Cell {
+    /// The cell as text: dates as `2020-01-09`, empty as "".
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<i64> for Cell {
+    fn from(i: i64) -> Cell {
+        Cell::Int(i)
+    }
+}
+
+impl From<NaiveDate> for Cell {
+    fn from(d: NaiveDate) -> Cell {
+        Cell::Date(d)
+    }
+}
+
+impl<T: Into<Cell>> From<Option<T>> for Cell {
+    fn from(v: Option<T>) -> Cell {
+        v.map_or(Cell::Empty, Into::into)
+    }
+}
+
+/// The width of text in a monospaced or spreadsheet column: CJK and other wide
+/// characters count two, everything else one.
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x20000..=0x3FFFD)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_counts_double() {
+        assert_eq!(display_width("责任单位"), 8);
+        assert_eq!(display_width("合格率 70.7%"), 12);
+        assert_eq!(display_width("（截至1月9日）"), 14);
+    }
+
+    #[test]
+    fn cells_print_dates_as_iso_days() {
+        let d = NaiveDate::from_ymd_opt(2020, 1, 9).unwrap();
+        assert_eq!(Cell::from(d).text(), "2020-01-09");
+        assert_eq!(Cell::from(None::<NaiveDate>), Cell::Empty);
+        assert_eq!(Cell::from(12_i64).text(), "12");
+    }
+}
