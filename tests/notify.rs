@@ -2,10 +2,9 @@
 //! real SMTP server on a loopback port, the messages read back with a MIME parser and
 //! their XLSX and CSV attachments opened with calamine and the csv crate.
 
-#[path = "support/db.rs"]
-mod db;
-#[path = "support/smtp.rs"]
-mod smtp;
+mod support;
+
+use support::smtp;
 
 use std::io::Cursor;
 use std::path::{Path, PathBuf};

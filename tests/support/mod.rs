@@ -18,6 +18,7 @@ pub mod county;
 pub mod db;
 mod routes;
 mod server;
+pub mod smtp;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
