@@ -147,3 +147,53 @@ async fn serve_runs_on_schedule_answers_and_stops_cleanly_mid_cycle() {
         "the HTTP server is closed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_missed_while_stopped_runs_once_on_start() {
+    let server = FixtureServer::with_router("127.0.0.1", county::router()).await;
+    let base = format!("http://{}", server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    write(
+        &config.join("govwatch.toml"),
+        "[fetch]\nper_host_interval_ms = 0\nretries = 0\ndns = \"static\"\n\n\
+         [schedule]\ncrawl = \"0 6 * * *\"\n",
+    );
+    write(&config.join("catalog/county.toml"), &county::catalog(&base));
+    let url = format!("sqlite://{}", tmp.path().join("govwatch.db").display());
+    // The last run was three days ago: at least two 06:00 runs were missed since.
+    {
+        let store = Store::open(&url).await.unwrap();
+        let due = chrono::Utc::now() - chrono::Duration::days(3);
+        let id = store.job_started("cycle", due, due).await.unwrap();
+        store
+            .job_finished(id, due, govwatch::store::JobOutcome::Ok)
+            .await
+            .unwrap();
+        store.close().await;
+    }
+    let app = App::new(&Options {
+        config_dir: config,
+        database: Some(url.clone()),
+        now: None,
+    })
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+        let _ = stopped.await;
+    }));
+    wait_for("the missed run", async || {
+        runs(&url).await.len() == 2 && runs(&url).await[1] == "ok"
+    })
+    .await;
+    // Once, not once per missed day.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(runs(&url).await, ["ok", "ok"]);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
