@@ -197,3 +197,86 @@ async fn a_run_missed_while_stopped_runs_once_on_start() {
         .unwrap()
         .unwrap();
 }
+
+/// The real binary: SIGHUP with a catalog that does not parse keeps the old one (and
+/// says why), SIGTERM stops it with exit code 0.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_reloads_on_sighup_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    write(&config.join("govwatch.toml"), "[fetch]\ndns = \"static\"\n");
+    let catalog = config.join("catalog/county.toml");
+    write(&catalog, &county::catalog("http://127.0.0.1:9"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_govwatch"))
+        .current_dir(tmp.path())
+        .args(["--log-format", "json", "serve", "--listen", "127.0.0.1:0"])
+        .env_remove("GOVWATCH_DATABASE_URL")
+        .env_remove("GOVWATCH_CONFIG")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines_tx.send(line);
+        }
+    });
+    let mut log = String::new();
+    let mut wait_line = |needle: &str| -> String {
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no `{needle}` in the log:\n{log}"));
+            log.push_str(&line);
+            log.push('\n');
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    };
+    let serving = wait_line("serving /healthz");
+    let port: u16 = serving
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok())
+        .unwrap();
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let signal = |name: &str| {
+        let ok = Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {name}");
+    };
+
+    std::fs::write(&catalog, "[[unit]\nname = ").unwrap();
+    signal("-HUP");
+    let rejected = wait_line("catalog not reloaded");
+    assert!(rejected.contains("county.toml"), "{rejected}");
+    let (_, metrics) = get_text(addr, "/metrics").await;
+    assert!(
+        metrics.contains("govwatch_catalog_reloads_total{outcome=\"rejected\"} 1"),
+        "{metrics}"
+    );
+
+    write(&catalog, &county::catalog("http://127.0.0.1:9"));
+    signal("-HUP");
+    wait_line("catalog reloaded");
+
+    signal("-TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
