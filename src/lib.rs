@@ -22,6 +22,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod cycle;
+pub mod demo;
 pub mod detect;
 pub mod extract;
 pub mod fetch;

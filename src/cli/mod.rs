@@ -9,12 +9,14 @@ mod catalog;
 mod check;
 mod crawl;
 mod db;
+mod demo;
 mod export;
 mod extract;
 mod findings;
 mod import;
 mod init;
 mod notify;
+mod serve;
 mod table;
 
 use std::path::PathBuf;
@@ -71,6 +73,8 @@ pub struct Cli {
 pub enum Command {
     /// Write a commented example configuration for a fictional county into --config.
     Init(init::InitArgs),
+    /// Watch a simulated county on loopback and show what govwatch finds (start here).
+    Demo(demo::DemoArgs),
     /// Check or show the catalog (units, sites, columns, accounts).
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -92,6 +96,8 @@ pub enum Command {
     Import(import::ImportCommand),
     /// Send the weekly email now: retry what is queued, then this week's messages, once each.
     Notify(notify::NotifyArgs),
+    /// Run as a daemon: scheduled cycles, /healthz and /metrics, SIGHUP reloads the catalog.
+    Serve(serve::ServeArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -118,6 +124,7 @@ pub fn run_cli(cli: Cli) -> u8 {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Init(args) => init::run(&options, args),
+            Command::Demo(args) => demo::run(args).await,
             command => {
                 let app = App::new(&options)?;
                 match command {
@@ -130,7 +137,8 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
                     Command::Notify(args) => notify::run(&app, args).await,
-                    Command::Init(_) => unreachable!("handled above"),
+                    Command::Serve(a) => serve::run(app, a).await,
+                    Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
                 }
             }
         }

@@ -10,6 +10,7 @@
 
 mod catalog;
 mod findings;
+mod jobs;
 mod notifications;
 mod observations;
 mod reads;
@@ -24,6 +25,7 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
+pub use jobs::JobOutcome;
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 pub use reads::{AccountCheck, ColumnCrawl, HomeRead, PageValidators};

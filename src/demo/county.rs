@@ -1,0 +1,444 @@
+//! The simulated county the demo watches: one portal whose columns are written in the
+//! templates government CMSs use (TRS with a JavaScript pager, GBK behind a header that
+//! says utf-8, a table, a div list with 年月日 dates), a column that answers 404, an empty
+//! column, a home page whose 要闻 are old and whose links are partly broken, and RSS feeds
+//! for a few new-media accounts (one active, one silent, one zombie).
+//!
+//! Every date is relative to the day the demo runs, so the findings are the same on any
+//! day: what each column is built to show is written next to it.
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Days, NaiveDate};
+
+use crate::detect::period::Period;
+
+/// How a column's list page is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Template {
+    /// TRS: `./202006/t20200605_1.html`, dates in spans, `createPageHTML` pager.
+    Trs,
+    /// TRS again, but GBK bytes behind `Content-Type: text/html; charset=utf-8`.
+    TrsGbk,
+    /// A table with a date cell.
+    Table,
+    /// Divs with the date first, as 2020年7月15日.
+    Div,
+    /// Answers 404.
+    Gone,
+    /// A list with nothing in it (空白栏目).
+    Empty,
+}
+
+struct Column {
+    id: &'static str,
+    path: &'static str,
+    name: &'static str,
+    class: &'static str,
+    quota: Option<u32>,
+    unit: &'static str,
+    template: Template,
+}
+
+/// The columns; the comment says what the demo shows with each.
+const COLUMNS: &[Column] = &[
+    // Fresh: an item every 6 days, 15 a quarter, over the quota of 12. No finding.
+    Column {
+        id: "demo-gzdt",
+        path: "/zwgk/gzdt/index.html",
+        name: "工作动态",
+        class: "news",
+        quota: Some(12),
+        unit: "县公安局",
+        template: Template::Trs,
+    },
+    // GBK, nothing in the last quarter: column_zero_publish.
+    Column {
+        id: "demo-tzgg",
+        path: "/col/col301/index.html",
+        name: "通知公告",
+        class: "notice",
+        quota: Some(3),
+        unit: "审计局",
+        template: Template::TrsGbk,
+    },
+    // News, last item before the last quarter: column_stale, column_zero_publish and,
+    // as the unit's only news column, unit_zero_publish for 审计局.
+    Column {
+        id: "demo-sjdt",
+        path: "/sjdt/",
+        name: "审计动态",
+        class: "news",
+        quota: None,
+        unit: "审计局",
+        template: Template::Table,
+    },
+    // Other class, one item 20 days ago: no rule applies to its age.
+    Column {
+        id: "demo-zdcq",
+        path: "/zdcq/list.html",
+        name: "征地拆迁",
+        class: "other",
+        quota: None,
+        unit: "旧改办",
+        template: Template::Div,
+    },
+    // 404 twice in a row: column_unreachable.
+    Column {
+        id: "demo-jwgk",
+        path: "/gone/index.html",
+        name: "警务公开",
+        class: "news",
+        quota: None,
+        unit: "县公安局",
+        template: Template::Gone,
+    },
+    // Lists nothing: column_empty (and column_zero_publish).
+    Column {
+        id: "demo-rsxx",
+        path: "/rsxx/index.html",
+        name: "人事信息",
+        class: "personnel",
+        quota: None,
+        unit: "旧改办",
+        template: Template::Empty,
+    },
+    // A town's news in honest GB2312: fresh, a quota of 6 met.
+    Column {
+        id: "demo-xzdt",
+        path: "/xzdt/cgz/index.html",
+        name: "乡镇动态",
+        class: "news",
+        quota: Some(6),
+        unit: "城关镇",
+        template: Template::Div,
+    },
+];
+
+/// New-media accounts: (feed path, name, unit, platform, days since each post).
+struct Account {
+    feed: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    platform: &'static str,
+    ages: &'static [u64],
+}
+
+const ACCOUNTS: &[Account] = &[
+    Account {
+        feed: "pingan",
+        name: "平安示例",
+        unit: "县公安局",
+        platform: "weibo",
+        ages: &[0, 2, 4, 6, 9, 12],
+    },
+    // Nothing for three weeks: account_silent.
+    Account {
+        feed: "shenji",
+        name: "示例审计",
+        unit: "审计局",
+        platform: "wechat",
+        ages: &[21, 30, 45],
+    },
+    // Nothing for most of a year: account_zombie.
+    Account {
+        feed: "jiugai",
+        name: "示例旧改",
+        unit: "旧改办",
+        platform: "douyin",
+        ages: &[300, 320],
+    },
+];
+
+const TITLES: &[&str] = &[
+    "县公安局召开全县公安工作会议",
+    "关于开展安全生产大检查的通知",
+    "县审计局完成年度预算执行审计",
+    "我县召开征地拆迁工作推进会",
+    "县政府常务会议研究部署重点工作",
+    "关于做好防汛工作的通知",
+    "城关镇开展人居环境整治行动",
+];
+
+/// The county as of `today`.
+#[derive(Debug, Clone, Copy)]
+pub struct County {
+    pub today: NaiveDate,
+}
+
+impl County {
+    pub fn new(today: NaiveDate) -> Self {
+        Self { today }
+    }
+
+    fn ago(&self, days: u64) -> NaiveDate {
+        self.today - Days::new(days)
+    }
+
+    /// The publish dates of a column, newest first.
+    fn dates(&self, c: &Column) -> Vec<NaiveDate> {
+        let quarter_start = Period::last_completed_quarter(self.today).start();
+        let every = |step: u64, from: u64, back: u64| -> Vec<NaiveDate> {
+            (0..)
+                .map(|i| from + i * step)
+                .take_while(|d| *d <= back)
+                .map(|d| self.ago(d))
+                .collect()
+        };
+        match c.id {
+            "demo-gzdt" => every(6, 1, 200),
+            "demo-xzdt" => every(10, 3, 200),
+            // Before the last quarter started.
+            "demo-tzgg" => [5, 40, 70]
+                .iter()
+                .map(|d| quarter_start - Days::new(*d))
+                .collect(),
+            "demo-sjdt" => [3, 25, 50]
+                .iter()
+                .map(|d| quarter_start - Days::new(*d))
+                .collect(),
+            "demo-zdcq" => vec![self.ago(20)],
+            _ => Vec::new(),
+        }
+    }
+
+    fn items(&self, c: &Column) -> Vec<(usize, NaiveDate, String)> {
+        self.dates(c)
+            .into_iter()
+            .enumerate()
+            .map(|(i, d)| (i, d, format!("{}({}{i})", TITLES[i % TITLES.len()], c.name)))
+            .collect()
+    }
+
+    fn column_page(&self, c: &Column, page: usize) -> Response {
+        let items = self.items(c);
+        match c.template {
+            Template::Trs | Template::TrsGbk => {
+                let per_page = 10;
+                let pages = items.len().div_ceil(per_page).max(1);
+                if page >= pages {
+                    return not_found();
+                }
+                let dir = c.path.trim_end_matches("index.html");
+                let mut list = String::from("<ul class=\"list\">");
+                for (i, d, t) in items.iter().skip(page * per_page).take(per_page) {
+                    list.push_str(&format!(
+                        "<li><a href=\"{dir}{}/t{}_{i}.html\" title=\"{t}\">{t}</a><span class=\"date\">{}</span></li>",
+                        d.format("%Y%m"),
+                        d.format("%Y%m%d"),
+                        d.format("%Y-%m-%d"),
+                    ));
+                }
+                list.push_str(&format!(
+                    "</ul><div class=\"page\"><script>createPageHTML({pages}, {page}, \"index\", \"html\");</script></div>"
+                ));
+                let body = shell(c.name, &list);
+                if c.template == Template::TrsGbk {
+                    gbk(body, "utf-8")
+                } else {
+                    html(body)
+                }
+            }
+            Template::Table => {
+                let mut rows =
+                    String::from("<table class=\"list\"><tr><th>标题</th><th>发布日期</th></tr>");
+                for (i, d, t) in &items {
+                    rows.push_str(&format!(
+                        "<tr><td><a href=\"{}{i}.html\">{t}</a></td><td>{}</td></tr>",
+                        c.path,
+                        d.format("%Y-%m-%d")
+                    ));
+                }
+                rows.push_str("</table>");
+                html(shell(c.name, &rows))
+            }
+            Template::Div => {
+                let dir = c.path.rsplit_once('/').map_or("", |(d, _)| d);
+                let mut list = String::from("<div class=\"news-list\">");
+                for (i, d, t) in &items {
+                    list.push_str(&format!(
+                        "<div class=\"item\"><span>{}</span><a href=\"{dir}/{i}.html\">{t}</a></div>",
+                        d.format("%Y年%-m月%-d日"),
+                    ));
+                }
+                list.push_str("</div>");
+                let body = shell(c.name, &list);
+                if c.id == "demo-xzdt" {
+                    gbk(body, "gb2312")
+                } else {
+                    html(body)
+                }
+            }
+            Template::Gone => not_found(),
+            Template::Empty => html(shell(c.name, "<ul class=\"list\"></ul><p>暂无信息</p>")),
+        }
+    }
+
+    /// The home page: 要闻 last dated 18 days ago (site_home_stale), links to every
+    /// column, and two links that are broken.
+    fn home(&self) -> Response {
+        let mut list = String::from("<div class=\"news\"><h3>要闻动态</h3><ul>");
+        for (i, days) in [18u64, 26, 33, 47].iter().enumerate() {
+            let d = self.ago(*days);
+            list.push_str(&format!(
+                "<li><a href=\"/yw/{}/t{}_{i}.html\">{}</a><span>{}</span></li>",
+                d.format("%Y%m"),
+                d.format("%Y%m%d"),
+                TITLES[(i + 4) % TITLES.len()],
+                d.format("%Y-%m-%d")
+            ));
+        }
+        list.push_str("</ul></div><div class=\"columns\"><ul>");
+        for c in COLUMNS {
+            list.push_str(&format!("<li><a href=\"{}\">{}</a></li>", c.path, c.name));
+        }
+        list.push_str(
+            "</ul></div><div class=\"links\"><a href=\"/zwfw/old-service.html\">办事指南(旧)</a>\
+             <a href=\"/files/2019plan.doc\">2019年工作计划.doc</a></div>",
+        );
+        html(shell("首页", &list))
+    }
+
+    fn feed(&self, a: &Account) -> Response {
+        let mut items = String::new();
+        for (i, days) in a.ages.iter().enumerate() {
+            let t = crate::clock::start_of_day(self.ago(*days), chrono_tz::Asia::Shanghai)
+                + chrono::Duration::hours(10);
+            items.push_str(&format!(
+                "<item><title>{}</title><link>http://feeds.example/{}/{i}</link><guid>{}-{i}</guid><pubDate>{}</pubDate></item>",
+                TITLES[i % TITLES.len()],
+                a.feed,
+                a.feed,
+                t.to_rfc2822()
+            ));
+        }
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>{}</title><link>http://feeds.example/{}</link><description>{}</description>{items}</channel></rss>",
+            a.name, a.feed, a.name
+        );
+        (
+            [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")],
+            body,
+        )
+            .into_response()
+    }
+
+    /// Every page of the county. Unknown paths (and the broken links) answer 404.
+    pub fn router(self) -> Router {
+        Router::new()
+            .route("/", get(move || async move { self.home() }))
+            .route(
+                "/{*path}",
+                get(move |Path(path): Path<String>| async move { self.page(&path) }),
+            )
+    }
+
+    fn page(&self, path: &str) -> Response {
+        let path = format!("/{path}");
+        if let Some(name) = path
+            .strip_prefix("/feeds/")
+            .and_then(|p| p.strip_suffix(".xml"))
+        {
+            return match ACCOUNTS.iter().find(|a| a.feed == name) {
+                Some(a) => self.feed(a),
+                None => not_found(),
+            };
+        }
+        for c in COLUMNS {
+            if path == c.path {
+                return self.column_page(c, 0);
+            }
+            if let Some(rest) = c.path.strip_suffix("index.html")
+                && let Some(n) = path
+                    .strip_prefix(rest)
+                    .and_then(|p| p.strip_prefix("index_"))
+                    .and_then(|p| p.strip_suffix(".html"))
+                    .and_then(|n| n.parse::<usize>().ok())
+            {
+                return self.column_page(c, n);
+            }
+        }
+        if path.ends_with(".html") && !path.starts_with("/zwfw/") {
+            // Item pages: a title and nothing else the demo needs.
+            return html(shell(
+                "正文",
+                "<div class=\"article\"><p>正文内容</p></div>",
+            ));
+        }
+        not_found()
+    }
+}
+
+/// The catalog of the county, pointing at `base` (e.g. `http://127.0.0.1:PORT`).
+pub fn catalog(base: &str) -> String {
+    let mut text = String::from(
+        "# The demo county's catalog, written by `govwatch demo` (it rewrites this file).\n\n",
+    );
+    for unit in ["县政府办", "县公安局", "审计局", "旧改办", "城关镇"] {
+        let level = if unit.ends_with('镇') {
+            "乡镇"
+        } else {
+            "县级部门"
+        };
+        text.push_str(&format!(
+            "[[unit]]\nname = \"{unit}\"\nlevel = \"{level}\"\n\n"
+        ));
+    }
+    text.push_str(&format!(
+        "[[site]]\nname = \"示例县人民政府\"\nurl = \"{base}/\"\nunit = \"县政府办\"\n\n"
+    ));
+    for c in COLUMNS {
+        text.push_str(&format!(
+            "[[column]]\nid = \"{}\"\nsite = \"示例县人民政府\"\nname = \"{}\"\nurl = \"{base}{}\"\nunits = [\"{}\"]\nclass = \"{}\"\n",
+            c.id, c.name, c.path, c.unit, c.class
+        ));
+        if let Some(q) = c.quota {
+            text.push_str(&format!("quota = {q}\n"));
+        }
+        text.push('\n');
+    }
+    for a in ACCOUNTS {
+        text.push_str(&format!(
+            "[[account]]\nid = \"demo-{}\"\nname = \"{}\"\nunit = \"{}\"\nplatform = \"{}\"\nsource = {{ kind = \"feed\", url = \"{base}/feeds/{}.xml\" }}\n\n",
+            a.feed, a.name, a.unit, a.platform, a.feed
+        ));
+    }
+    text
+}
+
+fn shell(column: &str, list: &str) -> String {
+    format!(
+        r#"<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8" />
+<meta name="ColumnName" content="{column}" /><title>{column}_示例县人民政府</title></head><body>
+<div id="menu"><a href="/">首页</a><a href="/zwgk/">政务公开</a><a href="/zwfw/">政务服务</a><a href="/hdjl/">互动交流</a></div>
+<div class="crumb">您当前的位置：<a href="/">首页</a> &gt; {column}</div>
+<div class="right">{list}</div>
+<div id="footer">主办：示例县人民政府办公室 网站标识码：6100000001</div>
+</body></html>"#
+    )
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+/// GBK bytes; the meta tag says gb2312, the header says `header_charset`.
+fn gbk(body: String, header_charset: &str) -> Response {
+    let body = body.replace("charset=utf-8", "charset=gb2312");
+    let (bytes, _, _) = encoding_rs::GBK.encode(&body);
+    (
+        [(
+            header::CONTENT_TYPE,
+            format!("text/html; charset={header_charset}"),
+        )],
+        bytes.into_owned(),
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "404 Not Found").into_response()
+}

@@ -1,0 +1,102 @@
+//! `govwatch demo` as a new user runs it: the real binary in an empty directory. Every
+//! column finding the simulated county is built to show appears in the printed table
+//! and in the demo's database, and a second run starts afresh without duplicating.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use govwatch::detect::Kind;
+use govwatch::store::{FindingFilter, Store};
+
+fn govwatch(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_govwatch"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GOVWATCH_DATABASE_URL")
+        .env_remove("GOVWATCH_CONFIG")
+        .env("RUST_LOG", "error")
+        .env("COLUMNS", "400")
+        .output()
+        .expect("run govwatch")
+}
+
+const KINDS: [Kind; 6] = [
+    Kind::ColumnStale,
+    Kind::ColumnZeroPublish,
+    Kind::UnitZeroPublish,
+    Kind::ColumnUnreachable,
+    Kind::ColumnEmpty,
+    Kind::SiteHomeStale,
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_shows_every_column_finding() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = govwatch(tmp.path(), &["demo", "--dir", "demo"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for kind in KINDS {
+        assert!(
+            stdout.contains(kind.name_zh()),
+            "{} not in the output:\n{stdout}",
+            kind.name_zh()
+        );
+    }
+    for sentence in [
+        "审计局新闻信息发布为0",
+        "县公安局警务公开栏目链接无法正常访问",
+    ] {
+        assert!(stdout.contains(sentence), "{sentence} not in:\n{stdout}");
+    }
+    assert!(stdout.contains("findings --open"), "{stdout}");
+
+    let db = tmp.path().join("demo/govwatch.db");
+    let url = format!("sqlite://{}", db.display());
+    let count = || async {
+        let store = Store::open(&url).await.unwrap();
+        let open = store
+            .findings(&FindingFilter {
+                open_only: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        store.close().await;
+        open
+    };
+    let open = count().await;
+    for kind in KINDS {
+        assert!(
+            open.iter().any(|f| f.kind == kind.code()),
+            "no open {} in the database: {:#?}",
+            kind.code(),
+            open.iter()
+                .map(|f| (&f.kind, &f.sentence))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    // Again: the demo's own config is rewritten, the database starts afresh.
+    let again = govwatch(tmp.path(), &["demo", "--dir", "demo"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(count().await.len(), open.len());
+
+    // A configuration the demo did not write is never touched.
+    std::fs::create_dir_all(tmp.path().join("mine/config")).unwrap();
+    std::fs::write(tmp.path().join("mine/config/govwatch.toml"), "# mine\n").unwrap();
+    let refused = govwatch(tmp.path(), &["demo", "--dir", "mine"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--dir"));
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("mine/config/govwatch.toml")).unwrap(),
+        "# mine\n"
+    );
+}
