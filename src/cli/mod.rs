@@ -14,6 +14,8 @@ mod extract;
 mod findings;
 mod import;
 mod init;
+mod links;
+mod probe;
 mod table;
 
 use std::path::PathBuf;
@@ -89,6 +91,10 @@ pub enum Command {
     /// Import the sheets offices keep: account inventories, platform listings, posts.
     #[command(subcommand)]
     Import(import::ImportCommand),
+    /// Probe every site's home page now (availability) and store the probes.
+    Probe(probe::ProbeArgs),
+    /// Check the links of home, column and item pages now; print the broken ones.
+    Links(links::LinksArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -126,6 +132,8 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Extract(a) => extract::run(&app, *a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
+                    Command::Probe(a) => probe::run(&app, a).await,
+                    Command::Links(a) => links::run(&app, a).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }

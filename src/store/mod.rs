@@ -10,6 +10,7 @@
 
 mod catalog;
 mod findings;
+mod links;
 mod observations;
 mod reads;
 
@@ -23,6 +24,7 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
+pub use links::{LinkCheck, LinkSource, is_broken};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 pub use reads::{AccountCheck, ColumnCrawl, HomeRead};
 
