@@ -107,6 +107,9 @@ async fn a_sixty_day_replay_matches_the_fixture(store: Store) {
         .await
         .unwrap()
         .into_iter()
+        // The fixture serves lists, not item pages: its links are checked (and many are
+        // dead) by the link stage; tests/links.rs covers that rule.
+        .filter(|f| f.kind != "link_broken")
         .map(|f| {
             (
                 f.kind.clone(),

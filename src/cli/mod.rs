@@ -15,7 +15,9 @@ mod extract;
 mod findings;
 mod import;
 mod init;
+mod links;
 mod notify;
+mod probe;
 mod serve;
 mod table;
 
@@ -98,6 +100,10 @@ pub enum Command {
     Notify(notify::NotifyArgs),
     /// Run as a daemon: scheduled cycles, /healthz and /metrics, SIGHUP reloads the catalog.
     Serve(serve::ServeArgs),
+    /// Probe every site's home page now (availability) and store the probes.
+    Probe(probe::ProbeArgs),
+    /// Check the links of home, column and item pages now; print the broken ones.
+    Links(links::LinksArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -138,6 +144,8 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Import(c) => import::run(&app, c).await,
                     Command::Notify(args) => notify::run(&app, args).await,
                     Command::Serve(a) => serve::run(app, a).await,
+                    Command::Probe(a) => probe::run(&app, a).await,
+                    Command::Links(a) => links::run(&app, a).await,
                     Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
                 }
             }

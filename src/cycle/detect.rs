@@ -2,7 +2,7 @@
 //! `detect` for the run's day, and reconciles their findings into episodes, one rule
 //! family at a time, each with the scope of what it could judge.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 
@@ -11,6 +11,7 @@ use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
 use crate::detect::accounts::{AccountState, SourceCheck, judge_accounts};
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
+use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Finding, Kind};
 use crate::store::{CatalogIds, NewFinding, Scope, Store, StoreError};
@@ -145,6 +146,19 @@ pub async fn run(
     let found = judge_sites(&ctx, &settings.probe, &sites);
     reconcile(store, &SITE_KINDS, None, found, only, clock, &mut report).await?;
 
+    // Links: only URLs checked in this cycle are judged (or resolved).
+    let (found, checked) = link_states(store, catalog, ids, clock).await?;
+    reconcile(
+        store,
+        &[Kind::LinkBroken],
+        Some(checked),
+        found,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+
     // Accounts: those whose source was never checked (and is not imported by hand) are
     // unknown, so neither judged nor resolved.
     let needed = settings.thresholds.account_unreachable_failures.max(1) as usize + 1;
@@ -215,6 +229,89 @@ pub async fn run(
     )
     .await?;
     Ok(report)
+}
+
+/// The broken-link findings of this cycle, and the subjects (site|URL) it checked.
+async fn link_states(
+    store: &Store,
+    catalog: &Catalog,
+    ids: &CatalogIds,
+    clock: &Clock,
+) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
+    let cycle = crate::cycle::links::cycle_id(clock);
+    let checks: HashMap<String, crate::store::LinkCheck> = store
+        .link_checks(&cycle)
+        .await?
+        .into_iter()
+        .map(|c| (c.url.clone(), c))
+        .collect();
+    let mut subjects = HashSet::new();
+    if checks.is_empty() {
+        return Ok((Vec::new(), subjects));
+    }
+    let since = start_of_day(clock.today(), clock.tz());
+    let sources = store.link_sources_since(since).await?;
+    let column_names: HashMap<i64, &str> = catalog
+        .columns
+        .iter()
+        .filter_map(|c| Some((*ids.columns.get(&c.key())?, c.name.as_str())))
+        .collect();
+    let item_pages: HashMap<String, i64> =
+        store.link_item_pages(since).await?.into_iter().collect();
+    let mut states = Vec::new();
+    for site in &catalog.sites {
+        let key = site.key();
+        let Some(site_id) = ids.sites.get(&key).copied() else {
+            continue;
+        };
+        let mut broken: BTreeMap<&str, BrokenUrl> = BTreeMap::new();
+        for s in sources.iter().filter(|s| s.site_id == Some(site_id)) {
+            let Some(check) = checks.get(&s.link_url) else {
+                continue;
+            };
+            subjects.insert(crate::detect::links::subject_key(&key, &s.link_url));
+            if !check.is_broken() {
+                continue;
+            }
+            let role = if s.page_url == site.url.as_str() {
+                PageRole::Home
+            } else if let Some(c) = catalog
+                .columns
+                .iter()
+                .find(|c| c.site == site.name && c.url.as_str() == s.page_url)
+            {
+                PageRole::Column(c.name.clone())
+            } else if let Some(name) = item_pages
+                .get(&s.page_url)
+                .and_then(|id| column_names.get(id))
+            {
+                PageRole::Item(name.to_string())
+            } else {
+                PageRole::Other
+            };
+            broken
+                .entry(s.link_url.as_str())
+                .or_insert_with(|| BrokenUrl {
+                    url: s.link_url.clone(),
+                    outcome: check.outcome.clone(),
+                    status: check.status,
+                    detail: check.detail.clone(),
+                    places: Vec::new(),
+                })
+                .places
+                .push(LinkPlace {
+                    page_url: s.page_url.clone(),
+                    role,
+                    anchor: s.anchor.clone().unwrap_or_default(),
+                });
+        }
+        states.push(SiteLinks {
+            site,
+            key,
+            broken: broken.into_values().collect(),
+        });
+    }
+    Ok((judge_links(&states), subjects))
 }
 
 async fn reconcile(

@@ -5,6 +5,8 @@
 
 pub mod crawl;
 pub mod detect;
+pub mod links;
+pub mod probe;
 
 use std::collections::HashSet;
 
@@ -29,6 +31,8 @@ pub struct Env<'a> {
 pub struct CycleReport {
     pub sync: SyncReport,
     pub crawl: crawl::CrawlReport,
+    pub probe: probe::ProbeReport,
+    pub links: links::LinkReport,
     pub detect: detect::DetectReport,
 }
 
@@ -40,7 +44,8 @@ pub struct CycleOptions {
     pub filter: crawl::CrawlFilter,
 }
 
-/// Runs one whole cycle for the clock's day: sync the catalog, crawl, detect.
+/// Runs one whole cycle for the clock's day: sync the catalog, crawl, probe the home
+/// pages, check links, detect.
 pub async fn run(
     env: Env<'_>,
     options: &CycleOptions,
@@ -78,10 +83,23 @@ pub async fn run(
         None
     };
     let crawl = crawl::run(env, &ids, &filter, progress).await?;
+    // A re-check, or a crawl of one column, is not a probe or link cycle.
+    let whole_sites = filter.column.is_none() && filter.keys.is_none();
+    let (probe, links) = if whole_sites {
+        progress("probes");
+        let probe = probe::run(env, &ids, filter.site.as_deref()).await?;
+        progress("links");
+        let links = links::run(env, &ids, filter.site.as_deref()).await?;
+        (probe, links)
+    } else {
+        Default::default()
+    };
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
     Ok(CycleReport {
         sync,
         crawl,
+        probe,
+        links,
         detect,
     })
 }

@@ -3,11 +3,12 @@
 //! what makes `--now` replays and table tests possible. Turning "holds now" into
 //! episodes (opened, confirmed, resolved) is the store's reconcile; a rule only judges.
 //!
-//! One file per subject: [`columns`] (and units), [`sites`], [`accounts`]. A new rule is a
+//! One file per subject: [`columns`] (and units), [`sites`], [`links`], [`accounts`]. A new rule is a
 //! function there and a row in its table test.
 
 pub mod accounts;
 pub mod columns;
+pub mod links;
 pub mod period;
 pub mod sentence;
 pub mod sites;

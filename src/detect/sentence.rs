@@ -164,6 +164,17 @@ pub fn site_blocked(site: &str) -> String {
     format!("{site}网站拦截监测访问(反爬虫验证),需网站管理单位放行")
 }
 
+/// link_broken: `某县人民政府首页存在死链:政策文件 http://…`; `where_` is 首页,
+/// `工作动态栏目页面` or `网站页面`; the anchor text is left out when there is none.
+pub fn link_broken(site: &str, where_: &str, anchor: &str, url: &str) -> String {
+    let anchor = anchor.trim();
+    if anchor.is_empty() {
+        format!("{site}{where_}存在死链:{url}")
+    } else {
+        format!("{site}{where_}存在死链:{anchor} {url}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

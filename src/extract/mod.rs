@@ -17,6 +17,7 @@ pub mod homepage;
 pub mod item;
 pub mod links;
 pub mod list;
+pub mod notfound;
 mod pager;
 mod trs;
 

@@ -9,7 +9,7 @@
 use std::error::Error as StdError;
 use std::io;
 
-use super::dns::DnsError;
+use super::dns::{DnsError, PrivateAddress};
 use super::tls::TlsProblem;
 use super::{Failure, FailureClass};
 
@@ -61,6 +61,9 @@ pub(crate) fn classify(error: &reqwest::Error) -> Failure {
         retry_after: None,
     };
     for e in &chain {
+        if let Some(private) = e.downcast_ref::<PrivateAddress>() {
+            return failure(FailureClass::PrivateAddress, private.to_string());
+        }
         if let Some(dns) = e.downcast_ref::<DnsError>() {
             return failure(FailureClass::Dns, dns.to_string());
         }

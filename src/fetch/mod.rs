@@ -20,7 +20,7 @@ mod record;
 pub mod retry;
 pub mod tls;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -37,6 +37,7 @@ use crate::catalog::Site;
 use crate::config::FetchSettings;
 
 pub use charset::{CharsetSource, Decoded};
+pub use dns::{Cidr, is_private};
 pub use politeness::{Limits, host_key};
 pub use record::{Attempt, FetchSummary};
 pub use retry::RetryPolicy;
@@ -107,6 +108,18 @@ pub struct Request {
     pub retry: bool,
     /// Overrides the site's and the default total timeout.
     pub timeout: Option<Duration>,
+    /// For a URL found in a page (untrusted): hosts outside `trusted_hosts` may not
+    /// reach a private address unless `allow_private` lists it, at any hop.
+    pub guard: Option<Arc<LinkGuard>>,
+}
+
+/// What an untrusted link may reach: its own site's hosts freely, other hosts only at
+/// public addresses or in the site's `allow_private` networks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkGuard {
+    /// `host:port` keys that are trusted (the page's site and columns).
+    pub trusted_hosts: HashSet<String>,
+    pub allow_private: Vec<Cidr>,
 }
 
 impl Request {
@@ -120,6 +133,7 @@ impl Request {
             validators: None,
             retry: true,
             timeout: None,
+            guard: None,
         }
     }
 
@@ -150,6 +164,12 @@ impl Request {
         self.timeout = Some(timeout);
         self
     }
+
+    /// Treats the URL as untrusted (see [`LinkGuard`]).
+    pub fn guarded(mut self, guard: Arc<LinkGuard>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
 }
 
 /// The class of a failed fetch (stored as the attempt's outcome).
@@ -175,6 +195,8 @@ pub enum FailureClass {
     Blocked,
     /// Not an http or https URL: nothing was sent.
     Unsupported,
+    /// An untrusted link to a private address that is not allowed: nothing was sent.
+    PrivateAddress,
 }
 
 impl FailureClass {
@@ -191,6 +213,7 @@ impl FailureClass {
             Self::Decode => "decode",
             Self::Blocked => "blocked",
             Self::Unsupported => "unsupported",
+            Self::PrivateAddress => "private_address",
         }
     }
 }
@@ -305,6 +328,9 @@ struct Inner {
     client: reqwest::Client,
     /// Clients of hosts whose site accepts invalid certificates, by `host:port`.
     lenient: HashMap<String, (reqwest::Client, tls::SeenProblems)>,
+    /// Clients for untrusted links, by the `allow_private` networks their resolver lets
+    /// through (the empty list allows no private address).
+    guarded: HashMap<Vec<Cidr>, reqwest::Client>,
     politeness: politeness::Politeness,
     retry: RetryPolicy,
     timeout: Duration,
@@ -400,7 +426,21 @@ impl<'a> FetcherBuilder<'a> {
             }
         }
 
-        let client_for = |tls: rustls::ClientConfig| -> Result<reqwest::Client, FetchError> {
+        let mut allow_sets: Vec<Vec<Cidr>> = vec![Vec::new()];
+        for site in self.sites {
+            let set: Vec<Cidr> = site
+                .fetch
+                .allow_private
+                .iter()
+                .filter_map(|c| Cidr::parse(c))
+                .collect();
+            if !allow_sets.contains(&set) {
+                allow_sets.push(set);
+            }
+        }
+        let client_with = |tls: rustls::ClientConfig,
+                           resolver: Arc<dyn reqwest::dns::Resolve>|
+         -> Result<reqwest::Client, FetchError> {
             let mut headers = HeaderMap::new();
             headers.insert(
                 header::ACCEPT,
@@ -414,14 +454,24 @@ impl<'a> FetcherBuilder<'a> {
             );
             Ok(reqwest::Client::builder()
                 .tls_backend_preconfigured(tls)
-                .dns_resolver(resolver.clone())
+                .dns_resolver(resolver)
                 .connect_timeout(Duration::from_secs(s.connect_timeout_s.max(1)))
                 .redirect(reqwest::redirect::Policy::none())
                 .user_agent(user_agent.clone())
                 .default_headers(headers)
                 .build()?)
         };
+        let client_for = |tls: rustls::ClientConfig| client_with(tls, resolver.clone());
         let client = client_for(tls::client_config(&self.extra_roots, None)?)?;
+        let mut guarded = HashMap::new();
+        for allow in allow_sets {
+            let guard = Arc::new(dns::GuardedResolver {
+                inner: resolver.clone(),
+                allow: allow.clone(),
+            });
+            let config = tls::client_config(&self.extra_roots, None)?;
+            guarded.insert(allow, client_with(config, guard)?);
+        }
         let mut lenient = HashMap::new();
         for host in lenient_hosts {
             let seen = tls::SeenProblems::default();
@@ -433,6 +483,7 @@ impl<'a> FetcherBuilder<'a> {
             inner: Arc::new(Inner {
                 client,
                 lenient,
+                guarded,
                 politeness: politeness::Politeness::new(default_limits, host_limits),
                 retry: self.retry,
                 timeout: Duration::from_secs(s.timeout_s.max(1)),
@@ -659,6 +710,49 @@ impl Fetcher {
         }
     }
 
+    /// The client for a hop of an untrusted link to a host outside its site (`None`:
+    /// the ordinary client). An IP literal never reaches a resolver, so it is checked
+    /// here; a name is checked by the guarded client's resolver when it connects.
+    /// Certificates of such hosts are checked strictly (no `accept_invalid_certs`).
+    fn guarded_client(
+        &self,
+        request: &Request,
+        url: &Url,
+        host: &str,
+    ) -> Result<Option<&reqwest::Client>, Failure> {
+        let Some(guard) = &request.guard else {
+            return Ok(None);
+        };
+        if guard.trusted_hosts.contains(host) {
+            return Ok(None);
+        }
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
+            _ => None,
+        };
+        if let Some(ip) = literal
+            && !dns::may_reach(ip, &guard.allow_private)
+        {
+            return Err(Failure::new(
+                FailureClass::PrivateAddress,
+                None,
+                dns::PrivateAddress {
+                    name: host.to_string(),
+                    addr: ip,
+                }
+                .to_string(),
+            ));
+        }
+        Ok(Some(
+            self.inner
+                .guarded
+                .get(&guard.allow_private)
+                .or_else(|| self.inner.guarded.get(&Vec::new()))
+                .expect("the client that allows no private address exists"),
+        ))
+    }
+
     /// One exchange, bounded by the total timeout (headers and body).
     async fn hop(
         &self,
@@ -667,7 +761,11 @@ impl Fetcher {
         host: &str,
         validators: Option<&Validators>,
     ) -> Hop {
-        let (client, seen) = self.client(host);
+        let (client, seen) = match self.guarded_client(request, url, host) {
+            Ok(Some(client)) => (client, None),
+            Ok(None) => self.client(host),
+            Err(failure) => return Hop::Done(Err(failure)),
+        };
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Head => reqwest::Method::HEAD,

@@ -11,6 +11,7 @@
 mod catalog;
 mod findings;
 mod jobs;
+mod links;
 mod notifications;
 mod observations;
 mod reads;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use jobs::JobOutcome;
+pub use links::{LinkCheck, LinkSource, is_broken};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 pub use reads::{AccountCheck, ColumnCrawl, HomeRead, PageValidators};

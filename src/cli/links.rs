@@ -1,0 +1,76 @@
+//! `govwatch links`: checks the links of home, column and item pages now (or one
+//! site's), stores the results like a cycle does and prints the broken links by page.
+
+use crate::app::App;
+use crate::cycle::Env;
+use crate::cycle::links::{self, LinkReport};
+
+#[derive(Debug, clap::Args)]
+pub struct LinksArgs {
+    /// Only this site (its name in the catalog).
+    #[arg(long, value_name = "SITE")]
+    site: Option<String>,
+}
+
+pub async fn run(app: &App, args: LinksArgs) -> anyhow::Result<u8> {
+    let loaded = app.catalog()?;
+    let catalog = &loaded.catalog;
+    if let Some(site) = &args.site
+        && catalog.site(site).is_none()
+    {
+        anyhow::bail!("no site named \"{site}\" in the catalog (see `govwatch catalog show`)");
+    }
+    let store = app.open_store().await?;
+    store.sync_catalog(catalog, app.clock.now()).await?;
+    let ids = store.catalog_ids().await?;
+    let fetcher = app.fetcher(catalog)?;
+    let report = links::run(
+        Env {
+            store: &store,
+            fetcher: &fetcher,
+            catalog,
+            settings: &app.settings,
+            clock: &app.clock,
+        },
+        &ids,
+        args.site.as_deref(),
+    )
+    .await?;
+    print_report(&report);
+    Ok(super::EXIT_OK)
+}
+
+pub fn print_report(report: &LinkReport) {
+    let mut table = super::table::new(&["网站", "所在页面", "链接文字", "死链地址", "结果"]);
+    for b in &report.broken {
+        let result = match b.status {
+            Some(status) => format!("{} {status}", b.outcome),
+            None => b.outcome.clone(),
+        };
+        table.add_row([
+            b.site.clone(),
+            b.page_url.clone(),
+            b.anchor.clone(),
+            b.url.clone(),
+            result,
+        ]);
+    }
+    if !report.broken.is_empty() {
+        println!("{table}");
+    }
+    println!(
+        "{}: {} pages read ({} unreadable), {} links checked, {} broken, {} skipped (private address), {} excluded",
+        report.cycle,
+        report.pages,
+        report.unreadable_pages,
+        report.checked,
+        report
+            .broken
+            .iter()
+            .map(|b| &b.url)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        report.skipped,
+        report.excluded
+    );
+}

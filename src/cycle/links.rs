@@ -1,0 +1,556 @@
+//! The link stage (死链): collects the links and attachments of every site's home page,
+//! its watched column pages, and the item pages of each column's newest
+//! [`ITEM_PAGES_PER_COLUMN`] items (by publish date: bounded, and re-checked every cycle
+//! so that a fixed link resolves its finding), then checks each unique URL once.
+//!
+//! - A page link (anchor, frame) is checked with a GET: only the body tells a soft 404.
+//!   Images, scripts, stylesheets and attachments get a HEAD first, and a GET where the
+//!   HEAD is refused (400, 403, 405, 501) or unreliable (an HTML answer for a file).
+//! - Soft 404s are broken: a 200 page that says 页面不存在 / 找不到 / 404, a page like the
+//!   host's own "not found" page (learned by one request for a random path per host), or
+//!   a redirect to the home page (or wherever the random path led).
+//! - Untrusted input: a link to a host other than its site's and columns' hosts runs
+//!   under a [`LinkGuard`]: a private, loopback or link-local address is not fetched
+//!   (outcome `skipped`, never broken) unless the site lists it in `allow_private`. The
+//!   fetcher checks the addresses it connects to, at every redirect hop.
+//! - `[links] exclude` and `known_good` (URL prefixes, `*` matches anything) are neither
+//!   checked nor stored.
+//!
+//! The cycle id is the run's day (`2020-09-15`, in the configured time zone): one result
+//! per URL per day, a rerun on the same day replaces it.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use url::Url;
+
+use crate::catalog::Site;
+use crate::extract::notfound::{self, Fingerprint};
+use crate::extract::{LinkKind, PageLink, extract_links};
+use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
+use crate::store::{CatalogIds, LinkCheck, StoreError, is_broken};
+
+/// Item pages read per column and cycle (the newest by publish date).
+pub const ITEM_PAGES_PER_COLUMN: usize = 5;
+/// Pages and links fetched at once (the fetcher still limits each host).
+const PARALLEL: usize = 32;
+
+/// A broken link where it appears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub site: String,
+    pub page_url: String,
+    pub url: String,
+    pub anchor: String,
+    pub outcome: String,
+    pub status: Option<u16>,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LinkReport {
+    /// The cycle id (the run's day).
+    pub cycle: String,
+    /// Pages read for links.
+    pub pages: usize,
+    /// Pages that could not be read.
+    pub unreadable_pages: usize,
+    /// Unique URLs checked.
+    pub checked: usize,
+    /// Links not fetched: a private address not allowed.
+    pub skipped: usize,
+    /// Links matching `[links] exclude` or `known_good`.
+    pub excluded: usize,
+    /// Broken links by page, sorted by site, page and URL.
+    pub broken: Vec<BrokenLink>,
+}
+
+/// The cycle id of a run: its day.
+pub fn cycle_id(clock: &crate::clock::Clock) -> String {
+    clock.today().to_string()
+}
+
+/// Whether `url` matches a `[links]` pattern: a prefix, where `*` matches anything.
+pub fn matches_pattern(url: &str, pattern: &str) -> bool {
+    let pattern = pattern.trim();
+    if pattern.is_empty() {
+        return false;
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = url;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if let Some(at) = rest.find(part) {
+            rest = &rest[at + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// A page to read links from.
+struct SourcePage {
+    site: usize,
+    url: Url,
+    purpose: Purpose,
+    subject: String,
+}
+
+/// A unique URL to check, with everything its occurrences say about it.
+#[derive(Default)]
+struct Target {
+    kind: Option<LinkKind>,
+    /// A catalog URL: fetched without a guard.
+    catalog: bool,
+    trusted_hosts: HashSet<String>,
+    allow: Vec<Cidr>,
+    /// Home pages of the sites it appears on (a redirect there is a soft 404).
+    homes: HashSet<String>,
+}
+
+/// Checks the links of every site (or only `site`) now and stores the results.
+pub async fn run(
+    env: super::Env<'_>,
+    ids: &CatalogIds,
+    site: Option<&str>,
+) -> Result<LinkReport, StoreError> {
+    let super::Env {
+        store,
+        fetcher,
+        catalog,
+        settings,
+        clock,
+    } = env;
+    let now = clock.now();
+    let mut report = LinkReport {
+        cycle: cycle_id(clock),
+        ..Default::default()
+    };
+    let sites: Vec<&Site> = catalog
+        .sites
+        .iter()
+        .filter(|s| site.is_none_or(|want| want == s.name))
+        .collect();
+    let catalog_urls: HashSet<String> = catalog
+        .sites
+        .iter()
+        .map(|s| s.url.to_string())
+        .chain(catalog.columns.iter().map(|c| c.url.to_string()))
+        .collect();
+
+    // The pages to read, and each site's trusted hosts and allowances.
+    let mut pages = Vec::new();
+    let mut trusted: Vec<HashSet<String>> = Vec::new();
+    let mut allow: Vec<Vec<Cidr>> = Vec::new();
+    for (i, s) in sites.iter().enumerate() {
+        let mut hosts: HashSet<String> = host_key(&s.url).into_iter().collect();
+        pages.push(SourcePage {
+            site: i,
+            url: s.url.clone(),
+            purpose: Purpose::Home,
+            subject: s.key(),
+        });
+        for c in catalog.columns.iter().filter(|c| c.site == s.name) {
+            hosts.extend(host_key(&c.url));
+            pages.push(SourcePage {
+                site: i,
+                url: c.url.clone(),
+                purpose: Purpose::Column,
+                subject: c.key(),
+            });
+            let Some(column_id) = ids.columns.get(&c.key()) else {
+                continue;
+            };
+            let items = store.column_items(*column_id).await?;
+            for item in items
+                .iter()
+                .filter(|i| i.published_on.is_none_or(|d| d <= clock.today()))
+                .take(ITEM_PAGES_PER_COLUMN)
+            {
+                if let Ok(url) = Url::parse(&item.url) {
+                    pages.push(SourcePage {
+                        site: i,
+                        url,
+                        purpose: Purpose::Item,
+                        subject: c.key(),
+                    });
+                }
+            }
+        }
+        trusted.push(hosts);
+        allow.push(
+            s.fetch
+                .allow_private
+                .iter()
+                .filter_map(|c| Cidr::parse(c))
+                .collect(),
+        );
+    }
+
+    // Read the pages (each once) and their links.
+    let mut seen_pages = HashSet::new();
+    pages.retain(|p| seen_pages.insert(p.url.clone()));
+    let mut reads = futures::stream::iter(pages)
+        .map(|p| async move {
+            let result = fetcher
+                .fetch(Request::get(p.url.clone(), p.purpose).subject(p.subject.clone()))
+                .await;
+            (p, result)
+        })
+        .buffer_unordered(PARALLEL);
+    let mut found: Vec<(usize, Url, PageLink)> = Vec::new();
+    while let Some((page, result)) = reads.next().await {
+        record(store, &result).await?;
+        match result.page() {
+            Some(p) if !p.not_modified => {
+                report.pages += 1;
+                for link in extract_links(&p.text().text, &p.final_url) {
+                    found.push((page.site, page.url.clone(), link));
+                }
+            }
+            _ => report.unreadable_pages += 1,
+        }
+    }
+    drop(reads);
+
+    // One target per unique URL; every occurrence recorded as a source.
+    let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
+    let mut anchors: HashMap<(String, String), (usize, String)> = HashMap::new();
+    let mut excluded = HashSet::new();
+    for (site_index, page_url, link) in &found {
+        let text = link.url.as_str();
+        if !matches!(link.url.scheme(), "http" | "https") {
+            continue;
+        }
+        if settings
+            .links
+            .exclude
+            .iter()
+            .chain(&settings.links.known_good)
+            .any(|p| matches_pattern(text, p))
+        {
+            excluded.insert(link.url.clone());
+            continue;
+        }
+        let s = sites[*site_index];
+        let t = targets.entry(link.url.clone()).or_default();
+        t.kind.get_or_insert(link.kind);
+        t.catalog |= catalog_urls.contains(text);
+        t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
+        for c in &allow[*site_index] {
+            if !t.allow.contains(c) {
+                t.allow.push(*c);
+            }
+        }
+        t.homes.insert(s.url.to_string());
+        anchors
+            .entry((text.to_string(), page_url.to_string()))
+            .or_insert((*site_index, link.text.clone()));
+    }
+    report.excluded = excluded.len();
+    for ((link, page), (site_index, anchor)) in &anchors {
+        let site_id = ids.sites.get(&sites[*site_index].key()).copied();
+        store
+            .record_link_source(link, page, site_id, anchor, now)
+            .await?;
+    }
+
+    // Learn each host's "not found" page, once.
+    let mut hosts: BTreeMap<String, (Url, Arc<LinkGuard>)> = BTreeMap::new();
+    for (url, t) in &targets {
+        if let Some(host) = host_key(url) {
+            hosts
+                .entry(host)
+                .or_insert_with(|| (url.clone(), Arc::new(guard_of(t))));
+        }
+    }
+    let mut not_found: HashMap<String, NotFoundPage> = HashMap::new();
+    let mut probes = futures::stream::iter(hosts)
+        .map(|(host, (url, guard))| async move {
+            let mut probe = url.clone();
+            probe.set_path(&format!("/govwatch-{}-not-found.html", random_token()));
+            probe.set_query(None);
+            let result = fetcher
+                .fetch(
+                    Request::get(probe, Purpose::Link)
+                        .subject(format!("not-found:{host}"))
+                        .no_retry()
+                        .guarded(guard),
+                )
+                .await;
+            (host, result)
+        })
+        .buffer_unordered(PARALLEL);
+    while let Some((host, result)) = probes.next().await {
+        record(store, &result).await?;
+        if let Some(page) = result.page() {
+            not_found.insert(
+                host,
+                NotFoundPage {
+                    final_url: page.final_url.to_string(),
+                    redirected: !page.redirects.is_empty(),
+                    fingerprint: notfound::fingerprint(&page.text().text),
+                },
+            );
+        }
+    }
+    drop(probes);
+
+    // Check each unique URL once.
+    let not_found = &not_found;
+    let mut checks = futures::stream::iter(targets)
+        .map(|(url, target)| async move {
+            let (check, results) = check_url(fetcher, &url, &target, not_found).await;
+            (url, check, results)
+        })
+        .buffer_unordered(PARALLEL);
+    let mut outcomes: HashMap<String, (String, Option<u16>, Option<String>)> = HashMap::new();
+    while let Some((url, check, results)) = checks.next().await {
+        for r in &results {
+            record(store, r).await?;
+        }
+        report.checked += 1;
+        if check.outcome == "skipped" {
+            report.skipped += 1;
+        }
+        store
+            .record_link_check(&LinkCheck {
+                url: url.to_string(),
+                cycle: report.cycle.clone(),
+                at: now,
+                outcome: check.outcome.clone(),
+                status: check.status.map(i64::from),
+                final_url: check.final_url.clone(),
+                detail: check.detail.clone(),
+            })
+            .await?;
+        outcomes.insert(url.to_string(), (check.outcome, check.status, check.detail));
+    }
+    drop(checks);
+
+    for ((link, page), (site_index, anchor)) in anchors {
+        let Some((outcome, status, detail)) = outcomes.get(&link) else {
+            continue;
+        };
+        if is_broken(outcome) {
+            report.broken.push(BrokenLink {
+                site: sites[site_index].name.clone(),
+                page_url: page,
+                url: link,
+                anchor,
+                outcome: outcome.clone(),
+                status: *status,
+                detail: detail.clone(),
+            });
+        }
+    }
+    report
+        .broken
+        .sort_by(|a, b| (&a.site, &a.page_url, &a.url).cmp(&(&b.site, &b.page_url, &b.url)));
+    Ok(report)
+}
+
+/// A host's answer to a random path, when it was a page (a soft-404 host).
+struct NotFoundPage {
+    final_url: String,
+    redirected: bool,
+    fingerprint: Fingerprint,
+}
+
+/// How checking one URL ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Checked {
+    outcome: String,
+    status: Option<u16>,
+    final_url: Option<String>,
+    detail: Option<String>,
+}
+
+fn guard_of(t: &Target) -> LinkGuard {
+    LinkGuard {
+        trusted_hosts: t.trusted_hosts.clone(),
+        allow_private: t.allow.clone(),
+    }
+}
+
+fn random_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    format!("{:016x}", h.finish())
+}
+
+/// Whether a URL is a site's home page (`/`, `/index.html` …).
+fn is_home_path(url: &Url) -> bool {
+    matches!(
+        url.path(),
+        "/" | "" | "/index.html" | "/index.htm" | "/index.shtml" | "/index.jsp" | "/index.php"
+    )
+}
+
+async fn check_url(
+    fetcher: &crate::fetch::Fetcher,
+    url: &Url,
+    target: &Target,
+    not_found: &HashMap<String, NotFoundPage>,
+) -> (Checked, Vec<FetchResult>) {
+    let request = |method_head: bool| {
+        let r = if method_head {
+            Request::head(url.clone(), Purpose::Link)
+        } else {
+            Request::get(url.clone(), Purpose::Link)
+        };
+        if target.catalog {
+            r
+        } else {
+            r.guarded(Arc::new(guard_of(target)))
+        }
+    };
+    let page_like = matches!(target.kind, Some(LinkKind::Anchor | LinkKind::Frame) | None);
+    let mut results = Vec::new();
+    if !page_like {
+        let head = fetcher.fetch(request(true)).await;
+        let refused = head.failure().is_some_and(|f| {
+            f.class == FailureClass::Http && matches!(f.status, Some(400 | 403 | 405 | 501))
+        });
+        let html_for_file = target.kind == Some(LinkKind::Attachment)
+            && head.page().is_some_and(|p| {
+                p.content_type
+                    .as_deref()
+                    .is_some_and(|ct| ct.to_ascii_lowercase().contains("text/html"))
+            });
+        if !refused && !html_for_file {
+            let checked = judge(url, &head, target, not_found, false);
+            results.push(head);
+            return (checked, results);
+        }
+        results.push(head);
+    }
+    let get = fetcher.fetch(request(false)).await;
+    let checked = judge(url, &get, target, not_found, true);
+    results.push(get);
+    (checked, results)
+}
+
+/// The outcome of a fetch of a link: ok, soft_404, skipped, or the failure class.
+fn judge(
+    url: &Url,
+    result: &FetchResult,
+    target: &Target,
+    not_found: &HashMap<String, NotFoundPage>,
+    has_body: bool,
+) -> Checked {
+    let page = match &result.outcome {
+        Err(f) => {
+            let outcome = match f.class {
+                FailureClass::PrivateAddress | FailureClass::Unsupported => "skipped".to_string(),
+                class => class.as_str().to_string(),
+            };
+            return Checked {
+                outcome,
+                status: f.status,
+                final_url: None,
+                detail: Some(f.detail.clone()),
+            };
+        }
+        Ok(page) => page,
+    };
+    let soft = |detail: String| Checked {
+        outcome: "soft_404".into(),
+        status: Some(page.status),
+        final_url: Some(page.final_url.to_string()),
+        detail: Some(detail),
+    };
+    let redirected = !page.redirects.is_empty();
+    if redirected && !is_home_path(url) && is_home_path(&page.final_url) {
+        return soft(format!(
+            "redirected to the home page {} instead of the document",
+            page.final_url
+        ));
+    }
+    if redirected
+        && target.homes.contains(page.final_url.as_str())
+        && !target.homes.contains(url.as_str())
+    {
+        return soft(format!("redirected to the home page {}", page.final_url));
+    }
+    let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
+    if let Some(nf) = host_not_found
+        && redirected
+        && nf.redirected
+        && nf.final_url == page.final_url.as_str()
+    {
+        return soft(format!(
+            "redirected to {}, where the host sends missing pages",
+            page.final_url
+        ));
+    }
+    if has_body && page.status == 200 && !page.body.is_empty() {
+        let is_html = page
+            .content_type
+            .as_deref()
+            .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+        if is_html {
+            let fp = notfound::fingerprint(&page.text().text);
+            if notfound::says_not_found(&fp) {
+                return soft(format!(
+                    "HTTP 200 but the page says it does not exist (\"{}\")",
+                    if fp.title.is_empty() {
+                        &fp.headings
+                    } else {
+                        &fp.title
+                    }
+                ));
+            }
+            if let Some(nf) = host_not_found
+                && notfound::looks_like(&fp, &nf.fingerprint)
+            {
+                return soft("HTTP 200 but the page is the host's \"not found\" page".into());
+            }
+        }
+    }
+    Checked {
+        outcome: "ok".into(),
+        status: Some(page.status),
+        final_url: Some(page.final_url.to_string()),
+        detail: None,
+    }
+}
+
+/// Records every attempt of a fetch.
+async fn record(store: &crate::store::Store, result: &FetchResult) -> Result<(), StoreError> {
+    for attempt in &result.attempts {
+        store.record_fetch_attempt(&attempt.into()).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches_pattern;
+
+    #[test]
+    fn link_patterns_are_prefixes_with_stars() {
+        assert!(matches_pattern(
+            "http://a.gov.cn/x/y.html",
+            "http://a.gov.cn/"
+        ));
+        assert!(matches_pattern(
+            "http://a.gov.cn/x/y.html",
+            "http://*.gov.cn/x/"
+        ));
+        assert!(matches_pattern("https://beian.miit.gov.cn/", "*beian*"));
+        assert!(!matches_pattern("http://b.gov.cn/", "http://a.gov.cn/"));
+        assert!(!matches_pattern("http://b.gov.cn/", "  "));
+    }
+}

@@ -1,0 +1,160 @@
+//! The broken-link rule (死链): one finding per broken URL per site, with every page of
+//! the site it appears on and its anchor text as evidence, so the office can find and fix
+//! it. Skipped links (a private address not allowed) and blocked ones are never broken;
+//! the caller passes only the URLs checked in this cycle.
+
+use serde_json::json;
+
+use super::{Finding, Kind, sentence};
+use crate::catalog::Site;
+
+/// What kind of page a link was found on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PageRole {
+    Home,
+    /// A watched column's list page (the column's name).
+    Column(String),
+    /// An item page of a column (the column's name).
+    Item(String),
+    Other,
+}
+
+/// One page a broken link appears on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPlace {
+    pub page_url: String,
+    pub role: PageRole,
+    pub anchor: String,
+}
+
+/// A URL found broken in this cycle, on a site's pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenUrl {
+    pub url: String,
+    /// `soft_404` or the failure class (`http`, `dns`, `timeout` …).
+    pub outcome: String,
+    pub status: Option<i64>,
+    pub detail: Option<String>,
+    pub places: Vec<LinkPlace>,
+}
+
+/// The broken links of one site.
+#[derive(Debug, Clone)]
+pub struct SiteLinks<'a> {
+    pub site: &'a Site,
+    pub key: String,
+    pub broken: Vec<BrokenUrl>,
+}
+
+/// The subject of a broken-link finding: the site's key, `|`, the URL.
+pub fn subject_key(site_key: &str, url: &str) -> String {
+    format!("{site_key}|{url}")
+}
+
+pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for state in sites {
+        for b in &state.broken {
+            let mut places = b.places.clone();
+            places.sort_by(|x, y| (&x.role, &x.page_url).cmp(&(&y.role, &y.page_url)));
+            let Some(first) = places.first() else {
+                continue;
+            };
+            let where_ = match &first.role {
+                PageRole::Home => "首页".to_string(),
+                PageRole::Column(name) => format!("{name}栏目页面"),
+                PageRole::Item(name) => format!("{name}栏目文章页面"),
+                PageRole::Other => "网站页面".to_string(),
+            };
+            out.push(Finding {
+                kind: Kind::LinkBroken,
+                subject_key: subject_key(&state.key, &b.url),
+                unit: state.site.unit.clone(),
+                sentence: sentence::link_broken(&state.site.name, &where_, &first.anchor, &b.url),
+                evidence: json!({
+                    "url": b.url,
+                    "outcome": b.outcome,
+                    "status": b.status,
+                    "detail": b.detail,
+                    "on_home_page": places.iter().any(|p| p.role == PageRole::Home),
+                    "pages": places.iter().map(|p| json!({
+                        "page": p.page_url,
+                        "anchor": p.anchor,
+                    })).collect::<Vec<_>>(),
+                }),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{Origin, SiteFetch};
+
+    #[test]
+    fn one_finding_per_broken_url_worded_for_the_first_page() {
+        let site = Site {
+            name: "某县人民政府".into(),
+            url: "http://127.0.0.1:9/".parse().unwrap(),
+            unit: Some("县政府办".into()),
+            fetch: SiteFetch::default(),
+            origin: Origin {
+                file: "c.toml".into(),
+                line: 1,
+            },
+        };
+        let place = |page: &str, role: PageRole, anchor: &str| LinkPlace {
+            page_url: page.into(),
+            role,
+            anchor: anchor.into(),
+        };
+        let state = SiteLinks {
+            site: &site,
+            key: "某县人民政府".into(),
+            broken: vec![
+                BrokenUrl {
+                    url: "http://127.0.0.1:9/gone.html".into(),
+                    outcome: "http".into(),
+                    status: Some(404),
+                    detail: None,
+                    places: vec![
+                        place(
+                            "http://127.0.0.1:9/col/1/",
+                            PageRole::Column("工作动态".into()),
+                            "旧闻",
+                        ),
+                        place("http://127.0.0.1:9/", PageRole::Home, "政策文件"),
+                    ],
+                },
+                BrokenUrl {
+                    url: "http://127.0.0.1:9/a.pdf".into(),
+                    outcome: "soft_404".into(),
+                    status: Some(200),
+                    detail: None,
+                    places: vec![place(
+                        "http://127.0.0.1:9/col/1/",
+                        PageRole::Column("工作动态".into()),
+                        "",
+                    )],
+                },
+            ],
+        };
+        let found = judge_links(&[state]);
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[0].sentence,
+            "某县人民政府首页存在死链:政策文件 http://127.0.0.1:9/gone.html"
+        );
+        assert_eq!(
+            found[0].subject_key,
+            "某县人民政府|http://127.0.0.1:9/gone.html"
+        );
+        assert_eq!(found[0].evidence["pages"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            found[1].sentence,
+            "某县人民政府工作动态栏目页面存在死链:http://127.0.0.1:9/a.pdf"
+        );
+    }
+}

@@ -1,0 +1,173 @@
+//! Soft 404s: a page answered `200 OK` that says the document does not exist (页面不存在,
+//! 找不到, 404), or that looks like the host's own "not found" page. Pure: a page's text
+//! in, a fingerprint out, and the comparisons the link check makes.
+
+use std::collections::HashSet;
+
+use scraper::Html;
+
+use super::dom::sel;
+
+/// Phrases of a "not found" page, checked in the title, the headings, or the whole text
+/// of a short page.
+const NOT_FOUND_PHRASES: [&str; 8] = [
+    "页面不存在",
+    "找不到",
+    "404",
+    "not found",
+    "已被删除",
+    "无法找到",
+    "访问的页面不存在",
+    "信息不存在",
+];
+
+/// Pages longer than this (normalized characters) are articles, not error pages: only
+/// their title and headings are read for the phrases.
+const SHORT_PAGE: usize = 600;
+
+/// What a page says, reduced for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fingerprint {
+    /// The `<title>`, trimmed.
+    pub title: String,
+    /// `h1`–`h3` texts, joined.
+    pub headings: String,
+    /// The visible text without white space (at most 8000 characters).
+    pub text: String,
+}
+
+/// The fingerprint of an HTML page.
+pub fn fingerprint(html: &str) -> Fingerprint {
+    let doc = Html::parse_document(html);
+    let title = doc
+        .select(&sel("title"))
+        .next()
+        .map(|t| t.text().collect::<String>().trim().to_string())
+        .unwrap_or_default();
+    let headings = doc
+        .select(&sel("h1, h2, h3"))
+        .map(|h| h.text().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let body = doc
+        .select(&sel("body"))
+        .next()
+        .map(|b| b.text().collect::<String>())
+        .unwrap_or_else(|| doc.root_element().text().collect());
+    let text: String = body
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .take(8000)
+        .collect();
+    Fingerprint {
+        title,
+        headings,
+        text,
+    }
+}
+
+fn has_phrase(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    NOT_FOUND_PHRASES.iter().any(|p| lower.contains(p))
+}
+
+/// Whether the page says it is a "not found" page (in its title or headings, or
+/// anywhere in a short page).
+pub fn says_not_found(page: &Fingerprint) -> bool {
+    has_phrase(&page.title)
+        || has_phrase(&page.headings)
+        || (page.text.chars().count() <= SHORT_PAGE && has_phrase(&page.text))
+}
+
+/// Whether `page` is the host's "not found" page `not_found`: the same non-empty title
+/// and nearly the same text, or nearly the same text (character-pair similarity 0.9).
+pub fn looks_like(page: &Fingerprint, not_found: &Fingerprint) -> bool {
+    if page.text.is_empty() && not_found.text.is_empty() {
+        return page.title == not_found.title;
+    }
+    let same_title = !page.title.is_empty() && page.title == not_found.title;
+    let sim = similarity(&page.text, &not_found.text);
+    sim >= 0.9 || (same_title && sim >= 0.6)
+}
+
+/// Dice coefficient of the character pairs of two texts (1 = the same pairs).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let pairs = |s: &str| -> HashSet<(char, char)> {
+        let chars: Vec<char> = s.chars().collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, pb) = (pairs(a), pairs(b));
+    if pa.is_empty() && pb.is_empty() {
+        return if a == b { 1.0 } else { 0.0 };
+    }
+    let common = pa.intersection(&pb).count();
+    2.0 * common as f64 / (pa.len() + pb.len()) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(title: &str, body: &str) -> Fingerprint {
+        fingerprint(&format!(
+            "<html><head><title>{title}</title></head><body>{body}</body></html>"
+        ))
+    }
+
+    #[test]
+    fn not_found_pages_say_so() {
+        let table = [
+            (
+                page(
+                    "提示",
+                    "<h1>页面不存在</h1><p>您访问的页面不存在或已被删除。</p>",
+                ),
+                true,
+            ),
+            (page("404 Not Found", "<h1>nginx</h1>"), true),
+            (page("某县人民政府", "<p>对不起,找不到您要的页面</p>"), true),
+            (
+                page(
+                    "某县人民政府",
+                    "<p>关于做好第三季度政府网站检查工作的通知</p>",
+                ),
+                false,
+            ),
+            (
+                page(
+                    "工作动态",
+                    &format!(
+                        "<p>{}</p><p>国道404改建</p>",
+                        "县政府召开常务会议。".repeat(80)
+                    ),
+                ),
+                false,
+            ),
+        ];
+        for (p, want) in table {
+            assert_eq!(says_not_found(&p), want, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_like_the_hosts_not_found_page_is_a_soft_404() {
+        let nf = page(
+            "某县人民政府",
+            "<div>抱歉,您访问的内容走丢了 返回首页</div>",
+        );
+        assert!(looks_like(
+            &page(
+                "某县人民政府",
+                "<div>抱歉,您访问的内容走丢了  返回首页</div>"
+            ),
+            &nf
+        ));
+        assert!(!looks_like(
+            &page(
+                "某县人民政府",
+                "<div>关于做好第三季度政府网站检查工作的通知</div>"
+            ),
+            &nf
+        ));
+    }
+}

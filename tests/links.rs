@@ -1,0 +1,415 @@
+//! Probes and link checks on fixture sites: every broken link (404, 500, soft 404,
+//! redirect to the home page, redirect loop, timeout, unresolvable host, missing
+//! attachment) found with its source pages, no good link reported, each URL checked once
+//! a cycle (the server's request log), private addresses never reached unless the site
+//! allows them, and site_unreachable opened by the share of failed probes with blocked
+//! probes counted neither way. Everything runs on both databases and survives a rerun.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Duration, NaiveDate};
+use chrono_tz::Asia::Shanghai;
+use govwatch::catalog::{Catalog, load_texts};
+use govwatch::clock::{Clock, start_of_day};
+use govwatch::config::Settings;
+use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::fetch::Fetcher;
+use govwatch::store::{FindingFilter, Store};
+use support::FixtureServer;
+
+on_both_databases!(
+    every_broken_link_is_found_once_with_its_pages,
+    private_addresses_are_reached_only_when_allowed,
+    failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way,
+);
+
+const SITE: &str = "示例县人民政府";
+
+fn html(body: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        format!("<html><head><title>示例县</title></head><body>{body}</body></html>"),
+    )
+        .into_response()
+}
+
+/// The fixture site: a home page, a column, two item pages, and what they link to.
+/// `private` is the `host:port` of a server on 127.0.0.3 (reached by name and by IP).
+fn site_router(private_port: u16) -> Router {
+    let home = format!(
+        r#"<a href="/col/news/">工作动态</a>
+        <a href="/good/a.html">好链接</a>
+        <a href="/status/404">失效链接</a>
+        <a href="/status/500">出错链接</a>
+        <a href="/soft404">软死链</a>
+        <a href="/old/doc.html">旧文档</a>
+        <a href="/redirect/3">跳转链接</a>
+        <a href="/loop/a">循环跳转</a>
+        <a href="/slow/2500">超时链接</a>
+        <a href="http://nowhere.example/">无法解析</a>
+        <a href="/files/report.pdf">工作报告.pdf</a>
+        <a href="/files/missing.pdf">缺失附件.pdf</a>
+        <img src="/img/logo.png" alt="标志">
+        <a href="http://intranet.example:{private_port}/secret">内网系统</a>
+        <a href="http://127.0.0.3:{private_port}/literal">内网地址</a>
+        <a href="mailto:gongkai@example.gov.cn">来信</a>
+        <a href="javascript:void(0)">收藏</a>"#
+    );
+    let column = r#"<ul class="list">
+        <li><a href="/art/1.html">县政府召开常务会议</a><span>2020-09-10</span></li>
+        <li><a href="/art/2.html">县长调研农业生产</a><span>2020-09-08</span></li>
+        </ul>
+        <a href="/status/404">失效链接</a><a href="/good/a.html">好链接</a>"#;
+    let item1 = r#"<h1>县政府召开常务会议</h1><p>会议内容。</p>
+        <a href="/status/404">相关链接</a><a href="/files/missing.pdf">附件</a><a href="/good/b.html">好链接二</a>"#;
+    fn file() -> Response {
+        (
+            [(header::CONTENT_TYPE, "application/pdf")],
+            b"%PDF-1.4 ...".to_vec(),
+        )
+            .into_response()
+    }
+    support::fixture_routes().merge(
+        Router::new()
+            .route(
+                "/",
+                get(move || {
+                    let h = home.clone();
+                    async move { html(h) }
+                }),
+            )
+            .route(
+                "/col/news/",
+                get(move || async move { html(column.to_string()) }),
+            )
+            .route(
+                "/art/1.html",
+                get(move || async move { html(item1.to_string()) }),
+            )
+            .route(
+                "/art/2.html",
+                get(|| async { html("<h1>县长调研农业生产</h1><p>内容。</p>".into()) }),
+            )
+            .route(
+                "/good/a.html",
+                get(|| async { html("<p>政务公开</p>".into()) }),
+            )
+            .route(
+                "/good/b.html",
+                get(|| async { html("<p>政策解读</p>".into()) }),
+            )
+            .route("/files/report.pdf", get(|| async { file() }))
+            .route(
+                "/img/logo.png",
+                get(|| async {
+                    ([(header::CONTENT_TYPE, "image/png")], vec![0u8; 16]).into_response()
+                }),
+            )
+            .route(
+                "/old/doc.html",
+                get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/")]).into_response() }),
+            ),
+    )
+}
+
+fn private_router() -> Router {
+    Router::new()
+        .route("/secret", get(|| async { html("<p>内部系统</p>".into()) }))
+        .route("/literal", get(|| async { html("<p>内部系统</p>".into()) }))
+}
+
+fn catalog(base: &str, allow_private: Option<&str>) -> Catalog {
+    let allow = allow_private
+        .map(|c| format!("allow_private = [\"{c}\"]\n"))
+        .unwrap_or_default();
+    let text = format!(
+        "[[unit]]\nname = \"县政府办\"\nlevel = \"县级部门\"\n\n\
+         [[site]]\nname = \"{SITE}\"\nurl = \"{base}/\"\nunit = \"县政府办\"\n{allow}\n\
+         [[column]]\nsite = \"{SITE}\"\nname = \"工作动态\"\nurl = \"{base}/col/news/\"\nunits = [\"县政府办\"]\nclass = \"news\"\n"
+    );
+    let loaded = load_texts(&[(Path::new("links.toml"), text.as_str())]).unwrap();
+    assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
+    loaded.catalog
+}
+
+fn settings() -> Settings {
+    let mut settings = Settings {
+        fetch: support::fetch_settings(),
+        ..Default::default()
+    };
+    settings.fetch.timeout_s = 1;
+    settings.probe.timeout_s = 1;
+    settings
+        .fetch
+        .resolve
+        .insert("intranet.example".into(), "127.0.0.3".into());
+    settings
+}
+
+fn fetcher(settings: &Settings, catalog: &Catalog) -> Fetcher {
+    Fetcher::builder(&settings.fetch, &catalog.sites)
+        .retry_policy(support::fast_retries(0))
+        .build()
+        .unwrap()
+}
+
+fn clock_at(day: NaiveDate, minutes: i64) -> Clock {
+    Clock::new(
+        start_of_day(day, Shanghai) + Duration::hours(10) + Duration::minutes(minutes),
+        Shanghai,
+    )
+}
+
+fn day() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2020, 9, 15).unwrap()
+}
+
+async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
+    let private = FixtureServer::with_router("127.0.0.3", private_router()).await;
+    let server = FixtureServer::with_router("127.0.0.1", site_router(private.addr.port())).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, None);
+    let settings = settings();
+    let fetcher = fetcher(&settings, &catalog);
+    let clock = clock_at(day(), 0);
+    let env = Env {
+        store: &store,
+        fetcher: &fetcher,
+        catalog: &catalog,
+        settings: &settings,
+        clock: &clock,
+    };
+    let report = cycle::run(env, &CycleOptions::default(), &|_| {})
+        .await
+        .unwrap();
+
+    // Every broken link, with the pages it is on.
+    let mut broken: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for b in &report.links.broken {
+        broken
+            .entry(b.url.replace(&base, ""))
+            .or_default()
+            .insert(b.page_url.replace(&base, ""));
+    }
+    let on = |pages: &[&str]| pages.iter().map(|p| p.to_string()).collect::<BTreeSet<_>>();
+    let want: BTreeMap<String, BTreeSet<String>> = [
+        ("/status/404", on(&["/", "/col/news/", "/art/1.html"])),
+        ("/status/500", on(&["/"])),
+        ("/soft404", on(&["/"])),
+        ("/old/doc.html", on(&["/"])),
+        ("/loop/a", on(&["/"])),
+        ("/slow/2500", on(&["/"])),
+        ("http://nowhere.example/", on(&["/"])),
+        ("/files/missing.pdf", on(&["/", "/art/1.html"])),
+    ]
+    .into_iter()
+    .map(|(u, p)| (u.to_string(), p))
+    .collect();
+    assert_eq!(broken, want);
+    let outcome = |path: &str| {
+        report
+            .links
+            .broken
+            .iter()
+            .find(|b| b.url.replace(&base, "") == path)
+            .map(|b| b.outcome.clone())
+            .unwrap()
+    };
+    assert_eq!(outcome("/soft404"), "soft_404");
+    assert_eq!(outcome("/old/doc.html"), "soft_404");
+    assert_eq!(outcome("/loop/a"), "redirect_loop");
+    assert_eq!(outcome("/slow/2500"), "timeout");
+    assert_eq!(outcome("http://nowhere.example/"), "dns");
+    assert_eq!(report.links.skipped, 2, "the two private links");
+
+    // Each URL checked once in the cycle, duplicates across pages included.
+    for path in [
+        "/status/404",
+        "/good/a.html",
+        "/good/b.html",
+        "/files/missing.pdf",
+        "/files/report.pdf",
+        "/img/logo.png",
+        "/redirect/3",
+        "/soft404",
+        "/status/500",
+    ] {
+        assert_eq!(
+            server.hits_to(path).len(),
+            1,
+            "{path}: {:?}",
+            server
+                .hits_to(path)
+                .iter()
+                .map(|h| &h.method)
+                .collect::<Vec<_>>()
+        );
+    }
+    assert_eq!(server.hits_to("/files/report.pdf")[0].method, "HEAD");
+    assert!(private.hits().is_empty(), "a private address was reached");
+
+    // Findings: one per broken URL, worded for the first page.
+    let findings = store
+        .findings(&FindingFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.kind == "link_broken")
+        .collect::<Vec<_>>();
+    assert_eq!(findings.len(), want.len());
+    let f404 = findings
+        .iter()
+        .find(|f| f.subject_key == format!("{SITE}|{base}/status/404"))
+        .unwrap();
+    assert_eq!(
+        f404.sentence,
+        format!("{SITE}首页存在死链:失效链接 {base}/status/404")
+    );
+
+    // A rerun of the same cycle adds nothing.
+    let counts = store.link_counts().await.unwrap();
+    let probes = store
+        .probes_between(clock.now() - Duration::days(1), clock.now())
+        .await
+        .unwrap();
+    assert_eq!(probes.len(), 1);
+    cycle::run(env, &CycleOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(store.link_counts().await.unwrap(), counts);
+    assert_eq!(
+        store
+            .probes_between(clock.now() - Duration::days(1), clock.now())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let again = store.findings(&FindingFilter::default()).await.unwrap();
+    assert_eq!(
+        again.iter().filter(|f| f.kind == "link_broken").count(),
+        want.len()
+    );
+    assert!(private.hits().is_empty());
+}
+
+async fn private_addresses_are_reached_only_when_allowed(store: Store) {
+    let private = FixtureServer::with_router("127.0.0.3", private_router()).await;
+    let server = FixtureServer::with_router("127.0.0.1", site_router(private.addr.port())).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, Some("127.0.0.3/32"));
+    let settings = settings();
+    let fetcher = fetcher(&settings, &catalog);
+    let clock = clock_at(day(), 0);
+    store.sync_catalog(&catalog, clock.now()).await.unwrap();
+    let ids = store.catalog_ids().await.unwrap();
+    let report = cycle::links::run(
+        Env {
+            store: &store,
+            fetcher: &fetcher,
+            catalog: &catalog,
+            settings: &settings,
+            clock: &clock,
+        },
+        &ids,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.skipped, 0);
+    assert_eq!(private.hits_to("/secret").len(), 1);
+    assert_eq!(private.hits_to("/literal").len(), 1);
+    let checks = store.link_checks(&report.cycle).await.unwrap();
+    let secret = checks.iter().find(|c| c.url.ends_with("/secret")).unwrap();
+    assert_eq!(secret.outcome, "ok");
+}
+
+/// A home page whose answer the test switches: 0 ok, 1 HTTP 500, 2 an anti-bot
+/// challenge (412).
+fn switchable_home(mode: Arc<AtomicU8>) -> Router {
+    Router::new().route(
+        "/",
+        get(move || {
+            let mode = mode.load(Ordering::SeqCst);
+            async move {
+                match mode {
+                    0 => html("<p>首页</p>".into()),
+                    1 => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
+                    _ => (
+                        StatusCode::PRECONDITION_FAILED,
+                        "<script>challenge()</script>",
+                    )
+                        .into_response(),
+                }
+            }
+        }),
+    )
+}
+
+async fn failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way(store: Store) {
+    let mode = Arc::new(AtomicU8::new(0));
+    let server = FixtureServer::with_router("127.0.0.1", switchable_home(mode.clone())).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, None);
+    let settings = settings();
+    let fetcher = fetcher(&settings, &catalog);
+    store
+        .sync_catalog(&catalog, clock_at(day(), 0).now())
+        .await
+        .unwrap();
+    let ids = store.catalog_ids().await.unwrap();
+    let mut minute = 0;
+    let mut probe = async |m: u8, n: usize| {
+        mode.store(m, Ordering::SeqCst);
+        for _ in 0..n {
+            let clock = clock_at(day(), minute);
+            minute += 10;
+            let env = Env {
+                store: &store,
+                fetcher: &fetcher,
+                catalog: &catalog,
+                settings: &settings,
+                clock: &clock,
+            };
+            cycle::probe::run(env, &ids, None).await.unwrap();
+        }
+        clock_at(day(), minute)
+    };
+    let unreachable = async |clock: &Clock| {
+        cycle::detect::run(&store, &catalog, &ids, &settings, clock, None)
+            .await
+            .unwrap();
+        store
+            .findings(&FindingFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .any(|f| f.kind == "site_unreachable" && f.resolved_on.is_none())
+    };
+    probe(0, 38).await;
+    probe(2, 20).await;
+    let clock = probe(1, 1).await;
+    // 1 failed of 39 counted: a single failure is never a finding (and were the 20
+    // blocked probes counted as failed, it would be).
+    assert!(!unreachable(&clock).await);
+    let clock = probe(1, 1).await;
+    // 2 of 40 = 5%: opened. Were the blocked probes counted as passed, 2 of 60 would not.
+    assert!(unreachable(&clock).await);
+    let rows = store
+        .probes_between(clock.now() - Duration::days(1), clock.now())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 60);
+    assert_eq!(rows.iter().filter(|r| r.2 == "blocked").count(), 20);
+    assert_eq!(rows.iter().filter(|r| r.2 == "http").count(), 2);
+    assert_eq!(server.hits_to("/").len(), 60, "a probe is never retried");
+}
