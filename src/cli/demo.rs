@@ -50,6 +50,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     let config = dir.config();
     let db = dir.database_url();
     println!();
+    for delivery in run.email.all() {
+        if let Some(path) = &delivery.eml_path {
+            println!("weekly email to {}: {}", delivery.recipient, path.display());
+        }
+    }
     println!("database: {}", dir.database().display());
     println!("try next:");
     println!(

@@ -42,6 +42,8 @@ pub enum DemoError {
     Fetch(#[from] crate::fetch::FetchError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Notify(#[from] crate::notify::NotifyError),
 }
 
 /// Where the demo keeps its files.
@@ -115,7 +117,12 @@ connect_timeout_s = 2
 timeout_s = 5
 retries = 0
 
+[smtp]
+# No host: the weekly email is written to the outbox as .eml files.
+from = "示例县政务公开办 <govwatch@example.gov.cn>"
+
 [notify]
+office = ["gongkai@example.gov.cn"]
 outbox = "{}"
 
 [serve]
@@ -177,6 +184,8 @@ pub struct DemoRun {
     pub app: App,
     pub county: RunningCounty,
     pub cycles: Vec<(chrono::NaiveDate, CycleReport)>,
+    /// The weekly email, written to the outbox.
+    pub email: crate::notify::RunReport,
 }
 
 /// Starts the county, writes the config, and runs a cycle yesterday and one today (a
@@ -213,10 +222,14 @@ pub async fn run(dir: &DemoDir, progress: &(dyn Fn(&str) + Sync)) -> Result<Demo
         .await?;
         cycles.push((clock.today(), report));
     }
+    let email = crate::notify::Notifier::new(&app.settings, catalog, &dir.outbox())?
+        .run(&store, &app.clock)
+        .await?;
     store.close().await;
     Ok(DemoRun {
         app,
         county,
         cycles,
+        email,
     })
 }
