@@ -3,6 +3,7 @@
 //! cycle now; `govwatch serve` runs its stages on schedules. A failing site or a bad
 //! catalog entry is reported and the rest still runs.
 
+pub mod accounts;
 pub mod crawl;
 pub mod detect;
 
@@ -29,6 +30,7 @@ pub struct Env<'a> {
 pub struct CycleReport {
     pub sync: SyncReport,
     pub crawl: crawl::CrawlReport,
+    pub accounts: accounts::AccountsReport,
     pub detect: detect::DetectReport,
 }
 
@@ -78,10 +80,16 @@ pub async fn run(
         None
     };
     let crawl = crawl::run(env, &ids, &filter, progress).await?;
+    let accounts = if filter.site.is_none() && filter.column.is_none() {
+        accounts::run(env, &ids, filter.keys.as_ref(), progress).await?
+    } else {
+        accounts::AccountsReport::default()
+    };
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
     Ok(CycleReport {
         sync,
         crawl,
+        accounts,
         detect,
     })
 }

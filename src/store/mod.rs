@@ -24,7 +24,7 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
-pub use reads::{AccountCheck, ColumnCrawl, HomeRead};
+pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead};
 
 /// Errors of the store layer, with what to do where there is something to do.
 #[derive(Debug, thiserror::Error)]
