@@ -2,4 +2,5 @@
 //! observations and findings. Row builders are pure; writers turn tables into CSV,
 //! XLSX, JSON, HTML and Markdown.
 
+pub mod accounts;
 pub mod columns;
