@@ -86,7 +86,8 @@ pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
             .and_then(|v| v.as_str())
             .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     };
-    let detected = day("detected_on").unwrap_or(f.opened_on);
+    // The day the episode opened: confirmations rewrite the evidence's `detected_on`.
+    let detected = f.opened_on;
     let year = Some(list_year);
     match Kind::from_code(&f.kind) {
         Some(Kind::AccountSilent) => match day("last_post") {
