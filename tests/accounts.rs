@@ -9,7 +9,7 @@
 
 mod support;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -26,7 +26,9 @@ use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
 use govwatch::detect::period::Period;
 use govwatch::fetch::Fetcher;
-use govwatch::report::accounts::{AccountsExport, account_export, pass_rate_zh};
+use govwatch::report::accounts::{
+    AccountsExport, account_export, account_status_rows, pass_rate_zh,
+};
 use govwatch::store::{FindingFilter, Store};
 use support::FixtureServer;
 
@@ -694,6 +696,34 @@ async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: 
             .all(|a| !a.url.contains(TOKEN) && a.url.contains("token=***")),
         "{attempts:#?}"
     );
+
+    // `govwatch accounts` on the last day: the zombies are 僵尸, the others run normally.
+    let ids = store.catalog_ids().await.unwrap();
+    let last = clock(d(2020, 3, 31));
+    let post_days: HashMap<String, Vec<NaiveDate>> = store
+        .post_times()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(id, times)| {
+            let key = ids.accounts.iter().find(|(_, v)| **v == id)?.0.clone();
+            Some((key, times.into_iter().map(|t| last.day_of(t)).collect()))
+        })
+        .collect();
+    let open: HashSet<(String, String)> = store
+        .findings_open_on(d(2020, 3, 31))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.kind, f.subject_key))
+        .collect();
+    let states = account_status_rows(&s.catalog, &post_days, &open, d(2020, 3, 31));
+    let jiaotong = states.iter().find(|r| r.account == "苍溪交通").unwrap();
+    assert_eq!(
+        (jiaotong.status, jiaotong.last_post, jiaotong.days_silent),
+        ("僵尸", Some(d(2019, 2, 28)), Some(397))
+    );
+    assert_eq!(states.iter().filter(|r| r.status == "正常运行").count(), 41);
 
     // A rerun of the last day adds nothing.
     let before = findings.len();

@@ -178,6 +178,59 @@ pub fn account_export(
     }
 }
 
+/// One line of `govwatch accounts`; the JSON field names are a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountStatusRow {
+    pub platform: String,
+    pub account: String,
+    pub unit: String,
+    /// The newest post on or before the day.
+    pub last_post: Option<NaiveDate>,
+    /// Days from the last post to the day.
+    pub days_silent: Option<i64>,
+    /// 正常运行 / 僵尸 / 已注销 / 无法访问
+    pub status: &'static str,
+}
+
+/// Each account's state on `today`: `post_days` maps an account key to its posts' local
+/// days, `open` holds the (kind code, subject key) of the episodes open on `today`.
+pub fn account_status_rows(
+    catalog: &Catalog,
+    post_days: &std::collections::HashMap<String, Vec<NaiveDate>>,
+    open: &HashSet<(String, String)>,
+    today: NaiveDate,
+) -> Vec<AccountStatusRow> {
+    catalog
+        .accounts
+        .iter()
+        .map(|a| {
+            let key = a.key();
+            let holds = |kind: Kind| open.contains(&(kind.code().to_string(), key.clone()));
+            let last_post = post_days
+                .get(&key)
+                .and_then(|days| days.iter().filter(|d| **d <= today).max().copied());
+            let status =
+                if a.status == AccountStatus::Closed || a.closed_on.is_some_and(|c| c <= today) {
+                    "已注销"
+                } else if holds(Kind::AccountZombie) {
+                    "僵尸"
+                } else if holds(Kind::AccountUnreachable) {
+                    "无法访问"
+                } else {
+                    "正常运行"
+                };
+            AccountStatusRow {
+                platform: a.platform.category_zh().to_string(),
+                account: a.name.clone(),
+                unit: a.unit.clone(),
+                last_post,
+                days_silent: last_post.map(|d| (today - d).num_days()),
+                status,
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
