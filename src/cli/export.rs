@@ -182,3 +182,53 @@ fn accounts_xlsx(export: &AccountsExport) -> anyhow::Result<Vec<u8>> {
     sheet.write_string(row + 1, 0, pass_rate_zh(export.pass_rate))?;
     Ok(book.save_to_buffer()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Reader, Xlsx};
+
+    use super::*;
+    use crate::report::accounts::AccountRow;
+
+    #[test]
+    fn the_accounts_workbook_has_the_seed_headers_rows_and_the_pass_rate() {
+        let export = AccountsExport {
+            period: "2020Q1".into(),
+            watched: 41,
+            passed: 29,
+            pass_rate: 0.707,
+            accounts: vec![AccountRow {
+                platform: "weibo".into(),
+                category: "政务微博".into(),
+                account: "苍溪县高坡镇".into(),
+                unit: "高坡镇人民政府".into(),
+                level: Some("乡镇".into()),
+                problems: vec!["a".into(), "b".into()],
+                rectified: true,
+            }],
+        };
+        let bytes = accounts_xlsx(&export).unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let cell = |r: u32, c: u32| {
+            sheet
+                .get_value((r, c))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        let headers: Vec<String> = (0..6).map(|c| cell(0, c)).collect();
+        assert_eq!(headers, accounts::HEADERS);
+        assert_eq!(cell(1, 1), "苍溪县高坡镇");
+        assert_eq!(cell(1, 4), "a\nb");
+        assert_eq!(cell(1, 5), "是");
+        assert_eq!(cell(3, 0), "总体合格率为70.7%");
+        let csv = csv_bytes(
+            &accounts::HEADERS,
+            export.accounts.iter().map(|r| r.cells(" ").to_vec()),
+        )
+        .unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.starts_with("\u{feff}类别,政务新媒体名称,主办单位,级别,突出问题,是否整改\n"));
+        assert!(text.contains("政务微博,苍溪县高坡镇,高坡镇人民政府,乡镇,a b,是"));
+    }
+}
