@@ -9,7 +9,9 @@ use anyhow::Context as _;
 
 use crate::app::App;
 use crate::detect::period::Period;
+use crate::report::accounts::{self, AccountsExport, account_export, pass_rate_zh};
 use crate::report::columns::{column_rows, published_zh, quota_zh, unit_rows};
+use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -23,6 +25,9 @@ enum What {
     Columns(Common),
     /// One row per unit and column it is responsible for, with 完成/未完成/零发布 (附件3).
     Units(Common),
+    /// The problem-account list (seed 003 附件2): accounts with a finding in the period,
+    /// their problems, 是否整改, and the pass rate of the accounts running normally.
+    Accounts(Common),
 }
 
 #[derive(Debug, clap::Args)]
@@ -41,6 +46,7 @@ struct Common {
 enum Format {
     Json,
     Csv,
+    Xlsx,
 }
 
 pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
@@ -55,11 +61,16 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
         .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
         .collect();
     let today = app.clock.today();
+    if let What::Columns(c) | What::Units(c) = &args.what
+        && matches!(c.format, Format::Xlsx)
+    {
+        anyhow::bail!("--format xlsx is only available for `export accounts` so far: use csv");
+    }
     let (common, bytes) = match args.what {
         What::Columns(c) => {
             let rows = column_rows(&loaded.catalog, &dates, c.period, today);
             let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                Format::Json | Format::Xlsx => serde_json::to_vec_pretty(&rows)?,
                 Format::Csv => csv_bytes(
                     &[
                         "网站",
@@ -86,7 +97,7 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
         What::Units(c) => {
             let rows = unit_rows(&loaded.catalog, &dates, c.period, today);
             let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                Format::Json | Format::Xlsx => serde_json::to_vec_pretty(&rows)?,
                 Format::Csv => csv_bytes(
                     &["单位", "栏目名称", "应公开数", "实公开数", "完成情况"],
                     rows.iter().map(|r| {
@@ -99,6 +110,19 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
                         ]
                     }),
                 )?,
+            };
+            (c, bytes)
+        }
+        What::Accounts(c) => {
+            let findings = store.findings(&FindingFilter::default()).await?;
+            let export = account_export(&loaded.catalog, &findings, c.period, today);
+            let bytes = match c.format {
+                Format::Json => serde_json::to_vec_pretty(&export)?,
+                Format::Csv => csv_bytes(
+                    &accounts::HEADERS,
+                    export.accounts.iter().map(|r| r.cells(" ").to_vec()),
+                )?,
+                Format::Xlsx => accounts_xlsx(&export)?,
             };
             (c, bytes)
         }
@@ -125,4 +149,86 @@ fn csv_bytes(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyho
         w.write_record(row)?;
     }
     w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The problem-account list as a workbook: the seed's headers (frozen), one row per
+/// account with its problems on separate lines, and the pass rate under the table.
+fn accounts_xlsx(export: &AccountsExport) -> anyhow::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format as Cell, FormatAlign, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(format!("{}突出问题政务新媒体", export.period))?;
+    let head = Cell::new().set_bold().set_align(FormatAlign::Center);
+    let wrap = Cell::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter);
+    for (col, (name, width)) in accounts::HEADERS
+        .iter()
+        .zip([10.0, 24.0, 20.0, 10.0, 60.0, 10.0])
+        .enumerate()
+    {
+        let col = col as u16;
+        sheet.write_string_with_format(0, col, *name, &head)?;
+        sheet.set_column_width(col, width)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let mut row = 1u32;
+    for r in &export.accounts {
+        for (col, text) in r.cells("\n").iter().enumerate() {
+            sheet.write_string_with_format(row, col as u16, text, &wrap)?;
+        }
+        row += 1;
+    }
+    sheet.write_string(row + 1, 0, pass_rate_zh(export.pass_rate))?;
+    Ok(book.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Reader, Xlsx};
+
+    use super::*;
+    use crate::report::accounts::AccountRow;
+
+    #[test]
+    fn the_accounts_workbook_has_the_seed_headers_rows_and_the_pass_rate() {
+        let export = AccountsExport {
+            period: "2020Q1".into(),
+            watched: 41,
+            passed: 29,
+            pass_rate: 0.707,
+            accounts: vec![AccountRow {
+                platform: "weibo".into(),
+                category: "政务微博".into(),
+                account: "苍溪县高坡镇".into(),
+                unit: "高坡镇人民政府".into(),
+                level: Some("乡镇".into()),
+                problems: vec!["a".into(), "b".into()],
+                rectified: true,
+            }],
+        };
+        let bytes = accounts_xlsx(&export).unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let cell = |r: u32, c: u32| {
+            sheet
+                .get_value((r, c))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        let headers: Vec<String> = (0..6).map(|c| cell(0, c)).collect();
+        assert_eq!(headers, accounts::HEADERS);
+        assert_eq!(cell(1, 1), "苍溪县高坡镇");
+        assert_eq!(cell(1, 4), "a\nb");
+        assert_eq!(cell(1, 5), "是");
+        assert_eq!(cell(3, 0), "总体合格率为70.7%");
+        let csv = csv_bytes(
+            &accounts::HEADERS,
+            export.accounts.iter().map(|r| r.cells(" ").to_vec()),
+        )
+        .unwrap();
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.starts_with("\u{feff}类别,政务新媒体名称,主办单位,级别,突出问题,是否整改\n"));
+        assert!(text.contains("政务微博,苍溪县高坡镇,高坡镇人民政府,乡镇,a b,是"));
+    }
 }

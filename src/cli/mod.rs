@@ -5,6 +5,7 @@
 //! Exit codes: 0 the command ran (findings are not failures), 1 it ran and found
 //! problems where asked to say so (`catalog check`), 2 it could not run.
 
+mod accounts;
 mod catalog;
 mod check;
 mod crawl;
@@ -77,6 +78,8 @@ pub enum Command {
     Init(init::InitArgs),
     /// Watch a simulated county on loopback and show what govwatch finds (start here).
     Demo(demo::DemoArgs),
+    /// Each new-media account: last post, days silent, status.
+    Accounts(accounts::AccountsArgs),
     /// Check or show the catalog (units, sites, columns, accounts).
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
@@ -91,7 +94,7 @@ pub enum Command {
     Extract(Box<extract::ExtractArgs>),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
-    /// Export a period's tables for auditors (JSON, CSV).
+    /// Export a period's tables for auditors (JSON, CSV, XLSX for accounts).
     Export(export::ExportArgs),
     /// Import the sheets offices keep: account inventories, platform listings, posts.
     #[command(subcommand)]
@@ -134,6 +137,7 @@ pub fn run_cli(cli: Cli) -> u8 {
             command => {
                 let app = App::new(&options)?;
                 match command {
+                    Command::Accounts(a) => accounts::run(&app, a).await,
                     Command::Catalog(c) => catalog::run(&app, c).await,
                     Command::Db(c) => db::run(&app, c).await,
                     Command::Check(a) => check::run(&app, a).await,

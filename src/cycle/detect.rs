@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 
+use super::accounts::OPERATOR_OUTCOMES;
 use crate::catalog::{Catalog, SourceKind};
 use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
@@ -14,7 +15,7 @@ use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_unit
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Finding, Kind};
-use crate::store::{CatalogIds, NewFinding, Scope, Store, StoreError};
+use crate::store::{AccountCheck, CatalogIds, NewFinding, Scope, Store, StoreError};
 
 /// What reconciling changed, per finding code.
 #[derive(Debug, Default, Clone)]
@@ -170,9 +171,16 @@ pub async fn run(
         let Some(id) = ids.accounts.get(&key).copied() else {
             continue;
         };
+        let operator = |c: &AccountCheck| OPERATOR_OUTCOMES.contains(&c.outcome.as_str());
         let check = match checks.get(&id).map(Vec::as_slice) {
+            // Expired credentials, missing settings, throttling: the account is unknown today.
+            Some([latest, ..]) if operator(latest) => continue,
             Some([latest, ..]) if latest.outcome != "ok" => SourceCheck::Failed {
-                consecutive: checks[&id].iter().take_while(|c| c.outcome != "ok").count() as u32,
+                consecutive: checks[&id]
+                    .iter()
+                    .take_while(|c| c.outcome != "ok")
+                    .filter(|c| !operator(c))
+                    .count() as u32,
                 detail: latest
                     .detail
                     .clone()

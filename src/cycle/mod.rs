@@ -3,6 +3,7 @@
 //! cycle now; `govwatch serve` runs its stages on schedules. A failing site or a bad
 //! catalog entry is reported and the rest still runs.
 
+pub mod accounts;
 pub mod crawl;
 pub mod detect;
 pub mod links;
@@ -33,6 +34,7 @@ pub struct CycleReport {
     pub crawl: crawl::CrawlReport,
     pub probe: probe::ProbeReport,
     pub links: links::LinkReport,
+    pub accounts: accounts::AccountsReport,
     pub detect: detect::DetectReport,
 }
 
@@ -94,12 +96,18 @@ pub async fn run(
     } else {
         Default::default()
     };
+    let accounts = if filter.site.is_none() && filter.column.is_none() {
+        accounts::run(env, &ids, filter.keys.as_ref(), progress).await?
+    } else {
+        accounts::AccountsReport::default()
+    };
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
     Ok(CycleReport {
         sync,
         crawl,
         probe,
         links,
+        accounts,
         detect,
     })
 }

@@ -111,6 +111,53 @@ pub struct Request {
     /// For a URL found in a page (untrusted): hosts outside `trusted_hosts` may not
     /// reach a private address unless `allow_private` lists it, at any hop.
     pub guard: Option<Arc<LinkGuard>>,
+    /// Extra request headers (a source's Cookie, Referer …); values are secrets.
+    pub headers: Vec<(String, SecretValue)>,
+    /// Query parameters whose values are secrets (a token): replaced by `***` in
+    /// attempts, results and logs.
+    pub secret_params: Vec<String>,
+}
+
+/// A header value that never prints (`Debug` shows `***`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl SecretValue {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// `url` with the values of the named query parameters replaced by `***`.
+pub fn redact_url(url: &Url, secret_params: &[String]) -> Url {
+    if secret_params.is_empty() || url.query().is_none() {
+        return url.clone();
+    }
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if secret_params.iter().any(|p| *p == k) {
+                "***".to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    let mut out = url.clone();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
 }
 
 /// What an untrusted link may reach: its own site's hosts freely, other hosts only at
@@ -134,6 +181,8 @@ impl Request {
             retry: true,
             timeout: None,
             guard: None,
+            headers: Vec::new(),
+            secret_params: Vec::new(),
         }
     }
 
@@ -169,6 +218,23 @@ impl Request {
     pub fn guarded(mut self, guard: Arc<LinkGuard>) -> Self {
         self.guard = Some(guard);
         self
+    }
+    /// Adds a header; its value never appears in logs or attempts.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers
+            .push((name.into(), SecretValue::new(value.into())));
+        self
+    }
+
+    /// Marks a query parameter as secret.
+    pub fn secret_param(mut self, name: impl Into<String>) -> Self {
+        self.secret_params.push(name.into());
+        self
+    }
+
+    /// The URL as it may be shown: secret parameters replaced by `***`.
+    pub fn redacted_url(&self) -> Url {
+        redact_url(&self.url, &self.secret_params)
     }
 }
 
@@ -570,7 +636,7 @@ impl Fetcher {
 
     /// Fetches one URL: politely, with retries where the request allows them.
     pub async fn fetch(&self, request: Request) -> FetchResult {
-        let url = request.url.clone();
+        let url = request.redacted_url();
         if !matches!(url.scheme(), "http" | "https") || host_key(&url).is_none() {
             return FetchResult {
                 outcome: Err(Failure::new(
@@ -771,6 +837,9 @@ impl Fetcher {
             Method::Head => reqwest::Method::HEAD,
         };
         let mut builder = client.request(method, url.clone());
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.expose());
+        }
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
                 builder = builder.header(header::IF_NONE_MATCH, etag);

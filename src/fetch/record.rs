@@ -48,9 +48,9 @@ impl Attempt {
         outcome: &Result<Page, super::Failure>,
     ) -> Attempt {
         let mut attempt = Attempt {
-            url: request.url.clone(),
+            url: request.redacted_url(),
             host: host_key(&request.url).unwrap_or_default(),
-            final_url,
+            final_url: super::redact_url(&final_url, &request.secret_params),
             purpose: request.purpose,
             subject_key: request.subject_key.clone(),
             at,

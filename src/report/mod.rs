@@ -7,6 +7,7 @@
 //! the writers do not know what the tables mean. Row builders for the exports
 //! ([`columns`]) are pure too: catalog and stored dates in, rows out.
 
+pub mod accounts;
 pub mod columns;
 pub mod csv;
 pub mod html;

@@ -200,6 +200,11 @@ impl SourceRequest {
         self.headers.iter().map(|(n, v)| (*n, v.expose_secret()))
     }
 
+    /// The query parameters whose values are secrets.
+    pub fn secret_params(&self) -> &[&'static str] {
+        &self.secret_params
+    }
+
     /// The URL with secret parameters replaced by `***`: for logs, messages and
     /// recorded fetch attempts.
     pub fn redacted_url(&self) -> String {

@@ -30,7 +30,7 @@ pub use jobs::JobOutcome;
 pub use links::{LinkCheck, LinkSource, is_broken};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
-pub use reads::{AccountCheck, ColumnCrawl, HomeRead, PageValidators};
+pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators};
 
 /// Errors of the store layer, with what to do where there is something to do.
 #[derive(Debug, thiserror::Error)]

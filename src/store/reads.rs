@@ -45,6 +45,18 @@ pub struct AccountCheck {
     pub posts_found: i64,
 }
 
+/// An account the operator must fix the source of (see `Store::credential_problems`).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CredentialProblem {
+    pub account_key: String,
+    pub account: String,
+    /// `expired_credentials` or `not_configured`.
+    pub outcome: String,
+    pub detail: Option<String>,
+    /// The latest check that failed so.
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
     pub async fn record_column_crawl(&self, c: &ColumnCrawl) -> Result<()> {
         on_pool!(self, pool => {
@@ -251,6 +263,35 @@ impl Store {
             map.entry(account).or_default().push(at);
         }
         Ok(map)
+    }
+
+    /// Publish times of one account's posts.
+    pub async fn post_times_of(&self, account_id: i64) -> Result<Vec<DateTime<Utc>>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT published_at FROM account_posts WHERE account_id = $1")
+                .bind(account_id)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading post times"))
+    }
+
+    /// Accounts whose latest check failed for the office's own reasons (expired
+    /// credentials, a source not configured): the operator must act; the weekly email
+    /// lists them. Ordered by account key.
+    pub async fn credential_problems(&self) -> Result<Vec<CredentialProblem>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.key AS account_key, a.name AS account, c.outcome, c.detail, c.at \
+                 FROM account_checks c JOIN accounts a ON a.id = c.account_id \
+                 WHERE c.outcome IN ('expired_credentials', 'not_configured') \
+                 AND c.at = (SELECT MAX(x.at) FROM account_checks x WHERE x.account_id = c.account_id) \
+                 ORDER BY a.key",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading credential problems"))
     }
 
     /// Probes of every site in `[from, to]`: (site id, instant, outcome).

@@ -1,0 +1,242 @@
+//! The problem-account list of a period (seed 003 附件2: 2020年一季度监测发现存在突出问题政务
+//! 新媒体名单): one row per account with a finding open at any time in the period, its
+//! problems as the notice prints them, whether all were rectified by the export's day,
+//! and the pass rate over the accounts running normally (正常运行) at the end of the
+//! period. Pure: findings and the catalog in, rows out; writers live with the command.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::catalog::{AccountStatus, Catalog};
+use crate::detect::period::Period;
+use crate::detect::{Kind, sentence};
+use crate::store::FindingRecord;
+
+/// The CSV/XLSX headers, as seed 003 prints them.
+pub const HEADERS: [&str; 6] = [
+    "类别",
+    "政务新媒体名称",
+    "主办单位",
+    "级别",
+    "突出问题",
+    "是否整改",
+];
+
+/// `export accounts`; the JSON field names are a contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountsExport {
+    pub period: String,
+    /// Accounts running normally at the end of the period (active, not zombie, not closed).
+    pub watched: usize,
+    /// Those of them without any finding in the period.
+    pub passed: usize,
+    /// passed / watched, to three decimals (0 when nothing is watched).
+    pub pass_rate: f64,
+    pub accounts: Vec<AccountRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountRow {
+    /// `weibo`, `wechat` …
+    pub platform: String,
+    /// 类别: 政务微博, 政务微信 …
+    #[serde(skip)]
+    pub category: String,
+    pub account: String,
+    pub unit: String,
+    pub level: Option<String>,
+    /// The sentences, in order of detection.
+    pub problems: Vec<String>,
+    /// No finding of the account is still open on the export's day.
+    pub rectified: bool,
+}
+
+impl AccountRow {
+    /// One table row: 类别, 名称, 主办单位, 级别, 突出问题 (joined by `sep`), 是否整改.
+    pub fn cells(&self, sep: &str) -> [String; 6] {
+        [
+            self.category.clone(),
+            self.account.clone(),
+            self.unit.clone(),
+            self.level.clone().unwrap_or_default(),
+            self.problems.join(sep),
+            if self.rectified { "是" } else { "否" }.to_string(),
+        ]
+    }
+}
+
+/// `总体合格率为70.7%`.
+pub fn pass_rate_zh(rate: f64) -> String {
+    format!("总体合格率为{:.1}%", rate * 100.0)
+}
+
+fn is_account_kind(kind: &str) -> bool {
+    kind.starts_with("account_")
+}
+
+/// The finding's sentence for a list of `list_year`, re-rendered from its evidence (the
+/// year rule depends on the list, not on the day it was found).
+pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
+    let evidence = f.evidence_json();
+    let day = |name: &str| {
+        evidence
+            .get(name)
+            .and_then(|v| v.as_str())
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    };
+    // The day the episode opened: confirmations rewrite the evidence's `detected_on`.
+    let detected = f.opened_on;
+    let year = Some(list_year);
+    match Kind::from_code(&f.kind) {
+        Some(Kind::AccountSilent) => match day("last_post") {
+            Some(last) => sentence::account_silent(detected, last, year),
+            None => sentence::account_silent_never(detected, year),
+        },
+        Some(Kind::AccountZombie) => sentence::account_zombie(detected, day("last_post"), year),
+        Some(Kind::AccountUnreachable) => sentence::account_unreachable(detected, year),
+        Some(Kind::AccountDuplicate) => sentence::ACCOUNT_DUPLICATE.to_string(),
+        _ => f.sentence.clone(),
+    }
+}
+
+/// The problem-account list for `period`, exported on `today`. `findings` are all
+/// episodes (any order of opening is kept); accounts are matched by key.
+pub fn account_export(
+    catalog: &Catalog,
+    findings: &[FindingRecord],
+    period: Period,
+    today: NaiveDate,
+) -> AccountsExport {
+    let end = period.end().min(today);
+    let in_period: Vec<&FindingRecord> = findings
+        .iter()
+        .filter(|f| is_account_kind(&f.kind))
+        .filter(|f| f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start()))
+        .collect();
+    let zombie_at_end: HashSet<&str> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::AccountZombie.code() && f.open_on(end))
+        .map(|f| f.subject_key.as_str())
+        .collect();
+    let with_finding: HashSet<&str> = in_period.iter().map(|f| f.subject_key.as_str()).collect();
+
+    let mut watched = 0;
+    let mut passed = 0;
+    let mut rows = Vec::new();
+    for a in &catalog.accounts {
+        let key = a.key();
+        let running = a.status == AccountStatus::Active
+            && a.closed_on.is_none_or(|c| c > end)
+            && a.opened_on.is_none_or(|o| o <= end)
+            && !zombie_at_end.contains(key.as_str());
+        if running {
+            watched += 1;
+            passed += usize::from(!with_finding.contains(key.as_str()));
+        }
+        let mut mine: Vec<&&FindingRecord> =
+            in_period.iter().filter(|f| f.subject_key == key).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        mine.sort_by_key(|f| (f.opened_at, f.id));
+        rows.push(AccountRow {
+            platform: a.platform.as_str().to_string(),
+            category: a.platform.category_zh().to_string(),
+            account: a.name.clone(),
+            unit: a.unit.clone(),
+            level: catalog.unit(&a.unit).and_then(|u| u.level.clone()),
+            problems: mine
+                .iter()
+                .map(|f| problem_sentence(f, period.year()))
+                .collect(),
+            rectified: !mine
+                .iter()
+                .any(|f| f.opened_on <= today && f.resolved_on.is_none_or(|r| r > today)),
+        });
+    }
+    // Grouped by category in the order categories first appear, catalog order within.
+    let mut order: Vec<String> = Vec::new();
+    for r in &rows {
+        if !order.contains(&r.category) {
+            order.push(r.category.clone());
+        }
+    }
+    rows.sort_by_key(|r| order.iter().position(|c| *c == r.category));
+    AccountsExport {
+        period: period.to_string(),
+        watched,
+        passed,
+        // Three decimals, as a share the notices print with one decimal in percent.
+        pass_rate: if watched == 0 {
+            0.0
+        } else {
+            (passed as f64 * 1000.0 / watched as f64).round() / 1000.0
+        },
+        accounts: rows,
+    }
+}
+
+/// One line of `govwatch accounts`; the JSON field names are a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountStatusRow {
+    pub platform: String,
+    pub account: String,
+    pub unit: String,
+    /// The newest post on or before the day.
+    pub last_post: Option<NaiveDate>,
+    /// Days from the last post to the day.
+    pub days_silent: Option<i64>,
+    /// 正常运行 / 僵尸 / 已注销 / 无法访问
+    pub status: &'static str,
+}
+
+/// Each account's state on `today`: `post_days` maps an account key to its posts' local
+/// days, `open` holds the (kind code, subject key) of the episodes open on `today`.
+pub fn account_status_rows(
+    catalog: &Catalog,
+    post_days: &std::collections::HashMap<String, Vec<NaiveDate>>,
+    open: &HashSet<(String, String)>,
+    today: NaiveDate,
+) -> Vec<AccountStatusRow> {
+    catalog
+        .accounts
+        .iter()
+        .map(|a| {
+            let key = a.key();
+            let holds = |kind: Kind| open.contains(&(kind.code().to_string(), key.clone()));
+            let last_post = post_days
+                .get(&key)
+                .and_then(|days| days.iter().filter(|d| **d <= today).max().copied());
+            let status =
+                if a.status == AccountStatus::Closed || a.closed_on.is_some_and(|c| c <= today) {
+                    "已注销"
+                } else if holds(Kind::AccountZombie) {
+                    "僵尸"
+                } else if holds(Kind::AccountUnreachable) {
+                    "无法访问"
+                } else {
+                    "正常运行"
+                };
+            AccountStatusRow {
+                platform: a.platform.category_zh().to_string(),
+                account: a.name.clone(),
+                unit: a.unit.clone(),
+                last_post,
+                days_silent: last_post.map(|d| (today - d).num_days()),
+                status,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pass_rate_reads_as_the_seed() {
+        assert_eq!(pass_rate_zh(29.0 / 41.0), "总体合格率为70.7%");
+    }
+}

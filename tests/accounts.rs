@@ -1,0 +1,798 @@
+//! New-media accounts end to end: a fixture county built like seed 003 (苍溪县 2020 Q1),
+//! its accounts read through every source kind (Weibo's mobile JSON, a WeChat backend's
+//! article list, RSS, Atom, JSON Feed, an HTML page) from fixture servers that serve the
+//! posts published up to the replayed day. The cycle is replayed on the office's working
+//! days (Monday to Friday from 2020-01-06, paused over the Spring Festival 01-24..02-06)
+//! and the problem-account list reproduces the seed's sentences with their detection
+//! days, the zombies, the duplicate and the pass rate (29 / 41). A broken source becomes
+//! account_unreachable, an expired WeChat login is an operator problem, not a finding.
+
+mod support;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
+use chrono_tz::Asia::Shanghai;
+use govwatch::catalog::{Catalog, load_texts};
+use govwatch::clock::{Clock, end_of_day};
+use govwatch::config::Settings;
+use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::detect::period::Period;
+use govwatch::fetch::Fetcher;
+use govwatch::report::accounts::{
+    AccountsExport, account_export, account_status_rows, pass_rate_zh,
+};
+use govwatch::store::{FindingFilter, Store};
+use support::FixtureServer;
+
+on_both_databases!(
+    a_quarter_replayed_like_seed_003_gives_its_problem_account_list,
+    a_broken_source_is_unreachable_and_an_expired_login_is_told_once,
+);
+
+const TOKEN: &str = "tok-4711";
+const COOKIE: &str = "slave_sid=secret-cookie";
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// Posts every `step` days, the last exactly on `to`.
+fn every(from: NaiveDate, to: NaiveDate, step: u64) -> Vec<NaiveDate> {
+    let mut out = Vec::new();
+    let mut day = to;
+    while day >= from {
+        out.push(day);
+        day = day - Days::new(step);
+    }
+    out
+}
+
+fn runs(parts: &[(NaiveDate, NaiveDate)]) -> Vec<NaiveDate> {
+    parts.iter().flat_map(|(f, t)| every(*f, *t, 3)).collect()
+}
+
+/// The replayed day and every account's post days, by the id its source asks with.
+#[derive(Default)]
+struct Fixture {
+    today: Mutex<NaiveDate>,
+    posts: HashMap<String, Vec<NaiveDate>>,
+}
+
+type Shared = Arc<Fixture>;
+
+impl Fixture {
+    /// Posts published up to the replayed day (and two days beyond: a platform clock
+    /// ahead of govwatch's must not hide a silence), newest first.
+    fn visible(&self, id: &str) -> Vec<NaiveDate> {
+        let today = *self.today.lock().unwrap();
+        let mut days: Vec<NaiveDate> = self
+            .posts
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter(|d| **d <= today + Days::new(2))
+            .copied()
+            .collect();
+        days.sort_by(|a, b| b.cmp(a));
+        days.truncate(10);
+        days
+    }
+}
+
+fn at_nine(day: NaiveDate) -> chrono::DateTime<chrono_tz::Tz> {
+    Shanghai
+        .with_ymd_and_hms(day.year(), day.month(), day.day(), 9, 0, 0)
+        .unwrap()
+}
+
+fn query(uri: &Uri) -> HashMap<String, String> {
+    url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn typed(content_type: &'static str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+async fn weibo(State(f): State<Shared>, uri: Uri) -> Response {
+    let uid = query(&uri).remove("value").unwrap_or_default();
+    let cards: Vec<serde_json::Value> = f
+        .visible(&uid)
+        .iter()
+        .enumerate()
+        .map(|(i, day)| {
+            serde_json::json!({"card_type": 9, "mblog": {
+                "created_at": at_nine(*day).format("%a %b %d %H:%M:%S %z %Y").to_string(),
+                "id": format!("{uid}{}{i}", day.format("%Y%m%d")),
+                "text": format!("工作动态 {day}"),
+            }})
+        })
+        .collect();
+    typed(
+        "application/json",
+        serde_json::json!({"ok": 1, "data": {"cards": cards}}).to_string(),
+    )
+}
+
+async fn wechat(State(f): State<Shared>, uri: Uri) -> Response {
+    let q = query(&uri);
+    if q.get("token").map(String::as_str) != Some(TOKEN) {
+        return typed(
+            "application/json",
+            r#"{"base_resp":{"ret":200003,"err_msg":"invalid session"}}"#.into(),
+        );
+    }
+    let fakeid = q.get("fakeid").cloned().unwrap_or_default();
+    let list: Vec<serde_json::Value> = f
+        .visible(&fakeid)
+        .iter()
+        .map(|day| {
+            let t = at_nine(*day).timestamp();
+            serde_json::json!({
+                "aid": format!("{fakeid}_{t}"), "appmsgid": t, "itemidx": 1,
+                "title": format!("工作动态 {day}"),
+                "link": format!("http://mp.weixin.qq.com/s?__biz={fakeid}&mid={t}"),
+                "create_time": t, "update_time": t,
+            })
+        })
+        .collect();
+    typed(
+        "application/json",
+        serde_json::json!({"base_resp": {"ret": 0, "err_msg": "ok"}, "app_msg_list": list})
+            .to_string(),
+    )
+}
+
+async fn rss(State(f): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let items: String = f
+        .visible(&name)
+        .iter()
+        .map(|day| {
+            format!(
+                "<item><title>动态 {day}</title><link>https://rss.example.org/{name}/{day}</link><pubDate>{}</pubDate></item>",
+                at_nine(*day).to_rfc2822()
+            )
+        })
+        .collect();
+    typed(
+        "application/rss+xml",
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{name}</title>{items}</channel></rss>"#
+        ),
+    )
+}
+
+async fn atom(State(f): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let entries: String = f
+        .visible(&name)
+        .iter()
+        .map(|day| {
+            let t = at_nine(*day).to_rfc3339();
+            format!(
+                r#"<entry><id>urn:{name}:{day}</id><title>动态 {day}</title><link href="https://atom.example.org/{name}/{day}"/><published>{t}</published><updated>{t}</updated></entry>"#
+            )
+        })
+        .collect();
+    typed(
+        "application/atom+xml",
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>urn:{name}</id><title>{name}</title><updated>2020-01-01T00:00:00+08:00</updated>{entries}</feed>"#
+        ),
+    )
+}
+
+async fn json_feed(State(f): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let items: Vec<serde_json::Value> = f
+        .visible(&name)
+        .iter()
+        .map(|day| {
+            serde_json::json!({"id": format!("{name}-{day}"), "url": format!("https://json.example.org/{name}/{day}"),
+                "title": format!("动态 {day}"), "date_published": at_nine(*day).to_rfc3339()})
+        })
+        .collect();
+    typed(
+        "application/feed+json",
+        serde_json::json!({"version": "https://jsonfeed.org/version/1.1", "title": name, "items": items})
+            .to_string(),
+    )
+}
+
+async fn page(State(f): State<Shared>, UrlPath(name): UrlPath<String>) -> Response {
+    let items: String = f
+        .visible(&name)
+        .iter()
+        .map(|day| {
+            format!(
+                r#"<li><a href="/html/{name}/{day}.html">动态 {day}</a><span class="date">{day}</span></li>"#
+            )
+        })
+        .collect();
+    typed(
+        "text/html; charset=utf-8",
+        format!(
+            r#"<!doctype html><html><head><meta charset="utf-8"><title>{name}</title></head><body><ul class="posts">{items}</ul></body></html>"#
+        ),
+    )
+}
+
+fn router(fixture: Shared) -> Router {
+    Router::new()
+        .route("/weibo/api/container/getIndex", get(weibo))
+        .route("/wechat/cgi-bin/appmsg", get(wechat))
+        .route("/feed/rss/{name}", get(rss))
+        .route("/feed/atom/{name}", get(atom))
+        .route("/feed/json/{name}", get(json_feed))
+        .route("/html/{name}", get(page))
+        .route(
+            "/broken/{name}",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "bridge down") }),
+        )
+        .with_state(fixture)
+}
+
+/// One account of the fixture: catalog fields, its source, and its post days.
+struct FixtureAccount {
+    name: &'static str,
+    unit: &'static str,
+    platform: &'static str,
+    /// `weibo:UID`, `wechat:FAKEID`, `rss:NAME`, `atom:NAME`, `json:NAME`, `html:NAME`.
+    source: String,
+    posts: Vec<NaiveDate>,
+}
+
+fn source_toml(source: &str, base: &str) -> String {
+    let (kind, id) = source.split_once(':').unwrap();
+    match kind {
+        "weibo" => format!(r#"{{ kind = "weibo", uid = "{id}" }}"#),
+        "wechat" => format!(r#"{{ kind = "wechat_mp", fakeid = "{id}" }}"#),
+        "html" => format!(
+            r#"{{ kind = "html", url = "{base}/html/{id}", select = {{ item = "ul.posts li", title = "a", link = "a", date = "span.date" }} }}"#
+        ),
+        "broken" => format!(r#"{{ kind = "feed", url = "{base}/broken/{id}" }}"#),
+        feed => format!(r#"{{ kind = "feed", url = "{base}/feed/{feed}/{id}" }}"#),
+    }
+}
+
+fn catalog(units: &[(&str, &str)], accounts: &[FixtureAccount], base: &str) -> Catalog {
+    let mut text = String::new();
+    for (unit, level) in units {
+        text.push_str(&format!(
+            "[[unit]]\nname = \"{unit}\"\nlevel = \"{level}\"\n\n"
+        ));
+    }
+    for a in accounts {
+        text.push_str(&format!(
+            "[[account]]\nname = \"{}\"\nunit = \"{}\"\nplatform = \"{}\"\nsource = {}\n",
+            a.name,
+            a.unit,
+            a.platform,
+            source_toml(&a.source, base)
+        ));
+        // The well-run accounts each have their own 开设主体 (no duplicates among them).
+        if a.name.starts_with("苍溪教科") {
+            text.push_str(&format!("operator = \"{}主办\"\n", a.name));
+        }
+        text.push('\n');
+    }
+    let loaded = load_texts(&[(Path::new("cangxi.toml"), text.as_str())]).unwrap();
+    assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
+    loaded.catalog
+}
+
+fn settings(base: &str, token: &str) -> Settings {
+    let mut settings = Settings {
+        fetch: support::fetch_settings(),
+        ..Default::default()
+    };
+    settings.sources.weibo.base_url = Some(format!("{base}/weibo"));
+    settings.sources.weibo.min_interval_s = Some(0);
+    let wechat = &mut settings.sources.wechat_mp;
+    wechat.base_url = Some(format!("{base}/wechat"));
+    wechat.min_interval_s = Some(0);
+    wechat.token = Some(token.to_string().into());
+    wechat.cookie = Some(COOKIE.to_string().into());
+    settings
+}
+
+fn clock(day: NaiveDate) -> Clock {
+    Clock::new(
+        end_of_day(day, Shanghai) - chrono::Duration::hours(14),
+        Shanghai,
+    )
+}
+
+async fn cycle_on(
+    store: &Store,
+    fetcher: &Fetcher,
+    catalog: &Catalog,
+    settings: &Settings,
+    day: NaiveDate,
+) -> cycle::CycleReport {
+    cycle::run(
+        Env {
+            store,
+            fetcher,
+            catalog,
+            settings,
+            clock: &clock(day),
+        },
+        &CycleOptions::default(),
+        &|_| {},
+    )
+    .await
+    .unwrap()
+}
+
+/// The office's check days: Monday to Friday, paused over the Spring Festival.
+fn working_days(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .filter(|day| !(d(2020, 1, 24) <= *day && *day <= d(2020, 2, 6)))
+        .collect()
+}
+
+struct Setup {
+    server: FixtureServer,
+    catalog: Catalog,
+    settings: Settings,
+    fetcher: Fetcher,
+    fixture: Shared,
+}
+
+async fn setup(units: &[(&str, &str)], accounts: Vec<FixtureAccount>, token: &str) -> Setup {
+    let fixture = Arc::new(Fixture {
+        today: Mutex::new(d(2020, 1, 6)),
+        posts: accounts
+            .iter()
+            .map(|a| {
+                (
+                    a.source.split_once(':').unwrap().1.to_string(),
+                    a.posts.clone(),
+                )
+            })
+            .collect(),
+    });
+    let server = FixtureServer::with_router("127.0.0.1", router(fixture.clone())).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(units, &accounts, &base);
+    let settings = settings(&base, token);
+    let fetcher = Fetcher::builder(&settings.fetch, &catalog.sites)
+        .retry_policy(support::fast_retries(0))
+        .build()
+        .unwrap();
+    Setup {
+        server,
+        catalog,
+        settings,
+        fetcher,
+        fixture,
+    }
+}
+
+const UNITS: [(&str, &str); 12] = [
+    ("三川镇人民政府", "乡镇"),
+    ("高坡镇人民政府", "乡镇"),
+    ("县公安局", "县级部门"),
+    ("县市场监管局", "县级部门"),
+    ("黄猫乡人民政府", "乡镇"),
+    ("运山镇人民政府", "乡镇"),
+    ("双河乡人民政府", "乡镇"),
+    ("五龙镇人民政府", "乡镇"),
+    ("县商务经合局", "县级部门"),
+    ("县财政局", "县级部门"),
+    ("县交运局", "县级部门"),
+    ("县教科局", "县级部门"),
+];
+
+fn seed_003_accounts() -> Vec<FixtureAccount> {
+    let a = |name, unit, platform, source: &str, posts| FixtureAccount {
+        name,
+        unit,
+        platform,
+        source: source.to_string(),
+        posts,
+    };
+    let start = d(2019, 11, 1);
+    let end = d(2020, 3, 31);
+    let gaopo = runs(&[
+        (start, d(2019, 12, 25)),
+        (d(2020, 1, 13), d(2020, 2, 20)),
+        (d(2020, 3, 10), end),
+    ]);
+    let mut accounts = vec![
+        a(
+            "苍溪县三川镇",
+            "三川镇人民政府",
+            "weibo",
+            "weibo:1000000001",
+            runs(&[(start, d(2020, 2, 11)), (d(2020, 3, 2), end)]),
+        ),
+        a(
+            "苍溪县高坡镇",
+            "高坡镇人民政府",
+            "weibo",
+            "weibo:1000000002",
+            gaopo.clone(),
+        ),
+        a(
+            "梨乡禁毒",
+            "县公安局",
+            "weibo",
+            "weibo:1000000003",
+            runs(&[(start, d(2020, 2, 15)), (d(2020, 3, 5), end)]),
+        ),
+        a(
+            "苍溪市监",
+            "县市场监管局",
+            "weibo",
+            "weibo:1000000004",
+            runs(&[(start, d(2020, 2, 25)), (d(2020, 3, 20), end)]),
+        ),
+        a(
+            "苍溪县高坡镇人民政府",
+            "高坡镇人民政府",
+            "wechat",
+            "wechat:MzGaopo==",
+            gaopo,
+        ),
+        a(
+            "神韵黄猫",
+            "黄猫乡人民政府",
+            "wechat",
+            "rss:huangmao",
+            runs(&[
+                (start, d(2019, 12, 26)),
+                (d(2020, 1, 13), d(2020, 2, 20)),
+                (d(2020, 3, 10), end),
+            ]),
+        ),
+        a(
+            "醉美运山",
+            "运山镇人民政府",
+            "wechat",
+            "atom:yunshan",
+            runs(&[
+                (start, d(2019, 12, 20)),
+                (d(2020, 1, 8), d(2020, 2, 21)),
+                (d(2020, 3, 10), end),
+            ]),
+        ),
+        a(
+            "双河政事",
+            "双河乡人民政府",
+            "wechat",
+            "wechat:MzShuanghe1==",
+            runs(&[(start, end)]),
+        ),
+        a(
+            "苍溪县双河乡人民政府",
+            "双河乡人民政府",
+            "wechat",
+            "wechat:MzShuanghe2==",
+            runs(&[(start, end)]),
+        ),
+        a(
+            "微五龙",
+            "五龙镇人民政府",
+            "wechat",
+            "rss:wulong",
+            runs(&[(start, d(2020, 2, 25)), (d(2020, 3, 20), end)]),
+        ),
+        a(
+            "投资苍溪",
+            "县商务经合局",
+            "wechat",
+            "json:touzi",
+            runs(&[
+                (start, d(2019, 12, 23)),
+                (d(2020, 1, 8), d(2020, 1, 16)),
+                (d(2020, 2, 10), end),
+            ]),
+        ),
+        a(
+            "苍溪财政",
+            "县财政局",
+            "wechat",
+            "html:caizheng",
+            runs(&[
+                (start, d(2020, 1, 6)),
+                (d(2020, 1, 22), d(2020, 2, 10)),
+                (d(2020, 3, 2), end),
+            ]),
+        ),
+        a(
+            "苍溪交通",
+            "县交运局",
+            "wechat",
+            "wechat:MzJiaotong==",
+            every(d(2018, 12, 1), d(2019, 2, 28), 7),
+        ),
+        a(
+            "苍溪县公路路政管理所",
+            "县交运局",
+            "wechat",
+            "wechat:MzLuzheng==",
+            every(d(2018, 12, 1), d(2019, 1, 28), 7),
+        ),
+    ];
+    // 29 accounts running well (平安苍溪, 苍溪教科 …), each its own 开设主体.
+    for i in 1..=29 {
+        accounts.push(FixtureAccount {
+            name: Box::leak(format!("苍溪教科{i}").into_boxed_str()),
+            unit: "县教科局",
+            platform: if i % 2 == 0 { "weibo" } else { "wechat" },
+            source: format!("rss:good{i}"),
+            posts: every(start, end, 4),
+        });
+    }
+    accounts
+}
+
+fn rows(export: &AccountsExport) -> Vec<[String; 6]> {
+    export.accounts.iter().map(|r| r.cells(" ")).collect()
+}
+
+async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: Store) {
+    let s = setup(&UNITS, seed_003_accounts(), TOKEN).await;
+    let days = working_days(d(2020, 1, 6), d(2020, 3, 31));
+    for day in &days {
+        *s.fixture.today.lock().unwrap() = *day;
+        let report = cycle_on(&store, &s.fetcher, &s.catalog, &s.settings, *day).await;
+        let failed: Vec<_> = report
+            .accounts
+            .accounts
+            .iter()
+            .filter(|o| o.failure.is_some())
+            .collect();
+        assert!(failed.is_empty(), "{day}: {failed:#?}");
+    }
+    let findings = store.findings(&FindingFilter::default()).await.unwrap();
+    let q1: Period = "2020Q1".parse().unwrap();
+    let export = account_export(&s.catalog, &findings, q1, d(2020, 4, 16));
+    let row = |cat: &str, name: &str, unit: &str, level: &str, problems: &str, ok: &str| {
+        [cat, name, unit, level, problems, ok].map(str::to_string)
+    };
+    let (wb, wx) = ("政务微博", "政务微信");
+    let dup = "同一平台开设多个政务新媒体账号";
+    let gaopo = "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日 3月6日监测到超过两周未更新内容,最新更新时间为2月20日";
+    let expected = vec![
+        row(
+            wb,
+            "苍溪县三川镇",
+            "三川镇人民政府",
+            "乡镇",
+            "2月26日监测到超过两周未更新内容,最新更新时间为2月11日",
+            "是",
+        ),
+        row(wb, "苍溪县高坡镇", "高坡镇人民政府", "乡镇", gaopo, "是"),
+        row(
+            wb,
+            "梨乡禁毒",
+            "县公安局",
+            "县级部门",
+            "3月2日监测到超过两周未更新内容,最新更新时间为2月15日",
+            "是",
+        ),
+        row(
+            wb,
+            "苍溪市监",
+            "县市场监管局",
+            "县级部门",
+            "3月11日监测到超过两周未更新内容,最新更新时间为2月25日",
+            "是",
+        ),
+        row(
+            wx,
+            "苍溪县高坡镇人民政府",
+            "高坡镇人民政府",
+            "乡镇",
+            gaopo,
+            "是",
+        ),
+        row(
+            wx,
+            "神韵黄猫",
+            "黄猫乡人民政府",
+            "乡镇",
+            "1月10日监测到超过两周未更新内容,最新更新时间为2019年12月26日 3月6日监测到超过两周未更新内容,最新更新时间为2月20日",
+            "是",
+        ),
+        row(
+            wx,
+            "醉美运山",
+            "运山镇人民政府",
+            "乡镇",
+            "1月6日监测到超过两周未更新内容,最新更新时间为2019年12月20日 3月9日监测到超过两周未更新内容,最新更新时间为2月21日",
+            "是",
+        ),
+        row(wx, "双河政事", "双河乡人民政府", "乡镇", dup, "否"),
+        row(
+            wx,
+            "苍溪县双河乡人民政府",
+            "双河乡人民政府",
+            "乡镇",
+            dup,
+            "否",
+        ),
+        row(
+            wx,
+            "微五龙",
+            "五龙镇人民政府",
+            "乡镇",
+            "3月11日监测到超过两周未更新内容,最新更新时间为2月25日",
+            "是",
+        ),
+        row(
+            wx,
+            "投资苍溪",
+            "县商务经合局",
+            "县级部门",
+            "1月7日监测到超过两周未更新内容,最新更新时间为2019年12月23日 2月7日监测到超过两周未更新内容,最新更新时间为1月16日",
+            "是",
+        ),
+        row(
+            wx,
+            "苍溪财政",
+            "县财政局",
+            "县级部门",
+            "1月21日监测到超过两周未更新内容,最新更新时间为1月6日 2月25日监测到超过两周未更新内容,最新更新时间为2月10日",
+            "是",
+        ),
+        row(
+            wx,
+            "苍溪交通",
+            "县交运局",
+            "县级部门",
+            "1月6日监测到为“僵尸”账号,最新更新时间为2019年2月28日",
+            "否",
+        ),
+        row(
+            wx,
+            "苍溪县公路路政管理所",
+            "县交运局",
+            "县级部门",
+            "1月6日监测到为“僵尸”账号,最新更新时间为2019年1月28日",
+            "否",
+        ),
+    ];
+    let got = rows(&export);
+    for (g, e) in got.iter().zip(&expected) {
+        assert_eq!(g, e);
+    }
+    assert_eq!(got.len(), expected.len(), "{got:#?}");
+    assert_eq!((export.watched, export.passed), (41, 29));
+    assert_eq!(export.pass_rate, 0.707);
+    assert_eq!(pass_rate_zh(export.pass_rate), "总体合格率为70.7%");
+    let json = serde_json::to_value(&export).unwrap();
+    assert_eq!(json["period"], "2020Q1");
+    assert_eq!(json["accounts"][1]["platform"], "weibo");
+    assert_eq!(json["accounts"][1]["problems"].as_array().unwrap().len(), 2);
+    assert_eq!(json["accounts"][12]["rectified"], false);
+
+    // The WeChat backend got the cookie; the token never reached the store.
+    let hit = s
+        .server
+        .hits()
+        .into_iter()
+        .find(|h| h.path.starts_with("/wechat/"))
+        .unwrap();
+    assert_eq!(hit.header("cookie"), Some(COOKIE));
+    let key = s.catalog.accounts[4].key();
+    let attempts = store.recent_attempts(&key, 5).await.unwrap();
+    assert!(!attempts.is_empty());
+    assert!(
+        attempts
+            .iter()
+            .all(|a| !a.url.contains(TOKEN) && a.url.contains("token=***")),
+        "{attempts:#?}"
+    );
+
+    // `govwatch accounts` on the last day: the zombies are 僵尸, the others run normally.
+    let ids = store.catalog_ids().await.unwrap();
+    let last = clock(d(2020, 3, 31));
+    let post_days: HashMap<String, Vec<NaiveDate>> = store
+        .post_times()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(id, times)| {
+            let key = ids.accounts.iter().find(|(_, v)| **v == id)?.0.clone();
+            Some((key, times.into_iter().map(|t| last.day_of(t)).collect()))
+        })
+        .collect();
+    let open: HashSet<(String, String)> = store
+        .findings_open_on(d(2020, 3, 31))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.kind, f.subject_key))
+        .collect();
+    let states = account_status_rows(&s.catalog, &post_days, &open, d(2020, 3, 31));
+    let jiaotong = states.iter().find(|r| r.account == "苍溪交通").unwrap();
+    assert_eq!(
+        (jiaotong.status, jiaotong.last_post, jiaotong.days_silent),
+        ("僵尸", Some(d(2019, 2, 28)), Some(397))
+    );
+    assert_eq!(states.iter().filter(|r| r.status == "正常运行").count(), 41);
+
+    // A rerun of the last day adds nothing.
+    let before = findings.len();
+    cycle_on(&store, &s.fetcher, &s.catalog, &s.settings, d(2020, 3, 31)).await;
+    let after = store.findings(&FindingFilter::default()).await.unwrap();
+    assert_eq!(after.len(), before);
+}
+
+async fn a_broken_source_is_unreachable_and_an_expired_login_is_told_once(store: Store) {
+    let posts = every(d(2019, 11, 1), d(2020, 3, 31), 3);
+    let accounts = vec![
+        FixtureAccount {
+            name: "梨乡禁毒",
+            unit: "县公安局",
+            platform: "weibo",
+            source: "broken:lixiang".into(),
+            posts: posts.clone(),
+        },
+        FixtureAccount {
+            name: "苍溪县高坡镇人民政府",
+            unit: "高坡镇人民政府",
+            platform: "wechat",
+            source: "wechat:MzGaopo==".into(),
+            posts,
+        },
+    ];
+    let s = setup(&UNITS, accounts, "expired-token").await;
+    for (i, day) in working_days(d(2020, 1, 6), d(2020, 1, 8))
+        .into_iter()
+        .enumerate()
+    {
+        *s.fixture.today.lock().unwrap() = day;
+        let report = cycle_on(&store, &s.fetcher, &s.catalog, &s.settings, day).await;
+        let outcomes: Vec<Option<&str>> = report
+            .accounts
+            .accounts
+            .iter()
+            .map(|o| o.failure.as_deref())
+            .collect();
+        assert_eq!(outcomes.len(), 2);
+        assert!(outcomes.contains(&Some("expired_credentials")));
+        assert!(outcomes.contains(&Some("http")), "{outcomes:?}");
+        // Told on the first check only.
+        assert_eq!(report.accounts.newly_expired.len(), usize::from(i == 0));
+    }
+    let findings = store.findings(&FindingFilter::default()).await.unwrap();
+    let seen: Vec<(&str, &str, NaiveDate)> = findings
+        .iter()
+        .map(|f| (f.kind.as_str(), f.sentence.as_str(), f.opened_on))
+        .collect();
+    // Two consecutive failures: unreachable on the second day; the expired login is no
+    // finding about the account.
+    assert_eq!(
+        seen,
+        [(
+            "account_unreachable",
+            "1月7日监测到账号无法访问",
+            d(2020, 1, 7)
+        )]
+    );
+    let problems = store.credential_problems().await.unwrap();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(problems[0].account, "苍溪县高坡镇人民政府");
+    assert_eq!(problems[0].outcome, "expired_credentials");
+    assert!(
+        !problems[0]
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("expired-token")
+    );
+}
