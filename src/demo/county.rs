@@ -361,14 +361,34 @@ impl County {
                 return self.column_page(c, n);
             }
         }
-        if path.ends_with(".html") && !path.starts_with("/zwfw/") {
-            // Item pages: a title and nothing else the demo needs.
+        if is_item_path(&path) && !path.starts_with("/zwfw/") {
+            // Item pages: the article the lists link to.
             return html(shell(
                 "正文",
-                "<div class=\"article\"><p>正文内容</p></div>",
+                &format!("<div class=\"article\"><h1>{path}</h1><p>正文内容</p></div>"),
             ));
         }
+        if ["/zwgk/", "/zwfw/", "/hdjl/"].contains(&path.as_str()) {
+            return html(shell("栏目导航", "<p>栏目导航</p>"));
+        }
         not_found()
+    }
+}
+
+/// Whether a path is one of the items the lists link to (`…/t20260422_2.html`,
+/// `…/12.html`); any other path answers 404, as a well-behaved site does.
+fn is_item_path(path: &str) -> bool {
+    let Some(name) = path
+        .rsplit('/')
+        .next()
+        .and_then(|n| n.strip_suffix(".html"))
+    else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match name.strip_prefix('t').and_then(|n| n.split_once('_')) {
+        Some((date, i)) => date.len() == 8 && digits(date) && digits(i),
+        None => digits(name),
     }
 }
 
