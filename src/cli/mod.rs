@@ -15,6 +15,7 @@ mod findings;
 mod import;
 mod init;
 mod notify;
+mod report;
 mod table;
 
 use std::path::PathBuf;
@@ -85,13 +86,15 @@ pub enum Command {
     Extract(Box<extract::ExtractArgs>),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
-    /// Export a period's tables for auditors (JSON, CSV).
+    /// Export a period's tables for auditors (JSON, CSV, XLSX).
     Export(export::ExportArgs),
     /// Import the sheets offices keep: account inventories, platform listings, posts.
     #[command(subcommand)]
     Import(import::ImportCommand),
     /// Send the weekly email now: retry what is queued, then this week's messages, once each.
     Notify(notify::NotifyArgs),
+    /// Draft the period's notice (通报) as HTML or Markdown, for the office to edit.
+    Report(report::ReportArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -130,6 +133,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Findings(a) => findings::run(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
                     Command::Notify(args) => notify::run(&app, args).await,
+                    Command::Report(a) => report::run(&app, a).await,
                     Command::Init(_) => unreachable!("handled above"),
                 }
             }
