@@ -27,10 +27,13 @@ pub struct FindingRow {
     pub evidence: serde_json::Value,
 }
 
-/// Whether an episode was open at any time in `period`, as seen on `today`.
+/// Whether an episode belongs to `period`, as seen on `today`: open at any time in it, or
+/// about it (a quota or zero-publish finding on `…#2020Q3`, found once the quarter ended).
 pub fn open_in(f: &FindingRecord, period: Period, today: NaiveDate) -> bool {
     let end = period.end().min(today);
-    f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start())
+    let open = f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start());
+    let about = f.opened_on <= today && f.subject_key.ends_with(&format!("#{period}"));
+    open || about
 }
 
 /// The episodes open at any time in `period`, in the order given (the store's: opening).

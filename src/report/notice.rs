@@ -273,7 +273,13 @@ impl Notice {
         let mut attachments: Vec<Table> = Vec::new();
         attachments.push(column_table(&label, columns));
         attachments.push(unit_table(&label, units));
-        let accounts = accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
+        let mut accounts =
+            accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
+        if accounts.is_empty() {
+            accounts
+                .notes
+                .push("期内未监测发现存在突出问题的政务新媒体。".into());
+        }
         attachments.push(Table {
             title: format!("{label}监测发现存在突出问题政务新媒体名单"),
             ..accounts
@@ -568,7 +574,7 @@ pub fn score_table(label: &str, catalog: &Catalog, found: &[&FindingRecord], s: 
         let total = s.base + parts.iter().sum::<i64>();
         rows.push((unit.name.clone(), parts, total));
     }
-    rows.sort_by(|a, b| b.2.cmp(&a.2));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.2));
     let ranks = dense_ranks(&rows.iter().map(|r| r.2).collect::<Vec<_>>());
     let mut t = Table::new(format!("{label}各单位政务公开工作考核结果"), headers);
     for ((unit, parts, total), rank) in rows.into_iter().zip(ranks) {
