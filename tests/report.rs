@@ -317,11 +317,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         units[0].iter().map(|c| c.to_string()).collect::<Vec<_>>(),
         ["单位", "栏目名称", "应公开数", "实公开数", "完成情况"]
     );
-    assert!(
-        units
-            .iter()
-            .any(|r| r[0].to_string() == "县公安局" && r[4].to_string() == "未完成")
-    );
+    assert!(units.iter().any(|r| r[0] == "县公安局" && r[4] == "未完成"));
     // The JSON contract of `export units` is unchanged.
     let units_json: serde_json::Value =
         serde_json::from_slice(&run(&["export", "units", "--period", "2020Q3"])).unwrap();

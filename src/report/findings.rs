@@ -37,11 +37,11 @@ pub fn open_in(f: &FindingRecord, period: Period, today: NaiveDate) -> bool {
 }
 
 /// The episodes open at any time in `period`, in the order given (the store's: opening).
-pub fn in_period<'f>(
-    records: &'f [FindingRecord],
+pub fn in_period(
+    records: &[FindingRecord],
     period: Period,
     today: NaiveDate,
-) -> Vec<&'f FindingRecord> {
+) -> Vec<&FindingRecord> {
     records
         .iter()
         .filter(|f| open_in(f, period, today))
