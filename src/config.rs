@@ -53,6 +53,8 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub sources: SourceSettings,
     pub serve: ServeSettings,
+    /// `[report.scoring]` for the notice draft (read by `report::scoring`).
+    pub report: toml::Table,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]

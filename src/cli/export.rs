@@ -1,16 +1,20 @@
 //! `govwatch export …`: the tables auditors take away, for a period, as JSON (field
-//! names are a contract), CSV (UTF-8 with BOM, Chinese headers as in the seeds) or XLSX.
+//! names are a contract), CSV (UTF-8 with BOM, Chinese headers as in the seeds) or XLSX
+//! (frozen header, widths, dates as dates).
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+use chrono::NaiveDate;
 
 use crate::app::App;
 use crate::detect::period::Period;
 use crate::report::accounts::{self, AccountsExport, account_export, pass_rate_zh};
-use crate::report::columns::{column_rows, published_zh, quota_zh, unit_rows};
+use crate::report::columns::{ColumnRow, UnitRow, column_rows, published_zh, quota_zh, unit_rows};
+use crate::report::findings::finding_rows;
+use crate::report::{Cell, Table, csv, findings, xlsx};
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +25,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum What {
+    /// Every episode open at any time in the period, with its sentence and evidence.
+    Findings(Common),
     /// One row per column: 栏目名称, 保障单位, 应更新条数, 实际更新条数 (seed 000 附件2).
     Columns(Common),
     /// One row per unit and column it is responsible for, with 完成/未完成/零发布 (附件3).
@@ -49,67 +55,67 @@ enum Format {
     Xlsx,
 }
 
-pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
-    let loaded = app.catalog()?;
-    let store = app.open_store().await?;
+/// Each item's publish date per column key, from the store.
+pub(super) async fn item_dates(
+    app: &App,
+    store: &crate::store::Store,
+    loaded: &crate::catalog::Loaded,
+) -> anyhow::Result<HashMap<String, Vec<NaiveDate>>> {
     store.sync_catalog(&loaded.catalog, app.clock.now()).await?;
     let ids = store.catalog_ids().await?;
     let by_id = store.item_dates().await?;
     let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
-    let dates: HashMap<String, Vec<chrono::NaiveDate>> = by_id
+    Ok(by_id
         .into_iter()
         .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
-        .collect();
+        .collect())
+}
+
+/// Episodes up to the run's day (a replay with `--now` sees nothing later).
+pub(super) async fn episodes(
+    app: &App,
+    store: &crate::store::Store,
+) -> anyhow::Result<Vec<crate::store::FindingRecord>> {
+    Ok(store
+        .findings(&FindingFilter {
+            until: Some(app.clock.today()),
+            ..FindingFilter::default()
+        })
+        .await?)
+}
+
+pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
+    let loaded = app.catalog()?;
+    let store = app.open_store().await?;
     let today = app.clock.today();
-    if let What::Columns(c) | What::Units(c) = &args.what
-        && matches!(c.format, Format::Xlsx)
-    {
-        anyhow::bail!("--format xlsx is only available for `export accounts` so far: use csv");
-    }
     let (common, bytes) = match args.what {
-        What::Columns(c) => {
-            let rows = column_rows(&loaded.catalog, &dates, c.period, today);
+        What::Findings(c) => {
+            let records = episodes(app, &store).await?;
+            let rows = finding_rows(&records, c.period, &app.clock);
             let bytes = match c.format {
-                Format::Json | Format::Xlsx => serde_json::to_vec_pretty(&rows)?,
-                Format::Csv => csv_bytes(
-                    &[
-                        "网站",
-                        "栏目名称",
-                        "保障单位",
-                        "应更新条数",
-                        "实际更新条数",
-                        "最新更新日期",
-                    ],
-                    rows.iter().map(|r| {
-                        vec![
-                            r.site.clone(),
-                            r.column.clone(),
-                            r.units.join("、"),
-                            quota_zh(r.quota),
-                            published_zh(r.quota, r.published),
-                            r.last_update.map(|d| d.to_string()).unwrap_or_default(),
-                        ]
-                    }),
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                f => table_bytes(
+                    f,
+                    findings::table(&format!("{}问题清单", c.period.label_zh()), &rows),
                 )?,
             };
             (c, bytes)
         }
+        What::Columns(c) => {
+            let dates = item_dates(app, &store, &loaded).await?;
+            let rows = column_rows(&loaded.catalog, &dates, c.period, today);
+            let bytes = match c.format {
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                f => table_bytes(f, column_table(c.period, &rows))?,
+            };
+            (c, bytes)
+        }
         What::Units(c) => {
+            let dates = item_dates(app, &store, &loaded).await?;
             let rows = unit_rows(&loaded.catalog, &dates, c.period, today);
             let bytes = match c.format {
-                Format::Json | Format::Xlsx => serde_json::to_vec_pretty(&rows)?,
-                Format::Csv => csv_bytes(
-                    &["单位", "栏目名称", "应公开数", "实公开数", "完成情况"],
-                    rows.iter().map(|r| {
-                        vec![
-                            r.unit.clone(),
-                            r.column.clone(),
-                            quota_zh(r.quota),
-                            published_zh(r.quota, r.published),
-                            r.status.zh().to_string(),
-                        ]
-                    }),
-                )?,
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                f => table_bytes(f, unit_table(c.period, &rows))?,
             };
             (c, bytes)
         }
@@ -127,23 +133,87 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
             (c, bytes)
         }
     };
-    match &common.output {
-        Some(path) => std::fs::write(path, &bytes)
+    write_out(
+        common.output.as_ref(),
+        &bytes,
+        matches!(common.format, Format::Json),
+    )?;
+    Ok(super::EXIT_OK)
+}
+
+/// Writes to `output`, or to standard output (with a final newline for text).
+pub(super) fn write_out(
+    output: Option<&PathBuf>,
+    bytes: &[u8],
+    newline: bool,
+) -> anyhow::Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)?;
-            if matches!(common.format, Format::Json) {
+            out.write_all(bytes)?;
+            if newline {
                 writeln!(out)?;
             }
         }
     }
-    Ok(super::EXIT_OK)
+    Ok(())
+}
+
+fn table_bytes(format: Format, table: Table) -> anyhow::Result<Vec<u8>> {
+    Ok(match format {
+        Format::Csv => csv::to_bytes(&table),
+        Format::Xlsx => xlsx::to_bytes(&[table])?,
+        Format::Json => unreachable!("JSON is written from the rows"),
+    })
+}
+
+fn column_table(period: Period, rows: &[ColumnRow]) -> Table {
+    let mut t = Table::new(
+        format!("{}栏目更新情况", period.label_zh()),
+        [
+            "网站",
+            "栏目名称",
+            "保障单位",
+            "应更新条数",
+            "实际更新条数",
+            "最新更新日期",
+        ],
+    );
+    for r in rows {
+        t.push_row(vec![
+            r.site.as_str().into(),
+            r.column.as_str().into(),
+            r.units.join("、").into(),
+            quota_zh(r.quota).into(),
+            published_zh(r.quota, r.published).into(),
+            Cell::from(r.last_update),
+        ]);
+    }
+    t
+}
+
+fn unit_table(period: Period, rows: &[UnitRow]) -> Table {
+    let mut t = Table::new(
+        format!("{}单位栏目更新情况", period.label_zh()),
+        ["单位", "栏目名称", "应公开数", "实公开数", "完成情况"],
+    );
+    for r in rows {
+        t.push_row(vec![
+            r.unit.as_str().into(),
+            r.column.as_str().into(),
+            quota_zh(r.quota).into(),
+            published_zh(r.quota, r.published).into(),
+            r.status.zh().into(),
+        ]);
+    }
+    t
 }
 
 /// CSV with a UTF-8 BOM so Excel and WPS read the Chinese headers.
 fn csv_bytes(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let mut w = ::csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
     w.write_record(headers)?;
     for row in rows {
         w.write_record(row)?;

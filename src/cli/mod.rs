@@ -19,6 +19,7 @@ mod init;
 mod links;
 mod notify;
 mod probe;
+mod report;
 mod serve;
 mod table;
 
@@ -94,7 +95,7 @@ pub enum Command {
     Extract(Box<extract::ExtractArgs>),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
-    /// Export a period's tables for auditors (JSON, CSV, XLSX for accounts).
+    /// Export a period's tables for auditors (JSON, CSV, XLSX).
     Export(export::ExportArgs),
     /// Import the sheets offices keep: account inventories, platform listings, posts.
     #[command(subcommand)]
@@ -107,6 +108,8 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Check the links of home, column and item pages now; print the broken ones.
     Links(links::LinksArgs),
+    /// Draft the period's notice (通报) as HTML or Markdown, for the office to edit.
+    Report(report::ReportArgs),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -150,6 +153,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Serve(a) => serve::run(app, a).await,
                     Command::Probe(a) => probe::run(&app, a).await,
                     Command::Links(a) => links::run(&app, a).await,
+                    Command::Report(a) => report::run(&app, a).await,
                     Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
                 }
             }

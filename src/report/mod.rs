@@ -5,13 +5,17 @@
 //! "合格率 70.7%". Writers are pure: they take tables and return bytes or text, never
 //! read the store or the clock. Each export and the notice draft build their own tables;
 //! the writers do not know what the tables mean. Row builders for the exports
-//! ([`columns`]) are pure too: catalog and stored dates in, rows out.
+//! ([`columns`], [`findings`]) and the notice draft ([`notice`]) are pure too: catalog,
+//! stored dates and episodes in, rows out.
 
 pub mod accounts;
 pub mod columns;
 pub mod csv;
+pub mod findings;
 pub mod html;
 pub mod markdown;
+pub mod notice;
+pub mod scoring;
 pub mod table;
 pub mod xlsx;
 

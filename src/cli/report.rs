@@ -1,0 +1,84 @@
+//! `govwatch report`: the quarterly notice draft (通报) for a period, as HTML or Markdown,
+//! for the office to edit. The counting is done here; the wording stays theirs.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use crate::app::App;
+use crate::config::SETTINGS_FILE;
+use crate::detect::period::Period;
+use crate::report::columns::{column_rows, unit_rows};
+use crate::report::notice::{Notice, NoticeInput};
+use crate::report::scoring::Scoring;
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// 2020Q1 (a quarter, as the notices), or 2020-07 / 2020-W05.
+    #[arg(long, value_name = "PERIOD")]
+    period: Period,
+    #[arg(long, value_enum, default_value_t = Format::Html)]
+    format: Format,
+    /// Write here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Html,
+    Md,
+}
+
+/// `[report.scoring]` in govwatch.toml (seed 004's 基准分 and points per finding code).
+#[derive(Debug, Default, Deserialize)]
+struct ReportFile {
+    #[serde(default)]
+    report: ReportSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ReportSection {
+    scoring: Option<Scoring>,
+}
+
+fn scoring(app: &App) -> anyhow::Result<Option<Scoring>> {
+    let path = app.config_dir().join(SETTINGS_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let file: ReportFile = toml::from_str(&text)
+        .with_context(|| format!("{}: [report.scoring] is not valid", path.display()))?;
+    Ok(file.report.scoring)
+}
+
+pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
+    let loaded = app.catalog()?;
+    let store = app.open_store().await?;
+    let today = app.clock.today();
+    let dates = super::export::item_dates(app, &store, &loaded).await?;
+    let records = super::export::episodes(app, &store).await?;
+    let columns = column_rows(&loaded.catalog, &dates, args.period, today);
+    let units = unit_rows(&loaded.catalog, &dates, args.period, today);
+    let scoring = scoring(app)?;
+    let notice = Notice::build(NoticeInput {
+        office_name: &app.settings.general.office_name,
+        period: args.period,
+        today,
+        catalog: &loaded.catalog,
+        columns: &columns,
+        units: &units,
+        findings: &records,
+        accounts: None,
+        scoring: scoring.as_ref(),
+    });
+    let text = match args.format {
+        Format::Html => notice.html(),
+        Format::Md => notice.markdown(),
+    };
+    super::export::write_out(args.output.as_ref(), text.as_bytes(), false)?;
+    Ok(super::EXIT_OK)
+}

@@ -1,0 +1,152 @@
+//! The findings export: every episode open at any time in a period, one row each, with
+//! its sentence and the evidence (URLs and dates) it was found with. Pure: stored records
+//! and the run's clock in, rows and tables out.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{Cell, Table};
+use crate::clock::Clock;
+use crate::detect::Kind;
+use crate::detect::period::Period;
+use crate::store::FindingRecord;
+
+/// One row of `export findings`; the JSON field names are a contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub kind: String,
+    pub subject: String,
+    pub unit: Option<String>,
+    pub sentence: String,
+    pub opened_on: NaiveDate,
+    /// The local day of the latest check that saw the problem.
+    pub last_confirmed: NaiveDate,
+    /// The day it was rectified, if on or before the run's day.
+    pub resolved_on: Option<NaiveDate>,
+    pub rectified: bool,
+    pub evidence: serde_json::Value,
+}
+
+/// Whether an episode belongs to `period`, as seen on `today`: open at any time in it, or
+/// about it (a quota or zero-publish finding on `…#2020Q3`, found once the quarter ended).
+pub fn open_in(f: &FindingRecord, period: Period, today: NaiveDate) -> bool {
+    let end = period.end().min(today);
+    let open = f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start());
+    let about = f.opened_on <= today && f.subject_key.ends_with(&format!("#{period}"));
+    open || about
+}
+
+/// The episodes open at any time in `period`, in the order given (the store's: opening).
+pub fn in_period(
+    records: &[FindingRecord],
+    period: Period,
+    today: NaiveDate,
+) -> Vec<&FindingRecord> {
+    records
+        .iter()
+        .filter(|f| open_in(f, period, today))
+        .collect()
+}
+
+/// Rows for the export.
+pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Vec<FindingRow> {
+    let today = clock.today();
+    in_period(records, period, today)
+        .into_iter()
+        .map(|f| {
+            let resolved_on = f.resolved_on.filter(|d| *d <= today);
+            FindingRow {
+                kind: f.kind.clone(),
+                subject: f.subject_key.clone(),
+                unit: f.unit.clone(),
+                sentence: f.sentence.clone(),
+                opened_on: f.opened_on,
+                last_confirmed: clock.day_of(f.last_confirmed),
+                resolved_on,
+                rectified: resolved_on.is_some(),
+                evidence: f.evidence_json(),
+            }
+        })
+        .collect()
+}
+
+/// 问题类型 for a finding code; the code itself when unknown.
+pub fn kind_zh(code: &str) -> &str {
+    Kind::from_code(code).map_or(code, |k| k.name_zh())
+}
+
+/// The evidence as one cell: its URLs and dates, one `key: value` a line.
+pub fn evidence_text(evidence: &serde_json::Value) -> String {
+    fn keep(s: &str) -> bool {
+        s.starts_with("http://")
+            || s.starts_with("https://")
+            || NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    }
+    let mut lines = Vec::new();
+    if let Some(map) = evidence.as_object() {
+        for (key, value) in map {
+            match value {
+                serde_json::Value::String(s) if keep(s) => lines.push(format!("{key}: {s}")),
+                serde_json::Value::Array(items) => {
+                    let kept: Vec<&str> = items
+                        .iter()
+                        .filter_map(|v| v.as_str())
+                        .filter(|s| keep(s))
+                        .collect();
+                    if !kept.is_empty() {
+                        lines.push(format!("{key}: {}", kept.join(" ")));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+pub const HEADERS: [&str; 9] = [
+    "责任单位",
+    "问题类型",
+    "问题代码",
+    "问题描述",
+    "发现日期",
+    "最近确认",
+    "整改日期",
+    "是否整改",
+    "证据",
+];
+
+/// The export as a table with the Chinese headers.
+pub fn table(title: &str, rows: &[FindingRow]) -> Table {
+    let mut t = Table::new(title, HEADERS);
+    for r in rows {
+        t.push_row(vec![
+            Cell::from(r.unit.clone()),
+            kind_zh(&r.kind).into(),
+            r.kind.as_str().into(),
+            r.sentence.as_str().into(),
+            r.opened_on.into(),
+            r.last_confirmed.into(),
+            r.resolved_on.into(),
+            if r.rectified { "是" } else { "否" }.into(),
+            evidence_text(&r.evidence).into(),
+        ]);
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn evidence_keeps_urls_and_dates() {
+        let e = json!({"url": "http://127.0.0.1:9/gzdt/", "units": ["县公安局"],
+            "last_update": "2020-01-02", "quota": 12, "period": "2020Q1"});
+        assert_eq!(
+            evidence_text(&e),
+            "last_update: 2020-01-02\nurl: http://127.0.0.1:9/gzdt/"
+        );
+    }
+}
