@@ -5,8 +5,8 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::stage::Stage;
 use crate::app::App;
-use crate::cycle::Env;
 use crate::cycle::crawl::{self, CrawlFilter, CrawlReport};
 
 #[derive(Debug, clap::Args)]
@@ -20,38 +20,18 @@ pub struct CrawlArgs {
 }
 
 pub async fn run(app: &App, args: CrawlArgs) -> anyhow::Result<u8> {
-    let loaded = app.catalog()?;
-    let catalog = &loaded.catalog;
+    let stage = Stage::prepare(app, args.site.as_deref()).await?;
+    let catalog = &stage.loaded.catalog;
     let filter = CrawlFilter {
         site: args.site,
         column: args.column,
         keys: None,
     };
-    if let Some(site) = &filter.site
-        && catalog.site(site).is_none()
-    {
-        anyhow::bail!("no site named \"{site}\" in the catalog (see `govwatch catalog show`)");
-    }
-    let store = app.open_store().await?;
-    store.sync_catalog(catalog, app.clock.now()).await?;
-    let ids = store.catalog_ids().await?;
-    let fetcher = app.fetcher(catalog)?;
     let bar = progress_bar(catalog.columns.len() + catalog.sites.len());
-    let report = crawl::run(
-        Env {
-            store: &store,
-            fetcher: &fetcher,
-            catalog,
-            settings: &app.settings,
-            clock: &app.clock,
-        },
-        &ids,
-        &filter,
-        &|what| {
-            bar.set_message(what.to_string());
-            bar.inc(1);
-        },
-    )
+    let report = crawl::run(stage.env(), &stage.ids, &filter, &|what| {
+        bar.set_message(what.to_string());
+        bar.inc(1);
+    })
     .await?;
     bar.finish_and_clear();
     print_report(&report);

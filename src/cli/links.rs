@@ -1,8 +1,8 @@
 //! `govwatch links`: checks the links of home, column and item pages now (or one
 //! site's), stores the results like a cycle does and prints the broken links by page.
 
+use super::stage::Stage;
 use crate::app::App;
-use crate::cycle::Env;
 use crate::cycle::links::{self, LinkReport};
 
 #[derive(Debug, clap::Args)]
@@ -13,29 +13,8 @@ pub struct LinksArgs {
 }
 
 pub async fn run(app: &App, args: LinksArgs) -> anyhow::Result<u8> {
-    let loaded = app.catalog()?;
-    let catalog = &loaded.catalog;
-    if let Some(site) = &args.site
-        && catalog.site(site).is_none()
-    {
-        anyhow::bail!("no site named \"{site}\" in the catalog (see `govwatch catalog show`)");
-    }
-    let store = app.open_store().await?;
-    store.sync_catalog(catalog, app.clock.now()).await?;
-    let ids = store.catalog_ids().await?;
-    let fetcher = app.fetcher(catalog)?;
-    let report = links::run(
-        Env {
-            store: &store,
-            fetcher: &fetcher,
-            catalog,
-            settings: &app.settings,
-            clock: &app.clock,
-        },
-        &ids,
-        args.site.as_deref(),
-    )
-    .await?;
+    let stage = Stage::prepare(app, args.site.as_deref()).await?;
+    let report = links::run(stage.env(), &stage.ids, args.site.as_deref()).await?;
     print_report(&report);
     Ok(super::EXIT_OK)
 }

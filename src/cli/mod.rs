@@ -21,6 +21,7 @@ mod notify;
 mod probe;
 mod report;
 mod serve;
+mod stage;
 mod table;
 
 use std::path::PathBuf;
