@@ -6,6 +6,9 @@
 //! and the problem-account list reproduces the seed's sentences with their detection
 //! days, the zombies, the duplicate and the pass rate (29 / 41). A broken source becomes
 //! account_unreachable, an expired WeChat login is an operator problem, not a finding.
+//! On the command line: `import listing` then `check` opens account_unregistered, which
+//! is rectified when the account is registered or leaves the listing, and `check`
+//! prints the accounts with a problem.
 
 mod support;
 
@@ -795,4 +798,335 @@ async fn a_broken_source_is_unreachable_and_an_expired_login_is_told_once(store:
             .unwrap_or("")
             .contains("expired-token")
     );
+}
+
+/// `govwatch import listing`, `check`, `findings` and the exports on the real binary,
+/// against `db`: a listed account that the catalog does not have is unregistered until
+/// it is registered (or leaves a newer import of the listing); `check` counts the
+/// accounts and lists only those with a problem.
+async fn unregistered_accounts_from_the_command_line(db: support::db::TestDb) {
+    let fixture = Arc::new(Fixture {
+        today: Mutex::new(d(2020, 1, 10)),
+        posts: HashMap::from([
+            ("fabu".to_string(), vec![d(2020, 1, 3)]),
+            ("jiuhao".to_string(), vec![d(2019, 12, 1)]),
+            ("MzWeibin==".to_string(), vec![d(2020, 1, 2)]),
+        ]),
+    });
+    let server = FixtureServer::with_router("127.0.0.1", router(fixture)).await;
+    let base = format!("http://{}", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let catalog_dir = dir.path().join("config/catalog");
+    std::fs::create_dir_all(&catalog_dir).unwrap();
+    std::fs::write(
+        dir.path().join("config/govwatch.toml"),
+        format!(
+            "[fetch]\nper_host_interval_ms = 0\ndns = \"static\"\nretries = 0\n\n\
+             [sources.wechat_mp]\nbase_url = \"{base}/wechat\"\nmin_interval_s = 0\n\
+             token = \"expired-token\"\ncookie = \"{COOKIE}\"\n"
+        ),
+    )
+    .unwrap();
+    let mut county = format!(
+        r#"[[unit]]
+name = "渭滨区融媒体中心"
+level = "县级部门"
+
+[[unit]]
+name = "高崖镇"
+level = "乡镇"
+
+[[account]]
+name = "渭滨发布"
+unit = "渭滨区融媒体中心"
+platform = "weibo"
+source = {{ kind = "feed", url = "{base}/feed/rss/fabu" }}
+
+[[account]]
+name = "渭滨旧号"
+unit = "渭滨区融媒体中心"
+platform = "toutiao"
+source = {{ kind = "feed", url = "{base}/feed/atom/jiuhao" }}
+
+[[account]]
+name = "渭滨坏号"
+unit = "渭滨区融媒体中心"
+platform = "douyin"
+source = {{ kind = "feed", url = "{base}/broken/huai" }}
+
+[[account]]
+name = "渭滨微信"
+unit = "渭滨区融媒体中心"
+platform = "wechat"
+source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
+"#
+    );
+    std::fs::write(catalog_dir.join("county.toml"), &county).unwrap();
+    let listing = dir.path().join("province-listing.csv");
+    let full_listing = "类别,政务新媒体名称,主办单位,级别\n\
+                        政务微博,渭滨发布,渭滨区融媒体中心,县级部门\n\
+                        政务微信,高崖 印象,高崖镇,乡镇\n\
+                        政务抖音,渭滨文旅,渭滨区文化和旅游局,县级部门\n";
+    std::fs::write(&listing, full_listing).unwrap();
+
+    let url = db.url.clone();
+    let run = |args: Vec<String>| {
+        let dir = dir.path().to_path_buf();
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_govwatch"))
+                .current_dir(dir)
+                .arg("--database")
+                .arg(url)
+                .args(&args)
+                .env_remove("GOVWATCH_DATABASE_URL")
+                .env_remove("GOVWATCH_CONFIG")
+                .env("RUST_LOG", "error")
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "govwatch {args:?}\nstdout:\n{stdout}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            stdout
+        })
+    };
+    let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let listing_arg = listing.display().to_string();
+
+    let out = run(args(&[
+        "--now",
+        "2020-01-06",
+        "import",
+        "listing",
+        &listing_arg,
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        out.contains("3 accounts listed, 2 not in the registered inventory"),
+        "{out}"
+    );
+    assert!(
+        out.contains("stored as listing \"province-listing\" (3 accounts)"),
+        "{out}"
+    );
+
+    let out = run(args(&["--now", "2020-01-06", "check"])).await.unwrap();
+    // Counts, and only the accounts with a problem.
+    assert!(
+        out.contains(
+            "4 account(s) checked: 2 read (1 without a post for more than 14 days), 1 could not be read, 1 need the operator"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("渭滨旧号") && out.contains("2019-12-01"),
+        "{out}"
+    );
+    assert!(
+        out.contains("超过14天未更新") && out.contains("36"),
+        "{out}"
+    );
+    assert!(out.contains("读取失败: http"), "{out}");
+    assert!(out.contains("凭证过期(需运维处理)"), "{out}");
+    assert!(
+        !out.contains("渭滨发布"),
+        "a well-run account is only counted: {out}"
+    );
+    assert!(!out.contains("expired-token"), "{out}");
+    assert!(out.contains("未经报备 (account_unregistered): 2"), "{out}");
+
+    let open = |out: &str| -> Vec<(String, String, String)> {
+        let json: serde_json::Value = serde_json::from_str(out).unwrap();
+        let mut v: Vec<(String, String, String)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "account_unregistered")
+            .map(|f| {
+                (
+                    f["subject"].as_str().unwrap().to_string(),
+                    f["unit"].as_str().unwrap_or("").to_string(),
+                    f["sentence"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let findings_open = args(&[
+        "--now",
+        "2020-01-06",
+        "findings",
+        "--open",
+        "--format",
+        "json",
+    ]);
+    let out = run(findings_open.clone()).await.unwrap();
+    assert_eq!(
+        open(&out),
+        [
+            (
+                "unregistered:douyin:渭滨文旅".to_string(),
+                "渭滨区文化和旅游局".to_string(),
+                "1月6日监测到未经报备私自开设".to_string()
+            ),
+            (
+                "unregistered:wechat:高崖印象".to_string(),
+                "高崖镇".to_string(),
+                "1月6日监测到未经报备私自开设".to_string()
+            ),
+        ],
+        "{out}"
+    );
+
+    // 高崖印象 is registered: rectified on the next check; 渭滨文旅 still open.
+    county.push_str(
+        "\n[[account]]\nname = \"高崖印象\"\nunit = \"高崖镇\"\nplatform = \"wechat\"\nopened_on = 2020-01-01\nsource = { kind = \"manual\" }\n",
+    );
+    std::fs::write(catalog_dir.join("county.toml"), &county).unwrap();
+    let out = run(args(&["--now", "2020-01-07", "check"])).await.unwrap();
+    assert!(out.contains("未经报备 (account_unregistered): 1"), "{out}");
+    let out = run(args(&[
+        "--now",
+        "2020-01-07",
+        "findings",
+        "--open",
+        "--format",
+        "json",
+    ]))
+    .await
+    .unwrap();
+    let still: Vec<String> = open(&out).into_iter().map(|(s, _, _)| s).collect();
+    assert_eq!(still, ["unregistered:douyin:渭滨文旅"], "{out}");
+
+    let export = |day: &'static str| {
+        run(args(&[
+            "--now", day, "export", "accounts", "--period", "2020Q1", "--format", "json",
+        ]))
+    };
+    let rows = |out: &str| -> Vec<(String, String, String, String, Vec<String>, bool)> {
+        let json: serde_json::Value = serde_json::from_str(out).unwrap();
+        json["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["account"] == "高崖印象" || r["account"] == "渭滨文旅")
+            .map(|r| {
+                (
+                    r["platform"].as_str().unwrap().to_string(),
+                    r["account"].as_str().unwrap().to_string(),
+                    r["unit"].as_str().unwrap().to_string(),
+                    r["level"].as_str().unwrap_or("").to_string(),
+                    r["problems"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p.as_str().unwrap().to_string())
+                        .collect(),
+                    r["rectified"].as_bool().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let out = export("2020-01-07").await.unwrap();
+    let sentence = vec!["1月6日监测到未经报备私自开设".to_string()];
+    assert_eq!(
+        rows(&out),
+        [
+            // (Rows are grouped by category: 政务抖音 came first.) Known only from the listing: its unit and level.
+            (
+                "douyin".to_string(),
+                "渭滨文旅".to_string(),
+                "渭滨区文化和旅游局".to_string(),
+                "县级部门".to_string(),
+                sentence.clone(),
+                false
+            ),
+            // Registered now: the catalog's unit and level, rectified.
+            (
+                "wechat".to_string(),
+                "高崖印象".to_string(),
+                "高崖镇".to_string(),
+                "乡镇".to_string(),
+                sentence.clone(),
+                true
+            ),
+        ],
+        "{out}"
+    );
+
+    // A newer import of the same listing no longer has 渭滨文旅: rectified.
+    std::fs::write(
+        &listing,
+        "类别,政务新媒体名称,主办单位,级别\n政务微信,高崖印象,高崖镇,乡镇\n",
+    )
+    .unwrap();
+    let out = run(args(&[
+        "--now",
+        "2020-01-08",
+        "import",
+        "listing",
+        &listing_arg,
+    ]))
+    .await
+    .unwrap();
+    assert!(
+        out.contains("(1 accounts, replacing the 3 accounts it held before)"),
+        "{out}"
+    );
+    run(args(&["--now", "2020-01-08", "check"])).await.unwrap();
+    let out = run(args(&[
+        "--now",
+        "2020-01-08",
+        "findings",
+        "--open",
+        "--format",
+        "json",
+    ]))
+    .await
+    .unwrap();
+    assert!(open(&out).is_empty(), "{out}");
+    let out = export("2020-01-08").await.unwrap();
+    assert!(rows(&out).iter().all(|r| r.5), "{out}");
+
+    let out = run(args(&[
+        "--now",
+        "2020-01-08",
+        "export",
+        "findings",
+        "--period",
+        "2020Q1",
+        "--format",
+        "json",
+    ]))
+    .await
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let text = json.to_string();
+    assert_eq!(
+        text.matches("account_unregistered").count(),
+        2,
+        "both episodes are in the period's findings: {out}"
+    );
+    assert!(text.contains("1月6日监测到未经报备私自开设"), "{out}");
+}
+
+mod cli {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_unregistered_accounts_from_the_command_line() {
+        super::unregistered_accounts_from_the_command_line(super::support::db::sqlite()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_unregistered_accounts_from_the_command_line() {
+        let Some(db) = super::support::db::postgres().await else {
+            return;
+        };
+        super::unregistered_accounts_from_the_command_line(db).await;
+    }
 }

@@ -17,7 +17,7 @@ use govwatch::clock::{Clock, start_of_day};
 use govwatch::config::{Settings, SmtpSecurity};
 use govwatch::detect::sentence;
 use govwatch::notify::{Notifier, Outcome};
-use govwatch::store::{NewFinding, NotificationStatus, Scope, Store};
+use govwatch::store::{AccountCheck, NewFinding, NotificationStatus, Scope, Store};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::json;
 use smtp::{Received, SmtpSink};
@@ -26,6 +26,7 @@ on_both_databases!(
     the_weekly_email_reaches_the_office_and_each_unit_once,
     smtp_down_then_up_delivers_each_message_exactly_once,
     without_smtp_messages_stay_in_the_outbox,
+    accounts_the_operator_must_fix_are_in_the_office_digest_only,
 );
 
 const CATALOG: &str = r#"
@@ -493,6 +494,73 @@ async fn without_smtp_messages_stay_in_the_outbox(store: Store) {
         4
     );
     assert_eq!(store.notifications(None).await.unwrap().len(), 4);
+}
+
+/// An expired platform login is no finding about the account: the office digest tells
+/// the operator (需运维人员处理), the unit's part does not; an account whose source
+/// works again by the latest check is not listed.
+async fn accounts_the_operator_must_fix_are_in_the_office_digest_only(store: Store) {
+    checks(&store).await;
+    let ids = store.catalog_ids().await.unwrap();
+    let at = |day: NaiveDate| start_of_day(day, Shanghai) + chrono::Duration::hours(7);
+    let check = |key: &str, day: NaiveDate, outcome: &str, detail: Option<&str>| AccountCheck {
+        account_id: ids.accounts[key],
+        at: at(day),
+        outcome: outcome.into(),
+        detail: detail.map(Into::into),
+        posts_found: 0,
+    };
+    let expired = "微博 cookie 已失效：请在 [sources.weibo] cookie 或 GOVWATCH_WEIBO_COOKIE 中更新";
+    for c in [
+        check(
+            "weibo:uid:42",
+            d(2020, 1, 7),
+            "expired_credentials",
+            Some(expired),
+        ),
+        check(
+            "weibo:uid:42",
+            d(2020, 1, 8),
+            "expired_credentials",
+            Some(expired),
+        ),
+        check(
+            "wechat:name:审计之窗",
+            d(2020, 1, 7),
+            "not_configured",
+            Some("no token"),
+        ),
+        check("wechat:name:审计之窗", d(2020, 1, 8), "ok", None),
+    ] {
+        store.record_account_check(&c).await.unwrap();
+    }
+    let sink = SmtpSink::start().await;
+    let (_tmp, outbox) = outbox();
+    let notifier = Notifier::new(&settings(Some(sink.port())), &catalog(), &outbox).unwrap();
+    let report = notifier.run(&store, &clock(d(2020, 1, 9))).await.unwrap();
+    assert_eq!(report.count(|o| *o == Outcome::Sent), 4, "{report:#?}");
+    let mails = by_recipient(&sink.received());
+    let office = mails.iter().find(|m| m.to == OFFICE).unwrap();
+    assert!(
+        office.text.contains("四、需运维人员处理（1个账号）"),
+        "{}",
+        office.text
+    );
+    let line = format!(
+        "1. 苍溪县高坡镇：平台登录凭证已过期，请更新 token/cookie，最近检查1月8日（{expired}）"
+    );
+    assert!(office.text.contains(&line), "{}", office.text);
+    assert!(office.html.contains("需运维人员处理"), "{}", office.html);
+    assert!(
+        !office.text.contains("审计之窗：数据源未配置"),
+        "{}",
+        office.text
+    );
+    let gaopo = mails
+        .iter()
+        .find(|m| m.to == "gaopo@example.gov.cn")
+        .unwrap();
+    assert!(!gaopo.text.contains("需运维"), "{}", gaopo.text);
 }
 
 fn govwatch(dir: &Path, args: &[&str]) -> std::process::Output {

@@ -1085,6 +1085,8 @@ pub struct ListedAccount {
     /// The unit or 开设主体 the listing names, if any.
     pub unit: Option<String>,
     pub operator: Option<String>,
+    /// 级别, if the listing has it (乡镇, 县级部门 …).
+    pub level: Option<String>,
     pub at: RowRef,
 }
 
@@ -1100,7 +1102,7 @@ pub fn parse_listing(
         let Some(cols) = find_columns(
             sheet,
             &[Field::Name, Field::Platform],
-            &[Field::Unit, Field::Operator],
+            &[Field::Unit, Field::Operator, Field::Level],
         ) else {
             continue;
         };
@@ -1139,6 +1141,7 @@ pub fn parse_listing(
                     name,
                     unit: cols.get(row, Field::Unit).map(squash),
                     operator: cols.get(row, Field::Operator).map(squash),
+                    level: cols.get(row, Field::Level).map(squash),
                     at: at.clone(),
                 });
             }

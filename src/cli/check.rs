@@ -1,9 +1,12 @@
 //! `govwatch check`: one whole cycle now — crawl columns and home pages, detect, record
 //! findings. Exit 0 when the cycle ran, findings or not; 2 only when it could not run.
 
+use chrono::NaiveDate;
+
 use crate::app::App;
+use crate::cycle::accounts::{AccountsReport, OPERATOR_OUTCOMES};
 use crate::cycle::{self, CycleOptions, Env, crawl::CrawlFilter};
-use crate::detect::Kind;
+use crate::detect::{Kind, more_than_days};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -45,6 +48,11 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     .await?;
     bar.finish_and_clear();
     super::crawl::print_report(&report.crawl);
+    print_accounts(
+        &report.accounts,
+        app.clock.today(),
+        app.settings.thresholds.account_silent_days,
+    );
     let d = &report.detect;
     println!(
         "{}: {} new finding(s), {} still open, {} rectified",
@@ -62,4 +70,71 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
         println!("see `govwatch findings --open` for the list");
     }
     Ok(super::EXIT_OK)
+}
+
+/// The accounts read on this check, as counts, and a table of only the accounts with a
+/// problem (a source that failed, credentials the operator must renew, no post for more
+/// than `silent_days`), so a county with hundreds of accounts gets a short answer.
+fn print_accounts(report: &AccountsReport, today: NaiveDate, silent_days: i64) {
+    if report.accounts.is_empty() {
+        return;
+    }
+    let (mut read, mut failed, mut operator, mut silent) = (0, 0, 0, 0);
+    let mut table = super::table::new(&["账号名称", "单位", "状态", "最新更新", "未更新天数"]);
+    let mut rows = 0;
+    let mut operator_details: Vec<&str> = Vec::new();
+    for o in &report.accounts {
+        let days = o.last_post.map(|d| (today - d).num_days());
+        let state = match o.failure.as_deref() {
+            Some(class) if OPERATOR_OUTCOMES.contains(&class) => {
+                operator += 1;
+                if let Some(detail) = o.detail.as_deref()
+                    && !operator_details.contains(&detail)
+                {
+                    operator_details.push(detail);
+                }
+                match class {
+                    "expired_credentials" => "凭证过期(需运维处理)".to_string(),
+                    "not_configured" => "未配置(需运维处理)".to_string(),
+                    _ => format!("读取受限: {class}"),
+                }
+            }
+            Some(class) => {
+                failed += 1;
+                format!("读取失败: {class}")
+            }
+            None => {
+                read += 1;
+                match o.last_post {
+                    Some(last) if more_than_days(last, today, silent_days) => {
+                        silent += 1;
+                        format!("超过{silent_days}天未更新")
+                    }
+                    None => {
+                        silent += 1;
+                        "未发现内容".to_string()
+                    }
+                    Some(_) => continue,
+                }
+            }
+        };
+        rows += 1;
+        table.add_row([
+            o.account.clone(),
+            o.unit.clone(),
+            state,
+            o.last_post.map_or_else(|| "-".into(), |d| d.to_string()),
+            days.map_or_else(|| "-".into(), |d| d.to_string()),
+        ]);
+    }
+    if rows > 0 {
+        println!("{table}");
+    }
+    println!(
+        "{} account(s) checked: {read} read ({silent} without a post for more than {silent_days} days), {failed} could not be read, {operator} need the operator (credentials, settings, throttling)",
+        report.accounts.len()
+    );
+    for detail in operator_details {
+        println!("  operator: {detail}");
+    }
 }

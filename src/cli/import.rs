@@ -2,8 +2,9 @@
 //! keep, read by [`crate::catalog::import`] and [`crate::sources::manual`].
 //!
 //! `accounts` rewrites `catalog/imported.toml` (never a hand-written file); `listing`
-//! prints the listed accounts that are not registered; `posts` stores posts of
-//! `manual` accounts. Rows that cannot be used are printed with their row number and
+//! stores the listing (replacing an earlier import under the same name) for the
+//! account_unregistered rule and prints the listed accounts that are not registered;
+//! `posts` stores posts of `manual` accounts. Rows that cannot be used are printed with their row number and
 //! the reason; the command still exits 0 when the sheet itself could be read.
 
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use anyhow::Context;
 use crate::app::App;
 use crate::catalog::import::{self, RowProblem};
 use crate::sources::manual;
+use crate::store::ListedRow;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
@@ -25,10 +27,16 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Read a platform's listing of accounts seen in the wild and print those not in
-    /// the registered inventory (未经报备).
+    /// Store a platform's listing of accounts seen in the wild (账号名称, 平台, 开设主体 …)
+    /// and print those not in the registered inventory (未经报备); the next check
+    /// records them as account_unregistered.
     Listing {
         file: PathBuf,
+        /// The listing's name: importing again under the same name replaces it (an
+        /// account no longer listed stops being unregistered). Default: the file's name
+        /// without its extension.
+        #[arg(long)]
+        name: Option<String>,
         /// table (for people) or json (for scripts).
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -47,7 +55,7 @@ pub enum Format {
 pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<u8> {
     match command {
         ImportCommand::Accounts { file, dry_run } => accounts(app, file, dry_run),
-        ImportCommand::Listing { file, format } => listing(app, file, format),
+        ImportCommand::Listing { file, name, format } => listing(app, file, name, format).await,
         ImportCommand::Posts { file } => posts(app, file).await,
     }
 }
@@ -98,19 +106,56 @@ fn accounts(app: &App, file: PathBuf, dry_run: bool) -> anyhow::Result<u8> {
     Ok(super::EXIT_OK)
 }
 
-fn listing(app: &App, file: PathBuf, format: Format) -> anyhow::Result<u8> {
+async fn listing(
+    app: &App,
+    file: PathBuf,
+    name: Option<String>,
+    format: Format,
+) -> anyhow::Result<u8> {
     let sheets = import::read_sheets(&file)?;
     let (listed, problems) = import::parse_listing(&file, &sheets)?;
+    let name = match name {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        Some(_) => anyhow::bail!("--name is empty: give the listing a name, or leave it out"),
+        None => file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .with_context(|| {
+                format!(
+                    "{}: no file name to name the listing by; pass --name",
+                    file.display()
+                )
+            })?,
+    };
     let loaded = app.catalog()?;
     let unregistered = import::unregistered(&listed, &loaded.catalog);
-    // Persisting these for the account_unregistered rule is the cycle's job (the store
-    // has no table for listings yet): this command only reports them.
+    let now = app.clock.now();
+    let rows: Vec<ListedRow> = listed
+        .iter()
+        .map(|l| ListedRow {
+            listing: name.clone(),
+            platform: l.platform.as_str().to_string(),
+            name: l.name.clone(),
+            name_key: import::normalize_name(&l.name),
+            unit: l.unit.clone(),
+            operator: l.operator.clone(),
+            level: l.level.clone(),
+            row_ref: l.at.to_string(),
+            imported_at: now,
+        })
+        .collect();
+    let store = app.open_store().await?;
+    let replaced = store.replace_listing(&name, &rows, now).await?;
+    store.close().await;
     match format {
         Format::Json => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
+                    "listing": name,
                     "listed": listed.len(),
+                    "stored": replaced.stored,
+                    "replaced": replaced.before,
                     "unregistered": unregistered,
                     "problems": problems,
                 }))?
@@ -136,6 +181,18 @@ fn listing(app: &App, file: PathBuf, format: Format) -> anyhow::Result<u8> {
                 file.display(),
                 listed.len(),
                 unregistered.len()
+            );
+            let replacing = if replaced.before > 0 {
+                format!(
+                    ", replacing the {} accounts it held before",
+                    replaced.before
+                )
+            } else {
+                String::new()
+            };
+            println!(
+                "stored as listing \"{name}\" ({} accounts{replacing}); the next `govwatch check` records the unregistered ones as account_unregistered",
+                replaced.stored
             );
         }
     }

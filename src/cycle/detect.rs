@@ -7,10 +7,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{Days, NaiveDate};
 
 use super::accounts::OPERATOR_OUTCOMES;
-use crate::catalog::{Catalog, SourceKind};
+use crate::catalog::{Catalog, Platform, SourceKind};
 use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
-use crate::detect::accounts::{AccountState, SourceCheck, judge_accounts};
+use crate::detect::accounts::{
+    AccountState, Listed, SourceCheck, judge_accounts, judge_unregistered,
+};
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
@@ -231,6 +233,35 @@ pub async fn run(
         &ACCOUNT_KINDS[..4],
         Some(readable),
         other,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+
+    // Accounts seen in imported listings that the catalog does not register: judged
+    // from the listings and the catalog alone, so every check judges (and resolves) them.
+    let listed: Vec<Listed> = store
+        .listed_accounts()
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            Some(Listed {
+                platform: Platform::parse(&r.platform)?,
+                seen_in: format!("{} {}", r.listing, r.row_ref),
+                name: r.name,
+                unit: r.unit,
+                operator: r.operator,
+                level: r.level,
+            })
+        })
+        .collect();
+    let found = judge_unregistered(&ctx, &catalog.accounts, &listed);
+    reconcile(
+        store,
+        &[Kind::AccountUnregistered],
+        None,
+        found,
         only,
         clock,
         &mut report,

@@ -1,6 +1,7 @@
 //! New-media account rules (政务新媒体): silent for more than two weeks (超过两周未更新),
 //! zombie (僵尸账号), one operator with several accounts on one platform, deregistered but
-//! still posting (已注销仍运行), and a source that cannot be read.
+//! still posting (已注销仍运行), a source that cannot be read, and an account seen in a
+//! platform's listing but not registered (未经报备私自开设).
 //!
 //! An account whose source could not be read on this check is unknown for the day: it
 //! is judged neither silent nor zombie (the caller leaves it out of the reconcile scope
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use super::{Context, Finding, Kind, more_than_days, sentence};
+use crate::catalog::import::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
 
 /// How the latest check of the account's source went.
@@ -180,6 +182,75 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
         }
     }
     out
+}
+
+/// An account of a stored listing (`govwatch import listing`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub platform: Platform,
+    /// The name as listed.
+    pub name: String,
+    pub unit: Option<String>,
+    pub operator: Option<String>,
+    pub level: Option<String>,
+    /// Where it was seen, for the evidence: `listing-2020q1 row 7`.
+    pub seen_in: String,
+}
+
+/// The subject of an account_unregistered finding: platform and name as compared with
+/// the catalog (no spaces, full-width letters folded), e.g. `unregistered:wechat:高崖印象`.
+pub fn unregistered_key(platform: Platform, name: &str) -> String {
+    format!(
+        "unregistered:{}:{}",
+        platform.as_str(),
+        normalize_name(name)
+    )
+}
+
+/// account_unregistered: every listed account (of any listing) that the catalog does not
+/// have under the same platform and name. Closed catalog accounts count as registered
+/// (they are account_closed_active's business). One finding per platform and name, even
+/// when several listings show it; its unit is the listing's unit, else its 开设主体.
+pub fn judge_unregistered(
+    ctx: &Context,
+    registered: &[Account],
+    listed: &[Listed],
+) -> Vec<Finding> {
+    let known: std::collections::HashSet<String> = registered
+        .iter()
+        .map(|a| unregistered_key(a.platform, &a.name))
+        .collect();
+    let mut groups: BTreeMap<String, Vec<&Listed>> = BTreeMap::new();
+    for l in listed {
+        let key = unregistered_key(l.platform, &l.name);
+        if !known.contains(&key) {
+            groups.entry(key).or_default().push(l);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, seen)| {
+            let first = seen[0];
+            let pick = |f: fn(&Listed) -> Option<&String>| seen.iter().find_map(|l| f(l)).cloned();
+            let unit = pick(|l| l.unit.as_ref());
+            let operator = pick(|l| l.operator.as_ref());
+            Finding {
+                kind: Kind::AccountUnregistered,
+                subject_key: key,
+                unit: unit.clone().or_else(|| operator.clone()),
+                sentence: sentence::account_unregistered(ctx.today, None),
+                evidence: json!({
+                    "platform": first.platform.as_str(),
+                    "account": first.name,
+                    "unit": unit,
+                    "operator": operator,
+                    "level": pick(|l| l.level.as_ref()),
+                    "seen_in": seen.iter().map(|l| l.seen_in.as_str()).collect::<Vec<_>>(),
+                    "detected_on": ctx.today.to_string(),
+                }),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

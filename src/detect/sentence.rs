@@ -78,6 +78,12 @@ pub fn account_unreachable(detected: NaiveDate, list_year: Option<i32>) -> Strin
     format!("{}监测到账号无法访问", detected_zh(detected, list_year))
 }
 
+/// account_unregistered: `1月9日监测到未经报备私自开设` (seed 004: 未经报备私自开设“高崖印象”
+/// 微信公众号; the list row names the account and its platform).
+pub fn account_unregistered(detected: NaiveDate, list_year: Option<i32>) -> String {
+    format!("{}监测到未经报备私自开设", detected_zh(detected, list_year))
+}
+
 /// Joins names as the notices do: `县公安局、县人行`.
 pub fn join(names: &[impl AsRef<str>]) -> String {
     names

@@ -5,6 +5,9 @@
 //! what was found and what was rectified in the last seven days; each unit with
 //! `contacts` receives its own part only, and only when it has something to hear about.
 //! Both come as plain text and HTML with the problem list attached as XLSX and CSV.
+//! The office digest also lists the accounts that cannot be read for the office's own
+//! reasons (expired platform credentials, a source not configured): no finding about
+//! the account, but work for the operator (需运维人员处理).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +19,7 @@ use crate::detect::Kind;
 use crate::detect::period::Period;
 use crate::detect::sentence::day_zh;
 use crate::report::{self, Cell, ReportError, Table};
-use crate::store::FindingRecord;
+use crate::store::{CredentialProblem, FindingRecord};
 
 /// Days in the "since last week" window, today included.
 pub const WINDOW_DAYS: u64 = 7;
@@ -113,6 +116,9 @@ pub struct Week {
     pub open: Vec<FindingRecord>,
     pub opened: Vec<FindingRecord>,
     pub resolved: Vec<FindingRecord>,
+    /// Accounts the operator must fix the source of (`Store::credential_problems`),
+    /// ordered by account; told in the office digest only.
+    pub operator: Vec<CredentialProblem>,
 }
 
 impl Week {
@@ -138,7 +144,14 @@ impl Week {
             open: pick(&|f| f.resolved_on.is_none_or(|r| r > today)),
             opened: pick(&|f| f.opened_on >= since),
             resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
+            operator: Vec::new(),
         }
+    }
+
+    /// The week with the accounts whose sources the operator must fix.
+    pub fn with_operator_problems(mut self, problems: Vec<CredentialProblem>) -> Week {
+        self.operator = problems;
+        self
     }
 
     fn is_new(&self, f: &FindingRecord) -> bool {
@@ -332,6 +345,10 @@ impl Writer<'_> {
             ));
             self.grouped(&mut doc, &open_groups, Detail::Open);
         }
+        if !week.operator.is_empty() {
+            n += 1;
+            self.operator_section(&mut doc, n);
+        }
         let rows: Vec<&FindingRecord> = week.open.iter().chain(&week.resolved).collect();
         let attachments = self.attachments(&rows, None, true)?;
         if !week.open.is_empty() {
@@ -420,6 +437,51 @@ impl Writer<'_> {
             subject,
             attachments,
         )))
+    }
+
+    /// 需运维人员处理: accounts not read because of the office's credentials or settings,
+    /// one line per cause (same outcome and message), the accounts joined with 、.
+    fn operator_section(&self, doc: &mut Doc, n: usize) {
+        let week = self.week;
+        let mut causes: Vec<(&str, &str, Vec<&str>, NaiveDate)> = Vec::new();
+        for p in &week.operator {
+            let detail = p.detail.as_deref().unwrap_or("");
+            let day = p.at.with_timezone(&self.tz).date_naive();
+            match causes
+                .iter_mut()
+                .find(|(o, d, _, _)| *o == p.outcome && *d == detail)
+            {
+                Some((_, _, accounts, last)) => {
+                    accounts.push(&p.account);
+                    *last = (*last).max(day);
+                }
+                None => causes.push((&p.outcome, detail, vec![&p.account], day)),
+            }
+        }
+        doc.heading(&format!(
+            "{}、需运维人员处理（{}个账号）",
+            zh_number(n),
+            week.operator.len()
+        ));
+        doc.para("以下政务新媒体账号因监测凭证或配置问题暂时无法读取，不作为账号问题统计，请运维人员处理：");
+        for (i, (outcome, detail, accounts, last)) in causes.iter().enumerate() {
+            let what = match *outcome {
+                "expired_credentials" => "平台登录凭证已过期，请更新 token/cookie",
+                "not_configured" => "数据源未配置，请补充配置",
+                _ => "数据源暂时无法读取",
+            };
+            let detail = if detail.is_empty() {
+                String::new()
+            } else {
+                format!("（{detail}）")
+            };
+            doc.para(&format!(
+                "{}. {}：{what}，最近检查{}{detail}",
+                i + 1,
+                crate::detect::sentence::join(accounts),
+                week.day(*last)
+            ));
+        }
     }
 
     /// `近一周（1月3日至1月9日）`.

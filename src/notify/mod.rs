@@ -171,7 +171,13 @@ impl Notifier {
                 ..FindingFilter::default()
             })
             .await?;
-        let week = Week::from_episodes(today, &episodes);
+        let operator = store
+            .credential_problems()
+            .await?
+            .into_iter()
+            .filter(|p| p.at <= clock.now())
+            .collect();
+        let week = Week::from_episodes(today, &episodes).with_operator_problems(operator);
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }

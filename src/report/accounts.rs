@@ -4,12 +4,13 @@
 //! and the pass rate over the accounts running normally (正常运行) at the end of the
 //! period. Pure: findings and the catalog in, rows out; writers live with the command.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::catalog::{AccountStatus, Catalog};
+use crate::catalog::{AccountStatus, Catalog, Platform};
+use crate::detect::accounts::unregistered_key;
 use crate::detect::period::Period;
 use crate::detect::{Kind, sentence};
 use crate::store::FindingRecord;
@@ -97,6 +98,7 @@ pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
         Some(Kind::AccountZombie) => sentence::account_zombie(detected, day("last_post"), year),
         Some(Kind::AccountUnreachable) => sentence::account_unreachable(detected, year),
         Some(Kind::AccountDuplicate) => sentence::ACCOUNT_DUPLICATE.to_string(),
+        Some(Kind::AccountUnregistered) => sentence::account_unregistered(detected, year),
         _ => f.sentence.clone(),
     }
 }
@@ -120,8 +122,31 @@ pub fn account_export(
         .filter(|f| f.kind == Kind::AccountZombie.code() && f.open_on(end))
         .map(|f| f.subject_key.as_str())
         .collect();
-    let with_finding: HashSet<&str> = in_period.iter().map(|f| f.subject_key.as_str()).collect();
+    // An account registered after it was found unregistered carries that finding too.
+    let registered_as: HashMap<String, String> = catalog
+        .accounts
+        .iter()
+        .map(|a| (unregistered_key(a.platform, &a.name), a.key()))
+        .collect();
+    let owner = |f: &FindingRecord| -> String {
+        registered_as
+            .get(&f.subject_key)
+            .cloned()
+            .unwrap_or_else(|| f.subject_key.clone())
+    };
+    let with_finding: HashSet<String> = in_period.iter().map(|f| owner(f)).collect();
 
+    let row = |mine: &mut Vec<&&FindingRecord>| {
+        mine.sort_by_key(|f| (f.opened_at, f.id));
+        let problems = mine
+            .iter()
+            .map(|f| problem_sentence(f, period.year()))
+            .collect();
+        let rectified = !mine
+            .iter()
+            .any(|f| f.opened_on <= today && f.resolved_on.is_none_or(|r| r > today));
+        (problems, rectified)
+    };
     let mut watched = 0;
     let mut passed = 0;
     let mut rows = Vec::new();
@@ -133,27 +158,61 @@ pub fn account_export(
             && !zombie_at_end.contains(key.as_str());
         if running {
             watched += 1;
-            passed += usize::from(!with_finding.contains(key.as_str()));
+            passed += usize::from(!with_finding.contains(&key));
         }
-        let mut mine: Vec<&&FindingRecord> =
-            in_period.iter().filter(|f| f.subject_key == key).collect();
+        let mut mine: Vec<&&FindingRecord> = in_period.iter().filter(|f| owner(f) == key).collect();
         if mine.is_empty() {
             continue;
         }
-        mine.sort_by_key(|f| (f.opened_at, f.id));
+        let (problems, rectified) = row(&mut mine);
         rows.push(AccountRow {
             platform: a.platform.as_str().to_string(),
             category: a.platform.category_zh().to_string(),
             account: a.name.clone(),
             unit: a.unit.clone(),
             level: catalog.unit(&a.unit).and_then(|u| u.level.clone()),
-            problems: mine
-                .iter()
-                .map(|f| problem_sentence(f, period.year()))
-                .collect(),
-            rectified: !mine
-                .iter()
-                .any(|f| f.opened_on <= today && f.resolved_on.is_none_or(|r| r > today)),
+            problems,
+            rectified,
+        });
+    }
+    // Accounts known only from a listing (未经报备, never registered): their platform,
+    // name, unit (else 开设主体) and level as the listing gives them. They are not in the
+    // registered inventory, so not among the watched accounts of the pass rate.
+    let mut unlisted: Vec<&&FindingRecord> = in_period
+        .iter()
+        .filter(|f| {
+            f.kind == Kind::AccountUnregistered.code()
+                && !registered_as.contains_key(&f.subject_key)
+        })
+        .collect();
+    unlisted.sort_by(|a, b| {
+        a.subject_key
+            .cmp(&b.subject_key)
+            .then(a.opened_at.cmp(&b.opened_at))
+    });
+    for group in unlisted.chunk_by(|a, b| a.subject_key == b.subject_key) {
+        let mut mine: Vec<&&FindingRecord> = group.to_vec();
+        let (problems, rectified) = row(&mut mine);
+        let latest = mine.last().map(|f| f.evidence_json()).unwrap_or_default();
+        let text = |name: &str| {
+            latest
+                .get(name)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let platform = text("platform")
+            .and_then(|p| Platform::parse(&p))
+            .unwrap_or(Platform::Other);
+        rows.push(AccountRow {
+            platform: platform.as_str().to_string(),
+            category: platform.category_zh().to_string(),
+            account: text("account").unwrap_or_else(|| group[0].subject_key.clone()),
+            unit: text("unit")
+                .or_else(|| text("operator"))
+                .unwrap_or_default(),
+            level: text("level"),
+            problems,
+            rectified,
         });
     }
     // Grouped by category in the order categories first appear, catalog order within.

@@ -170,3 +170,79 @@ fn a_closed_account_that_posts_after_closing_is_closed_but_active() {
         "已注销仍运行,注销时间为1月1日,最新更新时间为2月3日"
     );
 }
+
+#[test]
+fn listed_accounts_not_in_the_catalog_are_unregistered() {
+    let listed =
+        |platform: Platform, name: &str, unit: Option<&str>, operator: Option<&str>| Listed {
+            platform,
+            name: name.into(),
+            unit: unit.map(Into::into),
+            operator: operator.map(Into::into),
+            level: Some("乡镇".into()),
+            seen_in: format!("listing row {name}"),
+        };
+    let registered = account("高坡发布", Platform::Wechat, None);
+    let mut closed = account("高坡旧号", Platform::Weibo, None);
+    closed.status = AccountStatus::Closed;
+    let catalog = [registered, closed];
+    let t = Thresholds::default();
+    let ctx = Context {
+        today: d(2022, 5, 6),
+        thresholds: &t,
+    };
+    // (listed account, expected finding: subject and unit; None when registered)
+    let rows: [(Listed, Option<(&str, &str)>); 6] = [
+        (
+            listed(
+                Platform::Wechat,
+                "高崖印象",
+                Some("高崖镇"),
+                Some("高崖镇人民政府"),
+            ),
+            Some(("unregistered:wechat:高崖印象", "高崖镇")),
+        ),
+        // Spaces and full-width letters do not make another name.
+        (listed(Platform::Wechat, "高坡 发布", None, None), None),
+        // A closed account is registered.
+        (listed(Platform::Weibo, "高坡旧号", None, None), None),
+        // Same name, another platform: not the registered one.
+        (
+            listed(Platform::Douyin, "高坡发布", None, Some("高坡镇人民政府")),
+            Some(("unregistered:douyin:高坡发布", "高坡镇人民政府")),
+        ),
+        (
+            listed(Platform::Weibo, "ＧＰ融媒", None, None),
+            Some(("unregistered:weibo:gp融媒", "")),
+        ),
+        // The same account in a second listing is one finding.
+        (
+            listed(Platform::Wechat, "高崖 印象", None, None),
+            Some(("unregistered:wechat:高崖印象", "高崖镇")),
+        ),
+    ];
+    let input: Vec<Listed> = rows.iter().map(|(l, _)| l.clone()).collect();
+    let found = judge_unregistered(&ctx, &catalog, &input);
+    let mut expected: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|(_, e)| e.map(|(s, u)| (s.to_string(), u.to_string())))
+        .collect();
+    expected.sort();
+    expected.dedup();
+    let got: Vec<(String, String)> = found
+        .iter()
+        .map(|f| (f.subject_key.clone(), f.unit.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(got, expected);
+    for f in &found {
+        assert_eq!(f.kind, Kind::AccountUnregistered);
+        assert_eq!(f.sentence, "5月6日监测到未经报备私自开设");
+    }
+    let twice = found
+        .iter()
+        .find(|f| f.subject_key == "unregistered:wechat:高崖印象")
+        .unwrap();
+    assert_eq!(twice.evidence["seen_in"].as_array().unwrap().len(), 2);
+    assert_eq!(twice.evidence["account"], "高崖印象");
+    assert_eq!(twice.evidence["level"], "乡镇");
+}
