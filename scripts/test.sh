@@ -55,6 +55,9 @@ start_postgres() {
   PG_RUNNER=("${runner[@]}")
   PG_BIN=$bin
   export GOVWATCH_TEST_POSTGRES_URL="postgres://govwatch@127.0.0.1:$port/postgres"
+  # For tests/reliability_pg_restart.rs: `$GOVWATCH_TEST_PG_CTL restart -m fast` restarts
+  # this server (same options, same port).
+  export GOVWATCH_TEST_PG_CTL="${runner[*]:+${runner[*]} }$bin/pg_ctl -D $PGTMP/data -l $PGTMP/server.log"
   log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 

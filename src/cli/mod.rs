@@ -58,7 +58,14 @@ pub struct Cli {
     pub config: PathBuf,
 
     /// Database URL: sqlite://govwatch.db (created if missing) or postgres://user@host/db.
-    #[arg(long, global = true, value_name = "URL", env = "GOVWATCH_DATABASE_URL")]
+    /// Its value may hold a password: `--help` never shows it.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "GOVWATCH_DATABASE_URL",
+        hide_env_values = true
+    )]
     pub database: Option<String>,
 
     /// The clock for the whole run: YYYY-MM-DD (the end of that day) or an RFC 3339 time.

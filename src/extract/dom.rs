@@ -10,6 +10,128 @@ use url::Url;
 
 use super::ExtractError;
 
+/// How deep elements may nest. Browsers cap nesting too (Blink at 512): a page of
+/// thousands of unclosed `<div>`s costs time quadratic in its depth, both in the HTML
+/// parser (every start tag scans the stack of open elements) and in the extractors,
+/// which is minutes to hours of CPU for a few hundred kilobytes. Real list pages nest a
+/// few dozen levels.
+pub const MAX_DEPTH: usize = 256;
+
+/// Parses a page like [`Html::parse_document`], bounded in depth: the HTML is read up
+/// to the first tag that would nest deeper than [`MAX_DEPTH`] by a count of open and
+/// close tags (what follows is dropped, as a truncated download would be), and every
+/// node that still ends up deeper becomes, in document order, a child of its ancestor
+/// at that depth. Every extractor parses through this.
+pub fn parse_document(html: &str) -> Html {
+    let html = match nesting_cut(html, MAX_DEPTH) {
+        Some(cut) => &html[..cut],
+        None => html,
+    };
+    let mut doc = Html::parse_document(html);
+    flatten_deeper_than(&mut doc, MAX_DEPTH);
+    doc
+}
+
+/// Elements without content or whose end tag may be left out (the parser closes them
+/// itself): they do not count towards nesting.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "li", "p", "td", "th", "tr", "dt", "dd", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "caption", "rb", "rt", "rp", "html", "head", "body",
+];
+
+/// The byte offset of the first start tag that opens more than `limit` elements at once
+/// (a cheap count over the tags, not a parse), if any.
+fn nesting_cut(html: &str, limit: usize) -> Option<usize> {
+    let b = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'<') {
+        let start = i + p;
+        let mut j = start + 1;
+        let closing = b.get(j) == Some(&b'/');
+        if closing {
+            j += 1;
+        }
+        let name_start = j;
+        while j < b.len() && b[j].is_ascii_alphanumeric() {
+            j += 1;
+        }
+        if j == name_start {
+            i = start + 1;
+            continue;
+        }
+        let name = html[name_start..j].to_ascii_lowercase();
+        let Some(end) = b[j..].iter().position(|&c| c == b'>').map(|k| j + k) else {
+            break;
+        };
+        i = end + 1;
+        if closing {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if matches!(
+            name.as_str(),
+            "script" | "style" | "textarea" | "title" | "xmp"
+        ) {
+            // Raw text: skip to its end tag.
+            let n = name.len();
+            let mut k = i;
+            i = loop {
+                match b[k..].windows(2).position(|w| w == b"</") {
+                    Some(q) => {
+                        let at = k + q;
+                        if b.len() >= at + 2 + n
+                            && b[at + 2..at + 2 + n].eq_ignore_ascii_case(name.as_bytes())
+                        {
+                            break at;
+                        }
+                        k = at + 2;
+                    }
+                    None => break b.len(),
+                }
+            };
+            continue;
+        }
+        if b[end - 1] == b'/' || NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        depth += 1;
+        if depth > limit {
+            return Some(start);
+        }
+    }
+    None
+}
+
+fn flatten_deeper_than(doc: &mut Html, max: usize) {
+    use ego_tree::iter::Edge;
+    // (node, its ancestor at depth `max`), in document order.
+    let mut moves = Vec::new();
+    let mut path: Vec<ego_tree::NodeId> = Vec::new();
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if path.len() > max {
+                    moves.push((node.id(), path[max]));
+                }
+                path.push(node.id());
+            }
+            Edge::Close(_) => {
+                path.pop();
+            }
+        }
+    }
+    for (node, anchor) in moves {
+        if let Some(mut n) = doc.tree.get_mut(node) {
+            n.detach();
+        }
+        if let Some(mut a) = doc.tree.get_mut(anchor) {
+            a.append_id(node);
+        }
+    }
+}
+
 /// How far a part of the page is from content, judged by its tag and its id/class words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Region {

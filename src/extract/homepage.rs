@@ -8,7 +8,6 @@
 //! none. Menus and footers are left out; their links are not news.
 
 use chrono::NaiveDate;
-use scraper::Html;
 use url::Url;
 
 use super::dates::date_from_url;
@@ -20,7 +19,7 @@ use super::list::{DateSource, ListItem, Overrides, anchor_title, candidates, ded
 /// page order, then the links dated by their URL. The newest date is what the home-page
 /// rule reads ([`newest`]).
 pub fn home_items(html: &str, page: &Url, today: NaiveDate) -> Vec<ListItem> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
     let none = Overrides::default();
     let mut items = Vec::new();
@@ -31,7 +30,7 @@ pub fn home_items(html: &str, page: &Url, today: NaiveDate) -> Vec<ListItem> {
         }
     }
     for ds in hanweb::datastores(html, &doc, page) {
-        let records = Html::parse_document(&hanweb::records_document(&ds.records));
+        let records = super::dom::parse_document(&hanweb::records_document(&ds.records));
         for c in candidates(&records, &base, &none, today) {
             items.extend(
                 c.into_items()

@@ -32,7 +32,7 @@ pub enum ItemDateSource {
 
 /// The publication date of an item page, and where it was read.
 pub fn item_date(html: &str, today: NaiveDate) -> Option<(NaiveDate, ItemDateSource)> {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     if let Some(d) = meta(&doc, "name", "pubdate").and_then(|c| date_of(&c, today)) {
         return Some((d, ItemDateSource::PubDateMeta));
     }
@@ -46,12 +46,12 @@ pub fn item_date(html: &str, today: NaiveDate) -> Option<(NaiveDate, ItemDateSou
 
 /// `<meta name="ArticleTitle">`, the article's title as its CMS knows it.
 pub fn item_title(html: &str) -> Option<String> {
-    meta(&Html::parse_document(html), "name", "articletitle")
+    meta(&super::dom::parse_document(html), "name", "articletitle")
 }
 
 /// `<meta name="ColumnName">`, the column the article was published in.
 pub fn column_name(html: &str) -> Option<String> {
-    meta(&Html::parse_document(html), "name", "columnname")
+    meta(&super::dom::parse_document(html), "name", "columnname")
 }
 
 /// The non-empty `content` of the first `<meta>` whose `attr` equals `key`, any case.

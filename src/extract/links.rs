@@ -12,7 +12,7 @@
 //! of its first occurrence. Values that should be URLs but do not parse are not dropped
 //! silently: [`malformed_links`] lists them, as they are broken links too.
 
-use scraper::{ElementRef, Html};
+use scraper::ElementRef;
 use serde::Serialize;
 use url::Url;
 
@@ -105,7 +105,7 @@ struct RawLink {
 }
 
 fn walk(html: &str, page: &Url, mut each: impl FnMut(RawLink)) {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
     let all = sel(
         "a[href], area[href], img[src], script[src], link[href], iframe[src], frame[src], \

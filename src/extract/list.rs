@@ -88,7 +88,7 @@ pub fn extract_list(
     today: NaiveDate,
 ) -> Result<ListPage, ExtractError> {
     let overrides = Overrides::compile(select)?;
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
 
     let stores = hanweb::datastores(html, &doc, page);
@@ -101,7 +101,7 @@ pub fn extract_list(
     if let Some(ds) = store
         && items.as_ref().is_none_or(Vec::is_empty)
     {
-        let records = Html::parse_document(&hanweb::records_document(&ds.records));
+        let records = super::dom::parse_document(&hanweb::records_document(&ds.records));
         items = Some(match &overrides.item {
             Some(item_sel) => select_items(&records, item_sel, &base, &overrides, today),
             None => detect_list(&records, &base, &overrides, today, true),
@@ -303,39 +303,56 @@ fn detect_list(
     records_only: bool,
 ) -> Vec<ListItem> {
     let cands = candidates(doc, base, overrides, today);
+    // Each candidate's figures once: comparing them afresh in every `max_by` step costs
+    // O(candidates × items), minutes on a page of a few thousand rows.
+    struct Stats {
+        n: usize,
+        list_dated: usize,
+        url_dated: usize,
+        title_chars: usize,
+        dated: bool,
+    }
+    let stats: Vec<Stats> = cands
+        .iter()
+        .map(|c| Stats {
+            n: c.built.len(),
+            list_dated: c.list_dated(),
+            url_dated: c.url_dated(),
+            title_chars: c.title_chars(),
+            dated: c.is_dated(),
+        })
+        .collect();
     let dated = cands
         .iter()
+        .zip(&stats)
         .enumerate()
-        .filter(|(_, c)| c.is_dated())
-        .max_by(|(ia, a), (ib, b)| {
-            (!a.sidebar, a.list_dated(), a.built.len(), a.title_chars())
-                .cmp(&(!b.sidebar, b.list_dated(), b.built.len(), b.title_chars()))
+        .filter(|(_, (_, s))| s.dated)
+        .max_by(|(ia, (a, sa)), (ib, (b, sb))| {
+            (!a.sidebar, sa.list_dated, sa.n, sa.title_chars)
+                .cmp(&(!b.sidebar, sb.list_dated, sb.n, sb.title_chars))
                 .then(ib.cmp(ia))
         })
         .map(|(i, _)| i);
     let chosen = dated.or_else(|| {
         cands
             .iter()
+            .zip(&stats)
             .enumerate()
-            .filter(|(_, c)| {
-                let n = c.built.len();
-                let long_titles = c.title_chars() >= 8 * n;
+            .filter(|(_, (c, s))| {
+                let long_titles = s.title_chars >= 8 * s.n;
                 let columns = c
                     .built
                     .iter()
                     .filter(|b| is_column_url(&b.item.url))
                     .count();
-                (records_only || (c.region == Region::Content && n >= 2))
+                (records_only || (c.region == Region::Content && s.n >= 2))
                     && long_titles
-                    && columns * 2 < n
+                    && columns * 2 < s.n
             })
-            .max_by(|(ia, a), (ib, b)| {
-                let score = |c: &Candidate| {
-                    let n = c.built.len();
-                    n * (c.title_chars() / n).min(30)
-                };
-                (!a.sidebar, a.url_dated(), score(a))
-                    .cmp(&(!b.sidebar, b.url_dated(), score(b)))
+            .max_by(|(ia, (a, sa)), (ib, (b, sb))| {
+                let score = |s: &Stats| s.n * (s.title_chars / s.n).min(30);
+                (!a.sidebar, sa.url_dated, score(sa))
+                    .cmp(&(!b.sidebar, sb.url_dated, score(sb)))
                     .then(ib.cmp(ia))
             })
             .map(|(i, _)| i)

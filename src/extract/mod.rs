@@ -25,6 +25,7 @@ mod trs;
 mod tests;
 
 pub use dates::{date_from_url, find_date, parse_date_cell};
+pub use dom::{MAX_DEPTH, parse_document};
 pub use homepage::home_items;
 pub use item::{ItemDateSource, column_name, item_date, item_title};
 pub use links::{LinkKind, MalformedLink, PageLink, extract_links, malformed_links};

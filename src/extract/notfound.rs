@@ -4,8 +4,6 @@
 
 use std::collections::HashSet;
 
-use scraper::Html;
-
 use super::dom::sel;
 
 /// Phrases of a "not found" page, checked in the title, the headings, or the whole text
@@ -38,7 +36,7 @@ pub struct Fingerprint {
 
 /// The fingerprint of an HTML page.
 pub fn fingerprint(html: &str) -> Fingerprint {
-    let doc = Html::parse_document(html);
+    let doc = super::dom::parse_document(html);
     let title = doc
         .select(&sel("title"))
         .next()

@@ -396,3 +396,57 @@ fn detection_cases() {
         assert_eq!(got, want, "{what}");
     }
 }
+
+/// A list followed by thousands of unclosed `<div>`s, each with a link: nesting is
+/// capped at [`MAX_DEPTH`] (as browsers do), so the page is read in a moment instead of
+/// minutes of CPU, and the list is still found.
+#[test]
+fn a_page_nested_absurdly_deep_is_flattened_and_still_read() {
+    let page = Url::parse("http://www.example.gov.cn/col/col1/index.html").unwrap();
+    let today = NaiveDate::from_ymd_opt(2023, 10, 20).unwrap();
+    let rows: String = (1..=12)
+        .map(|i| {
+            format!(
+                r#"<li><a href="/art/{i}.html">县政府召开第{i}次常务会议研究部署工作</a><span>2023-10-{i:02}</span></li>"#
+            )
+        })
+        .collect();
+    let junk: String = (0..5_000)
+        .map(|i| format!(r#"<div><a href="/x/{i}.html">友情链接{i}</a>"#))
+        .collect();
+    let html = format!("<html><body><ul>{rows}</ul>{junk}</body></html>");
+    let doc = parse_document(&html);
+    let deepest = doc
+        .tree
+        .root()
+        .descendants()
+        .map(|n| n.ancestors().count())
+        .max()
+        .unwrap();
+    assert!(deepest <= MAX_DEPTH + 1, "{deepest}");
+    let got = extract_list(&html, &page, None, today).unwrap();
+    let urls: Vec<String> = got.items.iter().map(|i| i.url.path().to_string()).collect();
+    let want: Vec<String> = (1..=12).map(|i| format!("/art/{i}.html")).collect();
+    assert_eq!(urls, want);
+}
+
+/// The same junk before the list (nesting that a parser would take minutes over): what
+/// comes after the cut is dropped, the page is read at once, and nothing panics.
+#[test]
+fn absurd_nesting_before_anything_useful_is_cut_not_parsed() {
+    let page = Url::parse("http://www.example.gov.cn/col/col1/index.html").unwrap();
+    let today = NaiveDate::from_ymd_opt(2023, 10, 20).unwrap();
+    let html = format!(
+        "<html><head><script>if (a < b) {{ document.write('<div><div>') }}</script></head><body>{}<ul><li><a href=\"/art/1.html\">县政府召开常务会议研究部署工作</a><span>2023-10-01</span></li></ul></body></html>",
+        "<div class=\"x\">".repeat(100_000)
+    );
+    let doc = parse_document(&html);
+    assert!(doc.tree.root().descendants().count() < 2 * MAX_DEPTH);
+    assert!(extract_list(&html, &page, None, today).is_ok());
+    // A long list whose rows leave `<li>` and `<p>` open is not cut.
+    let rows: String = (1..=2_000)
+        .map(|i| format!("<li><p><a href=\"/art/{i}.html\">县政府召开第{i}次常务会议</a><span>2023-10-01</span>"))
+        .collect();
+    let got = extract_list(&format!("<ul>{rows}</ul>"), &page, None, today).unwrap();
+    assert_eq!(got.items.len(), 2_000);
+}

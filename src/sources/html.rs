@@ -6,7 +6,7 @@
 //! or where no item has a readable date, is malformed: a layout change must not look
 //! like silence.
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 use url::Url;
 
 use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
@@ -79,7 +79,7 @@ pub fn parse_page(
     let date = compile("date", &select.date)?;
     let any_link = Selector::parse("a[href]").expect("a valid selector");
 
-    let doc = Html::parse_document(page);
+    let doc = crate::extract::parse_document(page);
     let mut parsed = Parsed::default();
     let mut matched = 0;
     for el in doc.select(&item) {

@@ -16,6 +16,7 @@
 mod certs;
 pub mod county;
 pub mod db;
+pub mod gate;
 mod routes;
 mod server;
 pub mod smtp;
