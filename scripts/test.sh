@@ -4,6 +4,7 @@
 #
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh store           # extra arguments go to `cargo test`
+#   bash scripts/test.sh --test county   # one test binary (no --all-targets then)
 #
 # PostgreSQL comes from Debian's `postgresql` package; it is installed if missing (as
 # root, or with sudo). Set GOVWATCH_TEST_POSTGRES_URL to use a server you already run.
@@ -73,4 +74,8 @@ if [ -z "${GOVWATCH_TEST_POSTGRES_URL:-}" ]; then
   start_postgres
 fi
 
-cargo test --all-targets "$@"
+if [ $# -eq 0 ]; then
+  cargo test --all-targets
+else
+  cargo test "$@"
+fi

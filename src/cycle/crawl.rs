@@ -270,19 +270,6 @@ async fn crawl_column(
     if let Some(v) = &unchanged {
         outcome.items_found = v.items_found.max(0) as usize;
         outcome.pages = v.pages.max(0) as usize;
-    } else if let Some(v) = first_validators {
-        store
-            .set_page_validators(
-                &PageValidators {
-                    url: column.url.to_string(),
-                    etag: v.etag,
-                    last_modified: v.last_modified,
-                    items_found: items.len() as i64,
-                    pages: outcome.pages as i64,
-                },
-                clock.now(),
-            )
-            .await?;
     }
     let (status_outcome, status, detail) = match &first_failure {
         Some((class, status, detail)) if outcome.pages == 0 => {
@@ -297,6 +284,24 @@ async fn crawl_column(
             .await?;
         outcome.dated_from_item_pages =
             date_items(store, fetcher, settings, clock, column_id, &key).await?;
+    }
+    // The validators are saved only once the items they stand for are stored: a crash
+    // in between must not make the next run's 304 skip items it never kept.
+    if unchanged.is_none()
+        && let Some(v) = first_validators
+    {
+        store
+            .set_page_validators(
+                &PageValidators {
+                    url: column.url.to_string(),
+                    etag: v.etag,
+                    last_modified: v.last_modified,
+                    items_found: items.len() as i64,
+                    pages: outcome.pages as i64,
+                },
+                clock.now(),
+            )
+            .await?;
     }
     store
         .record_column_crawl(&ColumnCrawl {
