@@ -15,6 +15,7 @@ mod links;
 mod notifications;
 mod observations;
 mod reads;
+mod work;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -31,6 +32,7 @@ pub use links::{LinkCheck, LinkSource, is_broken};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators};
+pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 
 /// Errors of the store layer, with what to do where there is something to do.
 #[derive(Debug, thiserror::Error)]
