@@ -156,7 +156,8 @@ impl Default for CrawlSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ProbeSettings {
-    pub interval_min: u64,
+    /// Minutes between two probes of every site (fractions allowed).
+    pub interval_min: f64,
     pub timeout_s: u64,
     pub window_days: u32,
     pub fail_share: f64,
@@ -165,7 +166,7 @@ pub struct ProbeSettings {
 impl Default for ProbeSettings {
     fn default() -> Self {
         Self {
-            interval_min: 30,
+            interval_min: 30.0,
             timeout_s: 15,
             window_days: 7,
             fail_share: 0.05,
@@ -312,12 +313,22 @@ pub struct PlatformSourceSettings {
 pub struct ServeSettings {
     /// Address of `/healthz` and `/metrics`.
     pub listen: String,
+    /// How long a job is leased to a worker; the worker extends it while it works, and
+    /// another worker takes the job over once it expires (its worker died).
+    pub lease_s: u64,
+    /// This worker's name in the job table (default `hostname:pid`).
+    pub worker_id: Option<String>,
+    /// Jobs (sites, account batches …) one worker runs at once.
+    pub jobs: usize,
 }
 
 impl Default for ServeSettings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:9187".into(),
+            lease_s: 60,
+            worker_id: None,
+            jobs: 4,
         }
     }
 }
@@ -402,6 +413,9 @@ impl Settings {
         if let Some(v) = nonempty("GOVWATCH_SERVE_LISTEN") {
             self.serve.listen = v;
         }
+        if let Some(v) = nonempty("GOVWATCH_WORKER_ID") {
+            self.serve.worker_id = Some(v);
+        }
         Ok(())
     }
 
@@ -414,6 +428,17 @@ impl Settings {
         if self.fetch.per_host_concurrency == 0 {
             return Err(invalid(
                 "[fetch] per_host_concurrency must be at least 1".into(),
+            ));
+        }
+        if !self.probe.interval_min.is_finite() || self.probe.interval_min <= 0.0 {
+            return Err(invalid(format!(
+                "[probe] interval_min = {} must be more than 0 (minutes between probes)",
+                self.probe.interval_min
+            )));
+        }
+        if self.serve.lease_s == 0 || self.serve.jobs == 0 {
+            return Err(invalid(
+                "[serve] lease_s and jobs must be at least 1".into(),
             ));
         }
         if !(0.0..=1.0).contains(&self.probe.fail_share) {

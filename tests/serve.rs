@@ -1,7 +1,8 @@
-//! `govwatch serve` against the fixture county, with a schedule of every second: the
-//! job runs on schedule and never overlaps itself, `/healthz` and `/metrics` answer,
-//! and a shutdown asked mid-cycle lets the cycle finish: every run ends recorded, none
-//! is left `running`, and the slow column's items are all stored.
+//! `govwatch serve` against the fixture county, with schedules of every second: the
+//! cycle runs on schedule and never overlaps itself, `/healthz` and `/metrics` answer,
+//! and a shutdown asked mid-cycle lets the job in flight finish and leaves the rest in
+//! the job table, which a restart carries on; site probes and the weekly email run as
+//! jobs of their own; the catalog reloads on SIGHUP and when its files change.
 
 mod support;
 
@@ -37,6 +38,22 @@ async fn runs(url: &str) -> Vec<String> {
     let runs = store.job_runs("cycle").await.unwrap();
     store.close().await;
     runs.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Whether the column at `column_url` has a read stored at `at` (a run's instant).
+async fn crawled_at(db: &str, column_url: &str, at: chrono::DateTime<chrono::Utc>) -> bool {
+    let pool = sqlx::SqlitePool::connect(db).await.unwrap();
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM column_crawls cc JOIN columns c ON c.id = cc.column_id \
+         WHERE c.url = $1 AND cc.at = $2 AND cc.items_found = 1",
+    )
+    .bind(column_url)
+    .bind(at)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    n == 1
 }
 
 async fn wait_for(what: &str, mut ok: impl AsyncFnMut() -> bool) {
@@ -131,7 +148,7 @@ async fn serve_runs_on_schedule_answers_and_stops_cleanly_mid_cycle() {
         "{metrics}"
     );
 
-    // Shutdown mid-cycle: the cycle in flight finishes, then everything stops.
+    // Shutdown mid-cycle: the job in flight finishes, the rest waits in the job table.
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(30), daemon)
@@ -139,13 +156,61 @@ async fn serve_runs_on_schedule_answers_and_stops_cleanly_mid_cycle() {
         .expect("serve stops within the grace period")
         .unwrap()
         .expect("serve returns Ok");
-    let r = runs(&url).await;
-    assert!(r.len() >= 2, "{r:?}");
-    assert!(r.iter().all(|o| o == "ok"), "every run ended whole: {r:?}");
     assert!(
         tokio::net::TcpStream::connect(addr).await.is_err(),
         "the HTTP server is closed"
     );
+    let store = Store::open(&url).await.unwrap();
+    let all = store.runs_of("cycle").await.unwrap();
+    assert!(all.len() >= 2, "{all:?}");
+    assert!(
+        all.iter().filter(|r| r.3 == "running").count() <= 1,
+        "{all:?}"
+    );
+    let slow = format!("{base}/slow/index.html");
+    for (id, _, run_at, outcome) in &all {
+        for job in store.work_jobs(*id).await.unwrap() {
+            assert_ne!(job.state, "leased", "nothing is left leased: {job:?}");
+            if job.kind == "site" && job.state == "done" {
+                assert!(
+                    crawled_at(&url, &slow, *run_at).await,
+                    "a done site job is whole: {job:?}"
+                );
+            }
+        }
+        if outcome == "ok" {
+            assert!(crawled_at(&url, &slow, *run_at).await);
+        }
+    }
+    store.close().await;
+
+    // A restart carries on: the run left unfinished ends.
+    if let Some((unfinished, ..)) = all.iter().find(|r| r.3 == "running") {
+        let app = App::new(&Options {
+            config_dir: tmp.path().join("config"),
+            database: Some(url.clone()),
+            now: None,
+        })
+        .unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+            let _ = stopped.await;
+        }));
+        wait_for("the unfinished run to end", async || {
+            let store = Store::open(&url).await.unwrap();
+            let runs = store.runs_of("cycle").await.unwrap();
+            store.close().await;
+            runs.iter().any(|r| r.0 == *unfinished && r.3 == "ok")
+        })
+        .await;
+        stop.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(30), daemon)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,11 +263,12 @@ async fn a_run_missed_while_stopped_runs_once_on_start() {
         .unwrap();
 }
 
-/// The real binary: SIGHUP with a catalog that does not parse keeps the old one (and
-/// says why), SIGTERM stops it with exit code 0.
+/// The real binary: a catalog file that stops parsing, noticed by the file watch or on
+/// SIGHUP, keeps the old catalog (and says why); fixed, it is reloaded without a signal;
+/// SIGTERM stops it with exit code 0.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_reloads_on_sighup_and_stops_on_sigterm() {
+async fn the_binary_reloads_on_file_change_and_sighup_and_stops_on_sigterm() {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
@@ -260,8 +326,9 @@ async fn the_binary_reloads_on_sighup_and_stops_on_sigterm() {
         assert!(ok, "kill {name}");
     };
 
+    // A file that does not parse, written while serve runs: the old catalog stays.
     std::fs::write(&catalog, "[[unit]\nname = ").unwrap();
-    signal("-HUP");
+    wait_line("a catalog file changed");
     let rejected = wait_line("catalog not reloaded");
     assert!(rejected.contains("county.toml"), "{rejected}");
     let (_, metrics) = get_text(addr, "/metrics").await;
@@ -269,14 +336,133 @@ async fn the_binary_reloads_on_sighup_and_stops_on_sigterm() {
         metrics.contains("govwatch_catalog_reloads_total{outcome=\"rejected\"} 1"),
         "{metrics}"
     );
-
-    write(&catalog, &county::catalog("http://127.0.0.1:9"));
+    // SIGHUP reads it again, and rejects it again.
     signal("-HUP");
+    wait_line("SIGHUP: reloading the catalog");
+    let rejected = wait_line("catalog not reloaded");
+    assert!(rejected.contains("county.toml"), "{rejected}");
+
+    // Fixed: the change is picked up without a signal.
+    write(&catalog, &county::catalog("http://127.0.0.1:9"));
+    wait_line("a catalog file changed");
     wait_line("catalog reloaded");
+    let (_, metrics) = get_text(addr, "/metrics").await;
+    for line in [
+        "govwatch_catalog_reloads_total{outcome=\"rejected\"} 2",
+        "govwatch_catalog_reloads_total{outcome=\"ok\"} 1",
+    ] {
+        assert!(metrics.contains(line), "{line} not in\n{metrics}");
+    }
 
     signal("-TERM");
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
         .await
         .unwrap();
     assert_eq!(status.code(), Some(0));
+}
+
+/// Site probes every `[probe] interval_min` and the weekly email on `[schedule]
+/// weekly_email` run as jobs of their own, each never overlapping itself; the weekly
+/// email, run every second, still goes out once per address and week.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probes_and_the_weekly_email_run_as_their_own_jobs() {
+    let server = FixtureServer::with_router("127.0.0.1", county::router()).await;
+    let base = format!("http://{}", server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    let outbox = tmp.path().join("outbox");
+    write(
+        &config.join("govwatch.toml"),
+        &format!(
+            "[fetch]\nper_host_interval_ms = 0\nretries = 0\ndns = \"static\"\n\n\
+             [probe]\ninterval_min = 0.01\n\n\
+             [schedule]\ncrawl = \"0 0 1 1 *\"\nweekly_email = \"*/1 * * * * *\"\n\n\
+             [notify]\noffice = [\"gongkai@example.gov.cn\"]\noutbox = \"{}\"\n",
+            outbox.display()
+        ),
+    );
+    write(&config.join("catalog/county.toml"), &county::catalog(&base));
+    let url = format!("sqlite://{}", tmp.path().join("govwatch.db").display());
+    let app = App::new(&Options {
+        config_dir: config,
+        database: Some(url.clone()),
+        now: None,
+    })
+    .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+        let _ = stopped.await;
+    }));
+    wait_for("/healthz", async || {
+        get_text(addr, "/healthz").await.0.contains("200")
+    })
+    .await;
+    let ok_runs = |job: &'static str| {
+        let url = url.clone();
+        async move {
+            let store = Store::open(&url).await.unwrap();
+            let runs = store.runs_of(job).await.unwrap();
+            store.close().await;
+            runs
+        }
+    };
+    wait_for("two probe runs and two weekly email runs", async || {
+        ok_runs("probe")
+            .await
+            .iter()
+            .filter(|r| r.3 == "ok")
+            .count()
+            >= 2
+            && ok_runs("weekly_email")
+                .await
+                .iter()
+                .filter(|r| r.3 == "ok")
+                .count()
+                >= 2
+    })
+    .await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), daemon)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+
+    let probe_runs = ok_runs("probe").await;
+    let email_runs = ok_runs("weekly_email").await;
+    for runs in [&probe_runs, &email_runs] {
+        assert!(
+            runs.iter().filter(|r| r.3 == "running").count() <= 1,
+            "{runs:?}"
+        );
+    }
+    assert!(ok_runs("cycle").await.is_empty(), "the cycle is not due");
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    // One probe of the county's one site per probe run that ended, and none otherwise.
+    let probes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM probes")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        probes as usize,
+        probe_runs.iter().filter(|r| r.3 == "ok").count(),
+        "{probe_runs:?}"
+    );
+    // The office's digest, once this week however many runs.
+    let sent: Vec<(String, String)> = sqlx::query_as("SELECT period, recipient FROM notifications")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].1, "gongkai@example.gov.cn");
+    pool.close().await;
+    let emls = std::fs::read_dir(&outbox)
+        .unwrap()
+        .flatten()
+        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().flatten())
+        .filter(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        .count();
+    assert_eq!(emls, 1);
 }

@@ -1,7 +1,8 @@
 //! One cycle: sync the catalog, read what the catalog names (columns, home pages,
 //! probes, links, accounts), then detect and record findings. `govwatch check` runs one
-//! cycle now; `govwatch serve` runs its stages on schedules. A failing site or a bad
-//! catalog entry is reported and the rest still runs.
+//! cycle now; `govwatch serve` splits it into jobs (the sync, [`site`] for each site,
+//! account batches, then detect) that its workers lease. A failing site or a bad catalog
+//! entry is reported and the rest still runs.
 
 pub mod accounts;
 pub mod crawl;
@@ -109,5 +110,34 @@ pub async fn run(
         links,
         accounts,
         detect,
+    })
+}
+
+/// What the stages did for one site.
+#[derive(Debug, Default)]
+pub struct SiteReport {
+    pub crawl: crawl::CrawlReport,
+    pub probe: probe::ProbeReport,
+    pub links: links::LinkReport,
+}
+
+/// One site's share of a cycle (a job of `govwatch serve`): crawl its columns and home
+/// page, probe it, check its links; the same stage functions `run` calls for all sites.
+pub async fn site(
+    env: Env<'_>,
+    ids: &crate::store::CatalogIds,
+    name: &str,
+) -> Result<SiteReport, StoreError> {
+    let filter = crawl::CrawlFilter {
+        site: Some(name.to_string()),
+        ..Default::default()
+    };
+    let crawl = crawl::run(env, ids, &filter, &|_| {}).await?;
+    let probe = probe::run(env, ids, Some(name)).await?;
+    let links = links::run(env, ids, Some(name)).await?;
+    Ok(SiteReport {
+        crawl,
+        probe,
+        links,
     })
 }

@@ -1,19 +1,20 @@
 //! What `/metrics` says, in the Prometheus text format: pages fetched, failures by
-//! class, open findings by kind, cycles and the last cycle's time. Counters are updated
-//! from each cycle's report; open findings are read from the store after each cycle.
+//! class, open findings by kind, cycles and the last cycle's time. Counters are this
+//! worker's: pages and failures of the site jobs it ran, the cycles whose last job it
+//! finished; open findings are read from the store after each detect job.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
 
-use crate::cycle::CycleReport;
+use crate::cycle::crawl::CrawlReport;
 
 #[derive(Debug, Default)]
 struct State {
     pages_fetched: u64,
     failures: BTreeMap<String, u64>,
     open_findings: BTreeMap<String, u64>,
-    cycles: BTreeMap<&'static str, u64>,
+    cycles: BTreeMap<String, u64>,
     last_cycle_seconds: Option<i64>,
     last_cycle_duration_seconds: f64,
     reloads: BTreeMap<&'static str, u64>,
@@ -31,30 +32,31 @@ impl Metrics {
         f(&mut state)
     }
 
-    /// Counts a finished cycle.
-    pub fn cycle_done(&self, report: &CycleReport, at_unix: i64, duration_seconds: f64) {
+    /// Counts the pages and failures of a crawl (a site's job).
+    pub fn crawl_done(&self, report: &CrawlReport) {
         self.with(|s| {
-            for c in &report.crawl.columns {
+            for c in &report.columns {
                 s.pages_fetched += c.pages as u64;
                 if let Some(f) = &c.failure {
                     *s.failures.entry(failure_class(f)).or_default() += 1;
                 }
             }
-            for h in &report.crawl.homes {
+            for h in &report.homes {
                 match &h.failure {
                     None => s.pages_fetched += 1,
                     Some(f) => *s.failures.entry(failure_class(f)).or_default() += 1,
                 }
             }
-            *s.cycles.entry("ok").or_default() += 1;
-            s.last_cycle_seconds = Some(at_unix);
-            s.last_cycle_duration_seconds = duration_seconds;
         });
     }
 
-    /// Counts a cycle that failed or was interrupted.
-    pub fn cycle_ended(&self, outcome: &'static str) {
-        self.with(|s| *s.cycles.entry(outcome).or_default() += 1);
+    /// Counts a cycle this worker ended (`ok` or `failed`), when and how long it took.
+    pub fn cycle_ended(&self, outcome: &str, at_unix: i64, duration_seconds: f64) {
+        self.with(|s| {
+            *s.cycles.entry(outcome.to_string()).or_default() += 1;
+            s.last_cycle_seconds = Some(at_unix);
+            s.last_cycle_duration_seconds = duration_seconds;
+        });
     }
 
     /// Replaces the open findings by kind.

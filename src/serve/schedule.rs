@@ -26,8 +26,29 @@ pub struct Calendar {
 #[derive(Debug, Clone)]
 pub struct JobSchedule {
     pub expression: String,
-    schedule: cron::Schedule,
-    every_working_day: bool,
+    rule: Rule,
+}
+
+#[derive(Debug, Clone)]
+enum Rule {
+    Cron {
+        schedule: Box<cron::Schedule>,
+        every_working_day: bool,
+    },
+    /// Every so long, at multiples of the interval since the Unix epoch (so every worker
+    /// computes the same due times).
+    Every(chrono::Duration),
+}
+
+/// A schedule that runs every `interval` (`[probe] interval_min`), whatever the calendar.
+pub fn every(interval: std::time::Duration) -> JobSchedule {
+    let interval = chrono::Duration::from_std(interval)
+        .unwrap_or(chrono::Duration::MAX)
+        .max(chrono::Duration::milliseconds(1));
+    JobSchedule {
+        expression: format!("every {}s", interval.num_milliseconds() as f64 / 1000.0),
+        rule: Rule::Every(interval),
+    }
 }
 
 /// Parses a schedule: crontab's 5 fields (`30 8 * * 1`), 6 with seconds first, or 7 with
@@ -73,8 +94,10 @@ pub fn parse(expression: &str) -> Result<JobSchedule, String> {
     let schedule = cron::Schedule::from_str(&fields.join(" ")).map_err(|e| bad(e.to_string()))?;
     Ok(JobSchedule {
         expression: expression.to_string(),
-        schedule,
-        every_working_day,
+        rule: Rule::Cron {
+            schedule: Box::new(schedule),
+            every_working_day,
+        },
     })
 }
 
@@ -126,41 +149,101 @@ fn weekday_set(field: &str) -> Result<HashSet<usize>, String> {
 impl JobSchedule {
     /// The next run strictly after `after`, honouring the calendar.
     pub fn next_after(&self, after: &DateTime<Tz>, calendar: &Calendar) -> Option<DateTime<Tz>> {
-        let regular = self
-            .schedule
+        let (schedule, every_working_day) = match &self.rule {
+            Rule::Every(step) => {
+                let ms = step.num_milliseconds();
+                let next = (after.timestamp_millis().div_euclid(ms) + 1) * ms;
+                return DateTime::from_timestamp_millis(next)
+                    .map(|t| t.with_timezone(&after.timezone()));
+            }
+            Rule::Cron {
+                schedule,
+                every_working_day,
+            } => (schedule, *every_working_day),
+        };
+        let regular = schedule
             .after(after)
             .take(2000)
-            .find(|t| !(self.every_working_day && calendar.holidays.contains(&t.date_naive())));
-        if !self.every_working_day {
+            .find(|t| !(every_working_day && calendar.holidays.contains(&t.date_naive())));
+        if !every_working_day {
             return regular;
         }
-        let tz = after.timezone();
         let makeup = calendar
             .workdays
             .iter()
             .filter(|d| **d >= after.date_naive())
-            .filter_map(|day| {
-                // Run at the times of the Friday before.
-                let back = (day.weekday().num_days_from_monday() + 7
-                    - Weekday::Fri.num_days_from_monday())
-                    % 7;
-                let friday = *day - Days::new(u64::from(if back == 0 { 7 } else { back }));
-                let start = tz
-                    .from_local_datetime(&friday.and_hms_opt(0, 0, 0)?)
-                    .earliest()?;
-                let shift = *day - friday;
-                self.schedule
-                    .after(&(start - chrono::Duration::seconds(1)))
-                    .take_while(|t| t.date_naive() == friday)
-                    .map(|t| t + shift)
-                    .find(|t| t > after)
-            })
+            .filter_map(|day| makeup_times(schedule, *day, after.timezone()).find(|t| t > after))
             .min();
         match (regular, makeup) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
     }
+
+    /// The latest due time at or before `at`, honouring the calendar: the run a worker
+    /// owes when it looks at the schedule at `at` (several missed runs make one).
+    pub fn latest_at_or_before(
+        &self,
+        at: &DateTime<Tz>,
+        calendar: &Calendar,
+    ) -> Option<DateTime<Tz>> {
+        let (schedule, every_working_day) = match &self.rule {
+            Rule::Every(step) => {
+                let ms = step.num_milliseconds();
+                let due = at.timestamp_millis().div_euclid(ms) * ms;
+                return DateTime::from_timestamp_millis(due)
+                    .map(|t| t.with_timezone(&at.timezone()));
+            }
+            Rule::Cron {
+                schedule,
+                every_working_day,
+            } => (schedule, *every_working_day),
+        };
+        let regular = schedule
+            .after(&(*at + chrono::Duration::seconds(1)))
+            .rev()
+            .take(2000)
+            .find(|t| {
+                t <= at && !(every_working_day && calendar.holidays.contains(&t.date_naive()))
+            });
+        if !every_working_day {
+            return regular;
+        }
+        let makeup = calendar
+            .workdays
+            .iter()
+            .filter(|d| **d <= at.date_naive())
+            .filter_map(|day| {
+                makeup_times(schedule, *day, at.timezone())
+                    .filter(|t| t <= at)
+                    .last()
+            })
+            .max();
+        match (regular, makeup) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The times a working-day schedule runs on make-up day `day`: those of the Friday
+/// before, moved to `day`.
+fn makeup_times(
+    schedule: &cron::Schedule,
+    day: NaiveDate,
+    tz: Tz,
+) -> impl Iterator<Item = DateTime<Tz>> + '_ {
+    let back = (day.weekday().num_days_from_monday() + 7 - Weekday::Fri.num_days_from_monday()) % 7;
+    let friday = day - Days::new(u64::from(if back == 0 { 7 } else { back }));
+    let start = friday
+        .and_hms_opt(0, 0, 0)
+        .and_then(|t| tz.from_local_datetime(&t).earliest());
+    let shift = day - friday;
+    start
+        .into_iter()
+        .flat_map(move |start| schedule.after_owned(start - chrono::Duration::seconds(1)))
+        .take_while(move |t| t.date_naive() == friday)
+        .map(move |t| t + shift)
 }
 
 #[cfg(test)]
@@ -204,6 +287,45 @@ mod tests {
         assert_eq!(monday.weekday(), Weekday::Mon);
         assert!(parse("30 8 * *").unwrap_err().contains("4 fields"));
         assert!(parse("30 8 * * 8").unwrap_err().contains("weekday `8`"));
+    }
+
+    #[test]
+    fn the_latest_due_time_makes_several_missed_runs_one() {
+        let none = Calendar::default();
+        let table = [
+            ("0 6 * * *", at(2020, 1, 9, 12, 0), at(2020, 1, 9, 6, 0)),
+            ("0 6 * * *", at(2020, 1, 9, 6, 0), at(2020, 1, 9, 6, 0)), // at the due time
+            ("0 6 * * *", at(2020, 1, 9, 5, 59), at(2020, 1, 8, 6, 0)),
+            ("30 8 * * 1", at(2020, 1, 9, 12, 0), at(2020, 1, 6, 8, 30)), // last Monday
+        ];
+        for (expr, now, expected) in table {
+            let s = parse(expr).unwrap();
+            assert_eq!(
+                s.latest_at_or_before(&now, &none),
+                Some(expected),
+                "{expr} at {now}"
+            );
+        }
+        // Make-up Sunday Jan 19 2020 runs a working-day schedule; the holidays do not.
+        let cal = Calendar {
+            holidays: [NaiveDate::from_ymd_opt(2020, 1, 20).unwrap()].into(),
+            workdays: [NaiveDate::from_ymd_opt(2020, 1, 19).unwrap()].into(),
+        };
+        let s = parse("0 9 * * 1-5").unwrap();
+        assert_eq!(
+            s.latest_at_or_before(&at(2020, 1, 20, 12, 0), &cal),
+            Some(at(2020, 1, 19, 9, 0))
+        );
+        // Every 30 minutes, on the half hours of the epoch.
+        let half = every(std::time::Duration::from_secs(1800));
+        assert_eq!(
+            half.latest_at_or_before(&at(2020, 1, 9, 12, 47), &none),
+            Some(at(2020, 1, 9, 12, 30))
+        );
+        assert_eq!(
+            half.next_after(&at(2020, 1, 9, 12, 30), &none),
+            Some(at(2020, 1, 9, 13, 0))
+        );
     }
 
     #[test]

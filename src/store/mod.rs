@@ -16,6 +16,7 @@ mod listings;
 mod notifications;
 mod observations;
 mod reads;
+mod work;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,6 +34,7 @@ pub use listings::{ListedRow, ListingReplaced};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
 pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators};
+pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 
 /// Errors of the store layer, with what to do where there is something to do.
 #[derive(Debug, thiserror::Error)]
