@@ -1265,4 +1265,21 @@ async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: St
     assert_eq!(row.problems, sentences);
     assert!(row.rectified);
     assert_eq!(export.accounts.len(), 1, "{:#?}", export.accounts);
+    assert_eq!((export.watched, export.passed), (3, 2));
+    // And the notice's problem-account table: one row for the account, both weeks.
+    let found: Vec<&govwatch::store::FindingRecord> = all.iter().collect();
+    let table = govwatch::report::notice::account_table(
+        &s.catalog,
+        &found,
+        "2020Q1".parse().unwrap(),
+        d(2020, 1, 27),
+    );
+    let texts: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text()).collect())
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert_eq!(texts[0][1], "苍溪县高坡镇");
+    assert!(texts[0].contains(&sentences.join("\n")), "{texts:?}");
 }

@@ -543,12 +543,13 @@ fn new_media_summary(
     )
 }
 
-/// The subjects of the episodes whose code passes `keep`.
+/// The subjects of the episodes whose code passes `keep` (a weekly finding's is its
+/// account's key).
 fn subjects<'f>(found: &[&'f FindingRecord], keep: impl Fn(&str) -> bool) -> HashSet<&'f str> {
     found
         .iter()
         .filter(|f| keep(&f.kind))
-        .map(|f| f.subject_key.as_str())
+        .map(|f| account_key_of(&f.subject_key))
         .collect()
 }
 
