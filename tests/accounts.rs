@@ -8,7 +8,10 @@
 //! account_unreachable, an expired WeChat login is an operator problem, not a finding.
 //! On the command line: `import listing` then `check` opens account_unregistered, which
 //! is rectified when the account is registered or leaves the listing, and `check`
-//! prints the accounts with a problem.
+//! prints the accounts with a problem. With `[thresholds] account_weekly_minimum` on, a
+//! Weibo account whose weeks held only reposts gets account_weekly_minimum for each week
+//! since watching began, resolved once a week with an original has ended; a feed (which
+//! does not tell originals) never does.
 
 mod support;
 
@@ -38,6 +41,7 @@ use support::FixtureServer;
 on_both_databases!(
     a_quarter_replayed_like_seed_003_gives_its_problem_account_list,
     a_broken_source_is_unreachable_and_an_expired_login_is_told_once,
+    a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled,
 );
 
 const TOKEN: &str = "tok-4711";
@@ -67,6 +71,8 @@ fn runs(parts: &[(NaiveDate, NaiveDate)]) -> Vec<NaiveDate> {
 struct Fixture {
     today: Mutex<NaiveDate>,
     posts: HashMap<String, Vec<NaiveDate>>,
+    /// Posts that Weibo serves as reposts (with `retweeted_status`): (uid, day).
+    reposts: Mutex<HashSet<(String, NaiveDate)>>,
 }
 
 type Shared = Arc<Fixture>;
@@ -111,13 +117,18 @@ async fn weibo(State(f): State<Shared>, uri: Uri) -> Response {
     let cards: Vec<serde_json::Value> = f
         .visible(&uid)
         .iter()
-        .enumerate()
-        .map(|(i, day)| {
-            serde_json::json!({"card_type": 9, "mblog": {
+        .map(|day| {
+            let mut mblog = serde_json::json!({
                 "created_at": at_nine(*day).format("%a %b %d %H:%M:%S %z %Y").to_string(),
-                "id": format!("{uid}{}{i}", day.format("%Y%m%d")),
+                "id": format!("{uid}{}", day.format("%Y%m%d")),
                 "text": format!("工作动态 {day}"),
-            }})
+            });
+            if f.reposts.lock().unwrap().contains(&(uid.clone(), *day)) {
+                mblog["text"] = format!("转发微博 {day}").into();
+                mblog["retweeted_status"] =
+                    serde_json::json!({"id": format!("9{}", day.format("%Y%m%d")), "text": "原文"});
+            }
+            serde_json::json!({"card_type": 9, "mblog": mblog})
         })
         .collect();
     typed(
@@ -364,6 +375,7 @@ async fn setup(units: &[(&str, &str)], accounts: Vec<FixtureAccount>, token: &st
                 )
             })
             .collect(),
+        ..Default::default()
     });
     let server = FixtureServer::with_router("127.0.0.1", router(fixture.clone())).await;
     let base = format!("http://{}", server.addr);
@@ -812,6 +824,7 @@ async fn unregistered_accounts_from_the_command_line(db: support::db::TestDb) {
             ("jiuhao".to_string(), vec![d(2019, 12, 1)]),
             ("MzWeibin==".to_string(), vec![d(2020, 1, 2)]),
         ]),
+        ..Default::default()
     });
     let server = FixtureServer::with_router("127.0.0.1", router(fixture)).await;
     let base = format!("http://{}", server.addr);
@@ -1129,4 +1142,144 @@ mod cli {
         };
         super::unregistered_accounts_from_the_command_line(db).await;
     }
+}
+
+async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: Store) {
+    let daily = every(d(2019, 12, 16), d(2020, 1, 23), 1);
+    let accounts = vec![
+        FixtureAccount {
+            name: "苍溪县三川镇",
+            unit: "三川镇人民政府",
+            platform: "weibo",
+            source: "weibo:2000000001".into(),
+            posts: every(d(2019, 12, 16), d(2020, 1, 23), 3),
+        },
+        FixtureAccount {
+            name: "苍溪县高坡镇",
+            unit: "高坡镇人民政府",
+            platform: "weibo",
+            source: "weibo:2000000002".into(),
+            posts: daily.clone(),
+        },
+        // Its week 1月13日至1月19日 is empty, but a feed does not tell originals.
+        FixtureAccount {
+            name: "苍溪公安",
+            unit: "县公安局",
+            platform: "toutiao",
+            source: "rss:gongan".into(),
+            posts: vec![d(2020, 1, 2), d(2020, 1, 8), d(2020, 1, 21)],
+        },
+    ];
+    let mut s = setup(&UNITS, accounts, TOKEN).await;
+    // Reposts only from 2019-12-30 to 1月21日: the week before watching began (1月6日)
+    // is not judged, the next two are.
+    s.fixture.reposts.lock().unwrap().extend(
+        daily
+            .iter()
+            .filter(|day| d(2019, 12, 30) <= **day && **day <= d(2020, 1, 21))
+            .map(|day| ("2000000002".to_string(), *day)),
+    );
+    let weekly = |findings: &[govwatch::store::FindingRecord]| -> Vec<_> {
+        findings
+            .iter()
+            .filter(|f| f.kind == "account_weekly_minimum")
+            .map(|f| {
+                (
+                    f.subject_key.clone(),
+                    f.sentence.clone(),
+                    f.opened_on,
+                    f.resolved_on,
+                )
+            })
+            .collect()
+    };
+    // Off by default; enabled by the settings file's [thresholds] from Tuesday 1月21日,
+    // whose check judges the weeks not judged yet. Checked Monday to Friday.
+    let mut warnings = Vec::new();
+    let enabled = Settings::parse(
+        "[thresholds]\naccount_weekly_minimum = true\n",
+        Path::new("govwatch.toml"),
+        &mut warnings,
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(!s.settings.thresholds.account_weekly_minimum);
+    let days = d(2020, 1, 6)
+        .iter_days()
+        .take_while(|day| *day <= d(2020, 1, 27))
+        .filter(|day| !matches!(day.weekday(), Weekday::Sat | Weekday::Sun));
+    for day in days {
+        if day == d(2020, 1, 21) {
+            let all = store.findings(&FindingFilter::default()).await.unwrap();
+            assert_eq!(weekly(&all), [], "off by default");
+            s.settings.thresholds = enabled.thresholds.clone();
+        }
+        *s.fixture.today.lock().unwrap() = day;
+        cycle_on(&store, &s.fetcher, &s.catalog, &s.settings, day).await;
+    }
+    let all = store.findings(&FindingFilter::default()).await.unwrap();
+    let gaopo = s
+        .catalog
+        .accounts
+        .iter()
+        .find(|a| a.name == "苍溪县高坡镇")
+        .unwrap()
+        .key();
+    // Resolved on Monday 1月27日: the week of the original posted 1月22日 has ended.
+    let sentences = [
+        "1月21日监测到1月6日至1月12日一周未发布原创内容",
+        "1月21日监测到1月13日至1月19日一周未发布原创内容",
+    ];
+    assert_eq!(
+        weekly(&all),
+        [
+            (
+                format!("{gaopo}#2020-W02"),
+                sentences[0].to_string(),
+                d(2020, 1, 21),
+                Some(d(2020, 1, 27)),
+            ),
+            (
+                format!("{gaopo}#2020-W03"),
+                sentences[1].to_string(),
+                d(2020, 1, 21),
+                Some(d(2020, 1, 27)),
+            )
+        ]
+    );
+    let evidence = all
+        .iter()
+        .find(|f| f.kind == "account_weekly_minimum")
+        .unwrap()
+        .evidence_json();
+    assert_eq!(evidence["reposts"], 7);
+    assert_eq!(evidence["week_start"], "2020-01-06");
+
+    // The problem-account list carries it on the account's row, rectified.
+    let export = account_export(&s.catalog, &all, "2020Q1".parse().unwrap(), d(2020, 1, 27));
+    let row = export
+        .accounts
+        .iter()
+        .find(|r| r.account == "苍溪县高坡镇")
+        .unwrap();
+    assert_eq!(row.problems, sentences);
+    assert!(row.rectified);
+    assert_eq!(export.accounts.len(), 1, "{:#?}", export.accounts);
+    assert_eq!((export.watched, export.passed), (3, 2));
+    // And the notice's problem-account table: one row for the account, both weeks.
+    let found: Vec<&govwatch::store::FindingRecord> = all.iter().collect();
+    let table = govwatch::report::notice::account_table(
+        &s.catalog,
+        &found,
+        "2020Q1".parse().unwrap(),
+        d(2020, 1, 27),
+    );
+    let texts: Vec<Vec<String>> = table
+        .rows
+        .iter()
+        .map(|r| r.iter().map(|c| c.text()).collect())
+        .collect();
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert_eq!(texts[0][1], "苍溪县高坡镇");
+    assert!(texts[0].contains(&sentences.join("\n")), "{texts:?}");
 }

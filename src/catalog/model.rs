@@ -364,6 +364,12 @@ impl SourceKind {
             _ => return None,
         })
     }
+
+    /// Whether its posts say if they are originals or reposts (Weibo's `retweeted_status`);
+    /// only such sources are judged by account_weekly_minimum.
+    pub fn tells_originals(self) -> bool {
+        matches!(self, Self::Weibo)
+    }
 }
 
 #[cfg(test)]

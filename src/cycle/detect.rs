@@ -11,7 +11,8 @@ use crate::catalog::{Catalog, Platform, SourceKind};
 use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
 use crate::detect::accounts::{
-    AccountState, Listed, SourceCheck, judge_accounts, judge_unregistered,
+    AccountState, Listed, SourceCheck, account_key_of, judge_accounts, judge_unregistered,
+    judge_weekly_minimum,
 };
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
@@ -166,7 +167,8 @@ pub async fn run(
     // unknown, so neither judged nor resolved.
     let needed = settings.thresholds.account_unreachable_failures.max(1) as usize + 1;
     let checks = store.recent_account_checks(needed, now).await?;
-    let mut posts = store.post_times().await?;
+    let mut posts = store.post_originals().await?;
+    let first_reads = store.first_account_reads(now).await?;
     let mut states = Vec::new();
     for a in &catalog.accounts {
         let key = a.key();
@@ -192,17 +194,19 @@ pub async fn run(
             _ if a.source.kind == SourceKind::Manual => SourceCheck::Read,
             _ => continue,
         };
-        let post_days = posts
+        let post_originals: Vec<(NaiveDate, Option<bool>)> = posts
             .remove(&id)
             .unwrap_or_default()
             .into_iter()
-            .filter(|t| clock.has_happened(*t))
-            .map(|t| clock.day_of(t))
+            .filter(|(t, _)| clock.has_happened(*t))
+            .map(|(t, original)| (clock.day_of(t), original))
             .collect();
         states.push(AccountState {
             account: a,
             key,
-            post_days,
+            post_days: post_originals.iter().map(|(d, _)| *d).collect(),
+            post_originals,
+            watched_since: first_reads.get(&id).map(|t| clock.day_of(*t)),
             check,
         });
     }
@@ -212,7 +216,16 @@ pub async fn run(
         .filter(|s| s.check == SourceCheck::Read)
         .map(|s| s.key.clone())
         .collect();
+    // Weekly minimum: each week is its own subject (KEY#2020-W03); the open weeks of
+    // the accounts read on this check may resolve (with the flag off, they all do, as
+    // any rule's episodes do when its threshold changes).
+    let weeks: HashSet<String> = open
+        .iter()
+        .filter(|(k, s)| *k == Kind::AccountWeeklyMinimum && readable.contains(account_key_of(s)))
+        .map(|(_, s)| s.clone())
+        .collect();
     let found = judge_accounts(&ctx, &states);
+    let weekly = judge_weekly_minimum(&ctx, &states, &open);
     // Unreachable findings may resolve for every checked account; silence and the rest
     // only for accounts read on this check.
     let (unreachable, other): (Vec<Finding>, Vec<Finding>) = found
@@ -233,6 +246,16 @@ pub async fn run(
         &ACCOUNT_KINDS[..4],
         Some(readable),
         other,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+    reconcile(
+        store,
+        &[Kind::AccountWeeklyMinimum],
+        Some(weeks),
+        weekly,
         only,
         clock,
         &mut report,

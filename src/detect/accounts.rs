@@ -3,15 +3,23 @@
 //! still posting (已注销仍运行), a source that cannot be read, and an account seen in a
 //! platform's listing but not registered (未经报备私自开设).
 //!
+//! Optional (`account_weekly_minimum`, off by default): a completed week without an
+//! original post (seed 000: 每周至少发布一条原创内容), for sources that tell originals from
+//! reposts. Each week is its own episode (`KEY#2020-W03`), judged from the first check
+//! after the week ends; it stays open until a later completed week has an original
+//! (the account meets the minimum again), as a quota shortfall waits for a later quarter.
+//!
 //! An account whose source could not be read on this check is unknown for the day: it
 //! is judged neither silent nor zombie (the caller leaves it out of the reconcile scope
 //! so its open episodes stay as they are). A zombie is reported as a zombie only.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::columns::{period_subject, split_period_subject};
+use super::period::Period;
 use super::{Context, Finding, Kind, more_than_days, sentence};
 use crate::catalog::import::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
@@ -33,6 +41,12 @@ pub struct AccountState<'a> {
     pub key: String,
     /// Local days of its stored posts, any order.
     pub post_days: Vec<NaiveDate>,
+    /// Local day of each stored post with whether it is an original (`Some(true)`), a
+    /// repost (`Some(false)`) or not told (`None`: sources other than Weibo).
+    pub post_originals: Vec<(NaiveDate, Option<bool>)>,
+    /// The local day its source was first read: watching began. Weeks that started
+    /// earlier are not judged by account_weekly_minimum (their posts may be incomplete).
+    pub watched_since: Option<NaiveDate>,
     pub check: SourceCheck,
 }
 
@@ -177,6 +191,109 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
                     "operator": operator,
                     "accounts": names,
                     "detected_on": ctx.today.to_string(),
+                }),
+            });
+        }
+    }
+    out
+}
+
+/// How many completed weeks account_weekly_minimum judges back from the day judged (the
+/// last completed week and those before it, for checks that paused); weeks whose episode
+/// is still open are judged however old they are, so they can be resolved.
+pub const WEEKLY_LOOKBACK_WEEKS: usize = 4;
+
+/// The account key of an account finding's subject: `KEY` for a weekly subject
+/// `KEY#2020-W03`, the subject itself otherwise.
+pub fn account_key_of(subject: &str) -> &str {
+    split_period_subject(subject).map_or(subject, |(key, _)| key)
+}
+
+/// account_weekly_minimum, when `[thresholds] account_weekly_minimum` is on: for each
+/// active, readable, not-zombie account whose source tells originals from reposts,
+/// every completed week (Monday to Sunday, local days) since watching began (and since
+/// `opened_on`), within [`WEEKLY_LOOKBACK_WEEKS`] or still open in `open`, without an
+/// original post, when no completed week since has had one either. A post not told
+/// original or repost counts as a possible original. So a week's episode opens on the
+/// first check after the week ends, and is resolved by the first check after a later
+/// week with an original has ended (an original posted on Monday morning does not hide
+/// the week before; the week it is posted in has to end first).
+pub fn judge_weekly_minimum(
+    ctx: &Context,
+    accounts: &[AccountState],
+    open: &HashSet<(Kind, String)>,
+) -> Vec<Finding> {
+    if !ctx.thresholds.account_weekly_minimum {
+        return Vec::new();
+    }
+    let last_week = Period::week_of(ctx.today).previous();
+    let mut out = Vec::new();
+    for state in accounts {
+        let a = state.account;
+        if state.check != SourceCheck::Read
+            || a.status != AccountStatus::Active
+            || !a.source.kind.tells_originals()
+            || state.is_zombie(ctx)
+        {
+            continue;
+        }
+        let Some(watched) = state.watched_since else {
+            continue;
+        };
+        let earliest = a.opened_on.map_or(watched, |o| o.max(watched));
+        let mut weeks: Vec<Period> = std::iter::successors(Some(last_week), |w| Some(w.previous()))
+            .take(WEEKLY_LOOKBACK_WEEKS)
+            .filter(|w| w.start() >= earliest)
+            .collect();
+        weeks.extend(
+            open.iter()
+                .filter(|(k, _)| *k == Kind::AccountWeeklyMinimum)
+                .filter_map(|(_, s)| split_period_subject(s))
+                .filter(|(k, p)| *k == state.key && matches!(p, Period::Week { .. }))
+                .map(|(_, p)| p)
+                .filter(|p| *p <= last_week),
+        );
+        weeks.sort();
+        weeks.dedup();
+        for week in weeks {
+            let (start, end) = (week.start(), week.end());
+            // This week and every completed week since: any (possible) original?
+            if state
+                .post_originals
+                .iter()
+                .any(|(d, o)| start <= *d && *d <= last_week.end() && *o != Some(false))
+            {
+                continue;
+            }
+            let in_week = state
+                .post_originals
+                .iter()
+                .filter(|(d, _)| start <= *d && *d <= end)
+                .count();
+            let last_original = state
+                .post_originals
+                .iter()
+                .filter(|(d, o)| *d <= ctx.today && *o == Some(true))
+                .map(|(d, _)| *d)
+                .max();
+            out.push(Finding {
+                kind: Kind::AccountWeeklyMinimum,
+                subject_key: period_subject(&state.key, week),
+                unit: Some(a.unit.clone()),
+                sentence: sentence::account_weekly_minimum(ctx.today, start, end, None),
+                evidence: json!({
+                    "platform": a.platform.as_str(),
+                    "account": a.name,
+                    "unit": a.unit,
+                    "detected_on": ctx.today.to_string(),
+                    "period": week.to_string(),
+                    "week_start": start.to_string(),
+                    "week_end": end.to_string(),
+                    "posts": in_week,
+                    "originals": 0,
+                    "reposts": in_week,
+                    "last_post": state.last_post(ctx.today).map(|d| d.to_string()),
+                    "last_original": last_original.map(|d| d.to_string()),
                 }),
             });
         }

@@ -56,6 +56,22 @@ pub fn account_zombie(
     }
 }
 
+/// account_weekly_minimum (seed 000: 每周至少发布一条原创内容): a completed week (Monday to
+/// Sunday) without an original post, `1月13日监测到1月6日至1月12日一周未发布原创内容`.
+pub fn account_weekly_minimum(
+    detected: NaiveDate,
+    week_start: NaiveDate,
+    week_end: NaiveDate,
+    list_year: Option<i32>,
+) -> String {
+    format!(
+        "{}监测到{}至{}一周未发布原创内容",
+        detected_zh(detected, list_year),
+        day_zh(week_start, detected.year()),
+        day_zh(week_end, detected.year())
+    )
+}
+
 pub const ACCOUNT_DUPLICATE: &str = "同一平台开设多个政务新媒体账号";
 
 /// account_closed_active: deregistered on paper, still posting (已注销仍运行).

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::catalog::{AccountStatus, Catalog, Platform};
-use crate::detect::accounts::unregistered_key;
+use crate::detect::accounts::{account_key_of, unregistered_key};
 use crate::detect::period::Period;
 use crate::detect::{Kind, sentence};
 use crate::store::FindingRecord;
@@ -99,6 +99,12 @@ pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
         Some(Kind::AccountUnreachable) => sentence::account_unreachable(detected, year),
         Some(Kind::AccountDuplicate) => sentence::ACCOUNT_DUPLICATE.to_string(),
         Some(Kind::AccountUnregistered) => sentence::account_unregistered(detected, year),
+        Some(Kind::AccountWeeklyMinimum) => match (day("week_start"), day("week_end")) {
+            (Some(start), Some(end)) => {
+                sentence::account_weekly_minimum(detected, start, end, year)
+            }
+            _ => f.sentence.clone(),
+        },
         _ => f.sentence.clone(),
     }
 }
@@ -122,7 +128,8 @@ pub fn account_export(
         .filter(|f| f.kind == Kind::AccountZombie.code() && f.open_on(end))
         .map(|f| f.subject_key.as_str())
         .collect();
-    // An account registered after it was found unregistered carries that finding too.
+    // An account registered after it was found unregistered carries that finding too;
+    // a weekly finding (KEY#2020-W03) is its account's.
     let registered_as: HashMap<String, String> = catalog
         .accounts
         .iter()
@@ -132,7 +139,7 @@ pub fn account_export(
         registered_as
             .get(&f.subject_key)
             .cloned()
-            .unwrap_or_else(|| f.subject_key.clone())
+            .unwrap_or_else(|| account_key_of(&f.subject_key).to_string())
     };
     let with_finding: HashSet<String> = in_period.iter().map(|f| owner(f)).collect();
 

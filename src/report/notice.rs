@@ -21,6 +21,7 @@ use super::scoring::{Scoring, dense_ranks};
 use super::{Cell, Table, html, markdown};
 use crate::catalog::{AccountStatus, Catalog};
 use crate::detect::Kind;
+use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
 use crate::detect::sentence;
 use crate::store::FindingRecord;
@@ -407,6 +408,12 @@ fn account_sentence(f: &FindingRecord, period: Period) -> String {
             None => sentence::account_silent_never(d, year),
         },
         (Some(Kind::AccountZombie), Some(d)) => sentence::account_zombie(d, day("last_post"), year),
+        (Some(Kind::AccountWeeklyMinimum), _) => match (day("week_start"), day("week_end")) {
+            (Some(start), Some(end)) => {
+                sentence::account_weekly_minimum(f.opened_on, start, end, year)
+            }
+            _ => f.sentence.clone(),
+        },
         _ => f.sentence.clone(),
     }
 }
@@ -431,15 +438,18 @@ pub fn account_table(
         ],
     );
     let mut order: Vec<&str> = Vec::new();
+    // A weekly finding (KEY#2020-W03) is its account's.
+    let key_of = |f: &FindingRecord| account_key_of(&f.subject_key).to_string();
     for f in found.iter().filter(|f| is_account(&f.kind)) {
-        if !order.contains(&f.subject_key.as_str()) {
-            order.push(&f.subject_key);
+        let key = account_key_of(&f.subject_key);
+        if !order.contains(&key) {
+            order.push(key);
         }
     }
     for key in order {
         let episodes: Vec<&&FindingRecord> = found
             .iter()
-            .filter(|f| f.subject_key == key && is_account(&f.kind))
+            .filter(|f| key_of(f) == key && is_account(&f.kind))
             .collect();
         let first = episodes[0];
         let e = first.evidence_json();
@@ -533,12 +543,13 @@ fn new_media_summary(
     )
 }
 
-/// The subjects of the episodes whose code passes `keep`.
+/// The subjects of the episodes whose code passes `keep` (a weekly finding's is its
+/// account's key).
 fn subjects<'f>(found: &[&'f FindingRecord], keep: impl Fn(&str) -> bool) -> HashSet<&'f str> {
     found
         .iter()
         .filter(|f| keep(&f.kind))
-        .map(|f| f.subject_key.as_str())
+        .map(|f| account_key_of(&f.subject_key))
         .collect()
 }
 

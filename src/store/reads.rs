@@ -57,6 +57,9 @@ pub struct CredentialProblem {
     pub at: DateTime<Utc>,
 }
 
+/// A post's publish time and whether it is an original (`None`: its source does not tell).
+pub type PostOriginal = (DateTime<Utc>, Option<bool>);
+
 impl Store {
     pub async fn record_column_crawl(&self, c: &ColumnCrawl) -> Result<()> {
         on_pool!(self, pool => {
@@ -263,6 +266,41 @@ impl Store {
             map.entry(account).or_default().push(at);
         }
         Ok(map)
+    }
+
+    /// Publish times of every account's posts, each with whether it is an original
+    /// (`None` when its source does not tell).
+    pub async fn post_originals(&self) -> Result<HashMap<i64, Vec<PostOriginal>>> {
+        let rows: Vec<(i64, DateTime<Utc>, Option<bool>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT account_id, published_at, original FROM account_posts")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading posts"))?;
+        let mut map: HashMap<i64, Vec<PostOriginal>> = HashMap::new();
+        for (account, at, original) in rows {
+            map.entry(account).or_default().push((at, original));
+        }
+        Ok(map)
+    }
+
+    /// When each account's source was first read (its first `ok` check up to `until`):
+    /// when watching began.
+    pub async fn first_account_reads(
+        &self,
+        until: DateTime<Utc>,
+    ) -> Result<HashMap<i64, DateTime<Utc>>> {
+        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT account_id, MIN(at) FROM account_checks WHERE outcome = 'ok' AND at <= $1 \
+                 GROUP BY account_id",
+            )
+            .bind(until)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading account checks"))?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Publish times of one account's posts.

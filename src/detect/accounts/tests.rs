@@ -49,6 +49,8 @@ fn state<'a>(a: &'a Account, key: &str, posts: &[NaiveDate]) -> AccountState<'a>
         account: a,
         key: key.into(),
         post_days: posts.to_vec(),
+        post_originals: posts.iter().map(|d| (*d, None)).collect(),
+        watched_since: posts.iter().min().copied(),
         check: SourceCheck::Read,
     }
 }
@@ -245,4 +247,238 @@ fn listed_accounts_not_in_the_catalog_are_unregistered() {
     assert_eq!(twice.evidence["seen_in"].as_array().unwrap().len(), 2);
     assert_eq!(twice.evidence["account"], "高崖印象");
     assert_eq!(twice.evidence["level"], "乡镇");
+}
+
+/// One row of the weekly-minimum table: what differs from a Weibo account watched since
+/// Monday 2020-01-06, judged on Monday 2020-01-13 with the flag on.
+struct Weekly {
+    why: &'static str,
+    flag: bool,
+    source: SourceKind,
+    /// (day, original?) of its posts.
+    posts: Vec<(NaiveDate, Option<bool>)>,
+    watched_since: Option<NaiveDate>,
+    opened_on: Option<NaiveDate>,
+    status: AccountStatus,
+    check: SourceCheck,
+    today: NaiveDate,
+    /// Subjects of open weekly episodes (older weeks are judged while open).
+    open: Vec<&'static str>,
+    /// (subject, sentence) expected, in order.
+    expect: Vec<(&'static str, &'static str)>,
+}
+
+impl Default for Weekly {
+    fn default() -> Self {
+        Weekly {
+            why: "",
+            flag: true,
+            source: SourceKind::Weibo,
+            posts: Vec::new(),
+            watched_since: Some(d(2020, 1, 6)),
+            opened_on: None,
+            status: AccountStatus::Active,
+            check: SourceCheck::Read,
+            today: d(2020, 1, 13),
+            open: Vec::new(),
+            expect: Vec::new(),
+        }
+    }
+}
+
+const W02: (&str, &str) = (
+    "W#2020-W02",
+    "1月13日监测到1月6日至1月12日一周未发布原创内容",
+);
+
+#[test]
+fn weekly_minimum_table() {
+    let repost = |day| (day, Some(false));
+    let original = |day| (day, Some(true));
+    let rows = [
+        Weekly {
+            why: "flag off: nothing",
+            flag: false,
+            posts: vec![repost(d(2020, 1, 8))],
+            ..Default::default()
+        },
+        Weekly {
+            why: "an original post in the week",
+            posts: vec![repost(d(2020, 1, 7)), original(d(2020, 1, 12))],
+            ..Default::default()
+        },
+        Weekly {
+            why: "only reposts in the week",
+            posts: vec![repost(d(2020, 1, 7)), repost(d(2020, 1, 10))],
+            expect: vec![W02],
+            ..Default::default()
+        },
+        Weekly {
+            why: "nothing posted at all in the week",
+            posts: vec![original(d(2020, 1, 3))],
+            expect: vec![W02],
+            ..Default::default()
+        },
+        Weekly {
+            why: "a source that does not tell originals (a feed)",
+            source: SourceKind::Feed,
+            posts: vec![(d(2020, 1, 3), None)],
+            ..Default::default()
+        },
+        Weekly {
+            why: "a post not told original or repost may be an original",
+            posts: vec![repost(d(2020, 1, 7)), (d(2020, 1, 9), None)],
+            ..Default::default()
+        },
+        Weekly {
+            why: "the week is not over on Sunday",
+            today: d(2020, 1, 12),
+            ..Default::default()
+        },
+        Weekly {
+            why: "watching began after the week's Monday",
+            watched_since: Some(d(2020, 1, 7)),
+            ..Default::default()
+        },
+        Weekly {
+            why: "never read",
+            watched_since: None,
+            ..Default::default()
+        },
+        Weekly {
+            why: "opened after the week's Monday",
+            opened_on: Some(d(2020, 1, 8)),
+            ..Default::default()
+        },
+        Weekly {
+            why: "judged later in the next week: still the same week",
+            posts: vec![repost(d(2020, 1, 14))],
+            today: d(2020, 1, 16),
+            expect: vec![(
+                "W#2020-W02",
+                "1月16日监测到1月6日至1月12日一周未发布原创内容",
+            )],
+            ..Default::default()
+        },
+        Weekly {
+            why: "an original in the next week does not mend it before that week ends",
+            posts: vec![repost(d(2020, 1, 8)), original(d(2020, 1, 13))],
+            today: d(2020, 1, 19),
+            open: vec!["W#2020-W02"],
+            expect: vec![(
+                "W#2020-W02",
+                "1月19日监测到1月6日至1月12日一周未发布原创内容",
+            )],
+            ..Default::default()
+        },
+        Weekly {
+            why: "a later completed week with an original resolves it",
+            posts: vec![repost(d(2020, 1, 8)), original(d(2020, 1, 14))],
+            today: d(2020, 1, 20),
+            open: vec!["W#2020-W02"],
+            ..Default::default()
+        },
+        Weekly {
+            why: "not even an original on Monday morning hides the week before",
+            posts: vec![repost(d(2020, 1, 8)), original(d(2020, 1, 13))],
+            expect: vec![W02],
+            ..Default::default()
+        },
+        Weekly {
+            why: "a closed account",
+            status: AccountStatus::Closed,
+            ..Default::default()
+        },
+        Weekly {
+            why: "a zombie is a zombie only",
+            posts: vec![original(d(2019, 6, 3))],
+            watched_since: Some(d(2019, 12, 30)),
+            ..Default::default()
+        },
+        Weekly {
+            why: "a source not read today is unknown",
+            check: SourceCheck::Failed {
+                consecutive: 3,
+                detail: "connect".into(),
+            },
+            ..Default::default()
+        },
+        Weekly {
+            why: "a week across the new year carries the old year",
+            posts: vec![original(d(2019, 12, 28))],
+            watched_since: Some(d(2019, 12, 30)),
+            today: d(2020, 1, 6),
+            expect: vec![(
+                "W#2020-W01",
+                "1月6日监测到2019年12月30日至1月5日一周未发布原创内容",
+            )],
+            ..Default::default()
+        },
+        Weekly {
+            why: "look back four weeks, and at older weeks only while open",
+            watched_since: Some(d(2019, 11, 4)),
+            posts: vec![repost(d(2019, 11, 5))],
+            open: vec!["W#2019-W45", "W#2019-W46-not-a-week", "X#2019-W47"],
+            expect: vec![
+                (
+                    "W#2019-W45",
+                    "1月13日监测到2019年11月4日至2019年11月10日一周未发布原创内容",
+                ),
+                (
+                    "W#2019-W51",
+                    "1月13日监测到2019年12月16日至2019年12月22日一周未发布原创内容",
+                ),
+                (
+                    "W#2019-W52",
+                    "1月13日监测到2019年12月23日至2019年12月29日一周未发布原创内容",
+                ),
+                (
+                    "W#2020-W01",
+                    "1月13日监测到2019年12月30日至1月5日一周未发布原创内容",
+                ),
+                W02,
+            ],
+            ..Default::default()
+        },
+    ];
+    for row in rows {
+        let mut a = account("苍溪县高坡镇", Platform::Weibo, None);
+        a.source.kind = row.source;
+        a.opened_on = row.opened_on;
+        a.status = row.status;
+        let state = AccountState {
+            account: &a,
+            key: "W".into(),
+            post_days: row.posts.iter().map(|(d, _)| *d).collect(),
+            post_originals: row.posts.clone(),
+            watched_since: row.watched_since,
+            check: row.check.clone(),
+        };
+        let t = Thresholds {
+            account_weekly_minimum: row.flag,
+            ..Thresholds::default()
+        };
+        let ctx = Context {
+            today: row.today,
+            thresholds: &t,
+        };
+        let open: HashSet<(Kind, String)> = row
+            .open
+            .iter()
+            .map(|s| (Kind::AccountWeeklyMinimum, s.to_string()))
+            .collect();
+        let found = judge_weekly_minimum(&ctx, &[state], &open);
+        let got: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| {
+                assert_eq!(f.kind, Kind::AccountWeeklyMinimum);
+                (f.subject_key.as_str(), f.sentence.as_str())
+            })
+            .collect();
+        assert_eq!(got, row.expect, "{}", row.why);
+        for f in &found {
+            assert_eq!(f.evidence["originals"], 0, "{}", row.why);
+            assert_eq!(account_key_of(&f.subject_key), "W");
+        }
+    }
 }
