@@ -61,6 +61,9 @@ for path, name, cls, quota, unit, dates in columns:
     open(os.path.join(site, path, "index.html"), "w").write(page(name, "<ul>%s</ul>" % items))
     for i, d in enumerate(dates):
         open(os.path.join(site, path, "%d.html" % i), "w").write(page(name, "<p>%s</p>" % d))
+# Two links that lead nowhere, for the broken-link list (死链清单).
+home.append('<li><a href="/xxgk/2019/zcwj.html">2019年政策文件汇编</a></li>')
+home.append('<li><a href="/files/jsjf-2020.pdf">减税降费政策解读.pdf</a></li>')
 open(os.path.join(site, "index.html"), "w").write(page("首页", "<ul>%s</ul>" % "".join(home)))
 cfg = os.path.join(work, "config", "catalog")
 os.makedirs(cfg, exist_ok=True)

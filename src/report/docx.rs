@@ -4,8 +4,8 @@
 //! bold header row. The writer knows paragraphs and [`Table`]s, not what they mean.
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, PageMargin, Paragraph, Run, RunFonts, Shading, ShdType,
-    SpecialIndentType, Table as DocTable, TableCell, TableRow, WidthType,
+    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading,
+    ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow, WidthType,
 };
 
 use super::table::display_width;
@@ -148,6 +148,7 @@ impl Document {
         self.push(
             Paragraph::new()
                 .align(AlignmentType::Right)
+                .line_spacing(LineSpacing::new().before(640))
                 .indent(None, None, Some(640 * 2), None)
                 .add_run(run(text, BODY, BODY_FONT)),
         )
@@ -222,8 +223,15 @@ impl Document {
     }
 }
 
-/// Column widths in twips, sharing the text width by each column's widest line (header
-/// included), a column getting at least a short word's room and at most a third.
+/// Twips per half-width character at 五号 (10.5 pt: a Chinese character is 210), and
+/// a cell's left and right padding.
+const CHAR_W: usize = 105;
+const PADDING: usize = 230;
+
+/// Column widths in twips. Each column wants room for its widest line (header
+/// included); when all fit they share the text width by what they want, otherwise the
+/// widest columns are narrowed (their text wraps) until the table fits, and the narrow
+/// ones keep their room so 单位 or 是否整改 never wrap a character a line.
 fn column_widths(t: &Table) -> Vec<usize> {
     let columns = t
         .headers
@@ -232,7 +240,7 @@ fn column_widths(t: &Table) -> Vec<usize> {
     if columns == 0 {
         return Vec::new();
     }
-    let want: Vec<usize> = (0..columns)
+    let natural: Vec<usize> = (0..columns)
         .map(|col| {
             let header = t.headers.get(col).map_or(0, |h| display_width(h));
             let cells = t
@@ -242,11 +250,21 @@ fn column_widths(t: &Table) -> Vec<usize> {
                 .map(|c| c.text().lines().map(display_width).max().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
-            header.max(cells).clamp(4, 40)
+            header.max(cells).max(4) * CHAR_W + PADDING
         })
         .collect();
-    let total: usize = want.iter().sum();
-    want.iter().map(|w| TEXT_W * w / total).collect()
+    let total: usize = natural.iter().sum();
+    if total <= TEXT_W {
+        return natural.iter().map(|w| TEXT_W * w / total).collect();
+    }
+    // The largest cap on a column's width with which the table still fits.
+    let fits = |cap: usize| natural.iter().map(|w| (*w).min(cap)).sum::<usize>() <= TEXT_W;
+    let (mut lo, mut hi) = (0, natural.iter().copied().max().unwrap_or(0));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) { lo = mid } else { hi = mid - 1 }
+    }
+    natural.iter().map(|w| (*w).min(lo)).collect()
 }
 
 #[cfg(test)]
@@ -254,14 +272,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn widths_fill_the_text_width_by_content() {
+    fn narrow_columns_keep_their_room_and_long_ones_wrap() {
         let mut t = Table::new("t", ["单位", "链接地址"]);
         t.push_row(vec![
             "县公安局".into(),
             "http://127.0.0.1:9/a/b/c/d.html".into(),
         ]);
         let w = column_widths(&t);
-        assert!(w.iter().sum::<usize>() <= TEXT_W);
+        let sum: usize = w.iter().sum();
+        assert!(
+            sum <= TEXT_W && sum + 2 >= TEXT_W,
+            "fills the text width: {w:?}"
+        );
         assert!(w[1] > w[0] * 3, "{w:?}");
+        t.push_row(vec!["审计局".into(), "长".repeat(100).into()]);
+        let w = column_widths(&t);
+        assert_eq!(w[0], 8 * CHAR_W + PADDING, "单位 keeps its width");
+        assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
+        assert!(w[1] > TEXT_W - w[0] - 10, "{w:?}");
     }
 }

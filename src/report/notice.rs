@@ -436,11 +436,13 @@ pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
     // The first few places are enough to say where to look; the attachment lists all.
     places.truncate(3);
     let mut text = format!(
-        "期内监测发现死链、错链问题{}处,分布在{}等{}个页面",
+        "期内监测发现死链、错链问题{}处,分布在{}",
         urls.len(),
-        places.join("、"),
-        pages.len()
+        places.join("、")
     );
+    if pages.len() > 1 {
+        text += &format!("等{}个页面", pages.len());
+    }
     if fixed > 0 {
         text += &format!(",已整改{fixed}处");
     }
