@@ -8,7 +8,9 @@
 # replays a few checks of 2020Q3 with --now, then writes notice.html / notice.png and
 # email.html / email.png. Needs python3, chromium and fonts-noto-cjk (Debian:
 # apt-get install chromium fonts-noto-cjk). Chromium is started so that it calls nothing
-# outside loopback.
+# outside loopback. With LibreOffice and poppler-utils (apt-get install
+# libreoffice-writer-nogui poppler-utils) it also writes notice.docx as notice-docx-N.png,
+# one image a page.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,6 +61,9 @@ for path, name, cls, quota, unit, dates in columns:
     open(os.path.join(site, path, "index.html"), "w").write(page(name, "<ul>%s</ul>" % items))
     for i, d in enumerate(dates):
         open(os.path.join(site, path, "%d.html" % i), "w").write(page(name, "<p>%s</p>" % d))
+# Two links that lead nowhere, for the broken-link list (死链清单).
+home.append('<li><a href="/xxgk/2019/zcwj.html">2019年政策文件汇编</a></li>')
+home.append('<li><a href="/files/jsjf-2020.pdf">减税降费政策解读.pdf</a></li>')
 open(os.path.join(site, "index.html"), "w").write(page("首页", "<ul>%s</ul>" % "".join(home)))
 cfg = os.path.join(work, "config", "catalog")
 os.makedirs(cfg, exist_ok=True)
@@ -90,6 +95,7 @@ for day in 2020-08-10 2020-08-17 2020-09-10 2020-09-25 2020-10-01 2020-10-08; do
     gw --now "$day" check >/dev/null
 done
 gw --now 2020-10-08 report --period 2020Q3 --format html --output "$out/notice.html"
+gw --now 2020-10-08 report --period 2020Q3 --format docx --output "$out/notice.docx"
 gw --now 2020-10-12 notify --dry-run --outbox "$work/outbox" >/dev/null
 
 # The office's digest: the .eml addressed to the office; its text/html part.
@@ -114,4 +120,10 @@ shot() {
 }
 shot "$out/notice.html" "$out/notice.png"
 shot "$out/email.html" "$out/email.png"
+if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then
+    HOME="$work" soffice --headless --convert-to pdf --outdir "$work" "$out/notice.docx" >/dev/null 2>&1
+    pdftoppm -png -r 60 "$work/notice.pdf" "$out/notice-docx"
+else
+    echo "no soffice/pdftoppm: notice.docx not rendered" >&2
+fi
 ls -l "$out"

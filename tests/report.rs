@@ -360,4 +360,302 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert!(html.contains("关于2020年三季度全县政务公开和政务新媒体监测情况的通报"));
     assert!(html.contains("审计局新闻信息发布为0"));
     assert!(!html.contains("<script") && !html.contains("<link"));
+
+    let links = broken_links_match_the_store(&store, &run, dir.path()).await;
+
+    // The notice points at the broken-link list and carries it as an attachment.
+    let urls: std::collections::BTreeSet<&str> =
+        links.iter().map(|r| r["url"].as_str().unwrap()).collect();
+    let pages: std::collections::BTreeSet<&str> =
+        links.iter().map(|r| r["page"].as_str().unwrap()).collect();
+    let sentence = format!("期内监测发现死链、错链问题{}处", urls.len());
+    assert!(md.contains(&sentence), "{sentence}\nnot in\n{md}");
+    assert!(md.contains(&format!("等{}个页面", pages.len())), "{md}");
+    assert!(md.contains(",详见附件4。"), "{md}");
+    assert!(md.contains("4.2020年三季度网站死链清单"), "{md}");
+    assert!(
+        md.contains("| 单位 | 所在页面 | 链接文字 | 链接地址 | 错误类型 | 发现日期 | 是否整改 |")
+    );
+    for r in &links {
+        let row = format!(
+            "| {} | {}{} | {} | {} | {} | {} |",
+            r["unit"].as_str().unwrap(),
+            r["site"].as_str().unwrap(),
+            r["place"].as_str().unwrap(),
+            r["anchor"].as_str().unwrap_or(""),
+            r["url"].as_str().unwrap(),
+            r["error"].as_str().unwrap(),
+            r["opened_on"].as_str().unwrap(),
+        );
+        assert!(md.contains(&row), "{row}\nnot in\n{md}");
+    }
+    // The 附件 list: a hanging indent in HTML, not lines flush left.
+    assert!(
+        html.contains(
+            "text-indent:-2.5em\">附件:1.2020年三季度政府网站栏目信息更新情况统计表<br>2."
+        )
+    );
+
+    // The same draft as a Word document: a zip whose word/document.xml has the headings,
+    // the sentences and the tables (header rows and cells) of the Markdown draft.
+    let out = dir.path().join("notice.docx");
+    run(&[
+        "report",
+        "--period",
+        "2020Q3",
+        "--format",
+        "docx",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let doc = docx_text(&std::fs::read(&out).unwrap());
+    let paragraphs = doc.paragraphs();
+    for expected in [
+        "关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
+        "示例县人民政府办公室",
+        "一、总体情况",
+        "二、主要问题",
+        "(一)政务公开情况。2020年三季度,监测政府网站栏目6个,期内更新信息5条。",
+        "全县正常运行的政务新媒体共2个,其中政务微博2个,总体合格率为50.0%。",
+        "审计局新闻信息发布为0；县公安局警务公开栏目更新为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
+        "附件1",
+        "附件4",
+        "2020年三季度政府网站栏目信息更新情况统计表",
+        "2020年三季度网站死链清单",
+    ] {
+        assert!(
+            paragraphs.iter().any(|p| p.contains(expected)),
+            "{expected} not in {paragraphs:#?}"
+        );
+    }
+    assert!(paragraphs.iter().any(|p| p.contains(&sentence)));
+    let rows = doc.rows();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    for row in [
+        s(&["栏目名称", "保障单位", "应更新条数", "实际更新条数"]),
+        s(&["工作动态", "县公安局", "12", "4"]),
+        s(&["审计动态", "审计局", "及时更新", "/"]),
+        s(&["单位", "栏目", "应公开数", "实公开数", "完成情况"]),
+        s(&["县公安局", "工作动态", "12", "4", "未完成"]),
+        s(&[
+            "类别",
+            "政务新媒体名称",
+            "主办单位",
+            "级别",
+            "突出问题",
+            "是否整改",
+        ]),
+        s(&[
+            "政务微信",
+            "审计之窗",
+            "审计局",
+            "县级部门",
+            "9月20日监测到为“僵尸”账号,最新更新时间为2019年12月2日",
+            "否",
+        ]),
+        s(&[
+            "单位",
+            "所在页面",
+            "链接文字",
+            "链接地址",
+            "错误类型",
+            "发现日期",
+            "是否整改",
+        ]),
+        s(&["审计局", "300", "", "-16", "284", "3"]),
+    ] {
+        assert!(rows.contains(&row), "{row:?} not in {rows:#?}");
+    }
+    let link_cells: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.len() == 7 && r[3].starts_with("http"))
+        .collect();
+    assert_eq!(link_cells.len(), links.len());
+    let md_tables = md.lines().filter(|l| l.starts_with("| --- |")).count();
+    assert_eq!(doc.tables, md_tables, "one Word table per table");
+}
+
+/// `export links` as JSON, CSV and XLSX, compared with the `link_broken` episodes of Q3
+/// and the pages the store saw the links on. Returns the JSON rows.
+async fn broken_links_match_the_store(
+    store: &Store,
+    run: &impl Fn(&[&str]) -> Vec<u8>,
+    dir: &Path,
+) -> Vec<serde_json::Value> {
+    let q3: govwatch::detect::period::Period = "2020Q3".parse().unwrap();
+    let broken: Vec<_> = store
+        .findings(&FindingFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|f| f.kind == "link_broken" && open_in(f, q3, d(10, 8)))
+        .collect();
+    assert!(!broken.is_empty(), "the county has broken links");
+    let sources = store
+        .link_sources_since(chrono::DateTime::UNIX_EPOCH)
+        .await
+        .unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "links", "--period", "2020Q3"])).unwrap();
+    let rows = json.as_array().unwrap().clone();
+    let mut expected = Vec::new();
+    for f in &broken {
+        let e = f.evidence_json();
+        for p in e["pages"].as_array().unwrap() {
+            expected.push((f, e.clone(), p.clone()));
+        }
+    }
+    assert_eq!(rows.len(), expected.len(), "one row per link and page");
+    for (row, (f, e, p)) in rows.iter().zip(&expected) {
+        let (site, url) = f.subject_key.split_once('|').unwrap();
+        assert_eq!(row["site"], site);
+        assert_eq!(row["url"], url);
+        assert_eq!(row["url"], e["url"]);
+        assert_eq!(row["unit"], json!(f.unit));
+        assert_eq!(row["page"], p["page"]);
+        assert_eq!(row["place"], p["where"]);
+        assert_eq!(row["outcome"], e["outcome"]);
+        assert_eq!(row["status"], e["status"]);
+        assert_eq!(row["opened_on"], f.opened_on.to_string());
+        assert_eq!(
+            row["rectified"],
+            f.resolved_on.is_some_and(|r| r <= d(10, 8))
+        );
+        let anchor = p["anchor"].as_str().unwrap();
+        assert_eq!(
+            row["anchor"],
+            if anchor.is_empty() {
+                json!(null)
+            } else {
+                json!(anchor)
+            }
+        );
+        // The store saw the link on that page, with that text.
+        let source = sources
+            .iter()
+            .find(|s| s.link_url == url && s.page_url == p["page"].as_str().unwrap())
+            .unwrap_or_else(|| panic!("{url} on {} not in link_sources", p["page"]));
+        assert_eq!(source.anchor.as_deref().unwrap_or(""), anchor);
+    }
+    // The county's menu links to pages the server does not have: 404 on every page.
+    let missing = rows
+        .iter()
+        .find(|r| r["anchor"] == "互动交流" && r["place"] == "首页")
+        .unwrap_or_else(|| panic!("{rows:#?}"));
+    assert_eq!(missing["status"], 404);
+    assert_eq!(missing["error"], "页面不存在");
+
+    let csv = csv_rows(&run(&[
+        "export", "links", "--period", "2020Q3", "--format", "csv",
+    ]));
+    assert_eq!(
+        csv[0],
+        [
+            "单位",
+            "网站",
+            "所在页面",
+            "页面地址",
+            "链接文字",
+            "链接地址",
+            "错误类型",
+            "状态码",
+            "发现日期",
+            "最近确认",
+            "整改日期",
+            "是否整改"
+        ]
+    );
+    assert_eq!(csv.len(), rows.len() + 1);
+    for (c, r) in csv[1..].iter().zip(&rows) {
+        assert_eq!(c[1], r["site"].as_str().unwrap());
+        assert_eq!(c[3], r["page"].as_str().unwrap());
+        assert_eq!(c[4], r["anchor"].as_str().unwrap_or(""));
+        assert_eq!(c[5], r["url"].as_str().unwrap());
+        assert_eq!(c[7], r["status"].to_string());
+        assert_eq!(c[8], r["opened_on"].as_str().unwrap());
+        assert_eq!(c[11], if r["rectified"] == true { "是" } else { "否" });
+    }
+
+    let out = dir.join("links.xlsx");
+    run(&[
+        "export",
+        "links",
+        "--period",
+        "2020Q3",
+        "--format",
+        "xlsx",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    let sheet = xlsx_rows(std::fs::read(&out).unwrap());
+    assert_eq!(sheet[0][5], Data::String("链接地址".into()));
+    assert_eq!(sheet.len(), rows.len() + 1);
+    for (x, r) in sheet[1..].iter().zip(&rows) {
+        assert_eq!(x[5], Data::String(r["url"].as_str().unwrap().into()));
+        assert_eq!(x[7], Data::Float(r["status"].as_f64().unwrap()));
+        let opened = match &x[8] {
+            Data::DateTime(dt) => dt.as_datetime().unwrap().date(),
+            other => panic!("发现日期 is a date, not {other:?}"),
+        };
+        assert_eq!(opened.to_string(), r["opened_on"].as_str().unwrap());
+    }
+    rows
+}
+
+/// The text of a .docx: each paragraph's text and each table row's cell texts.
+struct DocxText {
+    xml: String,
+    tables: usize,
+}
+
+fn docx_text(bytes: &[u8]) -> DocxText {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a .docx is a zip");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    for part in ["[Content_Types].xml", "word/styles.xml", "_rels/.rels"] {
+        assert!(zip.by_name(part).is_ok(), "{part} in the .docx");
+    }
+    let tables = xml.matches("<w:tbl>").count();
+    DocxText { xml, tables }
+}
+
+impl DocxText {
+    /// The text of `<w:p>` elements in `xml`, line breaks as "\n".
+    fn texts(xml: &str) -> String {
+        let re = regex::Regex::new(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br[^>]*/>").unwrap();
+        re.captures_iter(xml)
+            .map(|c| {
+                c.get(1).map_or("\n".to_string(), |t| {
+                    t.as_str()
+                        .replace("&lt;", "<")
+                        .replace("&gt;", ">")
+                        .replace("&quot;", "\"")
+                        .replace("&apos;", "'")
+                        .replace("&amp;", "&")
+                })
+            })
+            .collect()
+    }
+
+    fn paragraphs(&self) -> Vec<String> {
+        self.xml
+            .split("</w:p>")
+            .map(|p| Self::texts(p.rsplit("<w:p>").next().unwrap_or(p)))
+            .filter(|t| !t.is_empty())
+            .collect()
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        self.xml
+            .split("</w:tr>")
+            .filter(|r| r.contains("<w:tc>"))
+            .map(|r| {
+                r.split("</w:tc>")
+                    .filter(|c| c.contains("<w:tc>"))
+                    .map(|c| Self::texts(c.rsplit("<w:tc>").next().unwrap()))
+                    .collect()
+            })
+            .collect()
+    }
 }

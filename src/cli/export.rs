@@ -14,7 +14,8 @@ use crate::detect::period::Period;
 use crate::report::accounts::{self, AccountsExport, account_export, pass_rate_zh};
 use crate::report::columns::{ColumnRow, UnitRow, column_rows, published_zh, quota_zh, unit_rows};
 use crate::report::findings::finding_rows;
-use crate::report::{Cell, Table, csv, findings, xlsx};
+use crate::report::links::link_rows;
+use crate::report::{Cell, Table, csv, findings, links, xlsx};
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -34,6 +35,9 @@ enum What {
     /// The problem-account list (seed 003 附件2): accounts with a finding in the period,
     /// their problems, 是否整改, and the pass rate of the accounts running normally.
     Accounts(Common),
+    /// The broken-link list (死链清单): one row per broken link and page it is on, with
+    /// its text, the error, and when it was found and fixed.
+    Links(Common),
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +101,18 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
                 f => table_bytes(
                     f,
                     findings::table(&format!("{}问题清单", c.period.label_zh()), &rows),
+                )?,
+            };
+            (c, bytes)
+        }
+        What::Links(c) => {
+            let records = episodes(app, &store).await?;
+            let rows = link_rows(&records, c.period, &app.clock);
+            let bytes = match c.format {
+                Format::Json => serde_json::to_vec_pretty(&rows)?,
+                f => table_bytes(
+                    f,
+                    links::table(&format!("{}死链清单", c.period.label_zh()), &rows),
                 )?,
             };
             (c, bytes)

@@ -1,5 +1,5 @@
-//! `govwatch report`: the quarterly notice draft (通报) for a period, as HTML or Markdown,
-//! for the office to edit. The counting is done here; the wording stays theirs.
+//! `govwatch report`: the quarterly notice draft (通报) for a period, as HTML, Markdown or
+//! Word (.docx), for the office to edit. The counting is done here; the wording stays theirs.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::config::SETTINGS_FILE;
 use crate::detect::period::Period;
 use crate::report::columns::{column_rows, unit_rows};
+use crate::report::links::link_rows;
 use crate::report::notice::{Notice, NoticeInput};
 use crate::report::scoring::Scoring;
 
@@ -29,6 +30,7 @@ pub struct ReportArgs {
 enum Format {
     Html,
     Md,
+    Docx,
 }
 
 /// `[report.scoring]` in govwatch.toml (seed 004's 基准分 and points per finding code).
@@ -63,6 +65,7 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
     let records = super::export::episodes(app, &store).await?;
     let columns = column_rows(&loaded.catalog, &dates, args.period, today);
     let units = unit_rows(&loaded.catalog, &dates, args.period, today);
+    let links = link_rows(&records, args.period, &app.clock);
     let scoring = scoring(app)?;
     let notice = Notice::build(NoticeInput {
         office_name: &app.settings.general.office_name,
@@ -71,14 +74,16 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         catalog: &loaded.catalog,
         columns: &columns,
         units: &units,
+        links: &links,
         findings: &records,
         accounts: None,
         scoring: scoring.as_ref(),
     });
-    let text = match args.format {
-        Format::Html => notice.html(),
-        Format::Md => notice.markdown(),
+    let bytes = match args.format {
+        Format::Html => notice.html().into_bytes(),
+        Format::Md => notice.markdown().into_bytes(),
+        Format::Docx => notice.docx()?,
     };
-    super::export::write_out(args.output.as_ref(), text.as_bytes(), false)?;
+    super::export::write_out(args.output.as_ref(), &bytes, false)?;
     Ok(super::EXIT_OK)
 }

@@ -19,6 +19,19 @@ pub enum PageRole {
     Other,
 }
 
+impl PageRole {
+    /// Where on the site, as the sentences say it: 首页, 工作动态栏目页面,
+    /// 工作动态栏目文章页面 or 网站页面.
+    pub fn zh(&self) -> String {
+        match self {
+            PageRole::Home => "首页".to_string(),
+            PageRole::Column(name) => format!("{name}栏目页面"),
+            PageRole::Item(name) => format!("{name}栏目文章页面"),
+            PageRole::Other => "网站页面".to_string(),
+        }
+    }
+}
+
 /// One page a broken link appears on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkPlace {
@@ -60,12 +73,7 @@ pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
             let Some(first) = places.first() else {
                 continue;
             };
-            let where_ = match &first.role {
-                PageRole::Home => "首页".to_string(),
-                PageRole::Column(name) => format!("{name}栏目页面"),
-                PageRole::Item(name) => format!("{name}栏目文章页面"),
-                PageRole::Other => "网站页面".to_string(),
-            };
+            let where_ = first.role.zh();
             out.push(Finding {
                 kind: Kind::LinkBroken,
                 subject_key: subject_key(&state.key, &b.url),
@@ -80,6 +88,7 @@ pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
                     "pages": places.iter().map(|p| json!({
                         "page": p.page_url,
                         "anchor": p.anchor,
+                        "where": p.role.zh(),
                     })).collect::<Vec<_>>(),
                 }),
             });
@@ -152,6 +161,8 @@ mod tests {
             "某县人民政府|http://127.0.0.1:9/gone.html"
         );
         assert_eq!(found[0].evidence["pages"].as_array().unwrap().len(), 2);
+        assert_eq!(found[0].evidence["pages"][0]["where"], "首页");
+        assert_eq!(found[0].evidence["pages"][1]["where"], "工作动态栏目页面");
         assert_eq!(
             found[1].sentence,
             "某县人民政府工作动态栏目页面存在死链:http://127.0.0.1:9/a.pdf"

@@ -1,18 +1,20 @@
 //! Reports: plain tables and the writers that turn them into files people open (CSV and
-//! XLSX for auditors, HTML for mail clients and browsers, Markdown for drafts).
+//! XLSX for auditors, HTML for mail clients and browsers, Markdown and Word for drafts).
 //!
 //! A [`Table`] is only data: a title, headers, typed cells and notes such as
 //! "合格率 70.7%". Writers are pure: they take tables and return bytes or text, never
 //! read the store or the clock. Each export and the notice draft build their own tables;
 //! the writers do not know what the tables mean. Row builders for the exports
-//! ([`columns`], [`findings`]) and the notice draft ([`notice`]) are pure too: catalog,
+//! ([`columns`], [`findings`], [`links`]) and the notice draft ([`notice`]) are pure too: catalog,
 //! stored dates and episodes in, rows out.
 
 pub mod accounts;
 pub mod columns;
 pub mod csv;
+pub mod docx;
 pub mod findings;
 pub mod html;
+pub mod links;
 pub mod markdown;
 pub mod notice;
 pub mod scoring;
@@ -28,6 +30,8 @@ pub enum ReportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("cannot write CSV: {0}")]
     Csv(#[from] ::csv::Error),
+    #[error("cannot write the Word document: {0}")]
+    Docx(String),
     #[error("cannot write the report: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -6,8 +6,9 @@
 //! when configured, the score table (seed 004). The office edits the draft; it does the
 //! counting for them.
 //!
-//! Pure: catalog, the period's column and unit rows and the stored episodes in, a
-//! [`Notice`] out; [`Notice::html`] and [`Notice::markdown`] write it. The problem-account
+//! Pure: catalog, the period's column, unit and broken-link rows and the stored episodes
+//! in, a [`Notice`] out; [`Notice::html`], [`Notice::markdown`] and [`Notice::docx`]
+//! write the same blocks. The problem-account
 //! list is built here from the `account_*` findings; a caller holding the account export's
 //! rows passes them as [`NoticeInput::accounts`] and they replace the built list.
 
@@ -17,8 +18,9 @@ use chrono::{Datelike, NaiveDate};
 
 use super::columns::{ColumnRow, Status, UnitRow, published_zh, quota_zh};
 use super::findings::{in_period, kind_zh};
+use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
-use super::{Cell, Table, html, markdown};
+use super::{Cell, ReportError, Table, docx, html, markdown};
 use crate::catalog::{AccountStatus, Catalog};
 use crate::detect::Kind;
 use crate::detect::accounts::account_key_of;
@@ -36,6 +38,8 @@ pub struct NoticeInput<'a> {
     pub catalog: &'a Catalog,
     pub columns: &'a [ColumnRow],
     pub units: &'a [UnitRow],
+    /// The period's broken links, as `export links` lists them.
+    pub links: &'a [LinkRow],
     /// Every stored episode; those open in the period are used.
     pub findings: &'a [FindingRecord],
     /// The problem-account list from `export accounts`, when the caller has it; `None`
@@ -48,7 +52,16 @@ pub struct NoticeInput<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Heading(String),
+    /// A heading that starts an attachment (附件1): a new page on paper.
+    Appendix(String),
+    /// A body paragraph, its first line indented.
     Para(String),
+    /// A line flush left: the issuer, the addressees.
+    Line(String),
+    /// A lead and items aligned under each other: `附件:1.…` then `2.…` under `1.`.
+    List(String, Vec<String>),
+    /// Lines aligned right: the signature and the date.
+    Signature(Vec<String>),
     Table(Table),
 }
 
@@ -140,6 +153,7 @@ impl Notice {
             catalog,
             columns,
             units,
+            links,
             findings,
             accounts,
             scoring,
@@ -147,10 +161,35 @@ impl Notice {
         let label = period.label_zh();
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
-        blocks.push(Block::Para(office_name.to_string()));
+        blocks.push(Block::Line(office_name.to_string()));
+        blocks.push(Block::Line("各乡镇人民政府,县级有关部门:".into()));
         blocks.push(Block::Para(format!(
-            "各乡镇人民政府,县级有关部门:\n现将{label}全县政务公开与政务新媒体监测情况通报如下。"
+            "现将{label}全县政务公开与政务新媒体监测情况通报如下。"
         )));
+
+        // The attachments come first: the sentences point at them by number.
+        let mut attachments: Vec<Table> = Vec::new();
+        attachments.push(column_table(&label, columns));
+        attachments.push(unit_table(&label, units));
+        let mut account_list =
+            accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
+        if account_list.is_empty() {
+            account_list
+                .notes
+                .push("期内未监测发现存在突出问题的政务新媒体。".into());
+        }
+        attachments.push(Table {
+            title: format!("{label}监测发现存在突出问题政务新媒体名单"),
+            ..account_list
+        });
+        let accounts_no = attachments.len();
+        let links_no = (!links.is_empty()).then(|| {
+            attachments.push(link_table(&format!("{label}网站死链清单"), links));
+            attachments.len()
+        });
+        if let Some(s) = scoring {
+            attachments.push(score_table(&label, catalog, &found, s));
+        }
 
         // 一、总体情况
         blocks.push(Block::Heading("一、总体情况".into()));
@@ -236,15 +275,8 @@ impl Notice {
                 format!("{}栏目链接无法正常访问。", sentence::join(&unreachable)),
             ));
         }
-        let broken = found
-            .iter()
-            .filter(|f| f.kind == Kind::LinkBroken.code())
-            .count();
-        if broken > 0 {
-            blocks.push(numbered(
-                "网站存在死链。",
-                format!("期内监测发现死链、错链问题{broken}处,详见问题清单。"),
-            ));
+        if let Some(no) = links_no {
+            blocks.push(numbered("网站存在死链。", broken_links_sentence(links, no)));
         }
         let account_found: Vec<&&FindingRecord> =
             found.iter().filter(|f| is_account(&f.kind)).collect();
@@ -260,7 +292,7 @@ impl Notice {
             blocks.push(numbered(
                 "政务新媒体运维保障不力。",
                 format!(
-                    "{}等单位政务新媒体存在突出问题{}个,详见附件。",
+                    "{}等单位政务新媒体存在突出问题{}个,详见附件{accounts_no}。",
                     sentence::join(&names),
                     account_found.len()
                 ),
@@ -271,37 +303,18 @@ impl Notice {
         }
 
         // 附件
-        let mut attachments: Vec<Table> = Vec::new();
-        attachments.push(column_table(&label, columns));
-        attachments.push(unit_table(&label, units));
-        let mut accounts =
-            accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
-        if accounts.is_empty() {
-            accounts
-                .notes
-                .push("期内未监测发现存在突出问题的政务新媒体。".into());
-        }
-        attachments.push(Table {
-            title: format!("{label}监测发现存在突出问题政务新媒体名单"),
-            ..accounts
-        });
-        if let Some(s) = scoring {
-            attachments.push(score_table(&label, catalog, &found, s));
-        }
         let list: Vec<String> = attachments
             .iter()
             .enumerate()
             .map(|(i, t)| format!("{}.{}", i + 1, t.title))
             .collect();
-        blocks.push(Block::Para(format!("附件:{}", list.join("\n"))));
-        blocks.push(Block::Para(format!(
-            "{office_name}\n{}年{}月{}日",
-            today.year(),
-            today.month(),
-            today.day()
-        )));
+        blocks.push(Block::List("附件:".into(), list));
+        blocks.push(Block::Signature(vec![
+            office_name.to_string(),
+            format!("{}年{}月{}日", today.year(), today.month(), today.day()),
+        ]));
         for (i, t) in attachments.into_iter().enumerate() {
-            blocks.push(Block::Heading(format!("附件{}", i + 1)));
+            blocks.push(Block::Appendix(format!("附件{}", i + 1)));
             blocks.push(Block::Table(t));
         }
         Notice {
@@ -324,15 +337,32 @@ impl Notice {
             "<h2 style=\"font-size:20px;text-align:center;margin:8px 0 16px 0\">{}</h2>\n",
             html::escape(&self.title)
         );
+        let lines = |text: &str| html::escape(text).replace('\n', "<br>");
         for b in &self.blocks {
             match b {
-                Block::Heading(h) => body.push_str(&format!(
+                Block::Heading(h) | Block::Appendix(h) => body.push_str(&format!(
                     "<h3 style=\"font-size:16px;margin:16px 0 6px 0\">{}</h3>\n",
                     html::escape(h)
                 )),
                 Block::Para(p) => body.push_str(&format!(
                     "<p style=\"margin:6px 0;text-indent:2em\">{}</p>\n",
-                    html::escape(p).replace('\n', "<br>")
+                    lines(p)
+                )),
+                Block::Line(l) => {
+                    body.push_str(&format!("<p style=\"margin:6px 0\">{}</p>\n", lines(l)))
+                }
+                Block::List(lead, items) => {
+                    // A hanging indent: the items after the first start under the first.
+                    let w = super::table::display_width(lead) as f64 / 2.0;
+                    body.push_str(&format!(
+                        "<p style=\"margin:6px 0 6px 2em;padding-left:{w}em;text-indent:-{w}em\">{}{}</p>\n",
+                        html::escape(lead),
+                        lines(&items.join("\n"))
+                    ))
+                }
+                Block::Signature(ls) => body.push_str(&format!(
+                    "<p style=\"margin:16px 4em 6px 0;text-align:right\">{}</p>\n",
+                    lines(&ls.join("\n"))
                 )),
                 Block::Table(t) => body.push_str(&html::table(t)),
             }
@@ -343,10 +373,15 @@ impl Notice {
     /// Markdown for editing in a text editor.
     pub fn markdown(&self) -> String {
         let mut out = format!("# {}\n\n", self.title);
+        let lines = |text: &str| text.replace('\n', "  \n");
         for b in &self.blocks {
             match b {
-                Block::Heading(h) => out.push_str(&format!("## {h}\n\n")),
-                Block::Para(p) => out.push_str(&format!("{}\n\n", p.replace('\n', "  \n"))),
+                Block::Heading(h) | Block::Appendix(h) => out.push_str(&format!("## {h}\n\n")),
+                Block::Para(p) | Block::Line(p) => out.push_str(&format!("{}\n\n", lines(p))),
+                Block::List(lead, items) => {
+                    out.push_str(&format!("{lead}{}\n\n", lines(&items.join("\n"))))
+                }
+                Block::Signature(ls) => out.push_str(&format!("{}\n\n", lines(&ls.join("\n")))),
                 Block::Table(t) => {
                     out.push_str(&markdown::table(t));
                     out.push('\n');
@@ -355,6 +390,64 @@ impl Notice {
         }
         out
     }
+
+    /// A Word document (.docx) for the office to edit.
+    pub fn docx(&self) -> Result<Vec<u8>, ReportError> {
+        let mut doc = docx::Document::new().title(&self.title);
+        for b in &self.blocks {
+            doc = match b {
+                Block::Heading(h) => doc.heading(h),
+                Block::Appendix(h) => doc.page_heading(h),
+                Block::Para(p) => doc.para(p),
+                Block::Line(l) => doc.line(l),
+                Block::List(lead, items) => doc.hanging(lead, items),
+                Block::Signature(ls) => doc.right(&ls.join("\n")),
+                Block::Table(t) => doc.table(t),
+            };
+        }
+        doc.to_bytes()
+    }
+}
+
+/// The broken-link paragraph: how many links, on how many pages and where, and the
+/// attachment that lists them.
+pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
+    let mut urls: Vec<(&str, &str)> = Vec::new();
+    let mut pages: Vec<&str> = Vec::new();
+    let mut places: Vec<&str> = Vec::new();
+    for r in rows {
+        if !urls.contains(&(r.site.as_str(), r.url.as_str())) {
+            urls.push((&r.site, &r.url));
+        }
+        if !pages.contains(&r.page.as_str()) {
+            pages.push(&r.page);
+        }
+        if !places.contains(&r.place.as_str()) {
+            places.push(&r.place);
+        }
+    }
+    let fixed = urls
+        .iter()
+        .filter(|(site, url)| {
+            rows.iter()
+                .filter(|r| r.site == *site && r.url == *url)
+                .all(|r| r.rectified)
+        })
+        .count();
+    // The first few places are enough to say where to look; the attachment lists all.
+    places.truncate(3);
+    let mut text = format!(
+        "期内监测发现死链、错链问题{}处,分布在{}",
+        urls.len(),
+        places.join("、")
+    );
+    if pages.len() > 1 {
+        text += &format!("等{}个页面", pages.len());
+    }
+    if fixed > 0 {
+        text += &format!(",已整改{fixed}处");
+    }
+    text + &format!(",详见附件{attachment}。")
 }
 
 /// 附件: the column table of seed 000 附件2.

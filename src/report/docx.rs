@@ -1,0 +1,294 @@
+//! Word documents (.docx) an office opens and edits in Word or WPS: A4 with the margins
+//! of official documents (GB/T 9704), the title in 小标宋, headings in 黑体, body text in
+//! 仿宋 三号 with a two-character first-line indent, and tables in 五号 with a shaded,
+//! bold header row. The writer knows paragraphs and [`Table`]s, not what they mean.
+
+use docx_rs::{
+    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading,
+    ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow, WidthType,
+};
+
+use super::table::display_width;
+use super::{Cell, ReportError, Table};
+
+/// A4 in twentieths of a point, and the text width between the margins.
+const PAGE_W: u32 = 11906;
+const PAGE_H: u32 = 16838;
+const LEFT: i32 = 1588;
+const RIGHT: i32 = 1474;
+const TEXT_W: usize = (PAGE_W as i32 - LEFT - RIGHT) as usize;
+
+/// Font sizes in half points: 二号, 三号, 四号, 五号.
+const TITLE: usize = 44;
+const BODY: usize = 32;
+const TABLE_TITLE: usize = 28;
+const TABLE_TEXT: usize = 21;
+
+const TITLE_FONT: &str = "方正小标宋简体";
+const HEADING_FONT: &str = "黑体";
+const BODY_FONT: &str = "仿宋_GB2312";
+
+fn fonts(east_asia: &str) -> RunFonts {
+    RunFonts::new()
+        .east_asia(east_asia)
+        .ascii("Times New Roman")
+        .hi_ansi("Times New Roman")
+}
+
+/// A run of text, lines separated by line breaks.
+fn run(text: &str, size: usize, font: &str) -> Run {
+    let mut run = Run::new().size(size).fonts(fonts(font));
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            run = run.add_break(BreakType::TextWrapping);
+        }
+        run = run.add_text(line);
+    }
+    run
+}
+
+/// A document being written, block by block.
+pub struct Document {
+    docx: Docx,
+}
+
+impl Default for Document {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Document {
+    pub fn new() -> Document {
+        let docx = Docx::new()
+            .page_size(PAGE_W, PAGE_H)
+            .page_margin(
+                PageMargin::new()
+                    .top(2098)
+                    .bottom(1984)
+                    .left(LEFT)
+                    .right(RIGHT)
+                    .header(851)
+                    .footer(992),
+            )
+            .default_fonts(fonts(BODY_FONT))
+            .default_size(BODY);
+        Document { docx }
+    }
+
+    fn push(mut self, p: Paragraph) -> Self {
+        self.docx = self.docx.add_paragraph(p);
+        self
+    }
+
+    /// The document's title, centred.
+    pub fn title(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .add_run(run(text, TITLE, TITLE_FONT)),
+        )
+    }
+
+    /// A section heading (一、总体情况) in 黑体, indented like the body.
+    pub fn heading(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .outline_lvl(1)
+                .keep_next(true)
+                .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                .add_run(run(text, BODY, HEADING_FONT)),
+        )
+    }
+
+    /// A heading that starts a new page (附件1), flush left.
+    pub fn page_heading(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .outline_lvl(1)
+                .keep_next(true)
+                .page_break_before(true)
+                .add_run(run(text, BODY, HEADING_FONT)),
+        )
+    }
+
+    /// A body paragraph with a two-character first-line indent.
+    pub fn para(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .align(AlignmentType::Both)
+                .indent(None, Some(SpecialIndentType::FirstLine(640)), None, None)
+                .add_run(run(text, BODY, BODY_FONT)),
+        )
+    }
+
+    /// A line flush left (the issuer, the addressees).
+    pub fn line(self, text: &str) -> Self {
+        self.push(Paragraph::new().add_run(run(text, BODY, BODY_FONT)))
+    }
+
+    /// `lead` then items, the items after the first aligned under the first one:
+    /// `附件:1.…` / `     2.…`.
+    pub fn hanging(self, lead: &str, items: &[String]) -> Self {
+        let lead_w = display_width(lead) as i32 * 160;
+        self.push(
+            Paragraph::new()
+                .indent(
+                    Some(640 + lead_w),
+                    Some(SpecialIndentType::Hanging(lead_w)),
+                    None,
+                    None,
+                )
+                .add_run(run(&format!("{lead}{}", items.join("\n")), BODY, BODY_FONT)),
+        )
+    }
+
+    /// Lines aligned right (the signature and date).
+    pub fn right(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .align(AlignmentType::Right)
+                .line_spacing(LineSpacing::new().before(640))
+                .indent(None, None, Some(640 * 2), None)
+                .add_run(run(text, BODY, BODY_FONT)),
+        )
+    }
+
+    /// A table: its title centred above, the header row bold and shaded, its notes below.
+    pub fn table(mut self, t: &Table) -> Self {
+        if !t.title.is_empty() {
+            self = self.push(
+                Paragraph::new()
+                    .align(AlignmentType::Center)
+                    .keep_next(true)
+                    .add_run(run(&t.title, TABLE_TITLE, HEADING_FONT)),
+            );
+        }
+        let widths = column_widths(t);
+        let cell = |text: &str, width: usize, center: bool, header: bool| {
+            let mut r = run(text, TABLE_TEXT, BODY_FONT);
+            if header {
+                r = r.bold();
+            }
+            let mut p = Paragraph::new().add_run(r);
+            if center {
+                p = p.align(AlignmentType::Center);
+            }
+            let mut c = TableCell::new()
+                .width(width, WidthType::Dxa)
+                .add_paragraph(p);
+            if header {
+                c = c.shading(Shading::new().shd_type(ShdType::Clear).fill("DDEBF7"));
+            }
+            c
+        };
+        let mut rows = vec![TableRow::new(
+            t.headers
+                .iter()
+                .zip(&widths)
+                .map(|(h, w)| cell(h, *w, true, true))
+                .collect(),
+        )];
+        for row in &t.rows {
+            rows.push(TableRow::new(
+                widths
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        let c = row.get(i).unwrap_or(&Cell::Empty);
+                        let center = matches!(c, Cell::Int(_) | Cell::Date(_));
+                        cell(&c.text(), *w, center, false)
+                    })
+                    .collect(),
+            ));
+        }
+        let table = DocTable::new(rows)
+            .set_grid(widths.clone())
+            .width(widths.iter().sum(), WidthType::Dxa);
+        self.docx = self.docx.add_table(table);
+        for note in &t.notes {
+            self = self.push(Paragraph::new().add_run(run(note, TABLE_TEXT, BODY_FONT)));
+        }
+        self
+    }
+
+    /// The document as .docx bytes.
+    pub fn to_bytes(self) -> Result<Vec<u8>, ReportError> {
+        let mut out = std::io::Cursor::new(Vec::new());
+        self.docx
+            .build()
+            .pack(&mut out)
+            .map_err(|e| ReportError::Docx(e.to_string()))?;
+        Ok(out.into_inner())
+    }
+}
+
+/// Twips per half-width character at 五号 (10.5 pt: a Chinese character is 210), and
+/// a cell's left and right padding.
+const CHAR_W: usize = 105;
+const PADDING: usize = 230;
+
+/// Column widths in twips. Each column wants room for its widest line (header
+/// included); when all fit they share the text width by what they want, otherwise the
+/// widest columns are narrowed (their text wraps) until the table fits, and the narrow
+/// ones keep their room so 单位 or 是否整改 never wrap a character a line.
+fn column_widths(t: &Table) -> Vec<usize> {
+    let columns = t
+        .headers
+        .len()
+        .max(t.rows.iter().map(Vec::len).max().unwrap_or(0));
+    if columns == 0 {
+        return Vec::new();
+    }
+    let natural: Vec<usize> = (0..columns)
+        .map(|col| {
+            let header = t.headers.get(col).map_or(0, |h| display_width(h));
+            let cells = t
+                .rows
+                .iter()
+                .filter_map(|r| r.get(col))
+                .map(|c| c.text().lines().map(display_width).max().unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            header.max(cells).max(4) * CHAR_W + PADDING
+        })
+        .collect();
+    let total: usize = natural.iter().sum();
+    if total <= TEXT_W {
+        return natural.iter().map(|w| TEXT_W * w / total).collect();
+    }
+    // The largest cap on a column's width with which the table still fits.
+    let fits = |cap: usize| natural.iter().map(|w| (*w).min(cap)).sum::<usize>() <= TEXT_W;
+    let (mut lo, mut hi) = (0, natural.iter().copied().max().unwrap_or(0));
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(mid) { lo = mid } else { hi = mid - 1 }
+    }
+    natural.iter().map(|w| (*w).min(lo)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrow_columns_keep_their_room_and_long_ones_wrap() {
+        let mut t = Table::new("t", ["单位", "链接地址"]);
+        t.push_row(vec![
+            "县公安局".into(),
+            "http://127.0.0.1:9/a/b/c/d.html".into(),
+        ]);
+        let w = column_widths(&t);
+        let sum: usize = w.iter().sum();
+        assert!(
+            sum <= TEXT_W && sum + 2 >= TEXT_W,
+            "fills the text width: {w:?}"
+        );
+        assert!(w[1] > w[0] * 3, "{w:?}");
+        t.push_row(vec!["审计局".into(), "长".repeat(100).into()]);
+        let w = column_widths(&t);
+        assert_eq!(w[0], 8 * CHAR_W + PADDING, "单位 keeps its width");
+        assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
+        assert!(w[1] > TEXT_W - w[0] - 10, "{w:?}");
+    }
+}
