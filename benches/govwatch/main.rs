@@ -338,10 +338,22 @@ fn bench_links(dir: &Path, o: &Options) -> String {
             .args(&site.page_urls);
             let m = measure(&mut cmd, &dir.join("lychee"));
             let json = std::fs::read_to_string(dir.join("lychee.json")).unwrap_or_default();
+            // lychee counts every occurrence ("Error (cached)" for repeats): count URLs.
+            let broken: std::collections::HashSet<String> =
+                serde_json::from_str::<serde_json::Value>(&json)
+                    .ok()
+                    .and_then(|v| v.get("error_map").cloned())
+                    .and_then(|m| m.as_object().cloned())
+                    .into_iter()
+                    .flat_map(|m| m.into_iter())
+                    .flat_map(|(_, list)| list.as_array().cloned().unwrap_or_default())
+                    .filter_map(|e| e.get("url").and_then(|u| u.as_str()).map(str::to_string))
+                    .collect();
             let summary = format!(
-                "{} links checked, {} errors",
+                "{} links ({} unique) checked, {} broken",
                 number_after(&json, "\"total\"").unwrap_or(f64::NAN),
-                number_after(&json, "\"errors\"").unwrap_or(f64::NAN)
+                number_after(&json, "\"unique\"").unwrap_or(f64::NAN),
+                broken.len()
             );
             // lychee exits 2 when it found broken links: that is a success here.
             let m = Measured {
