@@ -8,10 +8,9 @@ use super::dom::sel;
 
 /// Phrases of a "not found" page, checked in the title, the headings, or the whole text
 /// of a short page.
-const NOT_FOUND_PHRASES: [&str; 8] = [
+const NOT_FOUND_PHRASES: [&str; 7] = [
     "页面不存在",
     "找不到",
-    "404",
     "not found",
     "已被删除",
     "无法找到",
@@ -66,7 +65,21 @@ pub fn fingerprint(html: &str) -> Fingerprint {
 
 fn has_phrase(text: &str) -> bool {
     let lower = text.to_lowercase();
-    NOT_FOUND_PHRASES.iter().any(|p| lower.contains(p))
+    NOT_FOUND_PHRASES.iter().any(|p| lower.contains(p)) || has_status_404(&lower)
+}
+
+/// "404" as a status code ("404 Not Found", "错误404", a title "404"), not as part of a
+/// longer number or a name ("1404号文件", "国道404", "G404", "第404号").
+fn has_status_404(text: &str) -> bool {
+    text.match_indices("404").any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + 3..].chars().next();
+        let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        !joined(before)
+            && !joined(after)
+            && !matches!(before, Some('道' | '第'))
+            && !matches!(after, Some('号' | '次' | '路'))
+    })
 }
 
 /// Whether the page says it is a "not found" page (in its title or headings, or
@@ -123,6 +136,12 @@ mod tests {
                 true,
             ),
             (page("404 Not Found", "<h1>nginx</h1>"), true),
+            (page("错误404", ""), true),
+            (page("404", "<p>返回首页</p>"), true),
+            // "404" inside a longer number or a name is not an error page.
+            (page("关于印发某县1404号文件的通知", ""), false),
+            (page("国道404改建工程开工", ""), false),
+            (page("G404线路调整", ""), false),
             (page("某县人民政府", "<p>对不起,找不到您要的页面</p>"), true),
             (
                 page(
