@@ -111,6 +111,7 @@ pub async fn run(
         .filter(|c| filter.column_matches(c))
         .filter_map(|c| ids.columns.get(&c.key()).map(|id| (c, *id)))
         .collect();
+    let columns = interleave_by_host(columns, |(c, _)| crate::fetch::host_key(&c.url));
     let mut results = futures::stream::iter(columns)
         .map(|(c, id)| crawl_column(store, fetcher, settings, clock, c, id))
         .buffer_unordered(PARALLEL_COLUMNS);
@@ -146,6 +147,32 @@ pub async fn run(
     report.blocked_hosts = blocked.into_iter().collect();
     report.blocked_hosts.sort();
     Ok(report)
+}
+
+/// Orders work so that every host always has some in the window of parallel reads:
+/// hosts take turns, the busiest first. In catalog order, a busy host whose columns come
+/// last would start late and finish long after the others, since politeness lets it
+/// serve only so many requests at a time.
+pub fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> Option<String>) -> Vec<T> {
+    let mut groups: Vec<(Option<String>, std::collections::VecDeque<T>)> = Vec::new();
+    for item in items {
+        let h = host(&item);
+        match groups.iter_mut().find(|(g, _)| *g == h) {
+            Some((_, group)) => group.push_back(item),
+            None => groups.push((h, std::collections::VecDeque::from([item]))),
+        }
+    }
+    // Stable: hosts of equal size keep their catalog order.
+    groups.sort_by_key(|(_, group)| std::cmp::Reverse(group.len()));
+    let mut out = Vec::new();
+    while groups.iter().any(|(_, group)| !group.is_empty()) {
+        for (_, group) in &mut groups {
+            if let Some(item) = group.pop_front() {
+                out.push(item);
+            }
+        }
+    }
+    out
 }
 
 /// Records every attempt of a fetch; returns the host if it answered with a challenge.
@@ -413,4 +440,19 @@ async fn read_home(
     };
     store.record_home_read(&read).await?;
     Ok((outcome, blocked))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::interleave_by_host;
+
+    #[test]
+    fn hosts_take_turns_the_busiest_first() {
+        let items = vec!["a1", "b1", "b2", "c1", "b3", "c2"];
+        let host = |s: &&str| Some(s[..1].to_string());
+        assert_eq!(
+            interleave_by_host(items, host),
+            vec!["b1", "c1", "a1", "b2", "c2", "b3"]
+        );
+    }
 }
