@@ -30,6 +30,7 @@ on_both_databases!(
     every_broken_link_is_found_once_with_its_pages,
     private_addresses_are_reached_only_when_allowed,
     failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way,
+    a_broken_link_removed_from_its_pages_is_rectified,
 );
 
 const SITE: &str = "示例县人民政府";
@@ -412,4 +413,70 @@ async fn failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way(
     assert_eq!(rows.iter().filter(|r| r.2 == "blocked").count(), 20);
     assert_eq!(rows.iter().filter(|r| r.2 == "http").count(), 2);
     assert_eq!(server.hits_to("/").len(), 60, "a probe is never retried");
+}
+
+/// A home page with a dead link (mode 0), answering 500 (mode 1), or with the dead link
+/// removed by the office (mode 2).
+fn home_with_a_dead_link(mode: Arc<AtomicU8>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(move || {
+                let mode = mode.load(Ordering::SeqCst);
+                async move {
+                    match mode {
+                        0 => {
+                            html(r#"<a href="/good">好链接</a><a href="/gone">失效链接</a>"#.into())
+                        }
+                        1 => (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response(),
+                        _ => html(r#"<a href="/good">好链接</a>"#.into()),
+                    }
+                }
+            }),
+        )
+        .route("/good", get(|| async { html("<p>正文</p>".into()) }))
+        .route(
+            "/col/news/",
+            get(|| async {
+                html("<ul><li><a href=\"/good\">动态</a> 2020-09-01</li></ul>".into())
+            }),
+        )
+}
+
+async fn a_broken_link_removed_from_its_pages_is_rectified(store: Store) {
+    let mode = Arc::new(AtomicU8::new(0));
+    let server = FixtureServer::with_router("127.0.0.1", home_with_a_dead_link(mode.clone())).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, None);
+    let settings = settings();
+    let fetcher = fetcher(&settings, &catalog);
+    let subject = format!("{SITE}|{base}/gone");
+    let check = async |m: u8, day: NaiveDate| {
+        mode.store(m, Ordering::SeqCst);
+        let clock = clock_at(day, 0);
+        let env = Env {
+            store: &store,
+            fetcher: &fetcher,
+            catalog: &catalog,
+            settings: &settings,
+            clock: &clock,
+        };
+        cycle::run(env, &CycleOptions::default(), &|_| {})
+            .await
+            .unwrap();
+        store
+            .findings(&FindingFilter::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.subject_key == subject)
+            .map(|f| f.resolved_on)
+    };
+    let day1 = day();
+    assert_eq!(check(0, day1).await, Some(None), "opened on the first day");
+    // The page could not be read: nothing is known about the link, it stays open.
+    assert_eq!(check(1, day1 + Duration::days(1)).await, Some(None));
+    // The office removed the link from the only page it was on: rectified.
+    let day3 = day1 + Duration::days(2);
+    assert_eq!(check(2, day3).await, Some(Some(day3)));
 }

@@ -18,7 +18,7 @@ use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_unit
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Finding, Kind};
-use crate::store::{AccountCheck, CatalogIds, NewFinding, Scope, Store, StoreError};
+use crate::store::{AccountCheck, CatalogIds, FindingFilter, NewFinding, Scope, Store, StoreError};
 
 /// What reconciling changed, per finding code.
 #[derive(Debug, Default, Clone)]
@@ -372,6 +372,40 @@ async fn link_states(
             key,
             broken: broken.into_values().collect(),
         });
+    }
+    // A link the office removed: every page it was on was read again in this cycle and
+    // none of them carries it any more, so its finding is rectified (已整改) too.
+    let on_pages: HashSet<(&str, &str)> = sources
+        .iter()
+        .map(|s| (s.page_url.as_str(), s.link_url.as_str()))
+        .collect();
+    let pages_read: HashSet<&str> = sources.iter().map(|s| s.page_url.as_str()).collect();
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkBroken.code().to_string()),
+            ..FindingFilter::default()
+        })
+        .await?;
+    for f in open {
+        if subjects.contains(&f.subject_key) {
+            continue;
+        }
+        let evidence: serde_json::Value = serde_json::from_str(&f.evidence).unwrap_or_default();
+        let Some(url) = evidence["url"].as_str() else {
+            continue;
+        };
+        let pages: Vec<&str> = evidence["pages"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|p| p["page"].as_str()).collect())
+            .unwrap_or_default();
+        let removed = !pages.is_empty()
+            && pages
+                .iter()
+                .all(|p| pages_read.contains(p) && !on_pages.contains(&(*p, url)));
+        if removed {
+            subjects.insert(f.subject_key);
+        }
     }
     Ok((judge_links(&states), subjects))
 }
