@@ -204,7 +204,6 @@ pub async fn run(
         states.push(AccountState {
             account: a,
             key,
-            post_days: post_originals.iter().map(|(d, _)| *d).collect(),
             post_originals,
             watched_since: first_reads.get(&id).map(|t| clock.day_of(*t)),
             check,

@@ -39,10 +39,9 @@ pub enum SourceCheck {
 pub struct AccountState<'a> {
     pub account: &'a Account,
     pub key: String,
-    /// Local days of its stored posts, any order.
-    pub post_days: Vec<NaiveDate>,
-    /// Local day of each stored post with whether it is an original (`Some(true)`), a
-    /// repost (`Some(false)`) or not told (`None`: sources other than Weibo).
+    /// Local day of each stored post (any order) with whether it is an original
+    /// (`Some(true)`), a repost (`Some(false)`) or not told (`None`: sources other than
+    /// Weibo).
     pub post_originals: Vec<(NaiveDate, Option<bool>)>,
     /// The local day its source was first read: watching began. Weeks that started
     /// earlier are not judged by account_weekly_minimum (their posts may be incomplete).
@@ -51,12 +50,13 @@ pub struct AccountState<'a> {
 }
 
 impl AccountState<'_> {
+    /// Local days of its stored posts, any order.
+    pub fn post_days(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.post_originals.iter().map(|(d, _)| *d)
+    }
+
     pub fn last_post(&self, today: NaiveDate) -> Option<NaiveDate> {
-        self.post_days
-            .iter()
-            .filter(|d| **d <= today)
-            .max()
-            .copied()
+        self.post_days().filter(|d| *d <= today).max()
     }
 
     /// Known to be a zombie on `today`: no post for longer than the zombie limit, or none
@@ -119,14 +119,13 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
 
         if a.status == AccountStatus::Closed {
             let after_close = state
-                .post_days
-                .iter()
-                .filter(|d| **d <= ctx.today && a.closed_on.is_some_and(|c| **d > c))
+                .post_days()
+                .filter(|d| *d <= ctx.today && a.closed_on.is_some_and(|c| *d > c))
                 .max();
             if let Some(post) = after_close {
                 out.push(finding(
                     Kind::AccountClosedActive,
-                    sentence::account_closed_active(a.closed_on, *post),
+                    sentence::account_closed_active(a.closed_on, post),
                     json!({"closed_on": a.closed_on.map(|d| d.to_string())}),
                 ));
             }

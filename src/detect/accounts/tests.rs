@@ -48,7 +48,6 @@ fn state<'a>(a: &'a Account, key: &str, posts: &[NaiveDate]) -> AccountState<'a>
     AccountState {
         account: a,
         key: key.into(),
-        post_days: posts.to_vec(),
         post_originals: posts.iter().map(|d| (*d, None)).collect(),
         watched_since: posts.iter().min().copied(),
         check: SourceCheck::Read,
@@ -449,7 +448,6 @@ fn weekly_minimum_table() {
         let state = AccountState {
             account: &a,
             key: "W".into(),
-            post_days: row.posts.iter().map(|(d, _)| *d).collect(),
             post_originals: row.posts.clone(),
             watched_since: row.watched_since,
             check: row.check.clone(),
