@@ -619,12 +619,8 @@ impl Writer<'_> {
                     f.sentence.clone().into(),
                     f.opened_on.into(),
                     self.confirmed_on(f).into(),
-                    if f.resolved_on.is_some_and(|r| r <= self.week.today) {
-                        "是"
-                    } else {
-                        "否"
-                    }
-                    .into(),
+                    crate::report::yes_no(f.resolved_on.is_some_and(|r| r <= self.week.today))
+                        .into(),
                     f.resolved_on.filter(|r| *r <= self.week.today).into(),
                     evidence_link(f).into(),
                 ]);

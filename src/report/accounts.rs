@@ -63,7 +63,7 @@ impl AccountRow {
             self.unit.clone(),
             self.level.clone().unwrap_or_default(),
             self.problems.join(sep),
-            if self.rectified { "是" } else { "否" }.to_string(),
+            super::yes_no(self.rectified).to_string(),
         ]
     }
 }

@@ -128,7 +128,7 @@ pub fn table(title: &str, rows: &[FindingRow]) -> Table {
             r.opened_on.into(),
             r.last_confirmed.into(),
             r.resolved_on.into(),
-            if r.rectified { "是" } else { "否" }.into(),
+            super::yes_no(r.rectified).into(),
             evidence_text(&r.evidence).into(),
         ]);
     }

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::findings::in_period;
-use super::{Cell, Table};
+use super::{Cell, Table, yes_no};
 use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
@@ -144,10 +144,6 @@ pub const HEADERS: [&str; 12] = [
     "整改日期",
     "是否整改",
 ];
-
-fn yes_no(b: bool) -> &'static str {
-    if b { "是" } else { "否" }
-}
 
 /// The export as a table with the Chinese headers, evidence URLs and dates as dates.
 pub fn table(title: &str, rows: &[LinkRow]) -> Table {

@@ -23,6 +23,11 @@ pub mod xlsx;
 
 pub use table::{Cell, Table};
 
+/// A 是否整改 cell: 是 when rectified, else 否.
+pub fn yes_no(rectified: bool) -> &'static str {
+    if rectified { "是" } else { "否" }
+}
+
 /// A table that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {

@@ -578,7 +578,7 @@ pub fn account_table(
             Cell::from(unit),
             Cell::from(level),
             sentences.join("\n").into(),
-            if rectified { "是" } else { "否" }.into(),
+            super::yes_no(rectified).into(),
         ]);
     }
     t
