@@ -74,8 +74,9 @@ if [ -z "${GOVWATCH_TEST_POSTGRES_URL:-}" ]; then
   start_postgres
 fi
 
+# --no-fail-fast: one failing test binary does not hide the others' results.
 if [ $# -eq 0 ]; then
-  cargo test --all-targets
+  cargo test --no-fail-fast --all-targets
 else
-  cargo test "$@"
+  cargo test --no-fail-fast "$@"
 fi

@@ -12,8 +12,8 @@ use std::time::Duration;
 use axum::routing::get;
 use govwatch::app::{App, Options};
 use govwatch::store::Store;
-use support::FixtureServer;
 use support::county;
+use support::{FixtureServer, wait_for};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -54,16 +54,6 @@ async fn crawled_at(db: &str, column_url: &str, at: chrono::DateTime<chrono::Utc
     .unwrap();
     pool.close().await;
     n == 1
-}
-
-async fn wait_for(what: &str, mut ok: impl AsyncFnMut() -> bool) {
-    for _ in 0..300 {
-        if ok().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn write(path: &Path, text: &str) {
@@ -113,18 +103,31 @@ async fn serve_runs_on_schedule_answers_and_stops_cleanly_mid_cycle() {
         let _ = stopped.await;
     }));
 
-    wait_for("/healthz", async || {
-        get_text(addr, "/healthz").await.0.contains("200")
+    wait_for("/healthz", 30, async || {
+        let (status, body) = get_text(addr, "/healthz").await;
+        if status.contains("200") {
+            Ok(())
+        } else {
+            Err(format!("{status} {body}"))
+        }
     })
     .await;
     let (_, health) = get_text(addr, "/healthz").await;
     assert!(health.contains("\"status\":\"ok\""), "{health}");
 
     // The every-second schedule ran a whole cycle, then another started; never two at once.
-    wait_for("a finished cycle and the next one running", async || {
-        let r = runs(&url).await;
-        r.first().is_some_and(|o| o == "ok") && r.last().is_some_and(|o| o == "running")
-    })
+    wait_for(
+        "a finished cycle and the next one running",
+        30,
+        async || {
+            let r = runs(&url).await;
+            if r.first().is_some_and(|o| o == "ok") && r.last().is_some_and(|o| o == "running") {
+                Ok(())
+            } else {
+                Err(format!("cycle runs {r:?}"))
+            }
+        },
+    )
     .await;
     let r = runs(&url).await;
     assert_eq!(
@@ -197,11 +200,15 @@ async fn serve_runs_on_schedule_answers_and_stops_cleanly_mid_cycle() {
         let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
             let _ = stopped.await;
         }));
-        wait_for("the unfinished run to end", async || {
+        wait_for("the unfinished run to end", 30, async || {
             let store = Store::open(&url).await.unwrap();
             let runs = store.runs_of("cycle").await.unwrap();
             store.close().await;
-            runs.iter().any(|r| r.0 == *unfinished && r.3 == "ok")
+            if runs.iter().any(|r| r.0 == *unfinished && r.3 == "ok") {
+                Ok(())
+            } else {
+                Err(format!("cycle runs {runs:?}"))
+            }
         })
         .await;
         stop.send(()).unwrap();
@@ -248,8 +255,13 @@ async fn a_run_missed_while_stopped_runs_once_on_start() {
     let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
         let _ = stopped.await;
     }));
-    wait_for("the missed run", async || {
-        runs(&url).await.len() == 2 && runs(&url).await[1] == "ok"
+    wait_for("the missed run", 30, async || {
+        let r = runs(&url).await;
+        if r.len() == 2 && r[1] == "ok" {
+            Ok(())
+        } else {
+            Err(format!("cycle runs {r:?}"))
+        }
     })
     .await;
     // Once, not once per missed day.
@@ -395,8 +407,13 @@ async fn probes_and_the_weekly_email_run_as_their_own_jobs() {
     let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
         let _ = stopped.await;
     }));
-    wait_for("/healthz", async || {
-        get_text(addr, "/healthz").await.0.contains("200")
+    wait_for("/healthz", 30, async || {
+        let (status, body) = get_text(addr, "/healthz").await;
+        if status.contains("200") {
+            Ok(())
+        } else {
+            Err(format!("{status} {body}"))
+        }
     })
     .await;
     let ok_runs = |job: &'static str| {
@@ -408,19 +425,17 @@ async fn probes_and_the_weekly_email_run_as_their_own_jobs() {
             runs
         }
     };
-    wait_for("two probe runs and two weekly email runs", async || {
-        ok_runs("probe")
-            .await
-            .iter()
-            .filter(|r| r.3 == "ok")
-            .count()
-            >= 2
-            && ok_runs("weekly_email")
-                .await
-                .iter()
-                .filter(|r| r.3 == "ok")
-                .count()
-                >= 2
+    wait_for("two probe runs and two weekly email runs", 30, async || {
+        let probes = ok_runs("probe").await;
+        let emails = ok_runs("weekly_email").await;
+        let ok = |runs: &[(i64, _, _, String)]| runs.iter().filter(|r| r.3 == "ok").count();
+        if ok(&probes) >= 2 && ok(&emails) >= 2 {
+            Ok(())
+        } else {
+            Err(format!(
+                "probe runs {probes:?}; weekly email runs {emails:?}"
+            ))
+        }
     })
     .await;
     stop.send(()).unwrap();

@@ -15,7 +15,7 @@ use axum::routing::get;
 use govwatch::app::{App, Options};
 use govwatch::cycle::{self, CycleOptions, Env};
 use govwatch::store::{JobOutcome, Store};
-use support::{FixtureServer, county};
+use support::{FixtureServer, county, wait_for};
 
 const SLOW_SITE: &str = "慢镇人民政府";
 /// How long the slow site's slow column takes to answer: longer than a lease.
@@ -124,16 +124,6 @@ impl Drop for Workers {
     }
 }
 
-async fn wait_for<T>(what: &str, secs: u64, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..secs * 10 {
-        if let Some(t) = probe().await {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_workers_share_a_cycle_and_take_over_a_killed_workers_job() {
@@ -194,7 +184,10 @@ async fn three_workers_share_a_cycle_and_take_over_a_killed_workers_job() {
     // The one run owed, created once however many workers asked.
     let (run_id, run_at) = wait_for("the run", 30, async || {
         let runs = store.runs_of("cycle").await.unwrap();
-        runs.iter().find(|r| r.0 != seeded).map(|r| (r.0, r.2))
+        runs.iter()
+            .find(|r| r.0 != seeded)
+            .map(|r| (r.0, r.2))
+            .ok_or_else(|| format!("cycle runs {runs:?}"))
     })
     .await;
 
@@ -218,7 +211,10 @@ async fn three_workers_share_a_cycle_and_take_over_a_killed_workers_job() {
         .fetch_one(&pool)
         .await
         .unwrap();
-        leased.filter(|_| crawled == 1)
+        leased
+            .clone()
+            .filter(|_| crawled == 1)
+            .ok_or_else(|| format!("leased by {leased:?}, fast column read {crawled} time(s)"))
     })
     .await;
     let pid: u32 = holder.rsplit(':').next().unwrap().parse().unwrap();
@@ -232,9 +228,10 @@ async fn three_workers_share_a_cycle_and_take_over_a_killed_workers_job() {
 
     let outcome = wait_for("the run to end", 90, async || {
         let runs = store.runs_of("cycle").await.unwrap();
-        runs.into_iter()
+        runs.iter()
             .find(|r| r.0 == run_id && r.3 != "running")
-            .map(|r| r.3)
+            .map(|r| r.3.clone())
+            .ok_or_else(|| format!("cycle runs {runs:?}"))
     })
     .await;
     let all_logs = logs();

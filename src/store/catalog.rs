@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 use crate::catalog::Catalog;
 
 /// What a sync changed, per entity.
@@ -150,7 +150,7 @@ impl Store {
         let mut report = SyncReport::default();
         let entities = entities(catalog);
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(ctx("starting the catalog sync"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("starting the catalog sync"))?;
             for entity in &entities {
                 let existing = sqlx::query(AssertSqlSafe(format!(
                     "SELECT key, spec, removed_at IS NOT NULL AS removed FROM {}",

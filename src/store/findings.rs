@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AssertSqlSafe;
 
-use super::{Result, Store, StoreError, ctx, on_pool};
+use super::{BeginWrite, Result, Store, StoreError, ctx, on_pool};
 
 /// A problem that a rule says holds now.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,7 +128,7 @@ impl Store {
         }
         let mut done = Reconciled::default();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(ctx("reconciling findings"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("reconciling findings"))?;
             let open: Vec<(i64, String, String)> = sqlx::query_as(
                 "SELECT id, kind, subject_key FROM findings WHERE resolved_at IS NULL",
             )

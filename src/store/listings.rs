@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 
 /// One account of a listing, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -46,7 +46,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<ListingReplaced> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(ctx("replacing a listing"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("replacing a listing"))?;
             let before = sqlx::query("DELETE FROM account_listings WHERE listing = $1")
                 .bind(listing)
                 .execute(&mut *tx)

@@ -72,6 +72,33 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Begins a transaction that may write. Every store transaction that may write begins
+/// through this, never through `begin()`.
+///
+/// On SQLite it is `BEGIN IMMEDIATE`, which takes the write lock at once (waiting the busy
+/// timeout for it). A deferred `BEGIN` that reads first holds a read snapshot, and in WAL
+/// mode SQLite refuses to upgrade it to a writer when another connection wrote since:
+/// `database is locked` at once, whatever the busy timeout. On PostgreSQL it is a plain
+/// `BEGIN`: rows are locked as they are written.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// Maps a sqlx error to [`StoreError::Query`] with what the store was doing.
 pub(crate) fn ctx(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { context, source }

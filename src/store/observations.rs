@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 
 /// One HTTP request and how it ended, classified by the fetcher.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -131,7 +131,7 @@ impl Store {
         seen: DateTime<Utc>,
     ) -> Result<usize> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(ctx("storing column items"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("storing column items"))?;
             let mut new = 0;
             for item in items {
                 let inserted: Option<(i64,)> = sqlx::query_as(
@@ -196,7 +196,7 @@ impl Store {
         seen: DateTime<Utc>,
     ) -> Result<usize> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(ctx("storing account posts"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("storing account posts"))?;
             let mut new = 0;
             for post in posts {
                 let inserted: Option<(i64,)> = sqlx::query_as(

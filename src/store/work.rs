@@ -15,7 +15,7 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 
-use super::{Backend, Kind, Result, Store, ctx, on_pool};
+use super::{Backend, BeginWrite, Kind, Result, Store, ctx, on_pool};
 
 /// A job of a run, as the scheduler lays it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,12 +121,7 @@ impl Store {
         let due = due.trunc_subsecs(6);
         let postgres = self.kind() == Kind::Postgres;
         on_pool!(self, pool => {
-            let mut tx = if postgres {
-                pool.begin().await
-            } else {
-                pool.begin_with("BEGIN IMMEDIATE").await
-            }
-            .map_err(ctx("starting to enqueue a run"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("starting to enqueue a run"))?;
             if postgres {
                 sqlx::query("SELECT pg_advisory_xact_lock(hashtext('govwatch job ' || $1))")
                     .bind(job)
@@ -208,7 +203,7 @@ impl Store {
         type Row = (i64, i64, String, String, Option<String>, i32);
         let row: Option<Row> = match &self.backend {
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(ctx("starting a claim"))?;
+                let mut tx = pool.begin_write().await.map_err(ctx("starting a claim"))?;
                 let id: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT j.id FROM work_jobs j WHERE {CLAIMABLE} \
                      ORDER BY j.run_id, j.stage, j.id LIMIT 1 FOR UPDATE SKIP LOCKED"
@@ -316,12 +311,7 @@ impl Store {
     ) -> Result<Finished> {
         let postgres = self.kind() == Kind::Postgres;
         on_pool!(self, pool => {
-            let mut tx = if postgres {
-                pool.begin().await
-            } else {
-                pool.begin_with("BEGIN IMMEDIATE").await
-            }
-            .map_err(ctx("starting to finish a job"))?;
+            let mut tx = pool.begin_write().await.map_err(ctx("starting to finish a job"))?;
             if postgres {
                 // Finishing jobs of one run one at a time, so the last one sees the others done.
                 sqlx::query("SELECT id FROM job_runs WHERE id = $1 FOR UPDATE")

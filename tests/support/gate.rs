@@ -190,25 +190,36 @@ impl Scenario {
     /// columns recorded: mid-crawl.
     pub async fn until_held_at_column(&self, database: &str) {
         let n = super::county::COLUMNS.len();
-        until("the crawl to reach the held column", || async {
+        super::wait_for("the crawl to reach the held column", 60, async || {
             if self.site.hits_to(COLUMN_PATH).is_empty() {
-                return false;
+                return Err("the held column not requested yet".into());
             }
-            let Ok(store) = govwatch::store::Store::connect(database).await else {
-                return false;
-            };
+            let store = govwatch::store::Store::connect(database)
+                .await
+                .map_err(|e| format!("database: {e}"))?;
             let far = chrono::Utc::now() + chrono::Duration::days(36500);
             let crawls = store.recent_column_crawls(1, far).await.map(|c| c.len());
             store.close().await;
-            crawls.is_ok_and(|c| c >= n)
+            match crawls {
+                Ok(c) if c >= n => Ok(()),
+                Ok(c) => Err(format!("{c} of {n} column reads stored")),
+                Err(e) => Err(format!("reading column reads: {e}")),
+            }
         })
         .await;
     }
 
     /// Waits until a check process is held at the link gate: mid link check.
     pub async fn until_held_at_link(&self) {
-        until("the link check to reach the held link", || async {
-            !self.site.hits_to(LINK_PATH).is_empty()
+        super::wait_for("the link check to reach the held link", 60, async || {
+            if self.site.hits_to(LINK_PATH).is_empty() {
+                Err(format!(
+                    "{} requests, none to the held link",
+                    self.site.hits().len()
+                ))
+            } else {
+                Ok(())
+            }
         })
         .await;
     }
@@ -220,21 +231,6 @@ pub async fn wait(child: tokio::process::Child) -> std::process::Output {
         Ok(out) => out.expect("wait for govwatch"),
         Err(_) => panic!("govwatch did not finish within two minutes"),
     }
-}
-
-/// Polls `cond` every 50 ms; fails after a minute.
-pub async fn until<F, Fut>(what: &str, cond: F)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..1200 {
-        if cond().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("waited a minute for {what}");
 }
 
 /// What a database holds after the scenario's checks, in comparable form: every

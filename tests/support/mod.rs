@@ -80,3 +80,22 @@ pub fn site(name: &str, url: &Url, fetch: SiteFetch) -> Site {
         },
     }
 }
+
+/// Polls `probe` every 100 ms until it answers `Ok`, for at most `secs` seconds. `Err`
+/// says what the probe saw instead; on time-out the panic names what was awaited and
+/// the last thing seen, so a failure in CI tells its own story.
+pub async fn wait_for<T>(
+    what: &str,
+    secs: u64,
+    mut probe: impl AsyncFnMut() -> Result<T, String>,
+) -> T {
+    let mut seen = String::from("(no answer yet)");
+    for _ in 0..secs * 10 {
+        match probe().await {
+            Ok(t) => return t,
+            Err(s) => seen = s,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {secs} s waiting for {what}; last seen: {seen}");
+}
