@@ -21,6 +21,7 @@ mod work;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::ConnectOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -43,13 +44,13 @@ pub enum StoreError {
         "database URL `{url}` is not understood: {reason}\n  use sqlite://path/to/govwatch.db or postgres://user:password@host:5432/dbname"
     )]
     BadUrl { url: String, reason: String },
-    #[error(
-        "cannot open the database {url}: {source}\n  check that the server runs and the URL (--database or GOVWATCH_DATABASE_URL) is right"
-    )]
+    /// The database could not be opened; `reason` is the underlying cause in a few
+    /// words and `hint` what to do (both said once: this variant keeps no source chain).
+    #[error("cannot open the database {url}: {reason}\n  {hint}")]
     Connect {
         url: String,
-        #[source]
-        source: sqlx::Error,
+        reason: String,
+        hint: String,
     },
     #[error("database migration failed on {url}: {source}")]
     Migrate {
@@ -171,13 +172,17 @@ impl Store {
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(Duration::from_secs(30))
                     .foreign_keys(true);
+                check_sqlite_folder(options.get_filename(), &shown)?;
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .connect_with(options)
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|e| StoreError::Connect {
                         url: shown.clone(),
-                        source,
+                        reason: innermost(&e),
+                        hint: "check that the file can be created and written there, \
+                               or choose another path with --database or GOVWATCH_DATABASE_URL"
+                            .into(),
                     })?;
                 Backend::Sqlite(pool)
             }
@@ -186,14 +191,40 @@ impl Store {
                     url: shown.clone(),
                     reason: e.to_string(),
                 })?;
+                // One connection first, with a short timeout: a pool retries a refused
+                // connection until its acquire timeout and then says only "pool timed
+                // out"; a single connection says what is wrong at once.
+                let pg_hint = "check that PostgreSQL runs and accepts connections there, \
+                               and that the URL (--database or GOVWATCH_DATABASE_URL) is right";
+                let first = tokio::time::timeout(PG_CONNECT_TIMEOUT, options.connect()).await;
+                match first {
+                    Ok(Ok(conn)) => {
+                        let _ = sqlx::Connection::close(conn).await;
+                    }
+                    Ok(Err(e)) => {
+                        return Err(StoreError::Connect {
+                            url: shown,
+                            reason: innermost(&e),
+                            hint: pg_hint.into(),
+                        });
+                    }
+                    Err(_) => {
+                        return Err(StoreError::Connect {
+                            url: shown,
+                            reason: format!("no answer within {} s", PG_CONNECT_TIMEOUT.as_secs()),
+                            hint: pg_hint.into(),
+                        });
+                    }
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(8)
                     .acquire_timeout(Duration::from_secs(30))
                     .connect_with(options)
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|e| StoreError::Connect {
                         url: shown.clone(),
-                        source,
+                        reason: innermost(&e),
+                        hint: pg_hint.into(),
                     })?;
                 Backend::Postgres(pool)
             }
@@ -237,6 +268,55 @@ impl Store {
     /// Closes the pool, waiting for connections to return.
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await)
+    }
+}
+
+/// How long the first connection to PostgreSQL may take before govwatch gives up.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Says plainly why a SQLite file cannot be opened where its folder is the cause:
+/// SQLite itself only answers "unable to open database file".
+fn check_sqlite_folder(file: &std::path::Path, url: &str) -> Result<()> {
+    let text = file.to_string_lossy();
+    if text.is_empty() || text == ":memory:" || text.starts_with("file:") {
+        return Ok(());
+    }
+    let folder = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let problem = match std::fs::metadata(&folder) {
+        Err(_) => Some(format!("the folder {} does not exist", folder.display())),
+        Ok(m) if !m.is_dir() => Some(format!("{} is not a folder", folder.display())),
+        Ok(m) if m.permissions().readonly() && !file.exists() => {
+            Some(format!("the folder {} is not writable", folder.display()))
+        }
+        Ok(_) => None,
+    };
+    match problem {
+        None => Ok(()),
+        Some(reason) => Err(StoreError::Connect {
+            url: url.to_string(),
+            reason,
+            hint: "create the folder, or choose another path with --database or \
+                   GOVWATCH_DATABASE_URL (e.g. sqlite://govwatch.db)"
+                .into(),
+        }),
+    }
+}
+
+/// The deepest cause of a sqlx error, in its own words ("Connection refused (os error
+/// 111)"), without the wrappers' repetitions.
+fn innermost(e: &sqlx::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    let text = cause.to_string();
+    match e {
+        sqlx::Error::PoolTimedOut => "no connection within the time allowed".into(),
+        _ if text.is_empty() => e.to_string(),
+        _ => text,
     }
 }
 
