@@ -57,15 +57,62 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     }
     println!("database: {}", dir.database().display());
     println!("try next:");
-    println!(
-        "  govwatch --config {} --database {db} findings --open",
-        config.display()
-    );
+    let me = invocation();
+    let config = shell_word(&config.display().to_string());
+    let db = shell_word(&db);
+    println!("  {me} --config {config} --database {db} findings --open");
     let quarter = crate::detect::period::Period::last_completed_quarter(run.app.clock.today());
-    println!(
-        "  govwatch --config {} --database {db} export columns --period {quarter}",
-        config.display()
-    );
-    println!("  govwatch --config {} catalog show", config.display());
+    println!("  {me} --config {config} --database {db} export columns --period {quarter}");
+    println!("  {me} --config {config} catalog show");
     Ok(super::EXIT_OK)
+}
+
+/// How to run this same govwatch again from the same folder, as a line the user can
+/// paste: `cargo run --` (with `--release` for a release build) when cargo started it,
+/// `govwatch` when that name on the PATH is this program, else the program's full path.
+fn invocation() -> String {
+    let exe = std::env::current_exe().ok();
+    let exe = exe.map(|p| p.canonicalize().unwrap_or(p));
+    let under_cargo = std::env::var_os("CARGO").is_some()
+        && std::env::var_os("CARGO_MANIFEST_DIR").is_some_and(|dir| {
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::path::Path::new(&dir).join("target"));
+            let target = target.canonicalize().unwrap_or(target);
+            exe.as_ref().is_some_and(|e| e.starts_with(&target))
+        });
+    if under_cargo {
+        return if cfg!(debug_assertions) {
+            "cargo run --".into()
+        } else {
+            "cargo run --release --".into()
+        };
+    }
+    let Some(exe) = exe else {
+        return "govwatch".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            dir.join("govwatch")
+                .canonicalize()
+                .is_ok_and(|found| found == exe)
+        })
+    });
+    if on_path {
+        "govwatch".into()
+    } else {
+        shell_word(&exe.display().to_string())
+    }
+}
+
+/// Quotes a word for a POSIX shell when it holds anything but plain path characters.
+fn shell_word(word: &str) -> String {
+    let plain = word
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-:+=@%,".contains(c));
+    if plain && !word.is_empty() {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
