@@ -119,7 +119,7 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                 table.add_row([
                     f.unit.clone().unwrap_or_default(),
                     kind.to_string(),
-                    f.sentence.clone(),
+                    crate::notify::compose::description(f),
                     f.opened_on.to_string(),
                     status(f.resolved_on).to_string(),
                 ]);

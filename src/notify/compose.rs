@@ -555,7 +555,8 @@ impl Writer<'_> {
                     ),
                 };
                 doc.text.push_str(&format!("  {line}\n"));
-                let link = evidence_link(f);
+                // The link once: not again when the description already shows it.
+                let link = evidence_link(f).filter(|l| !description.contains(l.as_str()));
                 if let Some(link) = &link {
                     doc.text.push_str(&format!("     证据链接：{link}\n"));
                 }
@@ -578,15 +579,8 @@ impl Writer<'_> {
         f.last_confirmed.with_timezone(&self.tz).date_naive()
     }
 
-    /// What the problem is about, then the seed sentence: the subject is named only when
-    /// the sentence does not name it already.
     fn description(&self, f: &FindingRecord) -> String {
-        let (label, core) = subject_label(f);
-        if core.is_empty() || f.sentence.contains(&core) {
-            f.sentence.clone()
-        } else {
-            format!("{label}：{}", f.sentence)
-        }
+        description(f)
     }
 
     /// The problem list as a table: what the XLSX and CSV attachments hold.
@@ -817,6 +811,17 @@ fn kind_zh(f: &FindingRecord) -> String {
     Kind::from_code(&f.kind).map_or_else(|| f.kind.clone(), |k| k.name_zh().to_string())
 }
 
+/// What the problem is about, then the seed sentence: the subject is named only when
+/// the sentence does not name it already ("示例审计（政务微信）：12月1日监测到…").
+pub fn description(f: &FindingRecord) -> String {
+    let (label, core) = subject_label(f);
+    if core.is_empty() || f.sentence.contains(&core) {
+        f.sentence.clone()
+    } else {
+        format!("{label}：{}", f.sentence)
+    }
+}
+
 /// What a finding is about, as a label, and the name in it that a sentence may already
 /// contain: an account with its platform, a column with its site, a site, a URL.
 fn subject_label(f: &FindingRecord) -> (String, String) {
@@ -840,6 +845,13 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
     if f.kind == Kind::UnitZeroPublish.code() {
         let unit = f.unit.clone().unwrap_or_default();
         return (unit.clone(), unit);
+    }
+    if f.kind == Kind::LinkBroken.code()
+        && let Some(url) = text("url")
+    {
+        // The subject is `site|url`: the sentence names the page and the URL.
+        let site = f.subject_key.split('|').next().unwrap_or_default();
+        return (site.to_string(), url);
     }
     let key = f.subject_key.clone();
     (key.clone(), key)
