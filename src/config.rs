@@ -232,9 +232,89 @@ pub struct ScheduleSettings {
     pub detect: String,
     pub weekly_email: String,
     /// Public holidays on which working-day schedules do not run.
+    #[serde(deserialize_with = "dates")]
     pub holidays: Vec<chrono::NaiveDate>,
     /// Weekend days that are working days (调休).
+    #[serde(deserialize_with = "dates")]
     pub workdays: Vec<chrono::NaiveDate>,
+}
+
+/// The example `govwatch.toml` that `govwatch init` writes: it names every key, the
+/// optional ones commented out.
+pub const EXAMPLE_SETTINGS: &str = include_str!("../config/govwatch.toml");
+
+/// The keys the example settings name in `[section]` ("" for the top level, or a
+/// section's name for its sub-tables), commented or not: what a typo is compared with.
+fn example_keys(section: &str) -> Vec<&'static str> {
+    let mut current = "";
+    let mut keys = Vec::new();
+    for line in EXAMPLE_SETTINGS.lines() {
+        let line = line.trim_start_matches('#').trim();
+        if let Some(rest) = line.strip_prefix('[') {
+            let name = rest.trim_start_matches('[').split(']').next().unwrap_or("");
+            if !name.contains(' ') {
+                current = name;
+                if let Some((parent, child)) = name.rsplit_once('.')
+                    && parent == section
+                {
+                    keys.push(child);
+                }
+                if !name.contains('.') && section.is_empty() {
+                    keys.push(name);
+                }
+            }
+        } else if current == section
+            && let Some((key, _)) = line.split_once('=')
+        {
+            let key = key.trim();
+            if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                keys.push(key);
+            }
+        }
+    }
+    keys
+}
+
+/// The known word a typo most likely meant: within two edits (one for short words),
+/// the nearest first.
+pub(crate) fn did_you_mean<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let allowed = if typed.chars().count() <= 4 { 1 } else { 2 };
+    known
+        .iter()
+        .map(|k| (strsim::damerau_levenshtein(typed, k), *k))
+        .filter(|(d, _)| *d <= allowed)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// A list of days, written as TOML dates (`[2026-10-01]`) or quoted (`["2026-10-01"]`).
+fn dates<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<chrono::NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Day {
+        Toml(toml::value::Datetime),
+        Text(String),
+    }
+    let bad = |shown: String| {
+        serde::de::Error::custom(format!(
+            "`{shown}` is not a day: write it as 2026-10-01 (a TOML date) or \"2026-10-01\""
+        ))
+    };
+    Vec::<Day>::deserialize(de)?
+        .into_iter()
+        .map(|day| match day {
+            Day::Toml(dt) => match (dt.date, dt.time) {
+                (Some(d), None) => {
+                    chrono::NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())
+                        .ok_or_else(|| bad(dt.to_string()))
+                }
+                _ => Err(bad(dt.to_string())),
+            },
+            Day::Text(text) => {
+                chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| bad(text))
+            }
+        })
+        .collect()
 }
 
 impl Default for ScheduleSettings {
@@ -357,10 +437,21 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let de = toml::Deserializer::parse(text).map_err(|e| parse_error(path, text, &e))?;
         let settings = serde_ignored::deserialize(de, |ignored| {
-            warnings.push(format!(
-                "{}: unknown key `{ignored}` is ignored (a typo?)",
-                path.display()
-            ))
+            let ignored = ignored.to_string();
+            let guess = match ignored.rsplit_once('.') {
+                Some((section, key)) => did_you_mean(key, &example_keys(section)),
+                None => did_you_mean(&ignored, &example_keys("")),
+            };
+            warnings.push(match guess {
+                Some(near) => format!(
+                    "{}: unknown key `{ignored}` is ignored: did you mean `{near}`?",
+                    path.display()
+                ),
+                None => format!(
+                    "{}: unknown key `{ignored}` is ignored (a typo?)",
+                    path.display()
+                ),
+            })
         })
         .map_err(|e| parse_error(path, text, &e))?;
         Ok(settings)
@@ -494,6 +585,43 @@ mod tests {
         assert_eq!(s.thresholds.account_silent_days, 14);
         assert_eq!(s.timezone().unwrap(), chrono_tz::Asia::Shanghai);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn holidays_are_toml_dates_or_quoted_days() {
+        let mut w = Vec::new();
+        let s = Settings::parse(
+            "[schedule]\nholidays = [2026-10-01, \"2026-10-02\"]\nworkdays = [2026-09-27]\n",
+            Path::new("govwatch.toml"),
+            &mut w,
+        )
+        .unwrap();
+        let day = |m, d| chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        assert_eq!(s.schedule.holidays, [day(10, 1), day(10, 2)]);
+        assert_eq!(s.schedule.workdays, [day(9, 27)]);
+        for bad in ["[2026-10-01T08:00:00]", "[\"10/01\"]", "[2026-02-30]"] {
+            let text = format!("[schedule]\nholidays = {bad}\n");
+            assert!(
+                Settings::parse(&text, Path::new("govwatch.toml"), &mut w).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typo_is_told_what_it_likely_meant() {
+        assert_eq!(
+            did_you_mean("quata", &["site", "quota", "units"]),
+            Some("quota")
+        );
+        assert_eq!(did_you_mean("levle", &["name", "level"]), Some("level"));
+        assert_eq!(did_you_mean("colour", &["name", "level"]), None);
+        assert!(example_keys("probe").contains(&"interval_min"));
+        assert!(example_keys("schedule").contains(&"holidays"));
+        assert!(example_keys("").contains(&"thresholds"));
+        let mut w = Vec::new();
+        Settings::parse("[fetch]\ntimeot_s = 3\n", Path::new("g.toml"), &mut w).unwrap();
+        assert!(w[0].contains("did you mean `timeout_s`?"), "{w:?}");
     }
 
     #[test]

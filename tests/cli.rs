@@ -154,6 +154,152 @@ fn a_bad_now_or_database_url_is_a_clear_error() {
 }
 
 #[test]
+fn an_unreachable_database_says_why_at_once_and_once() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+
+    // Nothing listens on port 1: refused at once, not "pool timed out" after 30 s.
+    let started = std::time::Instant::now();
+    let out = govwatch(
+        dir.path(),
+        &[
+            "--database",
+            "postgres://gw:s3cret@127.0.0.1:1/x",
+            "db",
+            "migrate",
+        ],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.to_lowercase().contains("connection refused"), "{err}");
+    assert!(!err.contains("timed out"), "{err}");
+    assert!(!err.contains("s3cret"), "{err}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // A SQLite file in a folder that does not exist: the folder is named, once.
+    let missing = dir.path().join("no/such/folder/x.db");
+    let url = format!("sqlite://{}", missing.display());
+    let out = govwatch(dir.path(), &["--database", &url, "db", "migrate"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains(&missing.parent().unwrap().display().to_string()),
+        "{err}"
+    );
+    assert!(
+        err.matches("unable to open database file").count() <= 1,
+        "{err}"
+    );
+    assert!(!err.contains("check that the server runs"), "{err}");
+}
+
+#[test]
+fn a_catalog_file_that_is_not_toml_is_a_problem_with_its_line_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    std::fs::write(
+        dir.path().join("config/catalog/broken.toml"),
+        "[[unit]]\nname = \"审计局\"\n[[site\n",
+    )
+    .unwrap();
+    let out = govwatch(dir.path(), &["catalog", "check"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("broken.toml:3: error"), "{stdout}");
+    // The other file is still checked: its entries are counted valid.
+    assert!(stdout.contains("5 units"), "{stdout}");
+    assert!(stdout.contains("1 error(s)"), "{stdout}");
+}
+
+#[test]
+fn a_typo_gets_a_did_you_mean_and_is_counted_as_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    let catalog = dir.path().join("config/catalog/county.toml");
+    let text_of = std::fs::read_to_string(&catalog).unwrap();
+    std::fs::write(&catalog, text_of.replacen("\nquota", "\nquata", 1)).unwrap();
+    let settings = dir.path().join("config/govwatch.toml");
+    let text_of = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(
+        &settings,
+        text_of.replacen("[probe]\n", "[probe]\nintervl_min = 3\n", 1),
+    )
+    .unwrap();
+    let out = govwatch(dir.path(), &["catalog", "check"]);
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert!(stdout.contains("unknown key `quata`"), "{stdout}");
+    assert!(stdout.contains("did you mean `quota`?"), "{stdout}");
+    assert!(
+        stderr.contains("unknown key `probe.intervl_min` is ignored: did you mean `interval_min`?"),
+        "{stderr}"
+    );
+    // Both were printed, both are counted: the catalog's and the settings' warning.
+    assert!(stdout.contains("1 error(s), 1 warning(s)"), "{stdout}");
+}
+
+#[test]
+fn logs_carry_no_colour_codes_off_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    let settings = dir.path().join("config/govwatch.toml");
+    let text_of = std::fs::read_to_string(&settings).unwrap();
+    std::fs::write(&settings, format!("{text_of}\n[nosuchsection]\nkey = 1\n")).unwrap();
+    // Standard error is a pipe here, as in `2>file` or the systemd journal.
+    let out = govwatch(dir.path(), &["catalog", "check"]);
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("WARN"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+#[test]
+fn configured_days_may_be_toml_dates_or_quoted() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    let settings = dir.path().join("config/govwatch.toml");
+    let example = std::fs::read_to_string(&settings).unwrap();
+    // The example's own commented line, uncommented as an operator would.
+    assert!(example.contains("# holidays = [2026-10-01, 2026-10-02]"));
+    let edited = example.replace(
+        "# holidays = [2026-10-01, 2026-10-02]",
+        "holidays = [2026-10-01, \"2026-10-02\"]",
+    );
+    std::fs::write(&settings, edited).unwrap();
+    let out = govwatch(dir.path(), &["catalog", "check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let bad = example.replace(
+        "# holidays = [2026-10-01, 2026-10-02]",
+        "holidays = [\"10/01\"]",
+    );
+    std::fs::write(&settings, bad).unwrap();
+    let out = govwatch(dir.path(), &["catalog", "check"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("govwatch.toml"), "{err}");
+    assert!(err.contains("2026-10-01"), "{err}");
+}
+
+#[test]
+fn init_help_and_env_texts_read_right() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    let again = text(&govwatch(dir.path(), &["init"]).stderr);
+    assert!(again.contains("already exist;"), "{again}");
+
+    let help = text(&govwatch(dir.path(), &["--help"]).stdout);
+    assert!(help.contains("docx"), "{help}");
+    assert!(!help.contains("GOVWATCH_CONFIG="), "{help}");
+    let help = text(&govwatch(dir.path(), &["report", "--help"]).stdout);
+    assert!(help.lines().next().unwrap_or("").contains("docx"), "{help}");
+}
+
+#[test]
 fn extract_reads_a_gbk_page_with_correct_chinese_and_dates() {
     let dir = tempfile::tempdir().unwrap();
     let page = r#"<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312"><title>工作动态</title></head>

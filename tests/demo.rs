@@ -100,3 +100,47 @@ async fn the_demo_shows_every_column_finding() {
         "# mine\n"
     );
 }
+
+/// Every "try next" line the demo prints runs as printed, from where the demo ran.
+#[test]
+fn the_demos_try_next_lines_run_as_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Not under `cargo run` (cargo test sets CARGO for its children): the lines name
+    // the program by its path.
+    let out = Command::new(env!("CARGO_BIN_EXE_govwatch"))
+        .current_dir(tmp.path())
+        .args(["demo"])
+        .env_remove("CARGO")
+        .env_remove("GOVWATCH_DATABASE_URL")
+        .env_remove("GOVWATCH_CONFIG")
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let lines: Vec<&str> = stdout
+        .split("try next:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no try-next lines in:\n{stdout}"))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for line in lines {
+        assert!(!line.starts_with("govwatch "), "not on the PATH: {line}");
+        let run = Command::new("sh")
+            .current_dir(tmp.path())
+            .args(["-c", line])
+            .env_remove("GOVWATCH_DATABASE_URL")
+            .env_remove("GOVWATCH_CONFIG")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "`{line}` failed:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        assert!(!run.stdout.is_empty(), "`{line}` printed nothing");
+    }
+}

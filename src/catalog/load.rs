@@ -55,6 +55,42 @@ const SECTIONS: [&str; 4] = ["unit", "site", "column", "account"];
 /// Loads every `*.toml` in `<config>/catalog`, hand-written files in name order first,
 /// then [`IMPORTED_FILE`].
 pub fn load_dir(config_dir: &Path) -> Result<Loaded, CatalogError> {
+    let sources = read_dir_texts(config_dir)?;
+    let refs: Vec<(&Path, &str)> = sources
+        .iter()
+        .map(|(p, t)| (p.as_path(), t.as_str()))
+        .collect();
+    load_texts(&refs)
+}
+
+/// Like [`load_dir`], for `govwatch catalog check`: a file that is not valid TOML is one
+/// more error (with its file and line), and the other files are still checked.
+pub fn check_dir(config_dir: &Path) -> Result<Loaded, CatalogError> {
+    let sources = read_dir_texts(config_dir)?;
+    let mut builder = Builder::default();
+    let mut unreadable = Vec::new();
+    for (path, text) in &sources {
+        if let Err(CatalogError::Parse {
+            path,
+            line,
+            message,
+        }) = builder.file(path, text)
+        {
+            unreadable.push(Issue::error(
+                Origin { file: path, line },
+                format!("this file is not valid TOML: {message}"),
+                "fix the TOML syntax there: until then govwatch refuses the whole file",
+            ));
+        }
+    }
+    let mut loaded = builder.finish();
+    unreadable.append(&mut loaded.issues);
+    loaded.issues = unreadable;
+    Ok(loaded)
+}
+
+/// The catalog files of `config_dir` and their texts, hand-written files first.
+fn read_dir_texts(config_dir: &Path) -> Result<Vec<(PathBuf, String)>, CatalogError> {
     if !config_dir.is_dir() {
         return Err(CatalogError::NoConfig {
             dir: config_dir.to_path_buf(),
@@ -81,11 +117,7 @@ pub fn load_dir(config_dir: &Path) -> Result<Loaded, CatalogError> {
         })?;
         sources.push((path, text));
     }
-    let refs: Vec<(&Path, &str)> = sources
-        .iter()
-        .map(|(p, t)| (p.as_path(), t.as_str()))
-        .collect();
-    load_texts(&refs)
+    Ok(sources)
 }
 
 fn is_imported(path: &Path) -> bool {
@@ -355,10 +387,19 @@ impl<'a> Entry<'a> {
             self.problems.push((
                 line,
                 format!("unknown key `{key}` in [[{}]]", self.section),
-                format!("known keys: {}", known.join(", ")),
+                known_keys_hint(&key, known),
             ));
         }
         self.map.clear();
+    }
+}
+
+/// "did you mean `quota`? known keys: …" for a key nobody reads.
+fn known_keys_hint(key: &str, known: &[&str]) -> String {
+    let list = format!("known keys: {}", known.join(", "));
+    match crate::config::did_you_mean(key, known) {
+        Some(near) => format!("did you mean `{near}`? {list}"),
+        None => list,
     }
 }
 
@@ -882,11 +923,12 @@ impl<'a> Builder<'a> {
                 return None;
             }
         };
+        const SOURCE_KEYS: [&str; 5] = ["kind", "url", "uid", "fakeid", "select"];
         for key in table.keys() {
-            if !["kind", "url", "uid", "fakeid", "select"].contains(&key.as_str()) {
+            if !SOURCE_KEYS.contains(&key.as_str()) {
                 problem(
                     format!("unknown key `source.{key}`"),
-                    "known keys: kind, url, uid, fakeid, select",
+                    &known_keys_hint(key, &SOURCE_KEYS),
                 );
             }
         }

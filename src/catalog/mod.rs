@@ -13,7 +13,9 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use import::ImportError;
-pub use load::{IMPORTED_FILE, Loaded, load_dir, load_texts, parse_http_url, units_by_name};
+pub use load::{
+    IMPORTED_FILE, Loaded, check_dir, load_dir, load_texts, parse_http_url, units_by_name,
+};
 pub use model::*;
 
 /// A catalog that cannot be read at all.

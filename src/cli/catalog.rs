@@ -30,17 +30,20 @@ pub async fn run(app: &App, command: CatalogCommand) -> anyhow::Result<u8> {
 }
 
 fn check(app: &App) -> anyhow::Result<u8> {
-    let loaded = catalog::load_dir(app.config_dir())?;
+    let loaded = catalog::check_dir(app.config_dir())?;
     for issue in &loaded.issues {
         println!("{issue}");
     }
     let c = &loaded.catalog;
     let errors = loaded.errors().count();
+    // The settings' own warnings (unknown keys in govwatch.toml) were logged above when
+    // the app started: they count too.
     let warnings = loaded
         .issues
         .iter()
         .filter(|i| i.severity == Severity::Warning)
-        .count();
+        .count()
+        + app.warnings.len();
     println!(
         "{}: {} units, {} sites, {} columns, {} accounts valid; {errors} error(s), {warnings} warning(s)",
         app.config_dir().join("catalog").display(),

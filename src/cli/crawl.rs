@@ -74,10 +74,11 @@ pub fn print_report(report: &CrawlReport) {
         .filter(|c| c.failure.is_some())
         .count();
     let new: usize = report.columns.iter().map(|c| c.new_items).sum();
+    let homes_failed = report.homes.iter().filter(|h| h.failure.is_some()).count();
+    let homes_read = report.homes.len() - homes_failed;
     println!(
-        "{} column(s) crawled, {new} new item(s), {failed} failed; {} home page(s) read",
+        "{} column(s) crawled, {new} new item(s), {failed} failed; {homes_read} home page(s) read, {homes_failed} failed",
         report.columns.len(),
-        report.homes.len()
     );
     for home in report.homes.iter().filter(|h| h.failure.is_some()) {
         println!(

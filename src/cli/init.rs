@@ -9,7 +9,7 @@ use crate::app::Options;
 use crate::config::SETTINGS_FILE;
 
 /// The example settings, the same file as the repository's `config/govwatch.toml`.
-pub const EXAMPLE_SETTINGS: &str = include_str!("../../config/govwatch.toml");
+pub const EXAMPLE_SETTINGS: &str = crate::config::EXAMPLE_SETTINGS;
 /// The example catalog, the same file as the repository's `config/catalog/county.toml`.
 pub const EXAMPLE_CATALOG: &str = include_str!("../../config/catalog/county.toml");
 
@@ -33,8 +33,13 @@ pub fn run(options: &Options, args: InitArgs) -> anyhow::Result<u8> {
             .map(|(p, _)| p.display().to_string())
             .collect();
         if !existing.is_empty() {
+            let verb = if existing.len() == 1 {
+                "already exists"
+            } else {
+                "already exist"
+            };
             bail!(
-                "{} already exists; nothing was written (use --force to overwrite, or --config DIR for another place)",
+                "{} {verb}; nothing was written (use --force to overwrite, or --config DIR for another place)",
                 existing.join(" and ")
             );
         }

@@ -53,6 +53,7 @@ pub struct Cli {
         global = true,
         value_name = "DIR",
         env = "GOVWATCH_CONFIG",
+        hide_env_values = true,
         default_value = "config"
     )]
     pub config: PathBuf,
@@ -116,7 +117,7 @@ pub enum Command {
     Probe(probe::ProbeArgs),
     /// Check the links of home, column and item pages now; print the broken ones.
     Links(links::LinksArgs),
-    /// Draft the period's notice (通报) as HTML or Markdown, for the office to edit.
+    /// Draft the period's notice (通报) as HTML, Markdown or Word (docx), for the office to edit.
     Report(report::ReportArgs),
 }
 
