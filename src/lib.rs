@@ -11,6 +11,7 @@
 //!
 //! - [`catalog`]: what to watch, read from `config/catalog/*.toml`
 //! - [`config`]: `config/govwatch.toml` and `GOVWATCH_*` overrides
+//! - [`observe`]: the shared vocabulary of reads (outcomes) and records
 //! - [`fetch`]: the one HTTP client (politeness, retries, charsets, failure classes)
 //! - [`clock`]: the run's "now" (`--now` replays any day)
 //! - [`store`]: SQLite or PostgreSQL behind one API
@@ -27,6 +28,7 @@ pub mod detect;
 pub mod extract;
 pub mod fetch;
 pub mod notify;
+pub mod observe;
 pub mod report;
 pub mod serve;
 pub mod sources;

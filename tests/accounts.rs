@@ -776,7 +776,7 @@ async fn a_broken_source_is_unreachable_and_an_expired_login_is_told_once(store:
             .accounts
             .accounts
             .iter()
-            .map(|o| o.failure.as_deref())
+            .map(|o| o.failure.map(|f| f.as_str()))
             .collect();
         assert_eq!(outcomes.len(), 2);
         assert!(outcomes.contains(&Some("expired_credentials")));
@@ -802,7 +802,7 @@ async fn a_broken_source_is_unreachable_and_an_expired_login_is_told_once(store:
     let problems = store.credential_problems().await.unwrap();
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].account, "苍溪县高坡镇人民政府");
-    assert_eq!(problems[0].outcome, "expired_credentials");
+    assert_eq!(problems[0].outcome.as_str(), "expired_credentials");
     assert!(
         !problems[0]
             .detail

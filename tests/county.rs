@@ -241,7 +241,7 @@ async fn a_sixty_day_replay_matches_the_fixture(store: Store) {
         .await
         .unwrap();
     let gone = ids.columns[&format!("{base}/gone/index.html")];
-    assert_eq!(crawls[&gone][0].outcome, "http");
+    assert_eq!(crawls[&gone][0].outcome.as_str(), "http");
     assert_eq!(crawls[&gone][0].status, Some(404));
     let blank = ids.columns[&format!("{base}/rsxx/index.html")];
     assert_eq!(

@@ -105,7 +105,7 @@ async fn every_failure_is_classified_and_the_rest_still_runs(store: Store) {
         let got = outcome[name].unwrap_or("ok");
         assert_eq!(got, *expected, "{name} {url}");
         let stored = &crawls[&ids.columns[url.as_str()]][0];
-        assert_eq!(stored.outcome, *expected, "{name} stored");
+        assert_eq!(stored.outcome.as_str(), *expected, "{name} stored");
     }
     let ok = report
         .columns
@@ -170,7 +170,8 @@ async fn an_unchanged_list_page_is_asked_for_conditionally_and_not_read_again(st
     let id = ids.columns[http.url("/etag").as_str()];
     assert_eq!(crawls[&id].len(), 2);
     assert_eq!(
-        crawls[&id][0].outcome, "ok",
+        crawls[&id][0].outcome.as_str(),
+        "ok",
         "an unchanged page is a successful read"
     );
 }

@@ -42,7 +42,7 @@ async fn a_page_is_fetched_once_with_a_telling_user_agent() {
     assert_eq!(page.status, 200);
     assert!(page.text().text.contains("政府网站首页"));
     assert_eq!(r.attempts.len(), 1);
-    assert_eq!(r.attempts[0].outcome(), "ok");
+    assert_eq!(r.attempts[0].outcome().as_str(), "ok");
 
     let hits = server.hits_to("/ok");
     assert_eq!(hits.len(), 1);
@@ -112,7 +112,7 @@ async fn a_refused_connection_is_connect_and_retried() {
     .await;
     assert_eq!(class(&r), Some(FailureClass::Connect), "{:?}", r.failure());
     assert_eq!(r.attempts.len(), 3, "retries = 2");
-    assert!(r.attempts.iter().all(|a| a.outcome() == "connect"));
+    assert!(r.attempts.iter().all(|a| a.outcome().as_str() == "connect"));
 }
 
 #[tokio::test]
@@ -174,7 +174,11 @@ async fn a_500_then_success_is_one_successful_fetch() {
     let server = FixtureServer::start().await;
     let r = get(&fetcher(&fetch_settings()), server.url("/flaky/2/a")).await;
     assert!(r.page().is_some(), "{:?}", r.failure());
-    let outcomes: Vec<_> = r.attempts.iter().map(|a| (a.outcome(), a.status)).collect();
+    let outcomes: Vec<_> = r
+        .attempts
+        .iter()
+        .map(|a| (a.outcome().as_str(), a.status))
+        .collect();
     assert_eq!(
         outcomes,
         [("http", Some(500)), ("http", Some(500)), ("ok", Some(200))]
@@ -465,7 +469,7 @@ async fn tls_problems_are_classified() {
             failure.detail
         );
         assert_eq!(r.attempts.len(), 1, "tls failures are not retried");
-        assert_eq!(FetchAttempt::from(&r.attempts[0]).outcome, "tls");
+        assert_eq!(FetchAttempt::from(&r.attempts[0]).outcome.as_str(), "tls");
         assert!(server.hits().is_empty());
     }
 }

@@ -506,7 +506,7 @@ async fn accounts_the_operator_must_fix_are_in_the_office_digest_only(store: Sto
     let check = |key: &str, day: NaiveDate, outcome: &str, detail: Option<&str>| AccountCheck {
         account_id: ids.accounts[key],
         at: at(day),
-        outcome: outcome.into(),
+        outcome: outcome.parse().unwrap(),
         detail: detail.map(Into::into),
         posts_found: 0,
     };

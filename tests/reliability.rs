@@ -255,7 +255,7 @@ async fn hostile_sites_each_end_in_a_classified_outcome(store: Store) {
     for (column, url, expected) in &columns {
         assert_eq!(outcome[column], *expected, "{column} {url}");
         let stored = &crawls[&ids.columns[url.as_str()]][0];
-        assert_eq!(stored.outcome, *expected, "{column} stored");
+        assert_eq!(stored.outcome.as_str(), *expected, "{column} stored");
     }
     // Memory bounded: the oversized bodies stopped at the 1 MB limit, each said so.
     for url in [&columns[0].1, &columns[1].1, &columns[2].1] {
@@ -264,7 +264,7 @@ async fn hostile_sites_each_end_in_a_classified_outcome(store: Store) {
         let all = store.recent_attempts(url, 10).await.unwrap();
         assert!((1..=2).contains(&all.len()), "{all:#?}");
         for a in &all {
-            assert_eq!(a.outcome, "too_large");
+            assert_eq!(a.outcome.as_str(), "too_large");
             let detail = a.detail.as_deref().unwrap_or("");
             assert!(
                 detail.contains("larger than 1048576 bytes"),
@@ -448,7 +448,7 @@ async fn hostile_sources_are_malformed_not_silent(store: Store) {
             .accounts
             .accounts
             .iter()
-            .map(|a| (a.account.as_str(), a.failure.as_deref()))
+            .map(|a| (a.account.as_str(), a.failure.map(|f| f.as_str())))
             .collect();
         for (name, _) in &accounts {
             assert_eq!(outcomes[name], Some("malformed"), "{name}: {outcomes:?}");
@@ -724,7 +724,7 @@ async fn links_to_private_networks_are_not_fetched(store: Store) {
         checks
             .iter()
             .find(|c| c.url == url)
-            .map(|c| (c.outcome.clone(), c.detail.clone().unwrap_or_default()))
+            .map(|c| (c.outcome.as_str(), c.detail.clone().unwrap_or_default()))
             .unwrap_or_else(|| panic!("{url} not checked: {checks:#?}"))
     };
     for url in [

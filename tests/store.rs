@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use govwatch::catalog::{Catalog, load_texts};
+use govwatch::observe::{Purpose, ReadOutcome};
 use govwatch::store::{
     FetchAttempt, FindingFilter, NewFinding, NewItem, NewPost, ProbeRecord, Scope, Store,
 };
@@ -111,7 +112,7 @@ async fn writes_are_idempotent(store: Store) {
     let probe = ProbeRecord {
         site_id: site,
         at: at(3, 2),
-        outcome: "ok".into(),
+        outcome: ReadOutcome::Ok,
         status: Some(200),
         latency_ms: Some(120),
         detail: None,
@@ -126,11 +127,11 @@ async fn writes_are_idempotent(store: Store) {
     let attempt = FetchAttempt {
         url: "http://127.0.0.1:9/gzdt/".into(),
         host: "127.0.0.1:9".into(),
-        purpose: "column".into(),
+        purpose: Purpose::Column,
         subject_key: Some("http://127.0.0.1:9/gzdt/".into()),
         at: at(3, 1),
         duration_ms: 35,
-        outcome: "ok".into(),
+        outcome: ReadOutcome::Ok,
         status: Some(200),
         detail: None,
         charset: Some("GBK".into()),

@@ -4,9 +4,10 @@
 use chrono::NaiveDate;
 
 use crate::app::App;
-use crate::cycle::accounts::{AccountsReport, OPERATOR_OUTCOMES};
+use crate::cycle::accounts::AccountsReport;
 use crate::cycle::{self, CycleOptions, Env, crawl::CrawlFilter};
 use crate::detect::{Kind, more_than_days};
+use crate::observe::{SourceOutcome, SourceProblem};
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -85,8 +86,8 @@ fn print_accounts(report: &AccountsReport, today: NaiveDate, silent_days: i64) {
     let mut operator_details: Vec<&str> = Vec::new();
     for o in &report.accounts {
         let days = o.last_post.map(|d| (today - d).num_days());
-        let state = match o.failure.as_deref() {
-            Some(class) if OPERATOR_OUTCOMES.contains(&class) => {
+        let state = match o.failure {
+            Some(class) if class.needs_operator() => {
                 operator += 1;
                 if let Some(detail) = o.detail.as_deref()
                     && !operator_details.contains(&detail)
@@ -94,8 +95,12 @@ fn print_accounts(report: &AccountsReport, today: NaiveDate, silent_days: i64) {
                     operator_details.push(detail);
                 }
                 match class {
-                    "expired_credentials" => "凭证过期(需运维处理)".to_string(),
-                    "not_configured" => "未配置(需运维处理)".to_string(),
+                    SourceOutcome::Source(SourceProblem::ExpiredCredentials) => {
+                        "凭证过期(需运维处理)".to_string()
+                    }
+                    SourceOutcome::Source(SourceProblem::NotConfigured) => {
+                        "未配置(需运维处理)".to_string()
+                    }
                     _ => format!("读取受限: {class}"),
                 }
             }

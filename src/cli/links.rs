@@ -24,7 +24,7 @@ pub fn print_report(report: &LinkReport) {
     for b in &report.broken {
         let result = match b.status {
             Some(status) => format!("{} {status}", b.outcome),
-            None => b.outcome.clone(),
+            None => b.outcome.to_string(),
         };
         table.add_row([
             b.site.clone(),

@@ -25,7 +25,7 @@ pub fn print_report(report: &ProbeReport) {
         table.add_row([
             p.site.clone(),
             p.url.clone(),
-            p.outcome.clone(),
+            p.outcome.to_string(),
             p.status.map(|s| s.to_string()).unwrap_or_default(),
             p.latency_ms.to_string(),
             p.detail.clone().unwrap_or_default(),

@@ -19,15 +19,12 @@ use tokio::time::Instant;
 
 use crate::catalog::{Account, SourceKind};
 use crate::fetch::{Purpose, Request};
+use crate::observe::{SourceOutcome, SourceProblem};
 use crate::sources::{self, SourceError};
 use crate::store::{AccountCheck, CatalogIds, StoreError};
 
 /// How many `feed`/`html` accounts are read at once (the fetcher still limits each host).
 const PARALLEL_ACCOUNTS: usize = 16;
-
-/// Outcome classes that say nothing about the account: the office's credentials or
-/// settings, or a platform throttling govwatch. Detection treats such a day as unknown.
-pub const OPERATOR_OUTCOMES: [&str; 3] = ["expired_credentials", "not_configured", "rate_limited"];
 
 /// How one account's check ended.
 #[derive(Debug, Clone)]
@@ -39,8 +36,9 @@ pub struct AccountOutcome {
     pub new_posts: usize,
     /// The newest post on or before the run's day, after this check.
     pub last_post: Option<NaiveDate>,
-    /// `None` when the source was read; else the class (`expired_credentials`, `http` …).
-    pub failure: Option<String>,
+    /// `None` when the source was read; else how it failed (`expired_credentials`,
+    /// `http` …).
+    pub failure: Option<SourceOutcome>,
     pub detail: Option<String>,
 }
 
@@ -75,7 +73,7 @@ pub async fn run(
 ) -> Result<AccountsReport, StoreError> {
     let settings = &env.settings.sources;
     // The check before this run's, to tell a new credential failure from an old one.
-    let previous: HashMap<i64, String> = env
+    let previous: HashMap<i64, SourceOutcome> = env
         .store
         .recent_account_checks(2, env.clock.now())
         .await?
@@ -140,11 +138,12 @@ pub async fn run(
     // Tell the operator once per source kind when its credentials start failing.
     let mut told: HashMap<SourceKind, (usize, String)> = HashMap::new();
     for o in &report.accounts {
-        if o.failure.as_deref() != Some("expired_credentials") {
+        let expired = SourceOutcome::Source(SourceProblem::ExpiredCredentials);
+        if o.failure != Some(expired) {
             continue;
         }
         let id = ids.accounts[&o.key];
-        if previous.get(&id).map(String::as_str) == Some("expired_credentials") {
+        if previous.get(&id) == Some(&expired) {
             continue;
         }
         let kind = env
@@ -198,23 +197,26 @@ async fn check_account(
             outcome.new_posts = store
                 .upsert_account_posts(account_id, &parsed.posts, clock.now())
                 .await?;
-            ("ok".to_string(), None)
+            (SourceOutcome::Ok, None)
         }
         Err((class, detail)) => (class, Some(detail)),
     };
-    if class != "ok" && class != "expired_credentials" {
+    if !matches!(
+        class,
+        SourceOutcome::Ok | SourceOutcome::Source(SourceProblem::ExpiredCredentials)
+    ) {
         tracing::warn!(account = %account.name, unit = %account.unit, outcome = %class, "account source: {}", detail.as_deref().unwrap_or(""));
     }
     store
         .record_account_check(&AccountCheck {
             account_id,
             at: clock.now(),
-            outcome: class.clone(),
+            outcome: class,
             detail: detail.clone(),
             posts_found: outcome.posts_found as i64,
         })
         .await?;
-    if class != "ok" {
+    if class != SourceOutcome::Ok {
         outcome.failure = Some(class);
         outcome.detail = detail;
     }
@@ -234,9 +236,9 @@ async fn read_source(
     env: super::Env<'_>,
     account: &Account,
     key: &str,
-) -> Result<Result<sources::Parsed, (String, String)>, StoreError> {
+) -> Result<Result<sources::Parsed, (SourceOutcome, String)>, StoreError> {
     let source = sources::source_for(account.source.kind);
-    let failed = |e: SourceError| Ok(Err((e.class().to_string(), e.to_string())));
+    let failed = |e: SourceError| Ok(Err((SourceOutcome::Source(e.class()), e.to_string())));
     let request = match source.request(account, &env.settings.sources) {
         Ok(Some(request)) => request,
         Ok(None) => return Ok(Ok(sources::Parsed::default())),
@@ -261,7 +263,7 @@ async fn read_source(
         Err(failure) => match failure.status.and_then(|s| source.classify_status(s)) {
             Some(e) => failed(e),
             None => Ok(Err((
-                failure.class.as_str().to_string(),
+                SourceOutcome::Failed(failure.class),
                 format!("{}: {failure}", request.redacted_url()),
             ))),
         },

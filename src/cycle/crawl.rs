@@ -16,7 +16,8 @@ use crate::config::Settings;
 use crate::detect::period::Period;
 use crate::extract::{self, DateSource};
 use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request, Validators};
-use crate::store::{CatalogIds, ColumnCrawl, HomeRead, NewItem, PageValidators, Store, StoreError};
+use crate::observe::{CrawlOutcome, NewItem, ReadOutcome};
+use crate::store::{CatalogIds, ColumnCrawl, HomeRead, PageValidators, Store, StoreError};
 
 /// How many columns are crawled at once (the fetcher still limits each host).
 const PARALLEL_COLUMNS: usize = 64;
@@ -214,7 +215,7 @@ async fn crawl_column(
     let mut seen_items = HashSet::new();
     let mut visited: HashSet<Url> = HashSet::new();
     let mut next = Some(column.url.clone());
-    let mut first_failure: Option<(String, Option<i64>, String)> = None;
+    let mut first_failure: Option<(CrawlOutcome, Option<i64>, String)> = None;
     // A first page unchanged since the last full read (304) is not read again.
     let known = store.page_validators(column.url.as_str()).await?;
     let mut first_validators = None;
@@ -252,7 +253,7 @@ async fn crawl_column(
                 tracing::warn!(column = %column.name, site = %column.site, url = %url, "list page: {failure}");
                 if outcome.pages == 0 {
                     first_failure = Some((
-                        failure.class.as_str().to_string(),
+                        CrawlOutcome::Failed(failure.class),
                         failure.status.map(i64::from),
                         failure.detail.clone(),
                     ));
@@ -267,7 +268,7 @@ async fn crawl_column(
                 Ok(list) => list,
                 Err(e) => {
                     tracing::warn!(column = %column.name, "cannot read the list: {e}");
-                    first_failure.get_or_insert(("extract".into(), None, e.to_string()));
+                    first_failure.get_or_insert((CrawlOutcome::Extract, None, e.to_string()));
                     break;
                 }
             };
@@ -300,10 +301,10 @@ async fn crawl_column(
     }
     let (status_outcome, status, detail) = match &first_failure {
         Some((class, status, detail)) if outcome.pages == 0 => {
-            outcome.failure = Some(class.clone());
-            (class.clone(), *status, Some(detail.clone()))
+            outcome.failure = Some(class.to_string());
+            (*class, *status, Some(detail.clone()))
         }
-        _ => ("ok".to_string(), None, None),
+        _ => (CrawlOutcome::Ok, None, None),
     };
     if unchanged.is_none() && outcome.pages > 0 {
         outcome.new_items = store
@@ -408,7 +409,7 @@ async fn read_home(
                 HomeRead {
                     site_id,
                     at: clock.now(),
-                    outcome: "ok".into(),
+                    outcome: ReadOutcome::Ok,
                     status: Some(i64::from(page.status)),
                     detail: None,
                     dates: dates.clone(),
@@ -425,7 +426,7 @@ async fn read_home(
             HomeRead {
                 site_id,
                 at: clock.now(),
-                outcome: failure.class.as_str().into(),
+                outcome: ReadOutcome::Failed(failure.class),
                 status: failure.status.map(i64::from),
                 detail: Some(failure.detail.clone()),
                 dates: Vec::new(),

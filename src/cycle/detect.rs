@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 
-use super::accounts::OPERATOR_OUTCOMES;
 use crate::catalog::{Catalog, Platform, SourceKind};
 use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
@@ -15,10 +14,10 @@ use crate::detect::accounts::{
     judge_weekly_minimum,
 };
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
-use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, SiteLinks, judge_links};
+use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, PagesRead, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Finding, Kind};
-use crate::store::{AccountCheck, CatalogIds, FindingFilter, NewFinding, Scope, Store, StoreError};
+use crate::store::{CatalogIds, FindingFilter, NewFinding, Scope, Store, StoreError};
 
 /// What reconciling changed, per finding code.
 #[derive(Debug, Default, Clone)]
@@ -50,19 +49,6 @@ const ACCOUNT_KINDS: [Kind; 5] = [
     Kind::AccountClosedActive,
     Kind::AccountUnreachable,
 ];
-
-fn crawl_result(outcome: &str, status: Option<i64>, items: i64) -> CrawlResult {
-    match outcome {
-        "ok" | "not_modified" => CrawlResult::Listed {
-            items: items.max(0) as usize,
-        },
-        "blocked" => CrawlResult::Blocked,
-        class => CrawlResult::Failed {
-            class: class.to_string(),
-            status: status.and_then(|s| u16::try_from(s).ok()),
-        },
-    }
-}
 
 /// Runs every rule for the clock's day and records the episodes. With `only`, just
 /// the findings about those subjects are opened, confirmed or resolved (a re-check).
@@ -105,7 +91,7 @@ pub async fn run(
                     .get(&id)
                     .map(|list| {
                         list.iter()
-                            .map(|r| crawl_result(&r.outcome, r.status, r.items_found))
+                            .map(|r| CrawlResult::of(r.outcome, r.status, r.items_found))
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -122,15 +108,10 @@ pub async fn run(
     let from = start_of_day(today - Days::new(window), clock.tz());
     let mut probes: HashMap<i64, Vec<(NaiveDate, ProbeResult)>> = HashMap::new();
     for (site, at, outcome) in store.probes_between(from, now).await? {
-        let result = match outcome.as_str() {
-            "ok" => ProbeResult::Ok,
-            "blocked" => ProbeResult::Blocked,
-            _ => ProbeResult::Failed,
-        };
         probes
             .entry(site)
             .or_default()
-            .push((clock.day_of(at), result));
+            .push((clock.day_of(at), ProbeResult::from(outcome)));
     }
     let mut home = store.latest_home_dates(now).await?;
     let sites: Vec<SiteState> = catalog
@@ -175,24 +156,15 @@ pub async fn run(
         let Some(id) = ids.accounts.get(&key).copied() else {
             continue;
         };
-        let operator = |c: &AccountCheck| OPERATOR_OUTCOMES.contains(&c.outcome.as_str());
-        let check = match checks.get(&id).map(Vec::as_slice) {
-            // Expired credentials, missing settings, throttling: the account is unknown today.
-            Some([latest, ..]) if operator(latest) => continue,
-            Some([latest, ..]) if latest.outcome != "ok" => SourceCheck::Failed {
-                consecutive: checks[&id]
-                    .iter()
-                    .take_while(|c| c.outcome != "ok")
-                    .filter(|c| !operator(c))
-                    .count() as u32,
-                detail: latest
-                    .detail
-                    .clone()
-                    .unwrap_or_else(|| latest.outcome.clone()),
-            },
-            Some([_, ..]) => SourceCheck::Read,
-            _ if a.source.kind == SourceKind::Manual => SourceCheck::Read,
-            _ => continue,
+        let latest: Vec<_> = checks
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .map(|c| (c.outcome, c.detail.as_deref()))
+            .collect();
+        // Expired credentials, missing settings, throttling: the account is unknown today.
+        let Some(check) = SourceCheck::of(&latest, a.source.kind == SourceKind::Manual) else {
+            continue;
         };
         let post_originals: Vec<(NaiveDate, Option<bool>)> = posts
             .remove(&id)
@@ -331,30 +303,19 @@ async fn link_states(
                 continue;
             };
             subjects.insert(crate::detect::links::subject_key(&key, &s.link_url));
-            if !check.is_broken() {
+            if !check.outcome.is_broken() {
                 continue;
             }
-            let role = if s.page_url == site.url.as_str() {
-                PageRole::Home
-            } else if let Some(c) = catalog
-                .columns
-                .iter()
-                .find(|c| c.site == site.name && c.url.as_str() == s.page_url)
-            {
-                PageRole::Column(c.name.clone())
-            } else if let Some(name) = item_pages
+            let item_of = item_pages
                 .get(&s.page_url)
                 .and_then(|id| column_names.get(id))
-            {
-                PageRole::Item(name.to_string())
-            } else {
-                PageRole::Other
-            };
+                .copied();
+            let role = PageRole::of(&s.page_url, site, &catalog.columns, item_of);
             broken
                 .entry(s.link_url.as_str())
                 .or_insert_with(|| BrokenUrl {
                     url: s.link_url.clone(),
-                    outcome: check.outcome.clone(),
+                    outcome: check.outcome.to_string(),
                     status: check.status,
                     detail: check.detail.clone(),
                     places: Vec::new(),
@@ -372,13 +333,12 @@ async fn link_states(
             broken: broken.into_values().collect(),
         });
     }
-    // A link the office removed: every page it was on was read again in this cycle and
-    // none of them carries it any more, so its finding is rectified (已整改) too.
-    let on_pages: HashSet<(&str, &str)> = sources
-        .iter()
-        .map(|s| (s.page_url.as_str(), s.link_url.as_str()))
-        .collect();
-    let pages_read: HashSet<&str> = sources.iter().map(|s| s.page_url.as_str()).collect();
+    // Links removed from every page they were on are rectified too.
+    let read = PagesRead::new(
+        sources
+            .iter()
+            .map(|s| (s.page_url.as_str(), s.link_url.as_str())),
+    );
     let open = store
         .findings(&FindingFilter {
             open_only: true,
@@ -398,11 +358,7 @@ async fn link_states(
             .as_array()
             .map(|a| a.iter().filter_map(|p| p["page"].as_str()).collect())
             .unwrap_or_default();
-        let removed = !pages.is_empty()
-            && pages
-                .iter()
-                .all(|p| pages_read.contains(p) && !on_pages.contains(&(*p, url)));
-        if removed {
+        if read.removed(url, &pages) {
             subjects.insert(f.subject_key);
         }
     }

@@ -26,10 +26,11 @@ use futures::StreamExt;
 use url::Url;
 
 use crate::catalog::Site;
-use crate::extract::notfound::{self, Fingerprint};
+use crate::extract::notfound::{self, NotFoundPage};
 use crate::extract::{LinkKind, PageLink, extract_links};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
-use crate::store::{CatalogIds, LinkCheck, StoreError, is_broken};
+use crate::observe::LinkOutcome;
+use crate::store::{CatalogIds, LinkCheck, StoreError};
 
 /// Item pages read per column and cycle (the newest by publish date).
 pub const ITEM_PAGES_PER_COLUMN: usize = 5;
@@ -43,7 +44,7 @@ pub struct BrokenLink {
     pub page_url: String,
     pub url: String,
     pub anchor: String,
-    pub outcome: String,
+    pub outcome: LinkOutcome,
     pub status: Option<u16>,
     pub detail: Option<String>,
 }
@@ -310,13 +311,13 @@ pub async fn run(
             (url, check, results)
         })
         .buffer_unordered(PARALLEL);
-    let mut outcomes: HashMap<String, (String, Option<u16>, Option<String>)> = HashMap::new();
+    let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
     while let Some((url, check, results)) = checks.next().await {
         for r in &results {
             record(store, r).await?;
         }
         report.checked += 1;
-        if check.outcome == "skipped" {
+        if check.outcome == LinkOutcome::Skipped {
             report.skipped += 1;
         }
         store
@@ -324,7 +325,7 @@ pub async fn run(
                 url: url.to_string(),
                 cycle: report.cycle.clone(),
                 at: now,
-                outcome: check.outcome.clone(),
+                outcome: check.outcome,
                 status: check.status.map(i64::from),
                 final_url: check.final_url.clone(),
                 detail: check.detail.clone(),
@@ -338,13 +339,13 @@ pub async fn run(
         let Some((outcome, status, detail)) = outcomes.get(&link) else {
             continue;
         };
-        if is_broken(outcome) {
+        if outcome.is_broken() {
             report.broken.push(BrokenLink {
                 site: sites[site_index].name.clone(),
                 page_url: page,
                 url: link,
                 anchor,
-                outcome: outcome.clone(),
+                outcome: *outcome,
                 status: *status,
                 detail: detail.clone(),
             });
@@ -356,17 +357,10 @@ pub async fn run(
     Ok(report)
 }
 
-/// A host's answer to a random path, when it was a page (a soft-404 host).
-struct NotFoundPage {
-    final_url: String,
-    redirected: bool,
-    fingerprint: Fingerprint,
-}
-
 /// How checking one URL ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Checked {
-    outcome: String,
+    outcome: LinkOutcome,
     status: Option<u16>,
     final_url: Option<String>,
     detail: Option<String>,
@@ -388,14 +382,6 @@ fn random_token() -> String {
             .map_or(0, |d| d.as_nanos()),
     );
     format!("{:016x}", h.finish())
-}
-
-/// Whether a URL is a site's home page (`/`, `/index.html` …).
-fn is_home_path(url: &Url) -> bool {
-    matches!(
-        url.path(),
-        "/" | "" | "/index.html" | "/index.htm" | "/index.shtml" | "/index.jsp" | "/index.php"
-    )
 }
 
 async fn check_url(
@@ -442,7 +428,8 @@ async fn check_url(
     (checked, results)
 }
 
-/// The outcome of a fetch of a link: ok, soft_404, skipped, or the failure class.
+/// The outcome of a fetch of a link: ok, soft_404 (judged by
+/// [`notfound::soft_404`]), skipped, or the failure class.
 fn judge(
     url: &Url,
     result: &FetchResult,
@@ -452,12 +439,8 @@ fn judge(
 ) -> Checked {
     let page = match &result.outcome {
         Err(f) => {
-            let outcome = match f.class {
-                FailureClass::PrivateAddress | FailureClass::Unsupported => "skipped".to_string(),
-                class => class.as_str().to_string(),
-            };
             return Checked {
-                outcome,
+                outcome: LinkOutcome::of_failure(f.class),
                 status: f.status,
                 final_url: None,
                 detail: Some(f.detail.clone()),
@@ -465,65 +448,25 @@ fn judge(
         }
         Ok(page) => page,
     };
-    let soft = |detail: String| Checked {
-        outcome: "soft_404".into(),
-        status: Some(page.status),
-        final_url: Some(page.final_url.to_string()),
-        detail: Some(detail),
+    let answer = notfound::Answer {
+        url,
+        final_url: &page.final_url,
+        redirected: !page.redirects.is_empty(),
+        status: page.status,
+        content_type: page.content_type.as_deref(),
+        has_body: has_body && !page.body.is_empty(),
     };
-    let redirected = !page.redirects.is_empty();
-    if redirected && !is_home_path(url) && is_home_path(&page.final_url) {
-        return soft(format!(
-            "redirected to the home page {} instead of the document",
-            page.final_url
-        ));
-    }
-    if redirected
-        && target.homes.contains(page.final_url.as_str())
-        && !target.homes.contains(url.as_str())
-    {
-        return soft(format!("redirected to the home page {}", page.final_url));
-    }
     let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
-    if let Some(nf) = host_not_found
-        && redirected
-        && nf.redirected
-        && nf.final_url == page.final_url.as_str()
-    {
-        return soft(format!(
-            "redirected to {}, where the host sends missing pages",
-            page.final_url
-        ));
-    }
-    if has_body && page.status == 200 && !page.body.is_empty() {
-        let is_html = page
-            .content_type
-            .as_deref()
-            .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
-        if is_html {
-            let fp = notfound::fingerprint(&page.text().text);
-            if notfound::says_not_found(&fp) {
-                return soft(format!(
-                    "HTTP 200 but the page says it does not exist (\"{}\")",
-                    if fp.title.is_empty() {
-                        &fp.headings
-                    } else {
-                        &fp.title
-                    }
-                ));
-            }
-            if let Some(nf) = host_not_found
-                && notfound::looks_like(&fp, &nf.fingerprint)
-            {
-                return soft("HTTP 200 but the page is the host's \"not found\" page".into());
-            }
-        }
-    }
+    let soft = notfound::soft_404(&answer, &target.homes, host_not_found, || page.text().text);
     Checked {
-        outcome: "ok".into(),
+        outcome: if soft.is_some() {
+            LinkOutcome::Soft404
+        } else {
+            LinkOutcome::Ok
+        },
         status: Some(page.status),
         final_url: Some(page.final_url.to_string()),
-        detail: None,
+        detail: soft,
     }
 }
 

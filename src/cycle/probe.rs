@@ -14,7 +14,8 @@ use futures::StreamExt;
 
 use crate::catalog::Site;
 use crate::fetch::{Purpose, Request};
-use crate::store::{CatalogIds, ProbeRecord, StoreError};
+use crate::observe::{ProbeRecord, ReadOutcome};
+use crate::store::{CatalogIds, StoreError};
 
 /// How many sites are probed at once (the fetcher still limits each host).
 const PARALLEL_SITES: usize = 64;
@@ -24,8 +25,8 @@ const PARALLEL_SITES: usize = 64;
 pub struct ProbeOutcome {
     pub site: String,
     pub url: String,
-    /// `ok`, `blocked` or a failure class.
-    pub outcome: String,
+    /// `ok`, `blocked` or another failure class.
+    pub outcome: ReadOutcome,
     pub status: Option<u16>,
     pub latency_ms: i64,
     pub detail: Option<String>,
@@ -38,10 +39,7 @@ pub struct ProbeReport {
 
 impl ProbeReport {
     pub fn failed(&self) -> usize {
-        self.probes
-            .iter()
-            .filter(|p| p.outcome != "ok" && p.outcome != "blocked")
-            .count()
+        self.probes.iter().filter(|p| p.outcome.is_failed()).count()
     }
 }
 
@@ -92,9 +90,9 @@ async fn probe_site(
         .last()
         .map_or(0, |a| a.duration.as_millis() as i64);
     let (outcome, status, detail) = match &result.outcome {
-        Ok(page) => ("ok".to_string(), Some(page.status), None),
+        Ok(page) => (ReadOutcome::Ok, Some(page.status), None),
         Err(f) => (
-            f.class.as_str().to_string(),
+            ReadOutcome::Failed(f.class),
             f.status,
             Some(f.detail.clone()),
         ),
@@ -103,7 +101,7 @@ async fn probe_site(
         .record_probe(&ProbeRecord {
             site_id,
             at: env.clock.now(),
-            outcome: outcome.clone(),
+            outcome,
             status: status.map(i64::from),
             latency_ms: Some(latency_ms),
             detail: detail.clone(),

@@ -23,6 +23,7 @@ use super::period::Period;
 use super::{Context, Finding, Kind, more_than_days, sentence};
 use crate::catalog::import::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
+use crate::observe::SourceOutcome;
 
 /// How the latest check of the account's source went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +34,32 @@ pub enum SourceCheck {
         consecutive: u32,
         detail: String,
     },
+}
+
+impl SourceCheck {
+    /// What the latest checks of an account's source (newest first: outcome and
+    /// detail) say, or `None` when the account is unknown today: never checked (an
+    /// account imported by hand, `manual`, counts as read), or the latest check failed
+    /// for the operator's reasons (expired credentials, missing settings, throttling),
+    /// which say nothing about the account. Those are not counted among consecutive
+    /// failures either.
+    pub fn of(checks: &[(SourceOutcome, Option<&str>)], manual: bool) -> Option<SourceCheck> {
+        let operator = |(outcome, _): &&(SourceOutcome, Option<&str>)| outcome.needs_operator();
+        match checks {
+            [latest, ..] if operator(&latest) => None,
+            [(latest, detail), ..] if *latest != SourceOutcome::Ok => Some(SourceCheck::Failed {
+                consecutive: checks
+                    .iter()
+                    .take_while(|(o, _)| *o != SourceOutcome::Ok)
+                    .filter(|c| !operator(c))
+                    .count() as u32,
+                detail: detail.map_or_else(|| latest.to_string(), str::to_string),
+            }),
+            [_, ..] => Some(SourceCheck::Read),
+            [] if manual => Some(SourceCheck::Read),
+            [] => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

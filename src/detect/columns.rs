@@ -16,6 +16,7 @@ use serde_json::json;
 use super::period::Period;
 use super::{Context, Finding, Kind, more_than_days, sentence};
 use crate::catalog::{Column, ColumnClass};
+use crate::observe::{CrawlOutcome, FailureClass};
 
 /// How one crawl of a column ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,23 @@ pub enum CrawlResult {
     Failed { class: String, status: Option<u16> },
     /// The site answered with an anti-bot challenge: says nothing about the column.
     Blocked,
+}
+
+impl CrawlResult {
+    /// A stored crawl as the rules read it: a list read (an unchanged page counts as
+    /// read, with the items of its last full read), a challenge, or a failure.
+    pub fn of(outcome: CrawlOutcome, status: Option<i64>, items: i64) -> CrawlResult {
+        match outcome {
+            CrawlOutcome::Ok | CrawlOutcome::NotModified => CrawlResult::Listed {
+                items: items.max(0) as usize,
+            },
+            CrawlOutcome::Failed(FailureClass::Blocked) => CrawlResult::Blocked,
+            failed => CrawlResult::Failed {
+                class: failed.to_string(),
+                status: status.and_then(|s| u16::try_from(s).ok()),
+            },
+        }
+    }
 }
 
 /// What is known of one column on the day judged.

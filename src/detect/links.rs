@@ -3,10 +3,12 @@
 //! it. Skipped links (a private address not allowed) and blocked ones are never broken;
 //! the caller passes only the URLs checked in this cycle.
 
+use std::collections::HashSet;
+
 use serde_json::json;
 
 use super::{Finding, Kind, sentence};
-use crate::catalog::Site;
+use crate::catalog::{Column, Site};
 
 /// What kind of page a link was found on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -20,6 +22,24 @@ pub enum PageRole {
 }
 
 impl PageRole {
+    /// What `page_url` is on `site`: its home page, a watched column's list page, an
+    /// item page of the column `item_of` (the column whose item the page is, if any), or
+    /// another page.
+    pub fn of(page_url: &str, site: &Site, columns: &[Column], item_of: Option<&str>) -> PageRole {
+        if page_url == site.url.as_str() {
+            PageRole::Home
+        } else if let Some(c) = columns
+            .iter()
+            .find(|c| c.site == site.name && c.url.as_str() == page_url)
+        {
+            PageRole::Column(c.name.clone())
+        } else if let Some(name) = item_of {
+            PageRole::Item(name.to_string())
+        } else {
+            PageRole::Other
+        }
+    }
+
     /// Where on the site, as the sentences say it: 首页, 工作动态栏目页面,
     /// 工作动态栏目文章页面 or 网站页面.
     pub fn zh(&self) -> String {
@@ -62,6 +82,35 @@ pub struct SiteLinks<'a> {
 /// The subject of a broken-link finding: the site's key, `|`, the URL.
 pub fn subject_key(site_key: &str, url: &str) -> String {
     format!("{site_key}|{url}")
+}
+
+/// The pages read for links in this cycle and the links found on each.
+#[derive(Debug, Clone, Default)]
+pub struct PagesRead<'a> {
+    pages: HashSet<&'a str>,
+    links: HashSet<(&'a str, &'a str)>,
+}
+
+impl<'a> PagesRead<'a> {
+    /// From every `(page, link)` seen in this cycle.
+    pub fn new(seen: impl IntoIterator<Item = (&'a str, &'a str)>) -> PagesRead<'a> {
+        let mut read = PagesRead::default();
+        for (page, link) in seen {
+            read.pages.insert(page);
+            read.links.insert((page, link));
+        }
+        read
+    }
+
+    /// A link the office removed: every page it was on (`pages`, from its finding) was
+    /// read again in this cycle and none of them carries it any more, so its finding is
+    /// rectified (已整改) although the link itself was not checked.
+    pub fn removed(&self, url: &str, pages: &[&str]) -> bool {
+        !pages.is_empty()
+            && pages
+                .iter()
+                .all(|p| self.pages.contains(p) && !self.links.contains(&(*p, url)))
+    }
 }
 
 pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
@@ -167,5 +216,26 @@ mod tests {
             found[1].sentence,
             "某县人民政府工作动态栏目页面存在死链:http://127.0.0.1:9/a.pdf"
         );
+    }
+
+    #[test]
+    fn a_link_is_removed_when_every_page_it_was_on_lost_it() {
+        let read = PagesRead::new([
+            ("http://a/col/1/", "http://a/other.html"),
+            ("http://a/", "http://a/gone.html"),
+            ("http://a/col/2/", "http://a/x.html"),
+        ]);
+        let gone = "http://a/gone.html";
+        assert!(read.removed(gone, &["http://a/col/1/"]));
+        assert!(read.removed(gone, &["http://a/col/1/", "http://a/col/2/"]));
+        assert!(
+            !read.removed(gone, &["http://a/col/1/", "http://a/"]),
+            "still on the home page"
+        );
+        assert!(
+            !read.removed(gone, &["http://a/col/9/"]),
+            "a page not read again"
+        );
+        assert!(!read.removed(gone, &[]), "no pages known");
     }
 }

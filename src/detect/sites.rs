@@ -8,6 +8,7 @@ use serde_json::json;
 use super::{Context, Finding, Kind, more_than_days, sentence};
 use crate::catalog::Site;
 use crate::config::ProbeSettings;
+use crate::observe::ReadOutcome;
 
 /// How one probe ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,18 @@ pub enum ProbeResult {
     Failed,
     /// An anti-bot challenge: counts neither as failed nor as passed.
     Blocked,
+}
+
+impl From<ReadOutcome> for ProbeResult {
+    fn from(outcome: ReadOutcome) -> ProbeResult {
+        if outcome == ReadOutcome::Ok {
+            ProbeResult::Ok
+        } else if outcome.is_blocked() {
+            ProbeResult::Blocked
+        } else {
+            ProbeResult::Failed
+        }
+    }
 }
 
 /// What is known of one site on the day judged.
@@ -206,5 +219,14 @@ mod tests {
             vec![],
             "no dates: cannot tell"
         );
+    }
+
+    #[test]
+    fn a_blocked_probe_is_neither_failed_nor_passed() {
+        let result = |code: &str| ProbeResult::from(code.parse::<ReadOutcome>().unwrap());
+        assert_eq!(result("ok"), ProbeResult::Ok);
+        assert_eq!(result("blocked"), ProbeResult::Blocked);
+        assert_eq!(result("timeout"), ProbeResult::Failed);
+        assert_eq!(result("http"), ProbeResult::Failed);
     }
 }

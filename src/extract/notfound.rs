@@ -1,8 +1,11 @@
 //! Soft 404s: a page answered `200 OK` that says the document does not exist (页面不存在,
-//! 找不到, 404), or that looks like the host's own "not found" page. Pure: a page's text
-//! in, a fingerprint out, and the comparisons the link check makes.
+//! 找不到, 404), that looks like the host's own "not found" page, or a redirect to the home
+//! page (or wherever the host sends missing pages). Pure: a page's text in, a fingerprint
+//! out, and the judgment the link check makes ([`soft_404`]).
 
 use std::collections::HashSet;
+
+use url::Url;
 
 use super::dom::sel;
 
@@ -115,6 +118,97 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     2.0 * common as f64 / (pa.len() + pb.len()) as f64
 }
 
+/// A host's answer to a random path, when it was a page (a soft-404 host): learned
+/// once per host and cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFoundPage {
+    /// Where the random path led.
+    pub final_url: String,
+    pub redirected: bool,
+    pub fingerprint: Fingerprint,
+}
+
+/// A link's answer that was a page, as the soft-404 test reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct Answer<'a> {
+    /// The URL requested.
+    pub url: &'a Url,
+    /// Where its redirects led (`url` when there were none).
+    pub final_url: &'a Url,
+    pub redirected: bool,
+    pub status: u16,
+    pub content_type: Option<&'a str>,
+    /// The answer carries a non-empty body (a GET, not a HEAD).
+    pub has_body: bool,
+}
+
+/// Whether a URL is a site's home page (`/`, `/index.html` …).
+pub fn is_home_path(url: &Url) -> bool {
+    matches!(
+        url.path(),
+        "/" | "" | "/index.html" | "/index.htm" | "/index.shtml" | "/index.jsp" | "/index.php"
+    )
+}
+
+/// Why a link's answer is a soft 404 (a page standing for a missing document), or
+/// `None` when it is the document: a redirect from a document to a home page (any
+/// home path, or one of `homes`, the home pages of the sites the link appears on), a
+/// redirect to where the host sends missing pages, or an HTML `200` page that says it
+/// does not exist or looks like the host's "not found" page. `text` decodes the body;
+/// it is called only for an HTML `200` answer with a body.
+pub fn soft_404(
+    answer: &Answer,
+    homes: &HashSet<String>,
+    host_not_found: Option<&NotFoundPage>,
+    text: impl FnOnce() -> String,
+) -> Option<String> {
+    let Answer {
+        url,
+        final_url,
+        redirected,
+        ..
+    } = *answer;
+    if redirected && !is_home_path(url) && is_home_path(final_url) {
+        return Some(format!(
+            "redirected to the home page {final_url} instead of the document"
+        ));
+    }
+    if redirected && homes.contains(final_url.as_str()) && !homes.contains(url.as_str()) {
+        return Some(format!("redirected to the home page {final_url}"));
+    }
+    if let Some(nf) = host_not_found
+        && redirected
+        && nf.redirected
+        && nf.final_url == final_url.as_str()
+    {
+        return Some(format!(
+            "redirected to {final_url}, where the host sends missing pages"
+        ));
+    }
+    let is_html = answer
+        .content_type
+        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+    if answer.has_body && answer.status == 200 && is_html {
+        let fp = fingerprint(&text());
+        if says_not_found(&fp) {
+            return Some(format!(
+                "HTTP 200 but the page says it does not exist (\"{}\")",
+                if fp.title.is_empty() {
+                    &fp.headings
+                } else {
+                    &fp.title
+                }
+            ));
+        }
+        if let Some(nf) = host_not_found
+            && looks_like(&fp, &nf.fingerprint)
+        {
+            return Some("HTTP 200 but the page is the host's \"not found\" page".into());
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +280,107 @@ mod tests {
             ),
             &nf
         ));
+    }
+
+    #[test]
+    fn soft_404s_are_error_pages_and_redirects_home() {
+        let u = |s: &str| -> Url { s.parse().unwrap() };
+        let homes: HashSet<String> = ["http://a.gov.cn/portal/".to_string()].into();
+        let missing = NotFoundPage {
+            final_url: "http://a.gov.cn/404.html".into(),
+            redirected: true,
+            fingerprint: page("出错了", "您访问的资源暂时无法显示"),
+        };
+        let error_page = "<html><head><title>页面不存在</title></head><body></body></html>";
+        let article =
+            "<html><head><title>关于开展工作的通知</title></head><body>正文</body></html>";
+        // (requested, final, status, content type, has body, body, soft?)
+        let table = [
+            (
+                "http://a.gov.cn/doc/1.html",
+                "http://a.gov.cn/",
+                200,
+                None,
+                true,
+                article,
+                true,
+            ),
+            (
+                "http://a.gov.cn/doc/1.html",
+                "http://a.gov.cn/portal/",
+                200,
+                None,
+                true,
+                article,
+                true,
+            ),
+            (
+                "http://a.gov.cn/",
+                "http://a.gov.cn/index.html",
+                200,
+                None,
+                true,
+                article,
+                false,
+            ),
+            (
+                "http://a.gov.cn/doc/2.html",
+                "http://a.gov.cn/404.html",
+                200,
+                None,
+                true,
+                article,
+                true,
+            ),
+            (
+                "http://a.gov.cn/doc/3.html",
+                "http://a.gov.cn/doc/3.html",
+                200,
+                None,
+                true,
+                error_page,
+                true,
+            ),
+            (
+                "http://a.gov.cn/doc/3.html",
+                "http://a.gov.cn/doc/3.html",
+                200,
+                None,
+                false,
+                error_page,
+                false,
+            ),
+            (
+                "http://a.gov.cn/a.pdf",
+                "http://a.gov.cn/a.pdf",
+                200,
+                Some("application/pdf"),
+                true,
+                error_page,
+                false,
+            ),
+            (
+                "http://a.gov.cn/doc/4.html",
+                "http://a.gov.cn/doc/4.html",
+                200,
+                Some("text/html"),
+                true,
+                article,
+                false,
+            ),
+        ];
+        for (url, final_url, status, content_type, has_body, body, soft) in table {
+            let (url, final_url) = (u(url), u(final_url));
+            let answer = Answer {
+                url: &url,
+                final_url: &final_url,
+                redirected: url != final_url,
+                status,
+                content_type,
+                has_body,
+            };
+            let got = soft_404(&answer, &homes, Some(&missing), || body.to_string());
+            assert_eq!(got.is_some(), soft, "{url} -> {final_url}: {got:?}");
+        }
     }
 }

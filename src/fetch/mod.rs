@@ -9,7 +9,8 @@
 //!
 //! What it must not do: decide what is a problem, or store anything. It returns a
 //! [`FetchResult`]: the outcome and one [`Attempt`] per try, which the caller stores
-//! (`store::FetchAttempt::from(&attempt)`) and which detection later reads.
+//! (as an [`observe::FetchAttempt`](crate::observe::FetchAttempt), `(&attempt).into()`)
+//! and which detection later reads.
 
 pub mod blocked;
 pub mod charset;
@@ -42,6 +43,8 @@ pub use politeness::{Limits, host_key};
 pub use record::{Attempt, FetchSummary};
 pub use retry::RetryPolicy;
 pub use tls::{TlsProblem, TlsProblemKind};
+// The vocabulary fetch speaks lives in `observe`; these paths keep working.
+pub use crate::observe::{FailureClass, Purpose};
 
 /// Why a [`Fetcher`] could not be built (a configuration error).
 #[derive(Debug, thiserror::Error)]
@@ -54,30 +57,6 @@ pub enum FetchError {
     Tls(#[from] tls::TlsSetupError),
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
-}
-
-/// What a request is for; stored with each attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Purpose {
-    Column,
-    Item,
-    Home,
-    Probe,
-    Link,
-    Account,
-}
-
-impl Purpose {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Column => "column",
-            Self::Item => "item",
-            Self::Home => "home",
-            Self::Probe => "probe",
-            Self::Link => "link",
-            Self::Account => "account",
-        }
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,61 +214,6 @@ impl Request {
     /// The URL as it may be shown: secret parameters replaced by `***`.
     pub fn redacted_url(&self) -> Url {
         redact_url(&self.url, &self.secret_params)
-    }
-}
-
-/// The class of a failed fetch (stored as the attempt's outcome).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FailureClass {
-    /// The host name does not resolve.
-    Dns,
-    /// Refused, reset or closed connection.
-    Connect,
-    /// The TLS handshake failed; the kind says why.
-    Tls(TlsProblemKind),
-    /// No complete answer within the timeout (connect or total).
-    Timeout,
-    /// An error status (4xx, 5xx) that is not a challenge.
-    Http,
-    /// The body is larger than `[fetch] max_body_mb`.
-    TooLarge,
-    /// A redirect loop, or more redirects than `[fetch] max_redirects`.
-    RedirectLoop,
-    /// The body could not be decoded (a broken gzip stream).
-    Decode,
-    /// An anti-bot challenge: the site is up but does not let govwatch in.
-    Blocked,
-    /// Not an http or https URL: nothing was sent.
-    Unsupported,
-    /// An untrusted link to a private address that is not allowed: nothing was sent.
-    PrivateAddress,
-}
-
-impl FailureClass {
-    /// The name stored as the attempt's outcome.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Dns => "dns",
-            Self::Connect => "connect",
-            Self::Tls(_) => "tls",
-            Self::Timeout => "timeout",
-            Self::Http => "http",
-            Self::TooLarge => "too_large",
-            Self::RedirectLoop => "redirect_loop",
-            Self::Decode => "decode",
-            Self::Blocked => "blocked",
-            Self::Unsupported => "unsupported",
-            Self::PrivateAddress => "private_address",
-        }
-    }
-}
-
-impl fmt::Display for FailureClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Tls(kind) => write!(f, "tls ({})", kind.as_str()),
-            other => f.write_str(other.as_str()),
-        }
     }
 }
 

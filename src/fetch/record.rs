@@ -1,6 +1,6 @@
-//! What the caller stores about each try ([`Attempt`], converted to
-//! [`store::FetchAttempt`](crate::store::FetchAttempt)), and the summary of a batch that
-//! names the hosts answering with an anti-bot challenge.
+//! What the caller stores about each try ([`Attempt`], converted to the record
+//! [`observe::FetchAttempt`](crate::observe::FetchAttempt)), and the summary of a batch
+//! that names the hosts answering with an anti-bot challenge.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::{CharsetSource, FailureClass, FetchResult, Page, Purpose, Request, host_key};
-use crate::store::FetchAttempt;
+use crate::observe::{FetchAttempt, ReadOutcome};
 
 /// One try of a fetch: a request and the redirects it followed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +90,8 @@ impl Attempt {
     }
 
     /// `ok` or the failure class, as stored.
-    pub fn outcome(&self) -> &'static str {
-        self.failure.map_or("ok", FailureClass::as_str)
+    pub fn outcome(&self) -> ReadOutcome {
+        self.failure.into()
     }
 }
 
@@ -100,11 +100,11 @@ impl From<&Attempt> for FetchAttempt {
         FetchAttempt {
             url: a.url.to_string(),
             host: a.host.clone(),
-            purpose: a.purpose.as_str().to_string(),
+            purpose: a.purpose,
             subject_key: a.subject_key.clone(),
             at: a.at,
             duration_ms: i64::try_from(a.duration.as_millis()).unwrap_or(i64::MAX),
-            outcome: a.outcome().to_string(),
+            outcome: a.outcome(),
             status: a.status.map(i64::from),
             detail: a.detail.clone(),
             charset: a.charset.map(str::to_string),
@@ -132,10 +132,7 @@ impl FetchSummary {
         for result in results {
             summary.fetches += 1;
             summary.attempts += result.attempts.len();
-            let outcome = match &result.outcome {
-                Ok(_) => "ok",
-                Err(f) => f.class.as_str(),
-            };
+            let outcome = ReadOutcome::from(result.failure().map(|f| f.class)).as_str();
             *summary.outcomes.entry(outcome).or_insert(0) += 1;
             for a in &result.attempts {
                 if a.failure == Some(FailureClass::Blocked) {

@@ -19,35 +19,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, OtherError, RootCertStore};
 
-/// What is wrong with a server's certificate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TlsProblemKind {
-    Expired,
-    NotYetValid,
-    /// The certificate signs itself and no trusted authority vouches for it.
-    SelfSigned,
-    /// Issued by an authority govwatch does not trust, or sent without its
-    /// intermediate certificates (common on government sites).
-    UnknownIssuer,
-    /// Valid, but for another host name.
-    NameMismatch,
-    /// Anything else: a revoked certificate, a handshake that failed (e.g. a server that
-    /// only speaks TLS 1.0), a bad signature.
-    Other,
-}
-
-impl TlsProblemKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Expired => "expired",
-            Self::NotYetValid => "not_yet_valid",
-            Self::SelfSigned => "self_signed",
-            Self::UnknownIssuer => "unknown_issuer",
-            Self::NameMismatch => "name_mismatch",
-            Self::Other => "other",
-        }
-    }
-}
+pub use crate::observe::TlsProblemKind;
 
 /// A TLS problem with the words of the check that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,6 +18,7 @@ use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
 use crate::detect::period::Period;
 use crate::detect::sentence::day_zh;
+use crate::observe::SourceProblem;
 use crate::report::{self, Cell, ReportError, Table};
 use crate::store::{CredentialProblem, FindingRecord};
 
@@ -443,7 +444,7 @@ impl Writer<'_> {
     /// one line per cause (same outcome and message), the accounts joined with 、.
     fn operator_section(&self, doc: &mut Doc, n: usize) {
         let week = self.week;
-        let mut causes: Vec<(&str, &str, Vec<&str>, NaiveDate)> = Vec::new();
+        let mut causes: Vec<(SourceProblem, &str, Vec<&str>, NaiveDate)> = Vec::new();
         for p in &week.operator {
             let detail = p.detail.as_deref().unwrap_or("");
             let day = p.at.with_timezone(&self.tz).date_naive();
@@ -455,7 +456,7 @@ impl Writer<'_> {
                     accounts.push(&p.account);
                     *last = (*last).max(day);
                 }
-                None => causes.push((&p.outcome, detail, vec![&p.account], day)),
+                None => causes.push((p.outcome, detail, vec![&p.account], day)),
             }
         }
         doc.heading(&format!(
@@ -466,8 +467,8 @@ impl Writer<'_> {
         doc.para("以下政务新媒体账号因监测凭证或配置问题暂时无法读取，不作为账号问题统计，请运维人员处理：");
         for (i, (outcome, detail, accounts, last)) in causes.iter().enumerate() {
             let what = match *outcome {
-                "expired_credentials" => "平台登录凭证已过期，请更新 token/cookie",
-                "not_configured" => "数据源未配置，请补充配置",
+                SourceProblem::ExpiredCredentials => "平台登录凭证已过期，请更新 token/cookie",
+                SourceProblem::NotConfigured => "数据源未配置，请补充配置",
                 _ => "数据源暂时无法读取",
             };
             let detail = if detail.is_empty() {

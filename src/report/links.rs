@@ -11,6 +11,7 @@ use super::{Cell, Table, yes_no};
 use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
+use crate::observe::{FailureClass, LinkOutcome};
 use crate::store::FindingRecord;
 
 /// One row of `export links`: a broken link on one page. The JSON field names are a
@@ -42,25 +43,31 @@ pub struct LinkRow {
     pub rectified: bool,
 }
 
-/// The outcome of a link check in the words of the notices.
+/// The outcome of a link check in the words of the notices (a code no outcome has, or
+/// one without words, is shown as it is).
 pub fn error_zh(outcome: &str, status: Option<i64>) -> String {
-    let text = match outcome {
-        "http" => match status {
+    let Ok(parsed) = outcome.parse::<LinkOutcome>() else {
+        return outcome.to_string();
+    };
+    let text = match parsed {
+        LinkOutcome::Failed(FailureClass::Http) => match status {
             Some(404 | 410) => "页面不存在",
             Some(s) if s >= 500 => "服务器错误",
             Some(401 | 403) => "禁止访问",
             _ => "访问出错",
         },
-        "soft_404" => "打开为错误页或首页",
-        "dns" => "域名无法解析",
-        "connect" => "无法连接服务器",
-        "timeout" => "访问超时",
-        "tls" => "证书错误",
-        "redirect_loop" => "循环跳转",
-        "too_large" => "文件过大",
-        "decode" => "内容无法解码",
-        "unsupported" => "不支持的链接",
-        other => other,
+        LinkOutcome::Soft404 => "打开为错误页或首页",
+        LinkOutcome::Failed(FailureClass::Dns) => "域名无法解析",
+        LinkOutcome::Failed(FailureClass::Connect) => "无法连接服务器",
+        LinkOutcome::Failed(FailureClass::Timeout) => "访问超时",
+        LinkOutcome::Failed(FailureClass::Tls(_)) => "证书错误",
+        LinkOutcome::Failed(FailureClass::RedirectLoop) => "循环跳转",
+        LinkOutcome::Failed(FailureClass::TooLarge) => "文件过大",
+        LinkOutcome::Failed(FailureClass::Decode) => "内容无法解码",
+        LinkOutcome::Failed(FailureClass::Unsupported) => "不支持的链接",
+        LinkOutcome::Ok
+        | LinkOutcome::Skipped
+        | LinkOutcome::Failed(FailureClass::Blocked | FailureClass::PrivateAddress) => outcome,
     };
     text.to_string()
 }

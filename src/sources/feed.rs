@@ -10,7 +10,7 @@ use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest, looks_like_
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::store::NewPost;
+use crate::observe::NewPost;
 
 pub struct FeedSource;
 

@@ -13,7 +13,7 @@ use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
 use crate::catalog::{Account, Selectors, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::store::NewPost;
+use crate::observe::NewPost;
 
 pub struct HtmlSource;
 

@@ -20,7 +20,7 @@ use crate::catalog::import::{
 use crate::catalog::{Account, Catalog, Platform, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::store::NewPost;
+use crate::observe::NewPost;
 
 pub struct ManualSource;
 

@@ -29,7 +29,7 @@ use url::Url;
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::{PlatformSourceSettings, SourceSettings};
-use crate::store::NewPost;
+use crate::observe::{NewPost, SourceProblem};
 
 pub use dates::parse_post_time;
 pub use feed::FeedSource;
@@ -124,23 +124,23 @@ pub enum SourceError {
 }
 
 impl SourceError {
-    /// `malformed`, `expired_credentials`, `rate_limited`, `not_found`,
-    /// `not_configured` or `rejected`.
-    pub fn class(&self) -> &'static str {
+    /// What the source said, as the cycle records it: `malformed`,
+    /// `expired_credentials`, `rate_limited`, `not_found`, `not_configured` or `rejected`.
+    pub fn class(&self) -> SourceProblem {
         match self {
-            Self::Malformed(_) => "malformed",
-            Self::ExpiredCredentials(_) => "expired_credentials",
-            Self::RateLimited(_) => "rate_limited",
-            Self::NotFound(_) => "not_found",
-            Self::NotConfigured(_) => "not_configured",
-            Self::Rejected(_) => "rejected",
+            Self::Malformed(_) => SourceProblem::Malformed,
+            Self::ExpiredCredentials(_) => SourceProblem::ExpiredCredentials,
+            Self::RateLimited(_) => SourceProblem::RateLimited,
+            Self::NotFound(_) => SourceProblem::NotFound,
+            Self::NotConfigured(_) => SourceProblem::NotConfigured,
+            Self::Rejected(_) => SourceProblem::Rejected,
         }
     }
 
     /// Whether the operator (not the account's unit) must act: credentials and
     /// configuration are the office's business, told once rather than every cycle.
     pub fn is_operator_problem(&self) -> bool {
-        matches!(self, Self::ExpiredCredentials(_) | Self::NotConfigured(_))
+        self.class().is_credential_problem()
     }
 }
 

@@ -108,7 +108,7 @@ fn we_mp_rss_dates_without_zone_are_read_and_an_unreadable_one_is_reported() {
 fn a_broken_feed_and_an_error_page_are_malformed() {
     for file in ["malformed.xml", "bridge-error.html"] {
         let e = parse(SourceKind::Feed, file).unwrap_err();
-        assert_eq!(e.class(), "malformed", "{file}: {e}");
+        assert_eq!(e.class().as_str(), "malformed", "{file}: {e}");
     }
     let e = parse(SourceKind::Feed, "bridge-error.html").unwrap_err();
     assert!(e.to_string().contains("HTML page"), "{e}");
@@ -121,7 +121,7 @@ fn a_feed_whose_entries_all_lack_dates_is_malformed_not_silent() {
         <item><title>b</title><link>https://x.example/b</link></item>
         </channel></rss>"#;
     let e = feed::parse_feed(body, &clock()).unwrap_err();
-    assert_eq!(e.class(), "malformed");
+    assert_eq!(e.class().as_str(), "malformed");
     assert!(e.to_string().contains("2 entries"), "{e}");
 }
 
@@ -169,18 +169,18 @@ fn weibo_timeline_resolves_relative_times_and_marks_reposts() {
 #[test]
 fn weibo_errors_are_classified() {
     let e = parse(SourceKind::Weibo, "weibo-login.json").unwrap_err();
-    assert_eq!(e.class(), "expired_credentials");
+    assert_eq!(e.class().as_str(), "expired_credentials");
     assert!(e.to_string().contains("GOVWATCH_WEIBO_COOKIE"), "{e}");
     let e = parse(SourceKind::Weibo, "weibo-empty.json").unwrap_err();
-    assert_eq!(e.class(), "not_found");
+    assert_eq!(e.class().as_str(), "not_found");
     assert!(e.to_string().contains("这里还没有内容"), "{e}");
     let e =
         weibo::parse_timeline(r#"{"ok":0,"msg":"请求过于频繁"}"#.as_bytes(), &clock()).unwrap_err();
-    assert_eq!(e.class(), "rate_limited");
+    assert_eq!(e.class().as_str(), "rate_limited");
     let e = weibo::parse_timeline(b"not json", &clock()).unwrap_err();
-    assert_eq!(e.class(), "malformed");
+    assert_eq!(e.class().as_str(), "malformed");
     assert_eq!(
-        WeiboSource.classify_status(418).map(|e| e.class()),
+        WeiboSource.classify_status(418).map(|e| e.class().as_str()),
         Some("rate_limited")
     );
 }
@@ -202,12 +202,12 @@ fn wechat_list_reads_update_times_and_keys() {
 #[test]
 fn wechat_errors_are_classified_and_expired_tokens_say_how_to_renew() {
     let e = parse(SourceKind::WechatMp, "wechat-expired.json").unwrap_err();
-    assert_eq!(e.class(), "expired_credentials");
+    assert_eq!(e.class().as_str(), "expired_credentials");
     assert!(e.is_operator_problem());
     assert!(e.to_string().contains("200003"), "{e}");
     assert!(e.to_string().contains("GOVWATCH_WECHAT_MP_TOKEN"), "{e}");
     let e = parse(SourceKind::WechatMp, "wechat-freq-control.json").unwrap_err();
-    assert_eq!(e.class(), "rate_limited");
+    assert_eq!(e.class().as_str(), "rate_limited");
     for (body, class) in [
         (
             &br#"{"base_resp":{"ret":200040,"err_msg":"invalid token"}}"#[..],
@@ -228,7 +228,12 @@ fn wechat_errors_are_classified_and_expired_tokens_say_how_to_renew() {
         ),
     ] {
         let e = wechat_mp::parse_list(body, &clock()).unwrap_err();
-        assert_eq!(e.class(), class, "{}", String::from_utf8_lossy(body));
+        assert_eq!(
+            e.class().as_str(),
+            class,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
     }
 }
 
@@ -271,7 +276,7 @@ fn weibo_request_uses_the_configured_base_and_hides_the_cookie() {
 
     a.source.uid = None;
     let e = WeiboSource.request(&a, &s).unwrap_err();
-    assert_eq!(e.class(), "not_configured");
+    assert_eq!(e.class().as_str(), "not_configured");
 }
 
 #[test]
@@ -281,7 +286,7 @@ fn wechat_request_carries_the_token_but_never_shows_it() {
     let e = WechatMpSource
         .request(&a, &SourceSettings::default())
         .unwrap_err();
-    assert_eq!(e.class(), "not_configured");
+    assert_eq!(e.class().as_str(), "not_configured");
 
     let s = settings(
         "[sources.wechat_mp]\nbase_url = \"http://127.0.0.1:9000\"\ntoken = \"1234567\"\ncookie = \"slave_sid=abc\"\n",
@@ -363,12 +368,12 @@ fn html_selectors_read_posts_and_report_undated_items() {
     let e = HtmlSource
         .parse(&a, &fixture("toutiao.html"), &clock())
         .unwrap_err();
-    assert_eq!(e.class(), "malformed");
+    assert_eq!(e.class().as_str(), "malformed");
     a.source.select = None;
     let e = HtmlSource
         .parse(&a, &fixture("toutiao.html"), &clock())
         .unwrap_err();
-    assert_eq!(e.class(), "not_configured");
+    assert_eq!(e.class().as_str(), "not_configured");
 }
 
 #[test]

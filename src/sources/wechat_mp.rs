@@ -18,7 +18,7 @@ use super::{
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::store::NewPost;
+use crate::observe::NewPost;
 
 /// The backend unless `[sources.wechat_mp] base_url` says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://mp.weixin.qq.com";

@@ -17,7 +17,7 @@ use super::{
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::store::NewPost;
+use crate::observe::NewPost;
 
 /// Where the public mobile API lives unless `[sources.weibo] base_url` says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://m.weibo.cn";

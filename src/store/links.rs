@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Result, Store, ctx, on_pool};
+use crate::observe::LinkOutcome;
 
 /// How checking one URL ended in one cycle.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -13,24 +14,12 @@ pub struct LinkCheck {
     /// The cycle: the run's day in the configured time zone (`2020-09-15`).
     pub cycle: String,
     pub at: DateTime<Utc>,
-    /// `ok`, `soft_404`, `skipped` (a private address not allowed), `blocked`, or a
-    /// failure class (`http`, `dns`, `timeout`, `connect`, `redirect_loop`, `tls` …).
-    pub outcome: String,
+    /// `ok`, `soft_404`, `skipped` (a private address not allowed), `blocked`, or
+    /// another failure class (`http`, `dns`, `timeout`, `connect`, `redirect_loop`, `tls` …).
+    pub outcome: LinkOutcome,
     pub status: Option<i64>,
     pub final_url: Option<String>,
     pub detail: Option<String>,
-}
-
-impl LinkCheck {
-    /// Whether the outcome is a broken link (skipped and blocked links are not).
-    pub fn is_broken(&self) -> bool {
-        is_broken(&self.outcome)
-    }
-}
-
-/// Whether a stored link outcome is a broken link.
-pub fn is_broken(outcome: &str) -> bool {
-    !matches!(outcome, "ok" | "skipped" | "blocked")
 }
 
 /// A page a link appears on.
@@ -58,7 +47,7 @@ impl Store {
             .bind(&c.url)
             .bind(&c.cycle)
             .bind(c.at)
-            .bind(&c.outcome)
+            .bind(c.outcome)
             .bind(c.status)
             .bind(&c.final_url)
             .bind(&c.detail)

@@ -9,6 +9,7 @@
 //! database runs. The store records; it never decides what is a problem.
 
 mod catalog;
+mod codes;
 mod findings;
 mod jobs;
 mod links;
@@ -30,11 +31,13 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use jobs::JobOutcome;
-pub use links::{LinkCheck, LinkSource, is_broken};
+pub use links::{LinkCheck, LinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
-pub use observations::{FetchAttempt, NewItem, NewPost, ProbeRecord, StoredItem};
+pub use observations::StoredItem;
 pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators};
+// The records the store appends are observe's; these paths keep working.
+pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};
 pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 
 /// Errors of the store layer, with what to do where there is something to do.

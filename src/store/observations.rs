@@ -5,38 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{BeginWrite, Result, Store, ctx, on_pool};
-
-/// One HTTP request and how it ended, classified by the fetcher.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct FetchAttempt {
-    pub url: String,
-    /// host:port
-    pub host: String,
-    /// What the request was for: `column`, `item`, `home`, `probe`, `link`, `account`.
-    pub purpose: String,
-    /// The catalog key of what was fetched, if any.
-    pub subject_key: Option<String>,
-    pub at: DateTime<Utc>,
-    pub duration_ms: i64,
-    /// `ok` or a failure class (dns, connect, tls, timeout, http, too_large, redirect_loop,
-    /// decode, blocked).
-    pub outcome: String,
-    pub status: Option<i64>,
-    pub detail: Option<String>,
-    pub charset: Option<String>,
-    pub charset_source: Option<String>,
-    pub bytes: Option<i64>,
-}
-
-/// An item seen on a column's list page.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewItem {
-    pub url: String,
-    pub title: String,
-    pub published_on: Option<NaiveDate>,
-    /// Where the date came from: `list`, `url`, `page`.
-    pub date_source: Option<String>,
-}
+use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord, Purpose, ReadOutcome};
 
 /// An item as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -48,28 +17,64 @@ pub struct StoredItem {
     pub first_seen: DateTime<Utc>,
 }
 
-/// A post of a new-media account.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewPost {
-    /// The post's id at its source, or its URL.
-    pub post_key: String,
-    pub title: Option<String>,
-    pub url: Option<String>,
-    pub published_at: DateTime<Utc>,
-    /// Original (not a repost), where the source tells.
-    pub original: Option<bool>,
+/// A fetch attempt as read back.
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    url: String,
+    host: String,
+    purpose: Purpose,
+    subject_key: Option<String>,
+    at: DateTime<Utc>,
+    duration_ms: i64,
+    outcome: ReadOutcome,
+    status: Option<i64>,
+    detail: Option<String>,
+    charset: Option<String>,
+    charset_source: Option<String>,
+    bytes: Option<i64>,
 }
 
-/// One availability probe of a site's home page.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct ProbeRecord {
-    pub site_id: i64,
-    pub at: DateTime<Utc>,
-    /// `ok`, `blocked` or a failure class.
-    pub outcome: String,
-    pub status: Option<i64>,
-    pub latency_ms: Option<i64>,
-    pub detail: Option<String>,
+impl From<AttemptRow> for FetchAttempt {
+    fn from(r: AttemptRow) -> FetchAttempt {
+        FetchAttempt {
+            url: r.url,
+            host: r.host,
+            purpose: r.purpose,
+            subject_key: r.subject_key,
+            at: r.at,
+            duration_ms: r.duration_ms,
+            outcome: r.outcome,
+            status: r.status,
+            detail: r.detail,
+            charset: r.charset,
+            charset_source: r.charset_source,
+            bytes: r.bytes,
+        }
+    }
+}
+
+/// A probe as read back.
+#[derive(sqlx::FromRow)]
+struct ProbeRow {
+    site_id: i64,
+    at: DateTime<Utc>,
+    outcome: ReadOutcome,
+    status: Option<i64>,
+    latency_ms: Option<i64>,
+    detail: Option<String>,
+}
+
+impl From<ProbeRow> for ProbeRecord {
+    fn from(r: ProbeRow) -> ProbeRecord {
+        ProbeRecord {
+            site_id: r.site_id,
+            at: r.at,
+            outcome: r.outcome,
+            status: r.status,
+            latency_ms: r.latency_ms,
+            detail: r.detail,
+        }
+    }
 }
 
 impl Store {
@@ -83,11 +88,11 @@ impl Store {
             )
             .bind(&a.url)
             .bind(&a.host)
-            .bind(&a.purpose)
+            .bind(a.purpose)
             .bind(&a.subject_key)
             .bind(a.at)
             .bind(a.duration_ms)
-            .bind(&a.outcome)
+            .bind(a.outcome)
             .bind(a.status)
             .bind(&a.detail)
             .bind(&a.charset)
@@ -107,7 +112,7 @@ impl Store {
         subject_key: &str,
         limit: i64,
     ) -> Result<Vec<FetchAttempt>> {
-        on_pool!(self, pool => {
+        let rows: Vec<AttemptRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT url, host, purpose, subject_key, at, duration_ms, outcome, status, detail, \
                  charset, charset_source, bytes FROM fetch_attempts \
@@ -118,7 +123,8 @@ impl Store {
             .fetch_all(pool)
             .await
         })
-        .map_err(ctx("reading fetch attempts"))
+        .map_err(ctx("reading fetch attempts"))?;
+        Ok(rows.into_iter().map(FetchAttempt::from).collect())
     }
 
     /// Stores the items of one list page in one transaction. An item already stored
@@ -230,7 +236,7 @@ impl Store {
             )
             .bind(p.site_id)
             .bind(p.at)
-            .bind(&p.outcome)
+            .bind(p.outcome)
             .bind(p.status)
             .bind(p.latency_ms)
             .bind(&p.detail)
@@ -249,7 +255,7 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<ProbeRecord>> {
-        on_pool!(self, pool => {
+        let rows: Vec<ProbeRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT site_id, at, outcome, status, latency_ms, detail FROM probes \
                  WHERE site_id = $1 AND at >= $2 AND at <= $3 ORDER BY at",
@@ -260,6 +266,7 @@ impl Store {
             .fetch_all(pool)
             .await
         })
-        .map_err(ctx("reading probes"))
+        .map_err(ctx("reading probes"))?;
+        Ok(rows.into_iter().map(ProbeRecord::from).collect())
     }
 }

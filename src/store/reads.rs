@@ -8,14 +8,15 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Result, Store, ctx, on_pool};
+use crate::observe::{CrawlOutcome, ReadOutcome, SourceOutcome, SourceProblem};
 
 /// One read of a column's list pages.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct ColumnCrawl {
     pub column_id: i64,
     pub at: DateTime<Utc>,
-    /// `ok`, `blocked`, or a failure class.
-    pub outcome: String,
+    /// `ok`, `blocked`, or another failure class (`extract`: the list was unreadable).
+    pub outcome: CrawlOutcome,
     pub status: Option<i64>,
     pub detail: Option<String>,
     pub items_found: i64,
@@ -28,7 +29,7 @@ pub struct ColumnCrawl {
 pub struct HomeRead {
     pub site_id: i64,
     pub at: DateTime<Utc>,
-    pub outcome: String,
+    pub outcome: ReadOutcome,
     pub status: Option<i64>,
     pub detail: Option<String>,
     pub dates: Vec<NaiveDate>,
@@ -39,8 +40,8 @@ pub struct HomeRead {
 pub struct AccountCheck {
     pub account_id: i64,
     pub at: DateTime<Utc>,
-    /// `ok` or a failure class.
-    pub outcome: String,
+    /// `ok`, what the source said (`expired_credentials` …) or a failure class.
+    pub outcome: SourceOutcome,
     pub detail: Option<String>,
     pub posts_found: i64,
 }
@@ -51,7 +52,7 @@ pub struct CredentialProblem {
     pub account_key: String,
     pub account: String,
     /// `expired_credentials` or `not_configured`.
-    pub outcome: String,
+    pub outcome: SourceProblem,
     pub detail: Option<String>,
     /// The latest check that failed so.
     pub at: DateTime<Utc>,
@@ -69,7 +70,7 @@ impl Store {
             )
             .bind(c.column_id)
             .bind(c.at)
-            .bind(&c.outcome)
+            .bind(c.outcome)
             .bind(c.status)
             .bind(&c.detail)
             .bind(c.items_found)
@@ -171,7 +172,7 @@ impl Store {
             )
             .bind(r.site_id)
             .bind(r.at)
-            .bind(&r.outcome)
+            .bind(r.outcome)
             .bind(r.status)
             .bind(&r.detail)
             .bind(&dates)
@@ -217,7 +218,7 @@ impl Store {
             )
             .bind(c.account_id)
             .bind(c.at)
-            .bind(&c.outcome)
+            .bind(c.outcome)
             .bind(&c.detail)
             .bind(c.posts_found)
             .execute(pool)
@@ -337,7 +338,7 @@ impl Store {
         &self,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(i64, DateTime<Utc>, String)>> {
+    ) -> Result<Vec<(i64, DateTime<Utc>, ReadOutcome)>> {
         on_pool!(self, pool => {
             sqlx::query_as("SELECT site_id, at, outcome FROM probes WHERE at >= $1 AND at <= $2")
                 .bind(from)

@@ -265,7 +265,7 @@ pub async fn snapshot(database: &str) -> Snapshot {
         for c in crawls_by_id.get(id).into_iter().flatten() {
             crawls.push((
                 key.clone(),
-                c.outcome.clone(),
+                c.outcome.to_string(),
                 c.status,
                 c.items_found,
                 c.pages,

@@ -480,3 +480,49 @@ fn weekly_minimum_table() {
         }
     }
 }
+
+#[test]
+fn stored_checks_say_read_failed_or_unknown() {
+    let ok = SourceOutcome::Ok;
+    let code = |c: &str| c.parse::<SourceOutcome>().unwrap();
+    let failed = |n: u32, detail: &str| {
+        Some(SourceCheck::Failed {
+            consecutive: n,
+            detail: detail.into(),
+        })
+    };
+    // Newest first.
+    assert_eq!(
+        SourceCheck::of(&[(ok, None)], false),
+        Some(SourceCheck::Read)
+    );
+    assert_eq!(SourceCheck::of(&[], true), Some(SourceCheck::Read));
+    assert_eq!(SourceCheck::of(&[], false), None);
+    assert_eq!(
+        SourceCheck::of(
+            &[(code("expired_credentials"), Some("登录失效")), (ok, None)],
+            false
+        ),
+        None,
+        "the operator's problem says nothing about the account"
+    );
+    assert_eq!(
+        SourceCheck::of(
+            &[
+                (code("http"), Some("HTTP 500")),
+                (code("rate_limited"), None),
+                (code("dns"), None),
+                (ok, None),
+                (code("http"), None),
+            ],
+            false
+        ),
+        failed(2, "HTTP 500"),
+        "throttled checks are not counted"
+    );
+    assert_eq!(
+        SourceCheck::of(&[(code("malformed"), None)], false),
+        failed(1, "malformed"),
+        "without a detail, the outcome"
+    );
+}

@@ -306,3 +306,34 @@ fn unit_zero_publish_reads_all_of_the_units_news_columns() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].sentence, "县公安局新闻信息发布为0");
 }
+
+#[test]
+fn stored_crawls_read_as_listed_blocked_or_failed() {
+    let code = |c: &str| c.parse::<CrawlOutcome>().unwrap();
+    assert_eq!(
+        CrawlResult::of(code("ok"), Some(200), 12),
+        CrawlResult::Listed { items: 12 }
+    );
+    assert_eq!(
+        CrawlResult::of(code("not_modified"), None, -1),
+        CrawlResult::Listed { items: 0 }
+    );
+    assert_eq!(
+        CrawlResult::of(code("blocked"), Some(412), 0),
+        CrawlResult::Blocked
+    );
+    assert_eq!(
+        CrawlResult::of(code("http"), Some(404), 0),
+        CrawlResult::Failed {
+            class: "http".into(),
+            status: Some(404)
+        }
+    );
+    assert_eq!(
+        CrawlResult::of(code("extract"), None, 0),
+        CrawlResult::Failed {
+            class: "extract".into(),
+            status: None
+        }
+    );
+}
