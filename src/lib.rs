@@ -27,6 +27,7 @@ pub mod detect;
 pub mod extract;
 pub mod fetch;
 pub mod notify;
+pub mod observe;
 pub mod report;
 pub mod serve;
 pub mod sources;

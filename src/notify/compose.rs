@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
 use crate::detect::period::Period;
-use crate::detect::sentence::day_zh;
+use crate::report::wording::{self, day_zh};
 use crate::report::{self, Cell, ReportError, Table};
 use crate::store::{CredentialProblem, FindingRecord};
 
@@ -478,7 +478,7 @@ impl Writer<'_> {
             doc.para(&format!(
                 "{}. {}：{what}，最近检查{}{detail}",
                 i + 1,
-                crate::detect::sentence::join(accounts),
+                wording::join(accounts),
                 week.day(*last)
             ));
         }
@@ -582,10 +582,11 @@ impl Writer<'_> {
     /// the sentence does not name it already.
     fn description(&self, f: &FindingRecord) -> String {
         let (label, core) = subject_label(f);
-        if core.is_empty() || f.sentence.contains(&core) {
-            f.sentence.clone()
+        let sentence = wording::sentence(f);
+        if core.is_empty() || sentence.contains(&core) {
+            sentence
         } else {
-            format!("{label}：{}", f.sentence)
+            format!("{label}：{sentence}")
         }
     }
 
@@ -616,7 +617,7 @@ impl Writer<'_> {
                     f.unit.clone().into(),
                     kind_zh(f).into(),
                     subject_label(f).0.into(),
-                    f.sentence.clone().into(),
+                    wording::sentence(f).into(),
                     f.opened_on.into(),
                     self.confirmed_on(f).into(),
                     crate::report::yes_no(f.resolved_on.is_some_and(|r| r <= self.week.today))
@@ -814,12 +815,37 @@ impl Doc {
 }
 
 fn kind_zh(f: &FindingRecord) -> String {
-    Kind::from_code(&f.kind).map_or_else(|| f.kind.clone(), |k| k.name_zh().to_string())
+    f.kind.name_zh().to_string()
 }
 
 /// What a finding is about, as a label, and the name in it that a sentence may already
 /// contain: an account with its platform, a column with its site, a site, a URL.
 fn subject_label(f: &FindingRecord) -> (String, String) {
+    match &f.evidence {
+        Some(e) => {
+            if let Some((account, platform)) = e.account() {
+                return match Platform::parse(platform) {
+                    Some(p) => (format!("{account}（{}）", p.category_zh()), account.into()),
+                    None => (account.to_string(), account.to_string()),
+                };
+            }
+            if let Some(c) = e.column() {
+                return (format!("{}{}栏目", c.site, c.column), c.column.clone());
+            }
+        }
+        None => return legacy_subject_label(f),
+    }
+    if f.kind == Kind::UnitZeroPublish {
+        let unit = f.unit.clone().unwrap_or_default();
+        return (unit.clone(), unit);
+    }
+    let key = f.subject_key.clone();
+    (key.clone(), key)
+}
+
+/// [`subject_label`] for evidence an older version wrote differently: whatever names
+/// the subject in it, else the subject key.
+fn legacy_subject_label(f: &FindingRecord) -> (String, String) {
     let e = f.evidence_json();
     let text = |k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
     if let Some(account) = text("account") {
@@ -837,7 +863,7 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
             None => (format!("{column}栏目"), column),
         };
     }
-    if f.kind == Kind::UnitZeroPublish.code() {
+    if f.kind == Kind::UnitZeroPublish {
         let unit = f.unit.clone().unwrap_or_default();
         return (unit.clone(), unit);
     }
@@ -845,16 +871,22 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
     (key.clone(), key)
 }
 
-/// The URL that shows the problem, when the evidence has one.
+/// The URL that shows the problem, when the evidence has one (for evidence an older
+/// version wrote differently, its `url`, `page_url` or `link`), else a URL subject.
 fn evidence_link(f: &FindingRecord) -> Option<String> {
-    let e = f.evidence_json();
-    ["url", "page_url", "link"]
-        .iter()
-        .find_map(|k| e.get(*k).and_then(|v| v.as_str()).map(str::to_string))
-        .or_else(|| {
-            (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
-                .then(|| f.subject_key.clone())
-        })
+    let url = match &f.evidence {
+        Some(e) => e.url().map(str::to_string),
+        None => {
+            let e = f.evidence_json();
+            ["url", "page_url", "link"]
+                .iter()
+                .find_map(|k| e.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        }
+    };
+    url.or_else(|| {
+        (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
+            .then(|| f.subject_key.clone())
+    })
 }
 
 /// 一, 二 … 十, 十一 … 九十九 (then digits).
