@@ -30,11 +30,13 @@ use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, end_of_day};
 use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::detect::Kind;
 use govwatch::detect::period::Period;
 use govwatch::fetch::Fetcher;
 use govwatch::report::accounts::{
     AccountsExport, account_export, account_status_rows, pass_rate_zh,
 };
+use govwatch::report::wording;
 use govwatch::store::{FindingFilter, Store};
 use support::FixtureServer;
 
@@ -725,7 +727,7 @@ async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: 
             Some((key, times.into_iter().map(|t| last.day_of(t)).collect()))
         })
         .collect();
-    let open: HashSet<(String, String)> = store
+    let open: HashSet<(Kind, String)> = store
         .findings_open_on(d(2020, 3, 31))
         .await
         .unwrap()
@@ -785,9 +787,11 @@ async fn a_broken_source_is_unreachable_and_an_expired_login_is_told_once(store:
         assert_eq!(report.accounts.newly_expired.len(), usize::from(i == 0));
     }
     let findings = store.findings(&FindingFilter::default()).await.unwrap();
+    let sentences: Vec<String> = findings.iter().map(wording::sentence).collect();
     let seen: Vec<(&str, &str, NaiveDate)> = findings
         .iter()
-        .map(|f| (f.kind.as_str(), f.sentence.as_str(), f.opened_on))
+        .zip(&sentences)
+        .map(|(f, s)| (f.kind.code(), s.as_str(), f.opened_on))
         .collect();
     // Two consecutive failures: unreachable on the second day; the expired login is no
     // finding about the account.
@@ -1182,11 +1186,11 @@ async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: St
     let weekly = |findings: &[govwatch::store::FindingRecord]| -> Vec<_> {
         findings
             .iter()
-            .filter(|f| f.kind == "account_weekly_minimum")
+            .filter(|f| f.kind == Kind::AccountWeeklyMinimum)
             .map(|f| {
                 (
                     f.subject_key.clone(),
-                    f.sentence.clone(),
+                    wording::sentence(f),
                     f.opened_on,
                     f.resolved_on,
                 )
@@ -1249,7 +1253,7 @@ async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: St
     );
     let evidence = all
         .iter()
-        .find(|f| f.kind == "account_weekly_minimum")
+        .find(|f| f.kind == Kind::AccountWeeklyMinimum)
         .unwrap()
         .evidence_json();
     assert_eq!(evidence["reposts"], 7);

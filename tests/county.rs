@@ -14,6 +14,7 @@ use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, end_of_day};
 use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::detect::Kind;
 use govwatch::detect::period::Period;
 use govwatch::fetch::Fetcher;
 use govwatch::report::columns::{column_rows, unit_rows};
@@ -109,10 +110,10 @@ async fn a_sixty_day_replay_matches_the_fixture(store: Store) {
         .into_iter()
         // The fixture serves lists, not item pages: its links are checked (and many are
         // dead) by the link stage; tests/links.rs covers that rule.
-        .filter(|f| f.kind != "link_broken")
+        .filter(|f| f.kind != Kind::LinkBroken)
         .map(|f| {
             (
-                f.kind.clone(),
+                f.kind.to_string(),
                 subject_name(&f.subject_key, &base),
                 f.opened_on,
                 f.resolved_on,
@@ -159,7 +160,7 @@ async fn a_sixty_day_replay_matches_the_fixture(store: Store) {
         .await
         .unwrap()
         .into_iter()
-        .map(|f| f.sentence)
+        .map(|f| govwatch::report::wording::sentence(&f))
         .collect();
     for expected in [
         "审计局通知公告栏目更新为0",

@@ -71,11 +71,11 @@ async fn the_demo_shows_every_column_finding() {
     let open = count().await;
     for kind in KINDS {
         assert!(
-            open.iter().any(|f| f.kind == kind.code()),
+            open.iter().any(|f| f.kind == kind),
             "no open {} in the database: {:#?}",
             kind.code(),
             open.iter()
-                .map(|f| (&f.kind, &f.sentence))
+                .map(|f| (f.kind, govwatch::report::wording::sentence(f)))
                 .collect::<Vec<_>>()
         );
     }

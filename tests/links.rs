@@ -22,6 +22,7 @@ use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, start_of_day};
 use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::detect::Kind;
 use govwatch::fetch::Fetcher;
 use govwatch::store::{FindingFilter, Store};
 use support::FixtureServer;
@@ -264,7 +265,7 @@ async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
         .await
         .unwrap()
         .into_iter()
-        .filter(|f| f.kind == "link_broken")
+        .filter(|f| f.kind == Kind::LinkBroken)
         .collect::<Vec<_>>();
     assert_eq!(findings.len(), want.len());
     let f404 = findings
@@ -272,7 +273,7 @@ async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
         .find(|f| f.subject_key == format!("{SITE}|{base}/status/404"))
         .unwrap();
     assert_eq!(
-        f404.sentence,
+        govwatch::report::wording::sentence(f404),
         format!("{SITE}首页存在死链:失效链接 {base}/status/404")
     );
 
@@ -297,7 +298,7 @@ async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
     );
     let again = store.findings(&FindingFilter::default()).await.unwrap();
     assert_eq!(
-        again.iter().filter(|f| f.kind == "link_broken").count(),
+        again.iter().filter(|f| f.kind == Kind::LinkBroken).count(),
         want.len()
     );
     assert!(private.hits().is_empty());
@@ -394,7 +395,7 @@ async fn failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way(
             .await
             .unwrap()
             .into_iter()
-            .any(|f| f.kind == "site_unreachable" && f.resolved_on.is_none())
+            .any(|f| f.kind == Kind::SiteUnreachable && f.resolved_on.is_none())
     };
     probe(0, 38).await;
     probe(2, 20).await;

@@ -15,11 +15,12 @@ use chrono_tz::Asia::Shanghai;
 use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, start_of_day};
 use govwatch::config::{Settings, SmtpSecurity};
-use govwatch::detect::sentence;
+use govwatch::detect::Kind;
 use govwatch::notify::{Notifier, Outcome};
+use govwatch::observe::evidence::{AccountBase, AccountSilent, ColumnBase, ColumnPeriod, Evidence};
+use govwatch::report::wording as sentence;
 use govwatch::store::{AccountCheck, NewFinding, NotificationStatus, Scope, Store};
 use mail_parser::{MessageParser, MimeHeaders};
-use serde_json::json;
 use smtp::{Received, SmtpSink};
 
 on_both_databases!(
@@ -115,28 +116,61 @@ async fn checks(store: &Store) {
         .sync_catalog(&catalog, start_of_day(d(2020, 1, 1), Shanghai))
         .await
         .unwrap();
-    let scope = Scope::kinds(["account_silent", "column_zero_publish"]);
+    let scope = Scope::kinds([Kind::AccountSilent, Kind::ColumnZeroPublish]);
     let at = |day: NaiveDate| start_of_day(day, Shanghai) + chrono::Duration::hours(7);
+    let silent = |platform: &str, account: &str, unit: &str, found: NaiveDate, last: NaiveDate| {
+        Evidence::AccountSilent(AccountSilent {
+            account: AccountBase {
+                platform: platform.into(),
+                account: account.into(),
+                unit: unit.into(),
+                detected_on: found,
+                last_post: Some(last),
+            },
+            days_silent: Some((found - last).num_days()),
+            opened_on: None,
+        })
+    };
     let audit = NewFinding {
-        kind: "account_silent".into(),
         subject_key: "wechat:name:审计之窗".into(),
         unit: Some("审计局".into()),
         sentence: sentence::account_silent(d(2020, 1, 2), d(2019, 12, 16), None),
-        evidence: json!({"platform": "wechat", "account": "审计之窗", "last_post": "2019-12-16"}),
+        evidence: silent(
+            "wechat",
+            "审计之窗",
+            "审计局",
+            d(2020, 1, 2),
+            d(2019, 12, 16),
+        ),
     };
     let police = NewFinding {
-        kind: "column_zero_publish".into(),
         subject_key: "http://127.0.0.1:9/gzdt/#2019Q4".into(),
         unit: Some("县公安局".into()),
         sentence: sentence::column_zero_publish(&["县公安局"], "工作动态"),
-        evidence: json!({"site": "苍溪县人民政府", "column": "工作动态", "url": "http://127.0.0.1:9/gzdt/", "period": "2019Q4"}),
+        evidence: Evidence::ColumnZeroPublish(ColumnPeriod {
+            column: ColumnBase {
+                site: "苍溪县人民政府".into(),
+                column: "工作动态".into(),
+                url: "http://127.0.0.1:9/gzdt/".into(),
+                units: vec!["县公安局".into()],
+                last_update: None,
+            },
+            period: "2019Q4".into(),
+            quota: None,
+            published: 0,
+        }),
     };
     let gaopo = NewFinding {
-        kind: "account_silent".into(),
         subject_key: "weibo:uid:42".into(),
         unit: Some("高坡镇".into()),
         sentence: sentence::account_silent(d(2020, 1, 9), d(2019, 12, 25), None),
-        evidence: json!({"platform": "weibo", "account": "苍溪县高坡镇", "last_post": "2019-12-25"}),
+        evidence: silent(
+            "weibo",
+            "苍溪县高坡镇",
+            "高坡镇",
+            d(2020, 1, 9),
+            d(2019, 12, 25),
+        ),
     };
     for (day, found) in [
         (d(2020, 1, 2), vec![audit.clone()]),

@@ -34,8 +34,10 @@ use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, start_of_day};
 use govwatch::config::{Settings, SmtpSecurity};
 use govwatch::cycle::{self, CycleOptions, Env};
+use govwatch::detect::Kind;
 use govwatch::fetch::Fetcher;
 use govwatch::notify::{Notifier, Outcome};
+use govwatch::observe::evidence::{ColumnBase, ColumnStale, Evidence};
 use govwatch::store::{NewFinding, NotificationStatus, Scope, Store};
 use support::gate::{self, Scenario, snapshot};
 use support::smtp::SmtpSink;
@@ -461,13 +463,13 @@ async fn hostile_sources_are_malformed_not_silent(store: Store) {
         .await
         .unwrap();
     assert!(
-        findings.iter().all(|f| f.kind != "account_silent"),
+        findings.iter().all(|f| f.kind != Kind::AccountSilent),
         "{findings:#?}"
     );
     assert_eq!(
         findings
             .iter()
-            .filter(|f| f.kind == "account_unreachable")
+            .filter(|f| f.kind == Kind::AccountUnreachable)
             .count(),
         accounts.len(),
         "{findings:#?}"
@@ -528,14 +530,27 @@ async fn smtp_down_for_weeks_then_up_delivers_each_message_once(store: Store) {
         .sync_catalog(&catalog, start_of_day(d(1, 1), Shanghai))
         .await
         .unwrap();
-    let finding = |kind: &str, column: &str, unit: &str| NewFinding {
-        kind: kind.into(),
+    // Stale columns as an older version stored them: evidence without the limit, so the
+    // stored sentence is the one shown.
+    let finding = |_kind: &str, column: &str, unit: &str| NewFinding {
         subject_key: format!("http://127.0.0.1:9/{column}/"),
         unit: Some(unit.into()),
         sentence: format!("{unit}{column}栏目超过两周未更新"),
-        evidence: serde_json::json!({"column": column}),
+        evidence: Evidence::ColumnStale(ColumnStale {
+            column: ColumnBase {
+                site: String::new(),
+                column: column.into(),
+                url: format!("http://127.0.0.1:9/{column}/"),
+                units: vec![unit.into()],
+                last_update: None,
+            },
+            class: "news".into(),
+            days_since: 15,
+            limit_days: None,
+            limit_months: None,
+        }),
     };
-    let scope = Scope::kinds(["column_stale"]);
+    let scope = Scope::kinds([Kind::ColumnStale]);
     store
         .reconcile_findings(
             &scope,

@@ -15,9 +15,11 @@ use govwatch::catalog::{Catalog, load_texts};
 use govwatch::clock::{Clock, end_of_day, start_of_day};
 use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
-use govwatch::detect::sentence;
+use govwatch::detect::Kind;
 use govwatch::fetch::Fetcher;
+use govwatch::observe::evidence::{AccountBase, AccountSilent, AccountZombie, Evidence};
 use govwatch::report::findings::open_in;
+use govwatch::report::wording::{self, sentence};
 use govwatch::store::{FindingFilter, NewFinding, Scope, Store};
 use serde_json::json;
 use support::FixtureServer;
@@ -86,26 +88,41 @@ async fn replay(store: &Store, catalog: &Catalog) {
 /// 高坡镇's weibo silent on 9月14日 (last post 8月28日), posting again on 9月30日;
 /// 审计之窗 a zombie on 9月20日 (last post 2019年12月2日), still so.
 async fn account_checks(store: &Store) {
-    let scope = Scope::kinds(["account_silent", "account_zombie"]);
+    let scope = Scope::kinds([Kind::AccountSilent, Kind::AccountZombie]);
     let silent = NewFinding {
-        kind: "account_silent".into(),
         subject_key: "weibo:name:苍溪县高坡镇".into(),
         unit: Some("高坡镇".into()),
-        sentence: sentence::account_silent(d(9, 14), d(8, 28), None),
-        evidence: json!({"platform": "weibo", "account": "苍溪县高坡镇", "unit": "高坡镇",
-            "detected_on": "2020-09-14", "last_post": "2020-08-28"}),
+        sentence: wording::account_silent(d(9, 14), d(8, 28), None),
+        evidence: Evidence::AccountSilent(AccountSilent {
+            account: AccountBase {
+                platform: "weibo".into(),
+                account: "苍溪县高坡镇".into(),
+                unit: "高坡镇".into(),
+                detected_on: d(9, 14),
+                last_post: Some(d(8, 28)),
+            },
+            days_silent: None,
+            opened_on: None,
+        }),
     };
     let zombie = NewFinding {
-        kind: "account_zombie".into(),
         subject_key: "wechat:name:审计之窗".into(),
         unit: Some("审计局".into()),
-        sentence: sentence::account_zombie(
+        sentence: wording::account_zombie(
             d(9, 20),
             Some(NaiveDate::from_ymd_opt(2019, 12, 2).unwrap()),
             None,
         ),
-        evidence: json!({"platform": "wechat", "account": "审计之窗", "unit": "审计局",
-            "detected_on": "2020-09-20", "last_post": "2019-12-02"}),
+        evidence: Evidence::AccountZombie(AccountZombie {
+            account: AccountBase {
+                platform: "wechat".into(),
+                account: "审计之窗".into(),
+                unit: "审计局".into(),
+                detected_on: d(9, 20),
+                last_post: Some(NaiveDate::from_ymd_opt(2019, 12, 2).unwrap()),
+            },
+            opened_on: None,
+        }),
     };
     for (day, found) in [
         (d(9, 14), vec![silent.clone()]),
@@ -198,9 +215,9 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let rows = json.as_array().unwrap();
     assert_eq!(rows.len(), stored.len());
     for (row, f) in rows.iter().zip(&stored) {
-        assert_eq!(row["kind"], f.kind.as_str());
+        assert_eq!(row["kind"], f.kind.code());
         assert_eq!(row["subject"], f.subject_key.as_str());
-        assert_eq!(row["sentence"], f.sentence.as_str());
+        assert_eq!(row["sentence"], sentence(f).as_str());
         assert_eq!(row["opened_on"], f.opened_on.to_string());
         assert_eq!(row["evidence"], f.evidence_json());
         for key in ["unit", "last_confirmed", "resolved_on", "rectified"] {
@@ -244,8 +261,8 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     );
     assert_eq!(csv.len(), stored.len() + 1);
     for (row, f) in csv[1..].iter().zip(&stored) {
-        assert_eq!(row[2], f.kind);
-        assert_eq!(row[3], f.sentence);
+        assert_eq!(row[2], f.kind.code());
+        assert_eq!(row[3], sentence(f));
         assert_eq!(row[4], f.opened_on.to_string());
     }
     let unreachable = csv[1..]
@@ -282,7 +299,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert_eq!(sheet[0][3], Data::String("问题描述".into()));
     assert_eq!(sheet.len(), stored.len() + 1);
     for (row, f) in sheet[1..].iter().zip(&stored) {
-        assert_eq!(row[3], Data::String(f.sentence.clone()));
+        assert_eq!(row[3], Data::String(sentence(f)));
         let opened = match &row[4] {
             Data::DateTime(dt) => dt.as_datetime().unwrap().date(),
             other => panic!("发现日期 is a date, not {other:?}"),
@@ -488,7 +505,7 @@ async fn broken_links_match_the_store(
         .await
         .unwrap()
         .into_iter()
-        .filter(|f| f.kind == "link_broken" && open_in(f, q3, d(10, 8)))
+        .filter(|f| f.kind == Kind::LinkBroken && open_in(f, q3, d(10, 8)))
         .collect();
     assert!(!broken.is_empty(), "the county has broken links");
     let sources = store

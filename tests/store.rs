@@ -8,10 +8,11 @@ use std::path::Path;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use govwatch::catalog::{Catalog, load_texts};
 use govwatch::observe::{Purpose, ReadOutcome};
+use govwatch::detect::Kind;
+use govwatch::observe::evidence::{self, Evidence};
 use govwatch::store::{
     FetchAttempt, FindingFilter, NewFinding, NewItem, NewPost, ProbeRecord, Scope, Store,
 };
-use serde_json::json;
 
 on_both_databases!(
     migrations_run_twice_without_harm,
@@ -256,16 +257,25 @@ async fn catalog_sync_keeps_history_through_rename_and_removal(store: Store) {
 
 fn silent(sentence: &str) -> NewFinding {
     NewFinding {
-        kind: "account_silent".into(),
         subject_key: "weibo:uid:42".into(),
         unit: Some("县公安局".into()),
         sentence: sentence.into(),
-        evidence: json!({"last_post": "2019-12-25"}),
+        evidence: Evidence::AccountSilent(evidence::AccountSilent {
+            account: evidence::AccountBase {
+                platform: "weibo".into(),
+                account: "苍溪县公安".into(),
+                unit: "县公安局".into(),
+                detected_on: day(9),
+                last_post: Some(NaiveDate::from_ymd_opt(2019, 12, 25).unwrap()),
+            },
+            days_silent: Some(15),
+            opened_on: None,
+        }),
     }
 }
 
 async fn a_finding_lives_as_episodes(store: Store) {
-    let scope = Scope::kinds(["account_silent"]);
+    let scope = Scope::kinds([Kind::AccountSilent]);
     let s1 = "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日";
     let opened = store
         .reconcile_findings(&scope, &[silent(s1)], at(9, 2), day(9))
@@ -305,10 +315,11 @@ async fn a_finding_lives_as_episodes(store: Store) {
     assert_eq!(first.last_confirmed, at(10, 2));
     assert_eq!(first.resolved_on, Some(day(13)));
     assert_eq!(first.resolved_at, Some(at(13, 2)));
-    assert_eq!(first.sentence, s1);
+    // The sentence written when it opened is kept for readers of the database.
+    assert_eq!(first.stored_sentence, s1);
     assert_eq!(first.evidence_json()["last_post"], "2019-12-25");
     assert!(all[1].is_open());
-    assert_eq!(all[1].sentence, s2);
+    assert_eq!(all[1].stored_sentence, s2);
 
     let open = store
         .findings(&FindingFilter {
@@ -324,7 +335,7 @@ async fn a_finding_lives_as_episodes(store: Store) {
     let by_unit = store
         .findings(&FindingFilter {
             unit: Some("县公安局".into()),
-            kind: Some("account_silent".into()),
+            kind: Some(Kind::AccountSilent),
             since: Some(day(14)),
             ..Default::default()
         })
@@ -354,20 +365,31 @@ async fn a_finding_lives_as_episodes(store: Store) {
 
 async fn a_partial_check_resolves_only_what_it_looked_at(store: Store) {
     let finding = |subject: &str| NewFinding {
-        kind: "column_stale".into(),
         subject_key: subject.into(),
         unit: None,
         sentence: "栏目更新不及时".into(),
-        evidence: json!({}),
+        evidence: Evidence::ColumnStale(evidence::ColumnStale {
+            column: evidence::ColumnBase {
+                site: "某县人民政府".into(),
+                column: subject.into(),
+                url: format!("http://127.0.0.1:9/{subject}/"),
+                units: vec!["县公安局".into()],
+                last_update: Some(day(1)),
+            },
+            class: "news".into(),
+            days_since: 15,
+            limit_days: Some(14),
+            limit_months: None,
+        }),
     };
-    let all = Scope::kinds(["column_stale"]);
+    let all = Scope::kinds([Kind::ColumnStale]);
     store
         .reconcile_findings(&all, &[finding("a"), finding("b")], at(1, 0), day(1))
         .await
         .unwrap();
     // A check of column "a" only, which is fine now: "b" stays open.
     let only_a = Scope {
-        kinds: vec!["column_stale".into()],
+        kinds: vec![Kind::ColumnStale],
         subjects: Some(["a".to_string()].into()),
     };
     let r = store
@@ -385,7 +407,7 @@ async fn a_partial_check_resolves_only_what_it_looked_at(store: Store) {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].subject_key, "b");
     // Other kinds are never touched by a column_stale scope.
-    let other = Scope::kinds(["link_broken"]);
+    let other = Scope::kinds([Kind::LinkBroken]);
     let r = store
         .reconcile_findings(&other, &[], at(3, 0), day(3))
         .await

@@ -333,7 +333,7 @@ async fn three_workers_share_a_cycle_and_take_over_a_killed_workers_job() {
 }
 
 /// One in-process cycle of the same configuration on SQLite.
-async fn single_process_findings(config: &Path) -> BTreeSet<(String, String)> {
+async fn single_process_findings(config: &Path) -> BTreeSet<(govwatch::detect::Kind, String)> {
     let db = support::db::sqlite();
     let app = App::new(&Options {
         config_dir: config.to_path_buf(),

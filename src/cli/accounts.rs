@@ -50,7 +50,7 @@ pub async fn run(app: &App, args: AccountsArgs) -> anyhow::Result<u8> {
         })
         .collect();
     let today = clock.today();
-    let open: HashSet<(String, String)> = store
+    let open: HashSet<(crate::detect::Kind, String)> = store
         .findings_open_on(today)
         .await?
         .into_iter()

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::detect::Kind;
+use crate::report::wording;
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -36,20 +37,24 @@ pub enum Format {
 }
 
 pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
-    if let Some(kind) = &args.kind
-        && Kind::from_code(kind).is_none()
-    {
-        let codes: Vec<&str> = Kind::ALL.iter().map(|k| k.code()).collect();
-        anyhow::bail!(
-            "unknown finding kind `{kind}`; use one of: {}",
-            codes.join(", ")
-        );
-    }
+    let kind = match &args.kind {
+        Some(kind) => match kind.parse::<Kind>() {
+            Ok(k) => Some(k),
+            Err(_) => {
+                let codes: Vec<&str> = Kind::ALL.iter().map(|k| k.code()).collect();
+                anyhow::bail!(
+                    "unknown finding kind `{kind}`; use one of: {}",
+                    codes.join(", ")
+                );
+            }
+        },
+        None => None,
+    };
     let store = app.open_store().await?;
     let records = store
         .findings(&FindingFilter {
             open_only: args.open,
-            kind: args.kind.clone(),
+            kind,
             unit: args.unit.clone(),
             since: args.since,
             until: Some(app.clock.today()),
@@ -71,7 +76,7 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                         "kind": f.kind,
                         "subject": f.subject_key,
                         "unit": f.unit,
-                        "sentence": f.sentence,
+                        "sentence": wording::sentence(f),
                         "opened_on": f.opened_on,
                         "last_confirmed": f.last_confirmed,
                         "resolved_on": f.resolved_on.filter(|d| *d <= today),
@@ -96,13 +101,12 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                 "是否整改",
             ])?;
             for f in &records {
-                let kind = Kind::from_code(&f.kind).map_or(f.kind.as_str(), |k| k.name_zh());
                 let resolved = f.resolved_on.filter(|d| *d <= today);
                 w.write_record([
                     f.unit.as_deref().unwrap_or(""),
-                    kind,
-                    &f.kind,
-                    &f.sentence,
+                    f.kind.name_zh(),
+                    f.kind.code(),
+                    &wording::sentence(f),
                     &f.opened_on.to_string(),
                     &app.clock.day_of(f.last_confirmed).to_string(),
                     &resolved.map(|d| d.to_string()).unwrap_or_default(),
@@ -115,10 +119,9 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
             let mut table =
                 super::table::new(&["责任单位", "问题类型", "问题描述", "发现日期", "状态"]);
             for f in &records {
-                let kind = Kind::from_code(&f.kind).map_or(f.kind.as_str(), |k| k.name_zh());
                 table.add_row([
                     f.unit.clone().unwrap_or_default(),
-                    kind.to_string(),
+                    f.kind.name_zh().to_string(),
                     crate::notify::compose::description(f),
                     f.opened_on.to_string(),
                     status(f.resolved_on).to_string(),

@@ -16,7 +16,8 @@ use crate::detect::accounts::{
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, PagesRead, SiteLinks, judge_links};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
-use crate::detect::{Context, Finding, Kind};
+use crate::detect::{Context, Evidence, Finding, Kind};
+use crate::report::wording;
 use crate::store::{CatalogIds, FindingFilter, NewFinding, Scope, Store, StoreError};
 
 /// What reconciling changed, per finding code.
@@ -66,12 +67,7 @@ pub async fn run(
         today,
         thresholds: &settings.thresholds,
     };
-    let open: HashSet<(Kind, String)> = store
-        .open_finding_keys()
-        .await?
-        .into_iter()
-        .filter_map(|(k, s)| Kind::from_code(&k).map(|k| (k, s)))
-        .collect();
+    let open: HashSet<(Kind, String)> = store.open_finding_keys().await?;
     let mut report = DetectReport::default();
 
     // Columns and units.
@@ -342,7 +338,7 @@ async fn link_states(
     let open = store
         .findings(&FindingFilter {
             open_only: true,
-            kind: Some(Kind::LinkBroken.code().to_string()),
+            kind: Some(Kind::LinkBroken),
             ..FindingFilter::default()
         })
         .await?;
@@ -350,14 +346,11 @@ async fn link_states(
         if subjects.contains(&f.subject_key) {
             continue;
         }
-        let evidence: serde_json::Value = serde_json::from_str(&f.evidence).unwrap_or_default();
-        let Some(url) = evidence["url"].as_str() else {
+        let Some(Evidence::LinkBroken(evidence)) = &f.evidence else {
             continue;
         };
-        let pages: Vec<&str> = evidence["pages"]
-            .as_array()
-            .map(|a| a.iter().filter_map(|p| p["page"].as_str()).collect())
-            .unwrap_or_default();
+        let url = evidence.url.as_str();
+        let pages: Vec<&str> = evidence.pages.iter().map(|p| p.page.as_str()).collect();
         if read.removed(url, &pages) {
             subjects.insert(f.subject_key);
         }
@@ -382,7 +375,7 @@ async fn reconcile(
         found.retain(|f| o.contains(&f.subject_key));
     }
     let scope = Scope {
-        kinds: kinds.iter().map(|k| k.code().to_string()).collect(),
+        kinds: kinds.to_vec(),
         subjects,
     };
     for f in &found {
@@ -391,10 +384,11 @@ async fn reconcile(
     let detected: Vec<NewFinding> = found
         .into_iter()
         .map(|f| NewFinding {
-            kind: f.kind.code().to_string(),
+            // Kept in the store's `sentence` column for readers of the database; the
+            // application renders sentences from the evidence when it reads them.
+            sentence: wording::detected_sentence(&f, clock.today()),
             subject_key: f.subject_key,
             unit: f.unit,
-            sentence: f.sentence,
             evidence: f.evidence,
         })
         .collect();

@@ -16,14 +16,17 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
-use serde_json::json;
 
 use super::columns::{period_subject, split_period_subject};
 use super::period::Period;
-use super::{Context, Finding, Kind, more_than_days, sentence};
+use super::{Context, Finding, Kind, more_than_days};
 use crate::catalog::import::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
 use crate::observe::SourceOutcome;
+use crate::observe::evidence::{
+    self, AccountBase, AccountClosedActive, AccountDuplicate, AccountSilent, AccountUnreachable,
+    AccountZombie, Evidence,
+};
 
 /// How the latest check of the account's source went.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,24 +112,18 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
     for state in accounts {
         let a = state.account;
         let last = state.last_post(ctx.today);
-        let finding = |kind: Kind, sentence: String, extra: serde_json::Value| {
-            let mut evidence = json!({
-                "platform": a.platform.as_str(),
-                "account": a.name,
-                "unit": a.unit,
-                "detected_on": ctx.today.to_string(),
-                "last_post": last.map(|d| d.to_string()),
-            });
-            if let (Some(e), Some(x)) = (evidence.as_object_mut(), extra.as_object()) {
-                e.extend(x.clone());
-            }
-            Finding {
-                kind,
-                subject_key: state.key.clone(),
-                unit: Some(a.unit.clone()),
-                sentence,
-                evidence,
-            }
+        let base = AccountBase {
+            platform: a.platform.as_str().to_string(),
+            account: a.name.clone(),
+            unit: a.unit.clone(),
+            detected_on: ctx.today,
+            last_post: last,
+        };
+        let finding = |evidence: Evidence| Finding {
+            kind: evidence.kind(),
+            subject_key: state.key.clone(),
+            unit: Some(a.unit.clone()),
+            evidence,
         };
 
         if let SourceCheck::Failed {
@@ -135,11 +132,11 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
         } = &state.check
         {
             if *consecutive >= t.account_unreachable_failures.max(1) {
-                out.push(finding(
-                    Kind::AccountUnreachable,
-                    sentence::account_unreachable(ctx.today, None),
-                    json!({"consecutive_failures": consecutive, "detail": detail}),
-                ));
+                out.push(finding(Evidence::AccountUnreachable(AccountUnreachable {
+                    account: base,
+                    consecutive_failures: *consecutive,
+                    detail: detail.clone(),
+                })));
             }
             continue;
         }
@@ -150,40 +147,42 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
                 .filter(|d| *d <= ctx.today && a.closed_on.is_some_and(|c| *d > c))
                 .max();
             if let Some(post) = after_close {
-                out.push(finding(
-                    Kind::AccountClosedActive,
-                    sentence::account_closed_active(a.closed_on, post),
-                    json!({"closed_on": a.closed_on.map(|d| d.to_string())}),
-                ));
+                // The post after closing is the last post: its day is the evidence's.
+                debug_assert_eq!(last, Some(post));
+                out.push(finding(Evidence::AccountClosedActive(
+                    AccountClosedActive {
+                        account: base,
+                        closed_on: a.closed_on,
+                    },
+                )));
             }
             continue;
         }
 
         if state.is_zombie(ctx) {
-            out.push(finding(
-                Kind::AccountZombie,
-                sentence::account_zombie(ctx.today, last, None),
-                json!({"opened_on": a.opened_on.map(|d| d.to_string())}),
-            ));
+            out.push(finding(Evidence::AccountZombie(AccountZombie {
+                account: base,
+                opened_on: a.opened_on,
+            })));
             continue;
         }
         match last {
             Some(last) if more_than_days(last, ctx.today, t.account_silent_days) => {
-                out.push(finding(
-                    Kind::AccountSilent,
-                    sentence::account_silent(ctx.today, last, None),
-                    json!({"days_silent": (ctx.today - last).num_days()}),
-                ));
+                out.push(finding(Evidence::AccountSilent(AccountSilent {
+                    account: base,
+                    days_silent: Some((ctx.today - last).num_days()),
+                    opened_on: None,
+                })));
             }
             None if a
                 .opened_on
                 .is_some_and(|o| more_than_days(o, ctx.today, t.account_silent_days)) =>
             {
-                out.push(finding(
-                    Kind::AccountSilent,
-                    sentence::account_silent_never(ctx.today, None),
-                    json!({"opened_on": a.opened_on.map(|d| d.to_string())}),
-                ));
+                out.push(finding(Evidence::AccountSilent(AccountSilent {
+                    account: base,
+                    days_silent: None,
+                    opened_on: a.opened_on,
+                })));
             }
             _ => {}
         }
@@ -211,12 +210,11 @@ pub fn judge_accounts(ctx: &Context, accounts: &[AccountState]) -> Vec<Finding> 
                 kind: Kind::AccountDuplicate,
                 subject_key: state.key.clone(),
                 unit: Some(state.account.unit.clone()),
-                sentence: sentence::ACCOUNT_DUPLICATE.to_string(),
-                evidence: json!({
-                    "platform": platform.as_str(),
-                    "operator": operator,
-                    "accounts": names,
-                    "detected_on": ctx.today.to_string(),
+                evidence: Evidence::AccountDuplicate(AccountDuplicate {
+                    platform: platform.as_str().to_string(),
+                    operator: operator.to_string(),
+                    accounts: names.iter().map(|n| n.to_string()).collect(),
+                    detected_on: ctx.today,
                 }),
             });
         }
@@ -306,20 +304,21 @@ pub fn judge_weekly_minimum(
                 kind: Kind::AccountWeeklyMinimum,
                 subject_key: period_subject(&state.key, week),
                 unit: Some(a.unit.clone()),
-                sentence: sentence::account_weekly_minimum(ctx.today, start, end, None),
-                evidence: json!({
-                    "platform": a.platform.as_str(),
-                    "account": a.name,
-                    "unit": a.unit,
-                    "detected_on": ctx.today.to_string(),
-                    "period": week.to_string(),
-                    "week_start": start.to_string(),
-                    "week_end": end.to_string(),
-                    "posts": in_week,
-                    "originals": 0,
-                    "reposts": in_week,
-                    "last_post": state.last_post(ctx.today).map(|d| d.to_string()),
-                    "last_original": last_original.map(|d| d.to_string()),
+                evidence: Evidence::AccountWeeklyMinimum(evidence::AccountWeeklyMinimum {
+                    account: AccountBase {
+                        platform: a.platform.as_str().to_string(),
+                        account: a.name.clone(),
+                        unit: a.unit.clone(),
+                        detected_on: ctx.today,
+                        last_post: state.last_post(ctx.today),
+                    },
+                    period: week.to_string(),
+                    week_start: start,
+                    week_end: end,
+                    posts: in_week,
+                    originals: 0,
+                    reposts: in_week,
+                    last_original,
                 }),
             });
         }
@@ -381,15 +380,14 @@ pub fn judge_unregistered(
                 kind: Kind::AccountUnregistered,
                 subject_key: key,
                 unit: unit.clone().or_else(|| operator.clone()),
-                sentence: sentence::account_unregistered(ctx.today, None),
-                evidence: json!({
-                    "platform": first.platform.as_str(),
-                    "account": first.name,
-                    "unit": unit,
-                    "operator": operator,
-                    "level": pick(|l| l.level.as_ref()),
-                    "seen_in": seen.iter().map(|l| l.seen_in.as_str()).collect::<Vec<_>>(),
-                    "detected_on": ctx.today.to_string(),
+                evidence: Evidence::AccountUnregistered(evidence::AccountUnregistered {
+                    platform: first.platform.as_str().to_string(),
+                    account: first.name.clone(),
+                    unit,
+                    operator,
+                    level: pick(|l| l.level.as_ref()),
+                    seen_in: seen.iter().map(|l| l.seen_in.clone()).collect(),
+                    detected_on: ctx.today,
                 }),
             }
         })

@@ -10,13 +10,15 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Months, NaiveDate};
-use serde_json::json;
-
 use super::period::Period;
-use super::{Context, Finding, Kind, more_than_days, sentence};
+use super::{Context, Finding, Kind, join_names, more_than_days};
 use crate::catalog::{Column, ColumnClass};
 use crate::observe::{CrawlOutcome, FailureClass};
+use crate::observe::evidence::{
+    ColumnBase, ColumnEmpty, ColumnPeriod, ColumnQuotaShortfall, ColumnStale, ColumnUnreachable,
+    Evidence, UnitZeroPublish,
+};
+use chrono::{Months, NaiveDate};
 
 /// How one crawl of a column ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,20 +112,21 @@ fn quarters_to_judge(
     quarters
 }
 
+/// The limit a stale column exceeded: more than so many days (news) or months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StaleLimit {
+    Days(i64),
+    Months(u32),
+}
+
 /// Whether a column of `class` whose newest item is dated `last` is stale on the day
-/// judged; if so, the words for its limit ("两周", "6个月").
-fn stale_words(ctx: &Context, class: ColumnClass, last: NaiveDate) -> Option<String> {
+/// judged; if so, the limit it exceeded.
+fn stale_limit(ctx: &Context, class: ColumnClass, last: NaiveDate) -> Option<StaleLimit> {
     let t = ctx.thresholds;
     let months = match class {
         ColumnClass::News => {
             let days = t.news_stale_days;
-            return more_than_days(last, ctx.today, days).then(|| {
-                if days == 14 {
-                    "两周".to_string()
-                } else {
-                    format!("{days}天")
-                }
-            });
+            return more_than_days(last, ctx.today, days).then_some(StaleLimit::Days(days));
         }
         ColumnClass::Notice => t.notice_stale_months,
         ColumnClass::Policy => t.policy_stale_months,
@@ -132,7 +135,7 @@ fn stale_words(ctx: &Context, class: ColumnClass, last: NaiveDate) -> Option<Str
         ColumnClass::Other => return None,
     };
     let oldest_fresh = ctx.today.checked_sub_months(Months::new(months))?;
-    (last < oldest_fresh).then(|| format!("{months}个月"))
+    (last < oldest_fresh).then_some(StaleLimit::Months(months))
 }
 
 /// Every column rule over every column. `open` holds the (kind, subject) of open episodes.
@@ -146,27 +149,20 @@ pub fn judge_columns(
     for state in columns {
         let c = state.column;
         let units = &c.units;
-        let unit = Some(sentence::join(units));
+        let unit = Some(join_names(units));
         let last_update = state.last_update(ctx.today);
-        let base = json!({
-            "site": c.site,
-            "column": c.name,
-            "url": c.url.as_str(),
-            "units": units,
-            "last_update": last_update.map(|d| d.to_string()),
-        });
-        let finding = |kind: Kind, subject: String, sentence: String, extra: serde_json::Value| {
-            let mut evidence = base.clone();
-            if let (Some(e), Some(x)) = (evidence.as_object_mut(), extra.as_object()) {
-                e.extend(x.clone());
-            }
-            Finding {
-                kind,
-                subject_key: subject,
-                unit: unit.clone(),
-                sentence,
-                evidence,
-            }
+        let base = ColumnBase {
+            site: c.site.clone(),
+            column: c.name.clone(),
+            url: c.url.to_string(),
+            units: units.clone(),
+            last_update,
+        };
+        let finding = |subject: String, evidence: Evidence| Finding {
+            kind: evidence.kind(),
+            subject_key: subject,
+            unit: unit.clone(),
+            evidence,
         };
 
         // Unreachable: the last N crawls all failed.
@@ -183,10 +179,13 @@ pub fn judge_columns(
                 _ => unreachable!("filtered to failures"),
             };
             out.push(finding(
-                Kind::ColumnUnreachable,
                 state.key.clone(),
-                sentence::column_unreachable(units, &c.name),
-                json!({"failure": class, "status": status, "consecutive_failures": n}),
+                Evidence::ColumnUnreachable(ColumnUnreachable {
+                    column: base.clone(),
+                    failure: class,
+                    status,
+                    consecutive_failures: n,
+                }),
             ));
         }
 
@@ -197,22 +196,30 @@ pub fn judge_columns(
             .find(|r| !matches!(r, CrawlResult::Blocked));
         if latest_read == Some(&CrawlResult::Listed { items: 0 }) {
             out.push(finding(
-                Kind::ColumnEmpty,
                 state.key.clone(),
-                sentence::column_empty(units, &c.name),
-                json!({}),
+                Evidence::ColumnEmpty(ColumnEmpty {
+                    column: base.clone(),
+                }),
             ));
         }
 
         // Stale: the newest item is older than the class allows.
         if let Some(last) = last_update
-            && let Some(words) = stale_words(ctx, c.class, last)
+            && let Some(limit) = stale_limit(ctx, c.class, last)
         {
+            let (limit_days, limit_months) = match limit {
+                StaleLimit::Days(d) => (Some(d), None),
+                StaleLimit::Months(m) => (None, Some(m)),
+            };
             out.push(finding(
-                Kind::ColumnStale,
                 state.key.clone(),
-                sentence::column_stale(units, &c.name, &words, last),
-                json!({"class": c.class.as_str(), "days_since": (ctx.today - last).num_days()}),
+                Evidence::ColumnStale(ColumnStale {
+                    column: base.clone(),
+                    class: c.class.as_str().to_string(),
+                    days_since: (ctx.today - last).num_days(),
+                    limit_days,
+                    limit_months,
+                }),
             ));
         }
 
@@ -223,10 +230,13 @@ pub fn judge_columns(
         for q in quarters_to_judge(&state.key, Kind::ColumnZeroPublish, last_quarter, open) {
             if state.published_between(q.start(), ctx.today) == 0 {
                 out.push(finding(
-                    Kind::ColumnZeroPublish,
                     period_subject(&state.key, q),
-                    sentence::column_zero_publish(units, &c.name),
-                    json!({"period": q.to_string(), "quota": c.quota, "published": 0}),
+                    Evidence::ColumnZeroPublish(ColumnPeriod {
+                        column: base.clone(),
+                        period: q.to_string(),
+                        quota: c.quota,
+                        published: 0,
+                    }),
                 ));
             }
         }
@@ -245,10 +255,13 @@ pub fn judge_columns(
                 // Zero is column_zero_publish's; a shortfall has something published.
                 if 0 < published && published < quota as usize && still_short {
                     out.push(finding(
-                        Kind::ColumnQuotaShortfall,
                         period_subject(&state.key, q),
-                        sentence::column_quota_shortfall(units, &c.name, quota, published),
-                        json!({"period": q.to_string(), "quota": quota, "published": published}),
+                        Evidence::ColumnQuotaShortfall(ColumnQuotaShortfall {
+                            column: base.clone(),
+                            period: q.to_string(),
+                            quota,
+                            published,
+                        }),
                     ));
                 }
             }
@@ -286,8 +299,11 @@ pub fn judge_units(
                     kind: Kind::UnitZeroPublish,
                     subject_key: period_subject(unit, q),
                     unit: Some(unit.to_string()),
-                    sentence: sentence::unit_zero_publish(&[unit]),
-                    evidence: json!({"period": q.to_string(), "unit": unit, "columns": columns}),
+                    evidence: Evidence::UnitZeroPublish(UnitZeroPublish {
+                        period: q.to_string(),
+                        unit: unit.to_string(),
+                        columns: columns.into_iter().map(String::from).collect(),
+                    }),
                 });
             }
         }

@@ -5,10 +5,9 @@
 
 use std::collections::HashSet;
 
-use serde_json::json;
-
-use super::{Finding, Kind, sentence};
+use super::{Finding, Kind};
 use crate::catalog::{Column, Site};
+use crate::observe::evidence::{self, Evidence, LinkPage};
 
 /// What kind of page a link was found on.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -119,26 +118,27 @@ pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
         for b in &state.broken {
             let mut places = b.places.clone();
             places.sort_by(|x, y| (&x.role, &x.page_url).cmp(&(&y.role, &y.page_url)));
-            let Some(first) = places.first() else {
+            if places.is_empty() {
                 continue;
-            };
-            let where_ = first.role.zh();
+            }
             out.push(Finding {
                 kind: Kind::LinkBroken,
                 subject_key: subject_key(&state.key, &b.url),
                 unit: state.site.unit.clone(),
-                sentence: sentence::link_broken(&state.site.name, &where_, &first.anchor, &b.url),
-                evidence: json!({
-                    "url": b.url,
-                    "outcome": b.outcome,
-                    "status": b.status,
-                    "detail": b.detail,
-                    "on_home_page": places.iter().any(|p| p.role == PageRole::Home),
-                    "pages": places.iter().map(|p| json!({
-                        "page": p.page_url,
-                        "anchor": p.anchor,
-                        "where": p.role.zh(),
-                    })).collect::<Vec<_>>(),
+                evidence: Evidence::LinkBroken(evidence::LinkBroken {
+                    url: b.url.clone(),
+                    outcome: b.outcome.clone(),
+                    status: b.status,
+                    detail: b.detail.clone(),
+                    on_home_page: places.iter().any(|p| p.role == PageRole::Home),
+                    pages: places
+                        .iter()
+                        .map(|p| LinkPage {
+                            page: p.page_url.clone(),
+                            anchor: p.anchor.clone(),
+                            place: p.role.zh(),
+                        })
+                        .collect(),
                 }),
             });
         }
@@ -201,19 +201,22 @@ mod tests {
         };
         let found = judge_links(&[state]);
         assert_eq!(found.len(), 2);
+        let day = chrono::NaiveDate::from_ymd_opt(2020, 1, 9).unwrap();
+        let sentence = |f: &Finding| crate::report::wording::detected_sentence(f, day);
+        let evidence = found[0].evidence.to_json();
         assert_eq!(
-            found[0].sentence,
+            sentence(&found[0]),
             "某县人民政府首页存在死链:政策文件 http://127.0.0.1:9/gone.html"
         );
         assert_eq!(
             found[0].subject_key,
             "某县人民政府|http://127.0.0.1:9/gone.html"
         );
-        assert_eq!(found[0].evidence["pages"].as_array().unwrap().len(), 2);
-        assert_eq!(found[0].evidence["pages"][0]["where"], "首页");
-        assert_eq!(found[0].evidence["pages"][1]["where"], "工作动态栏目页面");
+        assert_eq!(evidence["pages"].as_array().unwrap().len(), 2);
+        assert_eq!(evidence["pages"][0]["where"], "首页");
+        assert_eq!(evidence["pages"][1]["where"], "工作动态栏目页面");
         assert_eq!(
-            found[1].sentence,
+            sentence(&found[1]),
             "某县人民政府工作动态栏目页面存在死链:http://127.0.0.1:9/a.pdf"
         );
     }

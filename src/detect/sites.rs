@@ -2,13 +2,12 @@
 //! blocked by an anti-bot challenge (not down: the site's administrators must let the
 //! monitor through), and home page not updated (首页不更新).
 
-use chrono::NaiveDate;
-use serde_json::json;
-
-use super::{Context, Finding, Kind, more_than_days, sentence};
+use super::{Context, Finding, Kind, more_than_days};
 use crate::catalog::Site;
 use crate::config::ProbeSettings;
 use crate::observe::ReadOutcome;
+use crate::observe::evidence::{Evidence, SiteBlocked, SiteHomeStale, SiteUnreachable};
+use chrono::NaiveDate;
 
 /// How one probe ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,13 +68,12 @@ pub fn judge_sites(ctx: &Context, probe: &ProbeSettings, sites: &[SiteState]) ->
                 kind: Kind::SiteUnreachable,
                 subject_key: state.key.clone(),
                 unit: unit.clone(),
-                sentence: sentence::site_unreachable(&s.name, probe.window_days, counted, failed),
-                evidence: json!({
-                    "url": s.url.as_str(),
-                    "window_days": probe.window_days,
-                    "probes": counted,
-                    "failed": failed,
-                    "fail_share": failed as f64 / counted as f64,
+                evidence: Evidence::SiteUnreachable(SiteUnreachable {
+                    url: s.url.to_string(),
+                    window_days: probe.window_days,
+                    probes: counted,
+                    failed,
+                    fail_share: failed as f64 / counted as f64,
                 }),
             });
         }
@@ -92,11 +90,10 @@ pub fn judge_sites(ctx: &Context, probe: &ProbeSettings, sites: &[SiteState]) ->
                 kind: Kind::SiteBlocked,
                 subject_key: state.key.clone(),
                 unit: unit.clone(),
-                sentence: sentence::site_blocked(&s.name),
-                evidence: json!({
-                    "url": s.url.as_str(),
-                    "host": s.url.host_str(),
-                    "blocked_probes": recent.len(),
+                evidence: Evidence::SiteBlocked(SiteBlocked {
+                    url: s.url.to_string(),
+                    host: s.url.host_str().map(String::from),
+                    blocked_probes: recent.len(),
                 }),
             });
         }
@@ -110,11 +107,10 @@ pub fn judge_sites(ctx: &Context, probe: &ProbeSettings, sites: &[SiteState]) ->
                     kind: Kind::SiteHomeStale,
                     subject_key: state.key.clone(),
                     unit,
-                    sentence: sentence::site_home_stale(&s.name, Some(last)),
-                    evidence: json!({
-                        "url": s.url.as_str(),
-                        "last_update": last.to_string(),
-                        "days_since": (ctx.today - last).num_days(),
+                    evidence: Evidence::SiteHomeStale(SiteHomeStale {
+                        url: s.url.to_string(),
+                        last_update: last,
+                        days_since: (ctx.today - last).num_days(),
                     }),
                 });
             }

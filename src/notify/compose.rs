@@ -17,8 +17,8 @@ use chrono_tz::Tz;
 use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
 use crate::detect::period::Period;
-use crate::detect::sentence::day_zh;
 use crate::observe::SourceProblem;
+use crate::report::wording::{self, day_zh};
 use crate::report::{self, Cell, ReportError, Table};
 use crate::store::{CredentialProblem, FindingRecord};
 
@@ -479,7 +479,7 @@ impl Writer<'_> {
             doc.para(&format!(
                 "{}. {}：{what}，最近检查{}{detail}",
                 i + 1,
-                crate::detect::sentence::join(accounts),
+                wording::join(accounts),
                 week.day(*last)
             ));
         }
@@ -611,7 +611,7 @@ impl Writer<'_> {
                     f.unit.clone().into(),
                     kind_zh(f).into(),
                     subject_label(f).0.into(),
-                    f.sentence.clone().into(),
+                    wording::sentence(f).into(),
                     f.opened_on.into(),
                     self.confirmed_on(f).into(),
                     crate::report::yes_no(f.resolved_on.is_some_and(|r| r <= self.week.today))
@@ -809,65 +809,77 @@ impl Doc {
 }
 
 fn kind_zh(f: &FindingRecord) -> String {
-    Kind::from_code(&f.kind).map_or_else(|| f.kind.clone(), |k| k.name_zh().to_string())
+    f.kind.name_zh().to_string()
 }
 
 /// What the problem is about, then the seed sentence: the subject is named only when
 /// the sentence does not name it already ("示例审计（政务微信）：12月1日监测到…").
 pub fn description(f: &FindingRecord) -> String {
     let (label, core) = subject_label(f);
-    if core.is_empty() || f.sentence.contains(&core) {
-        f.sentence.clone()
+    let sentence = wording::sentence(f);
+    if core.is_empty() || sentence.contains(&core) {
+        sentence
     } else {
-        format!("{label}：{}", f.sentence)
+        format!("{label}：{sentence}")
     }
 }
 
 /// What a finding is about, as a label, and the name in it that a sentence may already
-/// contain: an account with its platform, a column with its site, a site, a URL.
+/// contain: an account with its platform, a column with its site, a unit, a broken
+/// link's URL (its subject is `site|url`), else the subject key.
 fn subject_label(f: &FindingRecord) -> (String, String) {
-    let e = f.evidence_json();
-    let text = |k: &str| e.get(k).and_then(|v| v.as_str()).map(str::to_string);
-    if let Some(account) = text("account") {
-        let platform = text("platform")
-            .and_then(|p| Platform::parse(&p))
-            .map(|p| p.category_zh().to_string());
-        return match platform {
-            Some(p) => (format!("{account}（{p}）"), account),
+    // Typed evidence, or for evidence an older version wrote differently, its keys.
+    let json = f.evidence_json();
+    let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let (account, column) = match &f.evidence {
+        Some(e) => (
+            e.account().map(|(a, p)| (a.to_string(), Some(p.to_string()))),
+            e.column().map(|c| (c.column.clone(), Some(c.site.clone()))),
+        ),
+        None => (
+            text("account").map(|a| (a, text("platform"))),
+            text("column").map(|c| (c, text("site"))),
+        ),
+    };
+    if let Some((account, platform)) = account {
+        return match platform.as_deref().and_then(Platform::parse) {
+            Some(p) => (format!("{account}（{}）", p.category_zh()), account),
             None => (account.clone(), account),
         };
     }
-    if let Some(column) = text("column") {
-        return match text("site") {
-            Some(site) => (format!("{site}{column}栏目"), column),
-            None => (format!("{column}栏目"), column),
-        };
+    if let Some((column, site)) = column {
+        let site = site.unwrap_or_default();
+        return (format!("{site}{column}栏目"), column);
     }
-    if f.kind == Kind::UnitZeroPublish.code() {
-        let unit = f.unit.clone().unwrap_or_default();
-        return (unit.clone(), unit);
+    match f.kind {
+        Kind::UnitZeroPublish => {
+            let unit = f.unit.clone().unwrap_or_default();
+            (unit.clone(), unit)
+        }
+        Kind::LinkBroken if evidence_link(f).is_some() => {
+            let site = f.subject_key.split('|').next().unwrap_or_default();
+            (site.to_string(), evidence_link(f).unwrap_or_default())
+        }
+        _ => (f.subject_key.clone(), f.subject_key.clone()),
     }
-    if f.kind == Kind::LinkBroken.code()
-        && let Some(url) = text("url")
-    {
-        // The subject is `site|url`: the sentence names the page and the URL.
-        let site = f.subject_key.split('|').next().unwrap_or_default();
-        return (site.to_string(), url);
-    }
-    let key = f.subject_key.clone();
-    (key.clone(), key)
 }
 
-/// The URL that shows the problem, when the evidence has one.
+/// The URL that shows the problem, when the evidence has one (for evidence an older
+/// version wrote differently, its `url`, `page_url` or `link`), else a URL subject.
 fn evidence_link(f: &FindingRecord) -> Option<String> {
-    let e = f.evidence_json();
-    ["url", "page_url", "link"]
-        .iter()
-        .find_map(|k| e.get(*k).and_then(|v| v.as_str()).map(str::to_string))
-        .or_else(|| {
-            (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
-                .then(|| f.subject_key.clone())
-        })
+    let url = match &f.evidence {
+        Some(e) => e.url().map(str::to_string),
+        None => {
+            let e = f.evidence_json();
+            ["url", "page_url", "link"]
+                .iter()
+                .find_map(|k| e.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        }
+    };
+    url.or_else(|| {
+        (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
+            .then(|| f.subject_key.clone())
+    })
 }
 
 /// 一, 二 … 十, 十一 … 九十九 (then digits).

@@ -1,13 +1,15 @@
-//! The shared vocabulary of what govwatch reads and records: how a read ended (failure
+//! The shared vocabulary of what govwatch observes and finds: how a read ended (failure
 //! classes and the outcomes of crawls, home reads, probes, link checks and account
-//! checks, with the predicates that read them) and the records fetch and sources produce
-//! for the store.
+//! checks, with the predicates that read them), the records fetch and sources produce
+//! for the store, and finding kinds with their typed evidence.
 //!
 //! The bottom layer: it imports nothing from the crate, so fetch, sources, store and
 //! detect all speak it. Each outcome is stored as its code (`ok`, `soft_404`,
 //! `expired_credentials` …), the same text as before these types existed; the codes come
 //! from derives, and `store` alone turns them into text and back.
 
+pub mod evidence;
+pub mod kind;
 mod outcome;
 mod records;
 

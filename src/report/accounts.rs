@@ -9,10 +9,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::wording;
 use crate::catalog::{AccountStatus, Catalog, Platform};
+use crate::detect::Kind;
 use crate::detect::accounts::{account_key_of, unregistered_key};
 use crate::detect::period::Period;
-use crate::detect::{Kind, sentence};
+use crate::observe::evidence::Evidence;
 use crate::store::FindingRecord;
 
 /// The CSV/XLSX headers, as seed 003 prints them.
@@ -73,40 +75,10 @@ pub fn pass_rate_zh(rate: f64) -> String {
     format!("总体合格率为{:.1}%", rate * 100.0)
 }
 
-fn is_account_kind(kind: &str) -> bool {
-    kind.starts_with("account_")
-}
-
-/// The finding's sentence for a list of `list_year`, re-rendered from its evidence (the
-/// year rule depends on the list, not on the day it was found).
+/// The finding's sentence for a list of `list_year` (the year rule depends on the list,
+/// not on the day it was found).
 pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
-    let evidence = f.evidence_json();
-    let day = |name: &str| {
-        evidence
-            .get(name)
-            .and_then(|v| v.as_str())
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-    };
-    // The day the episode opened: confirmations rewrite the evidence's `detected_on`.
-    let detected = f.opened_on;
-    let year = Some(list_year);
-    match Kind::from_code(&f.kind) {
-        Some(Kind::AccountSilent) => match day("last_post") {
-            Some(last) => sentence::account_silent(detected, last, year),
-            None => sentence::account_silent_never(detected, year),
-        },
-        Some(Kind::AccountZombie) => sentence::account_zombie(detected, day("last_post"), year),
-        Some(Kind::AccountUnreachable) => sentence::account_unreachable(detected, year),
-        Some(Kind::AccountDuplicate) => sentence::ACCOUNT_DUPLICATE.to_string(),
-        Some(Kind::AccountUnregistered) => sentence::account_unregistered(detected, year),
-        Some(Kind::AccountWeeklyMinimum) => match (day("week_start"), day("week_end")) {
-            (Some(start), Some(end)) => {
-                sentence::account_weekly_minimum(detected, start, end, year)
-            }
-            _ => f.sentence.clone(),
-        },
-        _ => f.sentence.clone(),
-    }
+    wording::list_sentence(f, list_year)
 }
 
 /// The problem-account list for `period`, exported on `today`. `findings` are all
@@ -120,12 +92,12 @@ pub fn account_export(
     let end = period.end().min(today);
     let in_period: Vec<&FindingRecord> = findings
         .iter()
-        .filter(|f| is_account_kind(&f.kind))
+        .filter(|f| f.kind.is_account())
         .filter(|f| f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start()))
         .collect();
     let zombie_at_end: HashSet<&str> = findings
         .iter()
-        .filter(|f| f.kind == Kind::AccountZombie.code() && f.open_on(end))
+        .filter(|f| f.kind == Kind::AccountZombie && f.open_on(end))
         .map(|f| f.subject_key.as_str())
         .collect();
     // An account registered after it was found unregistered carries that finding too;
@@ -188,8 +160,7 @@ pub fn account_export(
     let mut unlisted: Vec<&&FindingRecord> = in_period
         .iter()
         .filter(|f| {
-            f.kind == Kind::AccountUnregistered.code()
-                && !registered_as.contains_key(&f.subject_key)
+            f.kind == Kind::AccountUnregistered && !registered_as.contains_key(&f.subject_key)
         })
         .collect();
     unlisted.sort_by(|a, b| {
@@ -200,24 +171,23 @@ pub fn account_export(
     for group in unlisted.chunk_by(|a, b| a.subject_key == b.subject_key) {
         let mut mine: Vec<&&FindingRecord> = group.to_vec();
         let (problems, rectified) = row(&mut mine);
-        let latest = mine.last().map(|f| f.evidence_json()).unwrap_or_default();
-        let text = |name: &str| {
-            latest
-                .get(name)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        let platform = text("platform")
-            .and_then(|p| Platform::parse(&p))
+        // As the latest episode's evidence shows the account (none for one an older
+        // version wrote differently: its subject names it).
+        let latest = mine.last().and_then(|f| match &f.evidence {
+            Some(Evidence::AccountUnregistered(e)) => Some(e),
+            _ => None,
+        });
+        let platform = latest
+            .and_then(|e| Platform::parse(&e.platform))
             .unwrap_or(Platform::Other);
         rows.push(AccountRow {
             platform: platform.as_str().to_string(),
             category: platform.category_zh().to_string(),
-            account: text("account").unwrap_or_else(|| group[0].subject_key.clone()),
-            unit: text("unit")
-                .or_else(|| text("operator"))
+            account: latest.map_or_else(|| group[0].subject_key.clone(), |e| e.account.clone()),
+            unit: latest
+                .and_then(|e| e.unit.clone().or_else(|| e.operator.clone()))
                 .unwrap_or_default(),
-            level: text("level"),
+            level: latest.and_then(|e| e.level.clone()),
             problems,
             rectified,
         });
@@ -259,11 +229,11 @@ pub struct AccountStatusRow {
 }
 
 /// Each account's state on `today`: `post_days` maps an account key to its posts' local
-/// days, `open` holds the (kind code, subject key) of the episodes open on `today`.
+/// days, `open` holds the (kind, subject key) of the episodes open on `today`.
 pub fn account_status_rows(
     catalog: &Catalog,
     post_days: &std::collections::HashMap<String, Vec<NaiveDate>>,
-    open: &HashSet<(String, String)>,
+    open: &HashSet<(Kind, String)>,
     today: NaiveDate,
 ) -> Vec<AccountStatusRow> {
     catalog
@@ -271,7 +241,7 @@ pub fn account_status_rows(
         .iter()
         .map(|a| {
             let key = a.key();
-            let holds = |kind: Kind| open.contains(&(kind.code().to_string(), key.clone()));
+            let holds = |kind: Kind| open.contains(&(kind, key.clone()));
             let last_post = post_days
                 .get(&key)
                 .and_then(|days| days.iter().filter(|d| **d <= today).max().copied());

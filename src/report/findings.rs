@@ -56,10 +56,10 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
         .map(|f| {
             let resolved_on = f.resolved_on.filter(|d| *d <= today);
             FindingRow {
-                kind: f.kind.clone(),
+                kind: f.kind.to_string(),
                 subject: f.subject_key.clone(),
                 unit: f.unit.clone(),
-                sentence: f.sentence.clone(),
+                sentence: super::wording::sentence(f),
                 opened_on: f.opened_on,
                 last_confirmed: clock.day_of(f.last_confirmed),
                 resolved_on,
@@ -72,7 +72,7 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
 
 /// 问题类型 for a finding code; the code itself when unknown.
 pub fn kind_zh(code: &str) -> &str {
-    Kind::from_code(code).map_or(code, |k| k.name_zh())
+    code.parse::<Kind>().map_or(code, |k| k.name_zh())
 }
 
 /// The evidence as one cell: its URLs and dates, one `key: value` a line.

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
 use crate::observe::{FailureClass, LinkOutcome};
+use crate::observe::evidence::Evidence;
 use crate::store::FindingRecord;
 
 /// One row of `export links`: a broken link on one page. The JSON field names are a
@@ -87,23 +88,24 @@ pub fn link_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Ve
     let mut rows = Vec::new();
     for f in in_period(records, period, today)
         .into_iter()
-        .filter(|f| f.kind == Kind::LinkBroken.code())
+        .filter(|f| f.kind == Kind::LinkBroken)
     {
-        let e = f.evidence_json();
-        let text = |v: &serde_json::Value, k: &str| {
-            v.get(k)
-                .and_then(|x| x.as_str())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
+        // Evidence an older version wrote differently: the URL from the subject, no pages.
+        let e = match &f.evidence {
+            Some(Evidence::LinkBroken(e)) => Some(e),
+            _ => None,
         };
-        let url = text(&e, "url").unwrap_or_else(|| {
+        let nonblank = |s: &str| {
+            let s = s.trim();
+            (!s.is_empty()).then(|| s.to_string())
+        };
+        let url = e.and_then(|e| nonblank(&e.url)).unwrap_or_else(|| {
             f.subject_key
                 .split_once('|')
                 .map_or(String::new(), |(_, u)| u.to_string())
         });
-        let outcome = text(&e, "outcome").unwrap_or_default();
-        let status = e.get("status").and_then(|s| s.as_i64());
+        let outcome = e.and_then(|e| nonblank(&e.outcome)).unwrap_or_default();
+        let status = e.and_then(|e| e.status);
         let resolved_on = f.resolved_on.filter(|d| *d <= today);
         let row = |page: String, place: String, anchor: Option<String>| LinkRow {
             unit: f.unit.clone(),
@@ -120,14 +122,13 @@ pub fn link_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Ve
             resolved_on,
             rectified: resolved_on.is_some(),
         };
-        let pages = e.get("pages").and_then(|p| p.as_array());
-        match pages {
+        match e.map(|e| e.pages.as_slice()) {
             Some(pages) if !pages.is_empty() => {
                 for p in pages {
                     rows.push(row(
-                        text(p, "page").unwrap_or_default(),
-                        text(p, "where").unwrap_or_else(|| "网站页面".into()),
-                        text(p, "anchor"),
+                        nonblank(&p.page).unwrap_or_default(),
+                        nonblank(&p.place).unwrap_or_else(|| "网站页面".into()),
+                        nonblank(&p.anchor),
                     ));
                 }
             }
@@ -212,19 +213,17 @@ mod tests {
 
     fn record(evidence: serde_json::Value, resolved_on: Option<NaiveDate>) -> FindingRecord {
         let at = Utc.with_ymd_and_hms(2020, 9, 15, 2, 0, 0).unwrap();
-        FindingRecord {
-            id: 1,
-            kind: "link_broken".into(),
-            subject_key: "示例县人民政府|http://127.0.0.1:9/status/404".into(),
-            unit: Some("县政府办".into()),
-            opened_at: at,
-            opened_on: NaiveDate::from_ymd_opt(2020, 9, 15).unwrap(),
-            last_confirmed: at + chrono::Duration::days(3),
-            resolved_at: None,
-            resolved_on,
-            sentence: "示例县人民政府首页存在死链:失效链接 http://127.0.0.1:9/status/404".into(),
-            evidence: evidence.to_string(),
-        }
+        FindingRecord::from_stored(
+            1,
+            Kind::LinkBroken,
+            "示例县人民政府|http://127.0.0.1:9/status/404".into(),
+            Some("县政府办".into()),
+            (at, NaiveDate::from_ymd_opt(2020, 9, 15).unwrap()),
+            at + chrono::Duration::days(3),
+            (None, resolved_on),
+            "示例县人民政府首页存在死链:失效链接 http://127.0.0.1:9/status/404".into(),
+            &evidence.to_string(),
+        )
     }
 
     #[test]

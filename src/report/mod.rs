@@ -6,7 +6,7 @@
 //! read the store or the clock. Each export and the notice draft build their own tables;
 //! the writers do not know what the tables mean. Row builders for the exports
 //! ([`columns`], [`findings`], [`links`]) and the notice draft ([`notice`]) are pure too: catalog,
-//! stored dates and episodes in, rows out.
+//! stored dates and episodes in, rows out. Findings are worded in one place, [`wording`].
 
 pub mod accounts;
 pub mod columns;
@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod notice;
 pub mod scoring;
 pub mod table;
+pub mod wording;
 pub mod xlsx;
 
 pub use table::{Cell, Table};

@@ -20,12 +20,12 @@ use super::columns::{ColumnRow, Status, UnitRow, published_zh, quota_zh};
 use super::findings::{in_period, kind_zh};
 use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
+use super::wording;
 use super::{Cell, ReportError, Table, docx, html, markdown};
 use crate::catalog::{AccountStatus, Catalog};
 use crate::detect::Kind;
 use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
-use crate::detect::sentence;
 use crate::store::FindingRecord;
 
 /// What the draft is made from.
@@ -80,8 +80,8 @@ pub fn title(period: Period) -> String {
     )
 }
 
-fn is_account(kind: &str) -> bool {
-    kind.starts_with("account_")
+fn is_account(kind: Kind) -> bool {
+    kind.is_account()
 }
 
 fn ends(text: String) -> String {
@@ -121,7 +121,7 @@ pub fn unit_zero_sentence(rows: &[UnitRow]) -> Option<String> {
         }
     }
     let zero: Vec<&str> = order.into_iter().filter(|u| !any.contains(u)).collect();
-    (!zero.is_empty()).then(|| sentence::unit_zero_publish(&zero))
+    (!zero.is_empty()).then(|| wording::unit_zero_publish(&zero))
 }
 
 /// Columns that published nothing, their units grouped per column name as seed 004
@@ -140,7 +140,7 @@ pub fn column_zero_sentences(rows: &[UnitRow]) -> Vec<String> {
     }
     groups
         .into_iter()
-        .map(|(column, units)| sentence::column_zero_publish(&units, column))
+        .map(|(column, units)| wording::column_zero_publish(&units, column))
         .collect()
 }
 
@@ -200,10 +200,10 @@ impl Notice {
             columns.len()
         );
         if !done.is_empty() {
-            text += &format!("{}等单位按要求完成栏目更新任务。", sentence::join(&done));
+            text += &format!("{}等单位按要求完成栏目更新任务。", wording::join(&done));
         }
         if !short.is_empty() {
-            text += &format!("{}等单位未完成栏目更新任务。", sentence::join(&short));
+            text += &format!("{}等单位未完成栏目更新任务。", wording::join(&short));
         }
         blocks.push(Block::Para(text));
         blocks.push(Block::Para(new_media_summary(
@@ -211,10 +211,9 @@ impl Notice {
         )));
         let mut by_kind: BTreeMap<usize, (Kind, usize)> = BTreeMap::new();
         for f in &found {
-            if let Some(k) = Kind::from_code(&f.kind) {
-                let i = Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
-                by_kind.entry(i).or_insert((k, 0)).1 += 1;
-            }
+            let k = f.kind;
+            let i = Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
+            by_kind.entry(i).or_insert((k, 0)).1 += 1;
         }
         let mut kinds = Table::new("监测发现问题统计", ["问题类型", "问题代码", "条数"]);
         for (k, n) in by_kind.values() {
@@ -250,19 +249,15 @@ impl Notice {
             .iter()
             .filter(|r| r.status == Status::Short)
             .filter_map(|r| {
-                r.quota.map(|q| {
-                    sentence::column_quota_shortfall(&[&r.unit], &r.column, q, r.published)
-                })
+                r.quota
+                    .map(|q| wording::column_quota_shortfall(&[&r.unit], &r.column, q, r.published))
             })
             .collect();
         if !shortfalls.is_empty() {
             blocks.push(numbered("栏目更新未达标。", ends(shortfalls.join("；"))));
         }
         let mut unreachable: Vec<String> = Vec::new();
-        for f in found
-            .iter()
-            .filter(|f| f.kind == Kind::ColumnUnreachable.code())
-        {
+        for f in found.iter().filter(|f| f.kind == Kind::ColumnUnreachable) {
             for u in f.unit.iter().flat_map(|u| u.split('、')) {
                 if !unreachable.iter().any(|x| x == u) {
                     unreachable.push(u.to_string());
@@ -272,14 +267,14 @@ impl Notice {
         if !unreachable.is_empty() {
             blocks.push(numbered(
                 "栏目链接无法访问。",
-                format!("{}栏目链接无法正常访问。", sentence::join(&unreachable)),
+                format!("{}栏目链接无法正常访问。", wording::join(&unreachable)),
             ));
         }
         if let Some(no) = links_no {
             blocks.push(numbered("网站存在死链。", broken_links_sentence(links, no)));
         }
         let account_found: Vec<&&FindingRecord> =
-            found.iter().filter(|f| is_account(&f.kind)).collect();
+            found.iter().filter(|f| is_account(f.kind)).collect();
         if !account_found.is_empty() {
             let mut names: Vec<String> = Vec::new();
             for f in &account_found {
@@ -293,7 +288,7 @@ impl Notice {
                 "政务新媒体运维保障不力。",
                 format!(
                     "{}等单位政务新媒体存在突出问题{}个,详见附件{accounts_no}。",
-                    sentence::join(&names),
+                    wording::join(&names),
                     account_found.len()
                 ),
             ));
@@ -459,7 +454,7 @@ pub fn column_table(label: &str, rows: &[ColumnRow]) -> Table {
     for r in rows {
         t.push_row(vec![
             r.column.as_str().into(),
-            sentence::join(&r.units).into(),
+            wording::join(&r.units).into(),
             quota_zh(r.quota).into(),
             published_zh(r.quota, r.published).into(),
         ]);
@@ -488,27 +483,7 @@ pub fn unit_table(label: &str, rows: &[UnitRow]) -> Table {
 /// The account sentence for a list covering `period`: the detecting day carries its
 /// year when it is not the list's year (a silence found on 2019-12-30 in a 2020 list).
 fn account_sentence(f: &FindingRecord, period: Period) -> String {
-    let e = f.evidence_json();
-    let day = |k: &str| {
-        e.get(k)
-            .and_then(|v| v.as_str())
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-    };
-    let year = Some(period.year());
-    match (Kind::from_code(&f.kind), day("detected_on")) {
-        (Some(Kind::AccountSilent), Some(d)) => match day("last_post") {
-            Some(last) => sentence::account_silent(d, last, year),
-            None => sentence::account_silent_never(d, year),
-        },
-        (Some(Kind::AccountZombie), Some(d)) => sentence::account_zombie(d, day("last_post"), year),
-        (Some(Kind::AccountWeeklyMinimum), _) => match (day("week_start"), day("week_end")) {
-            (Some(start), Some(end)) => {
-                sentence::account_weekly_minimum(f.opened_on, start, end, year)
-            }
-            _ => f.sentence.clone(),
-        },
-        _ => f.sentence.clone(),
-    }
+    wording::list_sentence(f, period.year())
 }
 
 /// 附件: the problem-account list of seed 003 附件2, one row per account with its
@@ -533,7 +508,7 @@ pub fn account_table(
     let mut order: Vec<&str> = Vec::new();
     // A weekly finding (KEY#2020-W03) is its account's.
     let key_of = |f: &FindingRecord| account_key_of(&f.subject_key).to_string();
-    for f in found.iter().filter(|f| is_account(&f.kind)) {
+    for f in found.iter().filter(|f| is_account(f.kind)) {
         let key = account_key_of(&f.subject_key);
         if !order.contains(&key) {
             order.push(key);
@@ -542,22 +517,22 @@ pub fn account_table(
     for key in order {
         let episodes: Vec<&&FindingRecord> = found
             .iter()
-            .filter(|f| key_of(f) == key && is_account(&f.kind))
+            .filter(|f| key_of(f) == key && is_account(f.kind))
             .collect();
         let first = episodes[0];
-        let e = first.evidence_json();
+        let e = first.evidence.as_ref();
         let account = catalog.accounts.iter().find(|a| a.key() == key);
         let category = match account {
             Some(a) => a.platform.category_zh().to_string(),
             None => e
-                .get("platform")
-                .and_then(|v| v.as_str())
+                .and_then(|e| e.platform())
                 .and_then(crate::catalog::Platform::parse)
                 .map_or_else(String::new, |p| p.category_zh().to_string()),
         };
-        let name = account
-            .map(|a| a.name.clone())
-            .or_else(|| e.get("account").and_then(|v| v.as_str()).map(String::from));
+        let name = account.map(|a| a.name.clone()).or_else(|| {
+            e.and_then(|e| e.account())
+                .map(|(account, _)| account.to_string())
+        });
         let unit = account
             .map(|a| a.unit.clone())
             .or_else(|| first.unit.clone());
@@ -593,7 +568,7 @@ fn new_media_summary(
     period: Period,
     today: NaiveDate,
 ) -> String {
-    let zombies = subjects(found, |k| k == Kind::AccountZombie.code());
+    let zombies = subjects(found, |k| k == Kind::AccountZombie);
     let problems = subjects(found, is_account);
     let running: Vec<_> = catalog
         .accounts
@@ -603,7 +578,7 @@ fn new_media_summary(
         .collect();
     let end = period.end().min(today);
     if running.is_empty() {
-        let n = found.iter().filter(|f| is_account(&f.kind)).count();
+        let n = found.iter().filter(|f| is_account(f.kind)).count();
         return format!(
             "(二)政务新媒体情况。截至{}月{}日,未登记正常运行的政务新媒体;期内监测发现政务新媒体突出问题{n}个。",
             end.month(),
@@ -638,10 +613,10 @@ fn new_media_summary(
 
 /// The subjects of the episodes whose code passes `keep` (a weekly finding's is its
 /// account's key).
-fn subjects<'f>(found: &[&'f FindingRecord], keep: impl Fn(&str) -> bool) -> HashSet<&'f str> {
+fn subjects<'f>(found: &[&'f FindingRecord], keep: impl Fn(Kind) -> bool) -> HashSet<&'f str> {
     found
         .iter()
-        .filter(|f| keep(&f.kind))
+        .filter(|f| keep(f.kind))
         .map(|f| account_key_of(&f.subject_key))
         .collect()
 }
@@ -656,24 +631,29 @@ pub fn pass_rate(passed: usize, total: usize) -> String {
 
 /// The score table of seed 004: per unit, 基准分, points per finding kind, 小计, 名次.
 pub fn score_table(label: &str, catalog: &Catalog, found: &[&FindingRecord], s: &Scoring) -> Table {
-    let kinds: Vec<&String> = s.points.keys().collect();
+    // Configured codes, in their order; a code of no kind scores nothing.
+    let kinds: Vec<(&String, Option<Kind>)> = s
+        .points
+        .keys()
+        .map(|k| (k, k.parse::<Kind>().ok()))
+        .collect();
     let mut headers = vec!["单位".to_string(), "基准分".to_string()];
-    headers.extend(kinds.iter().map(|k| kind_zh(k).to_string()));
+    headers.extend(kinds.iter().map(|(k, _)| kind_zh(k).to_string()));
     headers.extend(["小计".to_string(), "名次".to_string()]);
     let mut rows: Vec<(String, Vec<i64>, i64)> = Vec::new();
     for unit in &catalog.units {
         let mut parts = Vec::new();
-        for k in &kinds {
+        for (code, kind) in &kinds {
             let n = found
                 .iter()
-                .filter(|f| &f.kind == *k)
+                .filter(|f| Some(f.kind) == *kind)
                 .filter(|f| {
                     f.unit
                         .as_deref()
                         .is_some_and(|u| u.split('、').any(|x| x == unit.name))
                 })
                 .count() as i64;
-            parts.push(n * s.points_for(k));
+            parts.push(n * s.points_for(code));
         }
         let total = s.base + parts.iter().sum::<i64>();
         rows.push((unit.name.clone(), parts, total));

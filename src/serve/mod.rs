@@ -560,7 +560,7 @@ impl Daemon {
             Ok(keys) => {
                 let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
                 for (kind, _) in keys {
-                    *by_kind.entry(kind).or_default() += 1;
+                    *by_kind.entry(kind.to_string()).or_default() += 1;
                 }
                 self.metrics.set_open_findings(by_kind);
             }

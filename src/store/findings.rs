@@ -2,8 +2,12 @@
 //! turns that into history: a problem not open yet opens an episode dated this check, an
 //! open one is confirmed, and an open one that no longer holds is resolved (是否整改).
 //! The same problem later opens a new episode. Nothing is deleted, so "what was open on
-//! day X" can be answered for any X. An episode's sentence is the one written when it
-//! opened ("1月9日监测到…" names the detecting day); confirmations refresh its evidence.
+//! day X" can be answered for any X. Confirmations refresh an episode's evidence.
+//!
+//! Kinds and evidence cross this API typed; the rows keep the kind's code and the
+//! evidence's JSON text as they always have. A finding's sentence is rendered by report
+//! when read; the `sentence` column keeps the opening sentence the caller gives, for
+//! readers of the database and for rows whose evidence an older version wrote.
 
 use std::collections::{HashMap, HashSet};
 
@@ -11,20 +15,27 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::AssertSqlSafe;
 
 use super::{BeginWrite, Result, Store, StoreError, ctx, on_pool};
+use crate::observe::evidence::Evidence;
+use crate::observe::kind::Kind;
 
 /// A problem that a rule says holds now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewFinding {
-    /// A finding code, e.g. `column_zero_publish`.
-    pub kind: String,
     /// What the problem is about: a catalog key, or a URL for links.
     pub subject_key: String,
     /// The responsible unit's name, for grouping.
     pub unit: Option<String>,
-    /// The sentence an auditor pastes into a notice.
+    /// The sentence as worded on the day it is found; stored when the episode opens, for
+    /// readers of the database (the application renders sentences from the evidence).
     pub sentence: String,
-    /// URLs, dates, counts: whatever shows the problem.
-    pub evidence: serde_json::Value,
+    /// URLs, dates, counts: whatever shows the problem; its kind is the finding's.
+    pub evidence: Evidence,
+}
+
+impl NewFinding {
+    pub fn kind(&self) -> Kind {
+        self.evidence.kind()
+    }
 }
 
 /// Which open findings a reconcile may resolve: those of `kinds`, and of those only the
@@ -32,24 +43,20 @@ pub struct NewFinding {
 /// look at).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    pub kinds: Vec<String>,
+    pub kinds: Vec<Kind>,
     pub subjects: Option<HashSet<String>>,
 }
 
 impl Scope {
-    pub fn kinds<I, S>(kinds: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
+    pub fn kinds(kinds: impl IntoIterator<Item = Kind>) -> Self {
         Scope {
-            kinds: kinds.into_iter().map(Into::into).collect(),
+            kinds: kinds.into_iter().collect(),
             subjects: None,
         }
     }
 
     fn covers(&self, kind: &str, subject: &str) -> bool {
-        self.kinds.iter().any(|k| k == kind)
+        self.kinds.iter().any(|k| k.code() == kind)
             && self.subjects.as_ref().is_none_or(|s| s.contains(subject))
     }
 }
@@ -63,10 +70,10 @@ pub struct Reconciled {
 }
 
 /// An episode as stored.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FindingRecord {
     pub id: i64,
-    pub kind: String,
+    pub kind: Kind,
     pub subject_key: String,
     pub unit: Option<String>,
     pub opened_at: DateTime<Utc>,
@@ -74,8 +81,52 @@ pub struct FindingRecord {
     pub last_confirmed: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_on: Option<NaiveDate>,
-    pub sentence: String,
-    pub evidence: String,
+    /// The sentence stored when the episode opened: what to show when `evidence` is
+    /// `None` (report renders the sentence otherwise).
+    pub stored_sentence: String,
+    /// The evidence, typed; `None` when the stored JSON is not what this kind's evidence
+    /// holds (written by an older version).
+    pub evidence: Option<Evidence>,
+    /// The evidence as stored, for exports that show it whole.
+    pub raw_evidence: serde_json::Value,
+}
+
+/// A findings row as the database holds it.
+#[derive(sqlx::FromRow)]
+struct FindingRow {
+    id: i64,
+    kind: String,
+    subject_key: String,
+    unit: Option<String>,
+    opened_at: DateTime<Utc>,
+    opened_on: NaiveDate,
+    last_confirmed: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    resolved_on: Option<NaiveDate>,
+    sentence: String,
+    evidence: String,
+}
+
+impl FindingRow {
+    /// The episode, or `None` for a kind this version does not know (a row written by a
+    /// newer one), which is left out with a warning.
+    fn into_record(self) -> Option<FindingRecord> {
+        let Ok(kind) = self.kind.parse::<Kind>() else {
+            tracing::warn!(kind = %self.kind, id = self.id, "finding of an unknown kind left out");
+            return None;
+        };
+        Some(FindingRecord::from_stored(
+            self.id,
+            kind,
+            self.subject_key,
+            self.unit,
+            (self.opened_at, self.opened_on),
+            self.last_confirmed,
+            (self.resolved_at, self.resolved_on),
+            self.sentence,
+            &self.evidence,
+        ))
+    }
 }
 
 impl FindingRecord {
@@ -88,8 +139,41 @@ impl FindingRecord {
         self.opened_on <= day && self.resolved_on.is_none_or(|r| r > day)
     }
 
+    /// The evidence as stored (`null` when the text is not JSON).
     pub fn evidence_json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.evidence).unwrap_or(serde_json::Value::Null)
+        self.raw_evidence.clone()
+    }
+
+    /// An episode from its stored parts: the evidence's JSON text is parsed as `kind`'s.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        id: i64,
+        kind: Kind,
+        subject_key: String,
+        unit: Option<String>,
+        (opened_at, opened_on): (DateTime<Utc>, NaiveDate),
+        last_confirmed: DateTime<Utc>,
+        (resolved_at, resolved_on): (Option<DateTime<Utc>>, Option<NaiveDate>),
+        stored_sentence: String,
+        evidence: &str,
+    ) -> FindingRecord {
+        let raw_evidence: serde_json::Value =
+            serde_json::from_str(evidence).unwrap_or(serde_json::Value::Null);
+        let evidence = Evidence::from_json(kind, raw_evidence.clone()).ok();
+        FindingRecord {
+            id,
+            kind,
+            subject_key,
+            unit,
+            opened_at,
+            opened_on,
+            last_confirmed,
+            resolved_at,
+            resolved_on,
+            stored_sentence,
+            evidence,
+            raw_evidence,
+        }
     }
 }
 
@@ -97,7 +181,7 @@ impl FindingRecord {
 #[derive(Debug, Clone, Default)]
 pub struct FindingFilter {
     pub open_only: bool,
-    pub kind: Option<String>,
+    pub kind: Option<Kind>,
     pub unit: Option<String>,
     /// Episodes open at any time on or after this day.
     pub since: Option<NaiveDate>,
@@ -119,10 +203,10 @@ impl Store {
     ) -> Result<Reconciled> {
         let mut seen = HashSet::new();
         for f in detected {
-            if !seen.insert((f.kind.as_str(), f.subject_key.as_str())) {
+            if !seen.insert((f.kind(), f.subject_key.as_str())) {
                 return Err(StoreError::Data {
                     context: "reconciling findings",
-                    detail: format!("{} {} detected twice in one check", f.kind, f.subject_key),
+                    detail: format!("{} {} detected twice in one check", f.kind(), f.subject_key),
                 });
             }
         }
@@ -138,8 +222,9 @@ impl Store {
             let mut open: HashMap<(String, String), i64> =
                 open.into_iter().map(|(id, k, s)| ((k, s), id)).collect();
             for f in detected {
-                let evidence = f.evidence.to_string();
-                match open.remove(&(f.kind.clone(), f.subject_key.clone())) {
+                let kind = f.kind().code();
+                let evidence = f.evidence.to_json().to_string();
+                match open.remove(&(kind.to_string(), f.subject_key.clone())) {
                     Some(id) => {
                         sqlx::query(
                             "UPDATE findings SET last_confirmed = $2, evidence = $3, unit = $4 \
@@ -161,7 +246,7 @@ impl Store {
                              ON CONFLICT (kind, subject_key, opened_at) DO UPDATE SET last_confirmed = excluded.last_confirmed \
                              RETURNING id",
                         )
-                        .bind(&f.kind)
+                        .bind(kind)
                         .bind(&f.subject_key)
                         .bind(&f.unit)
                         .bind(at)
@@ -223,10 +308,10 @@ impl Store {
             sql.push_str(&format!(" AND opened_on <= {}", next()));
         }
         sql.push_str(" ORDER BY opened_at, id");
-        on_pool!(self, pool => {
-            let mut q = sqlx::query_as::<_, FindingRecord>(AssertSqlSafe(sql.as_str()));
-            if let Some(k) = &filter.kind {
-                q = q.bind(k);
+        let rows: Vec<FindingRow> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as::<_, FindingRow>(AssertSqlSafe(sql.as_str()));
+            if let Some(k) = filter.kind {
+                q = q.bind(k.code());
             }
             if let Some(u) = &filter.unit {
                 q = q.bind(u);
@@ -239,13 +324,17 @@ impl Store {
             }
             q.fetch_all(pool).await
         })
-        .map_err(ctx("listing findings"))
+        .map_err(ctx("listing findings"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(FindingRow::into_record)
+            .collect())
     }
 
     /// Episodes open at any time on `day`.
     pub async fn findings_open_on(&self, day: NaiveDate) -> Result<Vec<FindingRecord>> {
-        on_pool!(self, pool => {
-            sqlx::query_as::<_, FindingRecord>(AssertSqlSafe(format!(
+        let rows: Vec<FindingRow> = on_pool!(self, pool => {
+            sqlx::query_as::<_, FindingRow>(AssertSqlSafe(format!(
                 "SELECT {COLUMNS} FROM findings WHERE opened_on <= $1 \
                  AND (resolved_on IS NULL OR resolved_on > $1) ORDER BY opened_at, id"
             )))
@@ -253,6 +342,24 @@ impl Store {
             .fetch_all(pool)
             .await
         })
-        .map_err(ctx("listing findings open on a day"))
+        .map_err(ctx("listing findings open on a day"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(FindingRow::into_record)
+            .collect())
+    }
+
+    /// The (kind, subject) of every open episode.
+    pub async fn open_finding_keys(&self) -> Result<HashSet<(Kind, String)>> {
+        let rows: Vec<(String, String)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT kind, subject_key FROM findings WHERE resolved_at IS NULL")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading open findings"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(k, s)| Some((k.parse::<Kind>().ok()?, s)))
+            .collect())
     }
 }

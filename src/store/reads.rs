@@ -3,7 +3,7 @@
 //! latest outcomes). One row per read, keyed by subject and instant, so a rerun writes
 //! nothing twice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -347,17 +347,6 @@ impl Store {
                 .await
         })
         .map_err(ctx("reading probes"))
-    }
-
-    /// (kind, subject) of every open episode.
-    pub async fn open_finding_keys(&self) -> Result<HashSet<(String, String)>> {
-        let rows: Vec<(String, String)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT kind, subject_key FROM findings WHERE resolved_at IS NULL")
-                .fetch_all(pool)
-                .await
-        })
-        .map_err(ctx("reading open findings"))?;
-        Ok(rows.into_iter().collect())
     }
 }
 

@@ -286,12 +286,13 @@ pub async fn snapshot(database: &str) -> Snapshot {
         .unwrap()
         .into_iter()
         .map(|f| {
+            let sentence = govwatch::report::wording::sentence(&f);
             (
-                f.kind,
+                f.kind.to_string(),
                 f.subject_key,
                 f.opened_on,
                 f.resolved_on,
-                f.sentence,
+                sentence,
             )
         })
         .collect();

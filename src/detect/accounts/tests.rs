@@ -40,7 +40,10 @@ fn judge(states: &[AccountState], today: NaiveDate) -> Vec<(Kind, String, String
     };
     judge_accounts(&ctx, states)
         .into_iter()
-        .map(|f| (f.kind, f.subject_key, f.sentence))
+        .map(|f| {
+            let sentence = f.sentence(today);
+            (f.kind, f.subject_key, sentence)
+        })
         .collect()
 }
 
@@ -237,15 +240,16 @@ fn listed_accounts_not_in_the_catalog_are_unregistered() {
     assert_eq!(got, expected);
     for f in &found {
         assert_eq!(f.kind, Kind::AccountUnregistered);
-        assert_eq!(f.sentence, "5月6日监测到未经报备私自开设");
+        assert_eq!(f.sentence(ctx.today), "5月6日监测到未经报备私自开设");
     }
     let twice = found
         .iter()
         .find(|f| f.subject_key == "unregistered:wechat:高崖印象")
         .unwrap();
-    assert_eq!(twice.evidence["seen_in"].as_array().unwrap().len(), 2);
-    assert_eq!(twice.evidence["account"], "高崖印象");
-    assert_eq!(twice.evidence["level"], "乡镇");
+    let evidence = twice.evidence.to_json();
+    assert_eq!(evidence["seen_in"].as_array().unwrap().len(), 2);
+    assert_eq!(evidence["account"], "高崖印象");
+    assert_eq!(evidence["level"], "乡镇");
 }
 
 /// One row of the weekly-minimum table: what differs from a Weibo account watched since
@@ -466,16 +470,21 @@ fn weekly_minimum_table() {
             .map(|s| (Kind::AccountWeeklyMinimum, s.to_string()))
             .collect();
         let found = judge_weekly_minimum(&ctx, &[state], &open);
-        let got: Vec<(&str, &str)> = found
+        let got: Vec<(String, String)> = found
             .iter()
             .map(|f| {
                 assert_eq!(f.kind, Kind::AccountWeeklyMinimum);
-                (f.subject_key.as_str(), f.sentence.as_str())
+                (f.subject_key.clone(), f.sentence(ctx.today))
             })
             .collect();
-        assert_eq!(got, row.expect, "{}", row.why);
+        let expect: Vec<(String, String)> = row
+            .expect
+            .iter()
+            .map(|(s, t)| (s.to_string(), t.to_string()))
+            .collect();
+        assert_eq!(got, expect, "{}", row.why);
         for f in &found {
-            assert_eq!(f.evidence["originals"], 0, "{}", row.why);
+            assert_eq!(f.evidence.to_json()["originals"], 0, "{}", row.why);
             assert_eq!(account_key_of(&f.subject_key), "W");
         }
     }

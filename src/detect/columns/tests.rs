@@ -304,7 +304,7 @@ fn unit_zero_publish_reads_all_of_the_units_news_columns() {
     let states = [states[0].clone()];
     let found = judge_units(&ctx, &states, &HashSet::new());
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].sentence, "县公安局新闻信息发布为0");
+    assert_eq!(found[0].sentence(ctx.today), "县公安局新闻信息发布为0");
 }
 
 #[test]

@@ -25,19 +25,17 @@ fn record(
     sentence: &str,
     evidence: serde_json::Value,
 ) -> FindingRecord {
-    FindingRecord {
+    FindingRecord::from_stored(
         id,
-        kind: kind.code().into(),
-        subject_key: format!("subject-{id}"),
-        unit: Some(unit.into()),
-        opened_at: at(opened.month(), opened.day()),
-        opened_on: opened,
-        last_confirmed: resolved.map_or(at(1, 9), |r| at(r.month(), r.day() - 1)),
-        resolved_at: resolved.map(|r| at(r.month(), r.day())),
-        resolved_on: resolved,
-        sentence: sentence.into(),
-        evidence: evidence.to_string(),
-    }
+        kind,
+        format!("subject-{id}"),
+        Some(unit.into()),
+        (at(opened.month(), opened.day()), opened),
+        resolved.map_or(at(1, 9), |r| at(r.month(), r.day() - 1)),
+        (resolved.map(|r| at(r.month(), r.day())), resolved),
+        sentence.into(),
+        &evidence.to_string(),
+    )
 }
 
 /// The seed's 高坡镇 silence, a zero-publish column of two units, a zombie already

@@ -1,8 +1,106 @@
-//! The sentences an auditor pastes into a notice, in the seeds' exact words (ASCII
-//! comma, curly quotes around 僵尸, 、 between names). A date carries its year only when
-//! it differs from the year of the day it is read against.
+//! The one place that words findings: the sentences an auditor pastes into a notice, in
+//! the seeds' exact words (ASCII comma, curly quotes around 僵尸, 、 between names). A
+//! finding's sentence is rendered when it is read, from its kind, its evidence and the
+//! day its episode opened, so a wording fix reaches every stored finding. The `sentence`
+//! column of the store is read only for findings whose evidence does not parse (written
+//! by an older version).
+//!
+//! A date carries its year only when it differs from the year of the day it is read
+//! against: the detection day against the list's year (the detection's own by default),
+//! other days against the detection's year.
 
 use chrono::{Datelike, NaiveDate};
+
+use crate::detect::Finding;
+use crate::observe::evidence::Evidence;
+use crate::store::FindingRecord;
+
+pub use crate::detect::join_names as join;
+
+/// A finding's sentence, as the episode that opened on `opened_on` words it.
+pub fn sentence(f: &FindingRecord) -> String {
+    rendered(f, None)
+}
+
+/// A finding's sentence in a list covering `list_year` (a problem-account list): the
+/// detecting day carries its year when the list covers a later year.
+pub fn list_sentence(f: &FindingRecord, list_year: i32) -> String {
+    rendered(f, Some(list_year))
+}
+
+fn rendered(f: &FindingRecord, list_year: Option<i32>) -> String {
+    f.evidence
+        .as_ref()
+        .and_then(|e| render(e, &f.subject_key, f.opened_on, list_year))
+        .unwrap_or_else(|| f.stored_sentence.clone())
+}
+
+/// The sentence of a finding just detected, for an episode opening `today`.
+pub fn detected_sentence(f: &Finding, today: NaiveDate) -> String {
+    render(&f.evidence, &f.subject_key, today, None).unwrap_or_default()
+}
+
+/// The sentence for `evidence` of a finding about `subject_key` (sites and links name
+/// their site by it) whose episode opened on `opened_on`; `None` when the evidence lacks
+/// what the sentence needs (a column_stale row written before its limit was kept).
+pub fn render(
+    evidence: &Evidence,
+    subject_key: &str,
+    opened_on: NaiveDate,
+    list_year: Option<i32>,
+) -> Option<String> {
+    let detected = opened_on;
+    Some(match evidence {
+        Evidence::SiteUnreachable(e) => {
+            site_unreachable(subject_key, e.window_days, e.probes, e.failed)
+        }
+        Evidence::SiteBlocked(_) => site_blocked(subject_key),
+        Evidence::SiteHomeStale(e) => site_home_stale(subject_key, e.last_update),
+        Evidence::ColumnUnreachable(e) => column_unreachable(&e.column.units, &e.column.column),
+        Evidence::ColumnEmpty(e) => column_empty(&e.column.units, &e.column.column),
+        Evidence::ColumnStale(e) => {
+            let limit = match (e.limit_days, e.limit_months) {
+                (Some(14), _) => "两周".to_string(),
+                (Some(days), _) => format!("{days}天"),
+                (None, Some(months)) => format!("{months}个月"),
+                (None, None) => return None,
+            };
+            column_stale(
+                &e.column.units,
+                &e.column.column,
+                &limit,
+                e.column.last_update?,
+            )
+        }
+        Evidence::ColumnZeroPublish(e) => column_zero_publish(&e.column.units, &e.column.column),
+        Evidence::ColumnQuotaShortfall(e) => {
+            column_quota_shortfall(&e.column.units, &e.column.column, e.quota, e.published)
+        }
+        Evidence::UnitZeroPublish(e) => unit_zero_publish(&[&e.unit]),
+        Evidence::LinkBroken(e) => {
+            let first = e.pages.first()?;
+            let site = subject_key
+                .strip_suffix(&e.url)
+                .and_then(|s| s.strip_suffix('|'))
+                .unwrap_or(subject_key);
+            link_broken(site, &first.place, &first.anchor, &e.url)
+        }
+        Evidence::AccountSilent(e) => match e.account.last_post {
+            Some(last) => account_silent(detected, last, list_year),
+            None => account_silent_never(detected, list_year),
+        },
+        Evidence::AccountZombie(e) => account_zombie(detected, e.account.last_post, list_year),
+        Evidence::AccountDuplicate(_) => ACCOUNT_DUPLICATE.to_string(),
+        Evidence::AccountWeeklyMinimum(e) => {
+            account_weekly_minimum(detected, e.week_start, e.week_end, list_year)
+        }
+        Evidence::AccountUnregistered(_) => account_unregistered(detected, list_year),
+        Evidence::AccountClosedActive(e) => {
+            account_closed_active(e.closed_on, e.account.last_post?)
+        }
+        Evidence::AccountUnreachable(_) => account_unreachable(detected, list_year),
+    })
+}
 
 /// `1月9日`, or `2019年12月25日` when `day` is not in `reference_year`.
 pub fn day_zh(day: NaiveDate, reference_year: i32) -> String {
@@ -100,15 +198,6 @@ pub fn account_unregistered(detected: NaiveDate, list_year: Option<i32>) -> Stri
     format!("{}监测到未经报备私自开设", detected_zh(detected, list_year))
 }
 
-/// Joins names as the notices do: `县公安局、县人行`.
-pub fn join(names: &[impl AsRef<str>]) -> String {
-    names
-        .iter()
-        .map(AsRef::as_ref)
-        .collect::<Vec<_>>()
-        .join("、")
-}
-
 /// column_zero_publish: `县公安局工作动态栏目更新为0`.
 pub fn column_zero_publish(units: &[impl AsRef<str>], column: &str) -> String {
     format!("{}{column}栏目更新为0", join(units))
@@ -159,16 +248,13 @@ pub fn column_stale(
 }
 
 /// site_home_stale (首页不更新).
-pub fn site_home_stale(site: &str, last: Option<NaiveDate>) -> String {
-    match last {
-        Some(d) => format!(
-            "{site}首页超过两周未更新,最新更新时间为{}年{}月{}日",
-            d.year(),
-            d.month(),
-            d.day()
-        ),
-        None => format!("{site}首页未发现带日期的信息"),
-    }
+pub fn site_home_stale(site: &str, last: NaiveDate) -> String {
+    format!(
+        "{site}首页超过两周未更新,最新更新时间为{}年{}月{}日",
+        last.year(),
+        last.month(),
+        last.day()
+    )
 }
 
 /// site_unreachable: the share of failed probes over the window.
@@ -198,47 +284,4 @@ pub fn link_broken(site: &str, where_: &str, anchor: &str, url: &str) -> String 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    #[test]
-    fn sentences_match_the_seeds_to_the_character() {
-        assert_eq!(
-            account_silent(d(2020, 1, 9), d(2019, 12, 25), None),
-            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
-        );
-        assert_eq!(
-            account_silent(d(2020, 3, 6), d(2020, 2, 20), Some(2020)),
-            "3月6日监测到超过两周未更新内容,最新更新时间为2月20日"
-        );
-        assert_eq!(
-            account_zombie(d(2020, 1, 6), Some(d(2019, 2, 28)), None),
-            "1月6日监测到为“僵尸”账号,最新更新时间为2019年2月28日"
-        );
-        assert_eq!(ACCOUNT_DUPLICATE, "同一平台开设多个政务新媒体账号");
-        assert_eq!(
-            column_zero_publish(&["县公安局", "县人行"], "工作动态"),
-            "县公安局、县人行工作动态栏目更新为0"
-        );
-        assert_eq!(
-            unit_zero_publish(&["审计局", "林业局", "乡村振兴局"]),
-            "审计局、林业局、乡村振兴局新闻信息发布为0"
-        );
-        assert_eq!(
-            column_unreachable(&["范家寨镇"], "工作动态"),
-            "范家寨镇工作动态栏目链接无法正常访问"
-        );
-    }
-
-    #[test]
-    fn a_detection_in_an_earlier_year_than_the_list_carries_its_year() {
-        assert_eq!(
-            account_silent(d(2019, 12, 30), d(2019, 12, 14), Some(2020)),
-            "2019年12月30日监测到超过两周未更新内容,最新更新时间为12月14日"
-        );
-    }
-}
+mod tests;
