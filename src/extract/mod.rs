@@ -29,7 +29,7 @@ pub use dom::{MAX_DEPTH, parse_document};
 pub use homepage::home_items;
 pub use item::{ItemDateSource, column_name, item_date, item_title};
 pub use links::{LinkKind, MalformedLink, PageLink, extract_links, malformed_links};
-pub use list::{DateSource, ListItem, ListPage, check_selectors, extract_list};
+pub use list::{DateSource, ListItem, ListPage, Selectors, check_selectors, extract_list};
 
 /// What extraction can refuse: only a column's own selectors, as nothing else in a page
 /// is an error (an unreadable page is an empty list, and the column rules report that).
