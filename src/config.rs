@@ -559,11 +559,19 @@ impl Settings {
     }
 }
 
+/// The 1-based line of a byte offset in `text`, for `file:line` messages about a TOML
+/// file (this one, and the catalog's).
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
 fn parse_error(path: &Path, text: &str, e: &toml::de::Error) -> ConfigError {
-    let line = e
-        .span()
-        .map(|span| crate::catalog::line_of(text, span.start))
-        .unwrap_or(0);
+    let line = e.span().map(|span| line_of(text, span.start)).unwrap_or(0);
     ConfigError::Parse {
         path: path.to_path_buf(),
         line,

@@ -18,6 +18,8 @@ pub use load::{
 };
 pub use model::*;
 
+pub use crate::config::line_of;
+
 /// A catalog that cannot be read at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -91,16 +93,6 @@ impl fmt::Display for Issue {
             self.origin, self.message, self.fix
         )
     }
-}
-
-/// The 1-based line of a byte offset in `text`.
-pub fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
 }
 
 #[cfg(test)]

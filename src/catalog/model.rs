@@ -125,15 +125,9 @@ impl Column {
     }
 }
 
-/// Per-column CSS selectors (`[column.select]`); each part is optional.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct Selectors {
-    pub item: Option<String>,
-    pub title: Option<String>,
-    pub link: Option<String>,
-    pub date: Option<String>,
-    pub next: Option<String>,
-}
+/// Per-column CSS selectors (`[column.select]`): extract's type, named here too so
+/// catalog paths (`catalog::Selectors`) keep working.
+pub use crate::extract::Selectors;
 
 /// How often a column must be updated (DOMAIN.md, "stale column").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

@@ -30,7 +30,6 @@ use super::dom::{
     normalize, parse_selector, region_of, resolve, text_nodes, text_of,
 };
 use super::{ExtractError, hanweb, pager, trs};
-use crate::catalog::Selectors;
 
 /// One item of a list: a link to an article, its title, and its date if known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +69,17 @@ impl ListPage {
     pub fn newest(&self) -> Option<NaiveDate> {
         self.items.iter().filter_map(|i| i.date).max()
     }
+}
+
+/// A column's CSS selectors (`[column.select]` in the catalog) that override automatic
+/// list extraction; each part is optional. Extract owns the type, the catalog holds it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Selectors {
+    pub item: Option<String>,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub date: Option<String>,
+    pub next: Option<String>,
 }
 
 /// Checks a column's selectors without a page, so a catalog check can report them.

@@ -3,12 +3,13 @@
 //! Between fetch and store: the fetcher hands over decoded text and the URL it came from,
 //! and this layer returns list items with their dates ([`list`]), an item page's date
 //! ([`item`]), every link to check ([`links`]) and the dated items of a home page
-//! ([`homepage`]). Dates in the forms Chinese government sites print them, and in the
-//! URLs their CMSs write, are read in [`dates`].
+//! ([`homepage`]). Dates in the forms Chinese government sites print them, in the URLs
+//! their CMSs write, and the post times of new-media sources and sheets, are read in
+//! [`dates`], the one date parser.
 //!
-//! It must stay pure: no I/O, no clock (`today` is an argument), no call into fetch or
-//! store. That keeps every rule replayable with `--now` and every template testable from
-//! a fixture file.
+//! It must stay pure: no I/O, no real clock (`today` or the run's `Clock` is an
+//! argument), no call into fetch or store. That keeps every rule replayable with `--now`
+//! and every template testable from a fixture file.
 
 pub mod dates;
 mod dom;
@@ -29,7 +30,7 @@ pub use dom::{MAX_DEPTH, parse_document};
 pub use homepage::home_items;
 pub use item::{ItemDateSource, column_name, item_date, item_title};
 pub use links::{LinkKind, MalformedLink, PageLink, extract_links, malformed_links};
-pub use list::{DateSource, ListItem, ListPage, check_selectors, extract_list};
+pub use list::{DateSource, ListItem, ListPage, Selectors, check_selectors, extract_list};
 
 /// What extraction can refuse: only a column's own selectors, as nothing else in a page
 /// is an error (an unreadable page is an empty list, and the column rules report that).

@@ -190,11 +190,7 @@ fn fixtures_extract_exactly() {
 type PathsAndDates = Vec<(&'static str, Option<&'static str>)>;
 
 /// Selectors, the items they should give, and the next page.
-type SelectorCase = (
-    crate::catalog::Selectors,
-    PathsAndDates,
-    Option<&'static str>,
-);
+type SelectorCase = (super::Selectors, PathsAndDates, Option<&'static str>);
 
 /// Selectors override detection; bad CSS is an error that names the part.
 #[test]
@@ -218,7 +214,7 @@ fn selectors_override_detection() {
             None,
         ),
         (
-            crate::catalog::Selectors {
+            super::Selectors {
                 item: Some("div.odd p.t".into()),
                 next: Some("#nx".into()),
                 ..Default::default()
@@ -227,7 +223,7 @@ fn selectors_override_detection() {
             Some("http://www.a.gov.cn/col/col1/list_2.html"),
         ),
         (
-            crate::catalog::Selectors {
+            super::Selectors {
                 item: Some("ul.news li".into()),
                 date: Some("em".into()),
                 ..Default::default()
@@ -253,7 +249,7 @@ fn selectors_override_detection() {
     let titled = extract_list(
         html,
         &page,
-        Some(&crate::catalog::Selectors {
+        Some(&super::Selectors {
             item: Some("div.odd p.t".into()),
             ..Default::default()
         }),
@@ -262,7 +258,7 @@ fn selectors_override_detection() {
     .unwrap();
     assert_eq!(titled.items[0].title, "通知一全文标题");
 
-    let bad = crate::catalog::Selectors {
+    let bad = super::Selectors {
         date: Some("span[".into()),
         ..Default::default()
     };

@@ -11,6 +11,7 @@ use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
 use crate::observe::NewPost;
+use crate::extract::dates::parse_post_time;
 
 pub struct FeedSource;
 
@@ -54,7 +55,7 @@ pub fn parse_feed(body: &[u8], clock: &Clock) -> Result<Parsed, SourceError> {
     let parser = feed_rs::parser::Builder::new()
         .sanitize_content(false)
         .timestamp_parser(move |text| {
-            let parsed = super::parse_post_time(text, &clock);
+            let parsed = parse_post_time(text, &clock);
             if parsed.is_none()
                 && let Ok(mut seen) = seen.lock()
             {

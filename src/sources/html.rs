@@ -10,10 +10,12 @@ use scraper::{ElementRef, Selector};
 use url::Url;
 
 use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
-use crate::catalog::{Account, Selectors, SourceKind};
+use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
 use crate::observe::NewPost;
+use crate::extract::Selectors;
+use crate::extract::dates::find_post_time;
 
 pub struct HtmlSource;
 
@@ -110,7 +112,7 @@ pub fn parse_page(
             }),
             None => Some(text(el)),
         };
-        let published = date_text.as_deref().and_then(|t| find_time(t, clock));
+        let published = date_text.as_deref().and_then(|t| find_post_time(t, clock));
         let what = title_text
             .clone()
             .or_else(|| url.clone())
@@ -168,39 +170,6 @@ fn shorten(t: &str) -> String {
     } else {
         t.to_string()
     }
-}
-
-/// A time in a text: the whole text, else the first date-like run in it
-/// (`发布时间：2020-01-07 10:31`, `[2020-01-07]`, `2020年1月7日`).
-pub fn find_time(text: &str, clock: &Clock) -> Option<chrono::DateTime<chrono::Utc>> {
-    let text = text.trim();
-    if let Some(t) = super::parse_post_time(text, clock) {
-        return Some(t);
-    }
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let allowed = |c: char| c.is_ascii_digit() || "-/.:年月日号时分 ".contains(c);
-    for (i, &(start, c)) in chars.iter().enumerate() {
-        let starts_number = c.is_ascii_digit() && (i == 0 || !chars[i - 1].1.is_ascii_digit());
-        if !starts_number {
-            continue;
-        }
-        let end = chars[i..]
-            .iter()
-            .find(|(_, c)| !allowed(*c))
-            .map_or(text.len(), |(at, _)| *at);
-        // Try the longest run first, then shorter ones (a trailing space or colon).
-        let mut candidate = text[start..end].trim_end_matches([' ', ':', '-', '/', '.']);
-        while candidate.len() >= 4 {
-            if let Some(t) = super::parse_post_time(candidate, clock) {
-                return Some(t);
-            }
-            match candidate.rfind([' ', ':']) {
-                Some(cut) => candidate = candidate[..cut].trim_end(),
-                None => break,
-            }
-        }
-    }
-    None
 }
 
 /// Page bytes as text: UTF-8 when they are, else the charset the page declares, else

@@ -21,6 +21,7 @@ use crate::catalog::{Account, Catalog, Platform, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
 use crate::observe::NewPost;
+use crate::extract::dates::parse_post_time;
 
 pub struct ManualSource;
 
@@ -157,7 +158,7 @@ fn post_of(
     let title = cols.get(row, Field::Title).map(str::to_string);
     let url = cols.get(row, Field::Url).map(str::to_string);
     if let Some(text) = cols.get(row, Field::PublishedAt) {
-        let published_at = super::parse_post_time(text, clock)
+        let published_at = parse_post_time(text, clock)
             .ok_or_else(|| format!("发布时间 \"{text}\" is no time govwatch can read"))?;
         let post_key = url.clone().unwrap_or_else(|| {
             format!(
@@ -175,7 +176,7 @@ fn post_of(
         });
     }
     if let Some(text) = cols.get(row, Field::LastPost) {
-        let published_at = super::parse_post_time(text, clock)
+        let published_at = parse_post_time(text, clock)
             .ok_or_else(|| format!("最新更新时间 \"{text}\" is no time govwatch can read"))?;
         return Ok(NewPost {
             post_key: format!("last:{}", published_at.to_rfc3339()),

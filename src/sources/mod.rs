@@ -13,7 +13,6 @@
 //! glues the two and stores the posts. Cookies and tokens travel in a
 //! [`SourceRequest`] whose `Debug` and [`SourceRequest::redacted_url`] never show them.
 
-pub mod dates;
 mod feed;
 mod html;
 pub mod manual;
@@ -31,7 +30,8 @@ use crate::clock::Clock;
 use crate::config::{PlatformSourceSettings, SourceSettings};
 use crate::observe::{NewPost, SourceProblem};
 
-pub use dates::parse_post_time;
+/// Kept for `catalog::import` until it reads dates from extract like every other caller.
+pub use crate::extract::dates::parse_post_time;
 pub use feed::FeedSource;
 pub use html::HtmlSource;
 pub use manual::ManualSource;

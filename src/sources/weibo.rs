@@ -18,6 +18,7 @@ use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
 use crate::observe::NewPost;
+use crate::extract::dates::parse_post_time;
 
 /// Where the public mobile API lives unless `[sources.weibo] base_url` says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://m.weibo.cn";
@@ -177,7 +178,7 @@ pub fn parse_timeline(body: &[u8], clock: &Clock) -> Result<Parsed, SourceError>
             continue;
         };
         let created = blog.get("created_at").and_then(Value::as_str).unwrap_or("");
-        let Some(published_at) = super::parse_post_time(created, clock) else {
+        let Some(published_at) = parse_post_time(created, clock) else {
             parsed.skipped.push(Skipped {
                 entry: title.unwrap_or(id),
                 reason: format!("created_at \"{created}\" is no time govwatch can read"),
