@@ -1,6 +1,6 @@
 //! Importing the sheets offices already keep (CSV or XLSX): account inventories
 //! (`govwatch import accounts`), platform listings (`govwatch import listing`) and, in
-//! [`crate::sources::manual`], posts.
+//! `sources::manual`, posts.
 //!
 //! Headers are matched, not demanded: seed 000's 附件5 (责任单位, 账号名称, 开设主体,
 //! 账号类型) and seed 003's 附件2 (类别, 政务新媒体名称, 主办单位, 级 别) both read, with
@@ -578,7 +578,7 @@ fn status_of(text: Option<&str>) -> Result<AccountStatus, String> {
 }
 
 fn date_of(text: &str, clock: &Clock) -> Option<NaiveDate> {
-    crate::sources::parse_post_time(text, clock).map(|t| clock.day_of(t))
+    crate::extract::dates::parse_post_time(text, clock).map(|t| clock.day_of(t))
 }
 
 /// The numeric uid in a Weibo address (`weibo.com/u/123`, `m.weibo.cn/u/123`,

@@ -12,6 +12,16 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate};
 use regex::{Captures, Regex};
 use url::Url;
 
+// TEMP: replaced by the dates helper's move
+/// A post's time as a sheet or a source writes it; forwards to the sources' parser until
+/// that parser moves here.
+pub fn parse_post_time(
+    text: &str,
+    clock: &crate::clock::Clock,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    crate::sources::parse_post_time(text, clock)
+}
+
 /// Dates before this year are taken for misreadings (a document number, a phone number).
 pub const MIN_YEAR: i32 = 1990;
 
