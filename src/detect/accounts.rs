@@ -21,7 +21,7 @@ use serde_json::json;
 use super::columns::{period_subject, split_period_subject};
 use super::period::Period;
 use super::{Context, Finding, Kind, more_than_days, sentence};
-use crate::catalog::import::normalize_name;
+use crate::catalog::names::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
 
 /// How the latest check of the account's source went.
