@@ -128,7 +128,7 @@ async fn listing(
             })?,
     };
     let loaded = app.catalog()?;
-    let unregistered = import::unregistered(&listed, &loaded.catalog);
+    let unregistered = crate::detect::listings::unregistered(&listed, &loaded.catalog);
     let now = app.clock.now();
     let rows: Vec<ListedRow> = listed
         .iter()
