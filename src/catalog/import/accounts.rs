@@ -1,10 +1,11 @@
 //! Account inventories (`govwatch import accounts`): the rows of an office's sheet as
-//! catalog accounts, written to `catalog/imported.toml`.
+//! catalog accounts, written to `catalog/imported.toml` by serializing them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
 
 use super::ImportError;
 use super::headers::{Columns, Field, find_columns, no_header, platform_of};
@@ -417,68 +418,123 @@ pub fn plan_import(
         }
     }
 
-    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
-    let mut text = format!(
-        "# Written by `govwatch import accounts {source_name}` on {}.\n\
-         # Every import rewrites this file: edit the sheet and import again, or move an\n\
-         # entry to a hand-written file to manage it by hand (hand-written entries win).\n",
-        clock.today()
-    );
-    for h in &hand_written {
-        text.push_str(&format!("# not imported: {h}\n"));
-    }
-    for (unit, level) in &units {
-        text.push_str(&format!("\n[[unit]]\nname = {}\n", q(unit)));
-        if let Some(level) = level {
-            text.push_str(&format!("level = {}\n", q(level)));
-        }
-    }
-    for a in &accounts {
-        text.push_str(&format!(
-            "\n# {}\n[[account]]\nname = {}\nunit = {}\nplatform = {}\n",
-            a.at,
-            q(&a.name),
-            q(&a.unit),
-            q(a.platform.as_str())
-        ));
-        if let Some(op) = &a.operator {
-            text.push_str(&format!("operator = {}\n", q(op)));
-        }
-        if a.status == AccountStatus::Closed {
-            text.push_str("status = \"closed\"\n");
-        }
-        if let Some(d) = a.opened_on {
-            text.push_str(&format!("opened_on = {d}\n"));
-        }
-        if let Some(d) = a.closed_on {
-            text.push_str(&format!("closed_on = {d}\n"));
-        }
-        let s = &a.source;
-        let kind = match s.kind {
-            SourceKind::Feed => "feed",
-            SourceKind::Weibo => "weibo",
-            SourceKind::WechatMp => "wechat_mp",
-            SourceKind::Html => "html",
-            SourceKind::Manual => "manual",
-        };
-        let mut parts = vec![format!("kind = {}", q(kind))];
-        if let Some(u) = &s.url {
-            parts.push(format!("url = {}", q(u.as_str())));
-        }
-        if let Some(u) = &s.uid {
-            parts.push(format!("uid = {}", q(u)));
-        }
-        if let Some(f) = &s.fakeid {
-            parts.push(format!("fakeid = {}", q(f)));
-        }
-        text.push_str(&format!("source = {{ {} }}\n", parts.join(", ")));
-    }
+    let text = imported_text(source_name, clock, &hand_written, &units, &accounts);
     ImportPlan {
         text,
         accounts: accounts.len(),
         units: units.len(),
         hand_written,
     }
+}
+
+/// A `[[unit]]` of the imported file.
+#[derive(Serialize)]
+struct UnitEntry<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    level: Option<&'a str>,
+}
+
+/// An `[[account]]` of the imported file, in the keys the catalog loader reads.
+#[derive(Serialize)]
+struct AccountEntry<'a> {
+    name: &'a str,
+    unit: &'a str,
+    platform: Platform,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operator: Option<&'a str>,
+    /// Written only for closed accounts (active is the loader's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<AccountStatus>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opened_on: Option<toml::value::Datetime>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed_on: Option<toml::value::Datetime>,
+    source: SourceEntry<'a>,
+}
+
+#[derive(Serialize)]
+struct SourceEntry<'a> {
+    kind: SourceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fakeid: Option<&'a str>,
+}
+
+impl<'a> AccountEntry<'a> {
+    fn of(a: &'a SheetAccount) -> Self {
+        Self {
+            name: &a.name,
+            unit: &a.unit,
+            platform: a.platform,
+            operator: a.operator.as_deref(),
+            status: (a.status == AccountStatus::Closed).then_some(AccountStatus::Closed),
+            opened_on: a.opened_on.map(toml_date),
+            closed_on: a.closed_on.map(toml_date),
+            source: SourceEntry {
+                kind: a.source.kind,
+                url: a.source.url.as_ref().map(|u| u.as_str()),
+                uid: a.source.uid.as_deref(),
+                fakeid: a.source.fakeid.as_deref(),
+            },
+        }
+    }
+}
+
+/// A day as a TOML local date (`opened_on = 2018-03-01`), as hand-written files write it.
+fn toml_date(d: NaiveDate) -> toml::value::Datetime {
+    toml::value::Datetime {
+        date: Some(toml::value::Date {
+            year: d.year() as u16,
+            month: d.month() as u8,
+            day: d.day() as u8,
+        }),
+        time: None,
+        offset: None,
+    }
+}
+
+/// One entry serialized as an element of the array of tables `section`
+/// (`[[account]]` …).
+fn entry_toml<T: Serialize>(section: &str, entry: &T) -> String {
+    toml::to_string(&BTreeMap::from([(section, [entry])]))
+        .expect("names, dates and enums always serialize as TOML")
+}
+
+/// The imported file: a header comment naming the sheet and the day, then the units and
+/// the accounts, each account under a comment naming its row in the sheet.
+fn imported_text(
+    source_name: &str,
+    clock: &Clock,
+    hand_written: &[RowProblem],
+    units: &[(String, Option<String>)],
+    accounts: &[&SheetAccount],
+) -> String {
+    let mut text = format!(
+        "# Written by `govwatch import accounts {source_name}` on {}.\n\
+         # Every import rewrites this file: edit the sheet and import again, or move an\n\
+         # entry to a hand-written file to manage it by hand (hand-written entries win).\n",
+        clock.today()
+    );
+    for h in hand_written {
+        text.push_str(&format!("# not imported: {h}\n"));
+    }
+    for (name, level) in units {
+        let unit = UnitEntry {
+            name,
+            level: level.as_deref(),
+        };
+        text.push('\n');
+        text.push_str(&entry_toml("unit", &unit));
+    }
+    for a in accounts {
+        text.push_str(&format!("\n# {}\n", a.at));
+        text.push_str(&entry_toml("account", &AccountEntry::of(a)));
+    }
+    text
 }
 
 fn status_of(text: Option<&str>) -> Result<AccountStatus, String> {

@@ -6,6 +6,7 @@ use chrono_tz::Asia::Shanghai;
 use super::headers::match_header;
 use super::*;
 use crate::catalog::load::load_texts;
+use crate::catalog::names::normalize_name;
 use crate::catalog::{AccountStatus, Catalog, Platform, SourceKind};
 use crate::clock::Clock;
 
@@ -362,4 +363,142 @@ source = { kind = "feed", url = "https://rss.example.org/wechat/cangxi-finance" 
     assert!(loaded.issues.is_empty(), "{:?}", loaded.issues);
     assert_eq!(loaded.catalog.accounts.len(), 14);
     assert_eq!(loaded.catalog.units.len(), 11);
+}
+
+/// The imported file as it was written before it was serialized (by `format!`), kept to
+/// show that the serialized file loads as the same catalog.
+fn legacy_text(plan_sheet: &AccountSheet, hand: &Catalog) -> String {
+    let written: Vec<&SheetAccount> = plan_sheet
+        .accounts
+        .iter()
+        .filter(|a| {
+            !hand.accounts.iter().any(|h| {
+                h.platform == a.platform && normalize_name(&h.name) == normalize_name(&a.name)
+            })
+        })
+        .collect();
+    let known: Vec<&str> = hand.units.iter().map(|u| u.name.as_str()).collect();
+    let mut units: Vec<(String, Option<String>)> = Vec::new();
+    for a in &written {
+        if known.contains(&a.unit.as_str()) {
+            continue;
+        }
+        match units.iter_mut().find(|(u, _)| *u == a.unit) {
+            Some((_, level)) => {
+                if level.is_none() {
+                    level.clone_from(&a.level);
+                }
+            }
+            None => units.push((a.unit.clone(), a.level.clone())),
+        }
+    }
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut text = String::from("# legacy\n");
+    for (unit, level) in &units {
+        text.push_str(&format!("\n[[unit]]\nname = {}\n", q(unit)));
+        if let Some(level) = level {
+            text.push_str(&format!("level = {}\n", q(level)));
+        }
+    }
+    for a in &written {
+        text.push_str(&format!(
+            "\n# {}\n[[account]]\nname = {}\nunit = {}\nplatform = {}\n",
+            a.at,
+            q(&a.name),
+            q(&a.unit),
+            q(a.platform.as_str())
+        ));
+        if let Some(op) = &a.operator {
+            text.push_str(&format!("operator = {}\n", q(op)));
+        }
+        if a.status == AccountStatus::Closed {
+            text.push_str("status = \"closed\"\n");
+        }
+        if let Some(d) = a.opened_on {
+            text.push_str(&format!("opened_on = {d}\n"));
+        }
+        if let Some(d) = a.closed_on {
+            text.push_str(&format!("closed_on = {d}\n"));
+        }
+        let s = &a.source;
+        let kind = match s.kind {
+            SourceKind::Feed => "feed",
+            SourceKind::Weibo => "weibo",
+            SourceKind::WechatMp => "wechat_mp",
+            SourceKind::Html => "html",
+            SourceKind::Manual => "manual",
+        };
+        let mut parts = vec![format!("kind = {}", q(kind))];
+        if let Some(u) = &s.url {
+            parts.push(format!("url = {}", q(u.as_str())));
+        }
+        if let Some(u) = &s.uid {
+            parts.push(format!("uid = {}", q(u)));
+        }
+        if let Some(f) = &s.fakeid {
+            parts.push(format!("fakeid = {}", q(f)));
+        }
+        text.push_str(&format!("source = {{ {} }}\n", parts.join(", ")));
+    }
+    text
+}
+
+#[test]
+fn the_serialized_file_loads_as_the_catalog_the_legacy_text_did() {
+    let with_dates = {
+        let text = "单位,账号名称,开设主体,平台,链接,fakeid,状态,开设时间,注销时间\n\
+                    县公安局,苍溪公安,苍溪县公安局,新浪微博,https://weibo.com/u/1234567890,,正常运行,2018-03-01,\n\
+                    县财政局,苍溪财政,,微信公众号,,MzA5MDAwMDAwMA==,正常,,\n\
+                    县交运局,苍溪交通,,微信公众号,http://127.0.0.1:1200/wechat/ce/123/rss,,,,\n\
+                    县交运局,\"苍溪\"\"路政\"\"\",,今日头条,https://www.toutiao.com/c/user/1/,,已注销,2017-01-05,2019-06-30\n";
+        parse_accounts(&csv(text), &clock()).unwrap()
+    };
+    let sheets = [
+        parse_accounts(&fixture("seed000-accounts.csv"), &clock()).unwrap(),
+        parse_accounts(&fixture("seed003-accounts.csv"), &clock()).unwrap(),
+        with_dates,
+    ];
+    for hand in [Catalog::default(), hand_catalog()] {
+        for sheet in &sheets {
+            let plan = plan_import(sheet, &hand, "sheet.csv", &clock());
+            let load = |text: &str| {
+                let loaded = load_texts(&[(Path::new("imported.toml"), text)]).unwrap();
+                assert!(loaded.issues.is_empty(), "{:?}\n{text}", loaded.issues);
+                serde_json::to_value(&loaded.catalog).unwrap()
+            };
+            let new = load(&plan.text);
+            assert_eq!(new, load(&legacy_text(sheet, &hand)), "{}", plan.text);
+            assert_eq!(
+                new["accounts"].as_array().unwrap().len(),
+                plan.accounts,
+                "{}",
+                plan.text
+            );
+        }
+    }
+}
+
+#[test]
+fn the_imported_file_keeps_its_comments() {
+    let sheet = parse_accounts(&fixture("seed003-accounts.csv"), &clock()).unwrap();
+    let plan = plan_import(&sheet, &hand_catalog(), "seed003-accounts.csv", &clock());
+    assert!(
+        plan.text.starts_with(
+            "# Written by `govwatch import accounts seed003-accounts.csv` on 2020-01-09.\n"
+        ),
+        "{}",
+        plan.text
+    );
+    assert!(
+        plan.text
+            .contains("# not imported: row 13: wechat account \"苍溪财政\""),
+        "{}",
+        plan.text
+    );
+    assert!(
+        plan.text
+            .contains("\n# row 3\n[[account]]\nname = \"苍溪县三川镇\"\n"),
+        "{}",
+        plan.text
+    );
 }
