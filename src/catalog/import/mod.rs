@@ -1,6 +1,6 @@
 //! Importing the sheets offices already keep (CSV or XLSX): account inventories
-//! (`govwatch import accounts`), platform listings (`govwatch import listing`) and, in
-//! `sources::manual`, posts.
+//! (`govwatch import accounts`), platform listings (`govwatch import listing`) and posts
+//! (`govwatch import posts`, read by the manual source).
 //!
 //! Headers are matched, not demanded: seed 000's 附件5 (责任单位, 账号名称, 开设主体,
 //! 账号类型) and seed 003's 附件2 (类别, 政务新媒体名称, 主办单位, 级 别) both read, with
