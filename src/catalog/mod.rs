@@ -8,6 +8,7 @@
 pub mod import;
 mod load;
 mod model;
+pub mod names;
 
 use std::fmt;
 use std::path::PathBuf;

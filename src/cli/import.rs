@@ -128,7 +128,7 @@ async fn listing(
             })?,
     };
     let loaded = app.catalog()?;
-    let unregistered = import::unregistered(&listed, &loaded.catalog);
+    let unregistered = crate::detect::listings::unregistered(&listed, &loaded.catalog);
     let now = app.clock.now();
     let rows: Vec<ListedRow> = listed
         .iter()
@@ -136,7 +136,7 @@ async fn listing(
             listing: name.clone(),
             platform: l.platform.as_str().to_string(),
             name: l.name.clone(),
-            name_key: import::normalize_name(&l.name),
+            name_key: crate::catalog::names::normalize_name(&l.name),
             unit: l.unit.clone(),
             operator: l.operator.clone(),
             level: l.level.clone(),

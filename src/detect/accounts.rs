@@ -20,7 +20,7 @@ use chrono::NaiveDate;
 use super::columns::{period_subject, split_period_subject};
 use super::period::Period;
 use super::{Context, Finding, Kind, more_than_days};
-use crate::catalog::import::normalize_name;
+use crate::catalog::names::normalize_name;
 use crate::catalog::{Account, AccountStatus, Platform};
 use crate::observe::SourceOutcome;
 use crate::observe::evidence::{

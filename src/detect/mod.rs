@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod columns;
 pub mod links;
+pub mod listings;
 pub mod period;
 pub mod sites;
 

@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
 use crate::catalog::import::{
-    Field, RowProblem, RowRef, Sheet, find_columns, normalize_name, platform_of, read_sheets_from,
-    split_names, squash,
+    Field, RowProblem, RowRef, Sheet, find_columns, platform_of, read_sheets_from,
 };
+use crate::catalog::names::{normalize_name, split_names, squash};
 use crate::catalog::{Account, Catalog, Platform, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;

@@ -30,8 +30,6 @@ use crate::clock::Clock;
 use crate::config::{PlatformSourceSettings, SourceSettings};
 use crate::observe::{NewPost, SourceProblem};
 
-/// Kept for `catalog::import` until it reads dates from extract like every other caller.
-pub use crate::extract::dates::parse_post_time;
 pub use feed::FeedSource;
 pub use html::HtmlSource;
 pub use manual::ManualSource;

@@ -17,7 +17,7 @@ pub struct ListedRow {
     pub platform: String,
     /// The account's name as listed.
     pub name: String,
-    /// The name as compared with the catalog (see `catalog::import::normalize_name`).
+    /// The name as compared with the catalog (see `catalog::names::normalize_name`).
     pub name_key: String,
     pub unit: Option<String>,
     pub operator: Option<String>,
