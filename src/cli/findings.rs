@@ -8,6 +8,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::detect::Kind;
+use crate::report::csv::{self, LineEnd};
+use crate::report::{self, Cell, Table};
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -84,32 +86,25 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "责任单位",
-                "问题类型",
-                "问题代码",
-                "问题描述",
-                "发现日期",
-                "最近确认",
-                "整改日期",
-                "是否整改",
-            ])?;
+            // The findings export's columns but its last, 证据.
+            let headers = &report::findings::HEADERS[..8];
+            let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
                 let kind = Kind::from_code(&f.kind).map_or(f.kind.as_str(), |k| k.name_zh());
                 let resolved = f.resolved_on.filter(|d| *d <= today);
-                w.write_record([
-                    f.unit.as_deref().unwrap_or(""),
-                    kind,
-                    &f.kind,
-                    &f.sentence,
-                    &f.opened_on.to_string(),
-                    &app.clock.day_of(f.last_confirmed).to_string(),
-                    &resolved.map(|d| d.to_string()).unwrap_or_default(),
-                    if resolved.is_some() { "是" } else { "否" },
-                ])?;
+                table.push_row(vec![
+                    Cell::from(f.unit.clone()),
+                    kind.into(),
+                    f.kind.as_str().into(),
+                    f.sentence.as_str().into(),
+                    f.opened_on.into(),
+                    app.clock.day_of(f.last_confirmed).into(),
+                    resolved.into(),
+                    report::yes_no(resolved.is_some()).into(),
+                ]);
             }
-            w.flush().context("writing CSV")?;
+            out.write_all(&csv::to_bytes_with(&table, LineEnd::Lf))
+                .context("writing CSV")?;
         }
         Format::Table => {
             let mut table =
