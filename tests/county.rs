@@ -363,20 +363,35 @@ async fn check_then_export_and_findings_from_the_command_line() {
     assert!(csv.contains("县公安局,工作动态,12,4,未完成"), "{csv}");
     assert!(csv.contains("旧改办,征地拆迁,及时更新,1,完成"), "{csv}");
 
-    let out = run(vec![
-        "--now",
-        "2020-10-01",
-        "findings",
-        "--open",
-        "--kind",
-        "unit_zero_publish",
-        "--format",
-        "json",
-    ])
-    .await
-    .unwrap();
+    let unit_zero_publish = |format: &'static str| {
+        run(vec![
+            "--now",
+            "2020-10-01",
+            "findings",
+            "--open",
+            "--kind",
+            "unit_zero_publish",
+            "--format",
+            format,
+        ])
+    };
+    let out = unit_zero_publish("json").await.unwrap();
     let found: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(found[0]["sentence"], "审计局新闻信息发布为0");
     assert_eq!(found[0]["opened_on"], "2020-10-01");
     assert_eq!(found[0]["rectified"], false);
+
+    // The same list as CSV: report's writer, with the BOM like every export.
+    let out = unit_zero_publish("csv").await.unwrap();
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        csv.starts_with(
+            "\u{feff}责任单位,问题类型,问题代码,问题描述,发现日期,最近确认,整改日期,是否整改\n"
+        ),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(",unit_zero_publish,审计局新闻信息发布为0,2020-10-01,2020-10-01,,否\n"),
+        "{csv}"
+    );
 }

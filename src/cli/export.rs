@@ -1,6 +1,7 @@
 //! `govwatch export …`: the tables auditors take away, for a period, as JSON (field
 //! names are a contract), CSV (UTF-8 with BOM, Chinese headers as in the seeds) or XLSX
-//! (frozen header, widths, dates as dates).
+//! (frozen header, widths, dates as dates). The rows and tables come from `report`, and
+//! so do the writers: this command only reads the store and picks the format.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -8,14 +9,17 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
+use serde::Serialize;
 
 use crate::app::App;
 use crate::detect::period::Period;
-use crate::report::accounts::{self, AccountsExport, account_export, pass_rate_zh};
-use crate::report::columns::{ColumnRow, UnitRow, column_rows, published_zh, quota_zh, unit_rows};
-use crate::report::findings::finding_rows;
-use crate::report::links::link_rows;
-use crate::report::{Cell, Table, csv, findings, links, xlsx};
+use crate::report::Table;
+use crate::report::accounts::{self, account_export};
+use crate::report::columns::{self, column_rows, unit_rows};
+use crate::report::csv::{self, LineEnd};
+use crate::report::findings::{self, finding_rows};
+use crate::report::links::{self, link_rows};
+use crate::report::xlsx::{self, Layout};
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -96,43 +100,30 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
         What::Findings(c) => {
             let records = episodes(app, &store).await?;
             let rows = finding_rows(&records, c.period, &app.clock);
-            let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
-                f => table_bytes(
-                    f,
-                    findings::table(&format!("{}问题清单", c.period.label_zh()), &rows),
-                )?,
-            };
+            let title = format!("{}问题清单", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &rows, || findings::table(&title, &rows))?;
             (c, bytes)
         }
         What::Links(c) => {
             let records = episodes(app, &store).await?;
             let rows = link_rows(&records, c.period, &app.clock);
-            let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
-                f => table_bytes(
-                    f,
-                    links::table(&format!("{}死链清单", c.period.label_zh()), &rows),
-                )?,
-            };
+            let title = format!("{}死链清单", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &rows, || links::table(&title, &rows))?;
             (c, bytes)
         }
         What::Columns(c) => {
             let dates = item_dates(app, &store, &loaded).await?;
             let rows = column_rows(&loaded.catalog, &dates, c.period, today);
-            let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
-                f => table_bytes(f, column_table(c.period, &rows))?,
-            };
+            let title = format!("{}栏目更新情况", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &rows, || columns::column_table(&title, &rows))?;
             (c, bytes)
         }
         What::Units(c) => {
             let dates = item_dates(app, &store, &loaded).await?;
             let rows = unit_rows(&loaded.catalog, &dates, c.period, today);
-            let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&rows)?,
-                f => table_bytes(f, unit_table(c.period, &rows))?,
-            };
+            let title = format!("{}单位栏目更新情况", c.period.label_zh());
+            let table = || columns::unit_table(&title, columns::UNIT_HEADERS, &rows);
+            let bytes = rows_bytes(c.format, &rows, table)?;
             (c, bytes)
         }
         What::Accounts(c) => {
@@ -140,11 +131,11 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
             let export = account_export(&loaded.catalog, &findings, c.period, today);
             let bytes = match c.format {
                 Format::Json => serde_json::to_vec_pretty(&export)?,
-                Format::Csv => csv_bytes(
-                    &accounts::HEADERS,
-                    export.accounts.iter().map(|r| r.cells(" ").to_vec()),
-                )?,
-                Format::Xlsx => accounts_xlsx(&export)?,
+                // Problems on one line in CSV, a line each in the sheet.
+                Format::Csv => csv::to_bytes_with(&export.table(" "), LineEnd::Lf),
+                Format::Xlsx => {
+                    xlsx::to_bytes_with(&[export.table("\n")], Layout::Fixed(&accounts::WIDTHS))?
+                }
             };
             (c, bytes)
         }
@@ -177,144 +168,15 @@ pub(super) fn write_out(
     Ok(())
 }
 
-fn table_bytes(format: Format, table: Table) -> anyhow::Result<Vec<u8>> {
+/// An export's bytes: JSON from its rows, CSV or XLSX from their table.
+fn rows_bytes(
+    format: Format,
+    rows: &impl Serialize,
+    table: impl FnOnce() -> Table,
+) -> anyhow::Result<Vec<u8>> {
     Ok(match format {
-        Format::Csv => csv::to_bytes(&table),
-        Format::Xlsx => xlsx::to_bytes(&[table])?,
-        Format::Json => unreachable!("JSON is written from the rows"),
+        Format::Json => serde_json::to_vec_pretty(rows)?,
+        Format::Csv => csv::to_bytes(&table()),
+        Format::Xlsx => xlsx::to_bytes(&[table()])?,
     })
-}
-
-fn column_table(period: Period, rows: &[ColumnRow]) -> Table {
-    let mut t = Table::new(
-        format!("{}栏目更新情况", period.label_zh()),
-        [
-            "网站",
-            "栏目名称",
-            "保障单位",
-            "应更新条数",
-            "实际更新条数",
-            "最新更新日期",
-        ],
-    );
-    for r in rows {
-        t.push_row(vec![
-            r.site.as_str().into(),
-            r.column.as_str().into(),
-            r.units.join("、").into(),
-            quota_zh(r.quota).into(),
-            published_zh(r.quota, r.published).into(),
-            Cell::from(r.last_update),
-        ]);
-    }
-    t
-}
-
-fn unit_table(period: Period, rows: &[UnitRow]) -> Table {
-    let mut t = Table::new(
-        format!("{}单位栏目更新情况", period.label_zh()),
-        ["单位", "栏目名称", "应公开数", "实公开数", "完成情况"],
-    );
-    for r in rows {
-        t.push_row(vec![
-            r.unit.as_str().into(),
-            r.column.as_str().into(),
-            quota_zh(r.quota).into(),
-            published_zh(r.quota, r.published).into(),
-            r.status.zh().into(),
-        ]);
-    }
-    t
-}
-
-/// CSV with a UTF-8 BOM so Excel and WPS read the Chinese headers.
-fn csv_bytes(headers: &[&str], rows: impl Iterator<Item = Vec<String>>) -> anyhow::Result<Vec<u8>> {
-    let mut w = ::csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
-    w.write_record(headers)?;
-    for row in rows {
-        w.write_record(row)?;
-    }
-    w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// The problem-account list as a workbook: the seed's headers (frozen), one row per
-/// account with its problems on separate lines, and the pass rate under the table.
-fn accounts_xlsx(export: &AccountsExport) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format as Cell, FormatAlign, Workbook};
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(format!("{}突出问题政务新媒体", export.period))?;
-    let head = Cell::new().set_bold().set_align(FormatAlign::Center);
-    let wrap = Cell::new()
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter);
-    for (col, (name, width)) in accounts::HEADERS
-        .iter()
-        .zip([10.0, 24.0, 20.0, 10.0, 60.0, 10.0])
-        .enumerate()
-    {
-        let col = col as u16;
-        sheet.write_string_with_format(0, col, *name, &head)?;
-        sheet.set_column_width(col, width)?;
-    }
-    sheet.set_freeze_panes(1, 0)?;
-    let mut row = 1u32;
-    for r in &export.accounts {
-        for (col, text) in r.cells("\n").iter().enumerate() {
-            sheet.write_string_with_format(row, col as u16, text, &wrap)?;
-        }
-        row += 1;
-    }
-    sheet.write_string(row + 1, 0, pass_rate_zh(export.pass_rate))?;
-    Ok(book.save_to_buffer()?)
-}
-
-#[cfg(test)]
-mod tests {
-    use calamine::{Reader, Xlsx};
-
-    use super::*;
-    use crate::report::accounts::AccountRow;
-
-    #[test]
-    fn the_accounts_workbook_has_the_seed_headers_rows_and_the_pass_rate() {
-        let export = AccountsExport {
-            period: "2020Q1".into(),
-            watched: 41,
-            passed: 29,
-            pass_rate: 0.707,
-            accounts: vec![AccountRow {
-                platform: "weibo".into(),
-                category: "政务微博".into(),
-                account: "苍溪县高坡镇".into(),
-                unit: "高坡镇人民政府".into(),
-                level: Some("乡镇".into()),
-                problems: vec!["a".into(), "b".into()],
-                rectified: true,
-            }],
-        };
-        let bytes = accounts_xlsx(&export).unwrap();
-        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
-        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
-        let cell = |r: u32, c: u32| {
-            sheet
-                .get_value((r, c))
-                .map(|v| v.to_string())
-                .unwrap_or_default()
-        };
-        let headers: Vec<String> = (0..6).map(|c| cell(0, c)).collect();
-        assert_eq!(headers, accounts::HEADERS);
-        assert_eq!(cell(1, 1), "苍溪县高坡镇");
-        assert_eq!(cell(1, 4), "a\nb");
-        assert_eq!(cell(1, 5), "是");
-        assert_eq!(cell(3, 0), "总体合格率为70.7%");
-        let csv = csv_bytes(
-            &accounts::HEADERS,
-            export.accounts.iter().map(|r| r.cells(" ").to_vec()),
-        )
-        .unwrap();
-        let text = String::from_utf8(csv).unwrap();
-        assert!(text.starts_with("\u{feff}类别,政务新媒体名称,主办单位,级别,突出问题,是否整改\n"));
-        assert!(text.contains("政务微博,苍溪县高坡镇,高坡镇人民政府,乡镇,a b,是"));
-    }
 }

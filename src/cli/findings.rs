@@ -9,6 +9,8 @@ use serde_json::json;
 use crate::app::App;
 use crate::detect::Kind;
 use crate::report::wording;
+use crate::report::csv::{self, LineEnd};
+use crate::report::{self, Cell, Table};
 use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
@@ -89,31 +91,24 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
-                "责任单位",
-                "问题类型",
-                "问题代码",
-                "问题描述",
-                "发现日期",
-                "最近确认",
-                "整改日期",
-                "是否整改",
-            ])?;
+            // The findings export's columns but its last, 证据.
+            let headers = &report::findings::HEADERS[..8];
+            let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
                 let resolved = f.resolved_on.filter(|d| *d <= today);
-                w.write_record([
-                    f.unit.as_deref().unwrap_or(""),
-                    f.kind.name_zh(),
-                    f.kind.code(),
-                    &wording::sentence(f),
-                    &f.opened_on.to_string(),
-                    &app.clock.day_of(f.last_confirmed).to_string(),
-                    &resolved.map(|d| d.to_string()).unwrap_or_default(),
-                    if resolved.is_some() { "是" } else { "否" },
-                ])?;
+                table.push_row(vec![
+                    Cell::from(f.unit.clone()),
+                    f.kind.name_zh().into(),
+                    f.kind.code().into(),
+                    wording::sentence(f).into(),
+                    f.opened_on.into(),
+                    app.clock.day_of(f.last_confirmed).into(),
+                    resolved.into(),
+                    report::yes_no(resolved.is_some()).into(),
+                ]);
             }
-            w.flush().context("writing CSV")?;
+            out.write_all(&csv::to_bytes_with(&table, LineEnd::Lf))
+                .context("writing CSV")?;
         }
         Format::Table => {
             let mut table =

@@ -2,7 +2,8 @@
 //! 新媒体名单): one row per account with a finding open at any time in the period, its
 //! problems as the notice prints them, whether all were rectified by the export's day,
 //! and the pass rate over the accounts running normally (正常运行) at the end of the
-//! period. Pure: findings and the catalog in, rows out; writers live with the command.
+//! period. Pure: findings and the catalog in, rows and tables out; report's writers turn
+//! the tables into CSV and XLSX.
 
 use std::collections::{HashMap, HashSet};
 
@@ -10,6 +11,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::wording;
+use super::{Cell, Table};
 use crate::catalog::{AccountStatus, Catalog, Platform};
 use crate::detect::Kind;
 use crate::detect::accounts::{account_key_of, unregistered_key};
@@ -26,6 +28,9 @@ pub const HEADERS: [&str; 6] = [
     "突出问题",
     "是否整改",
 ];
+
+/// The XLSX column widths, in the order of [`HEADERS`].
+pub const WIDTHS: [f64; 6] = [10.0, 24.0, 20.0, 10.0, 60.0, 10.0];
 
 /// `export accounts`; the JSON field names are a contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,6 +72,20 @@ impl AccountRow {
             self.problems.join(sep),
             super::yes_no(self.rectified).to_string(),
         ]
+    }
+}
+
+impl AccountsExport {
+    /// The list as a table named `2020Q1突出问题政务新媒体`: one row per account with its
+    /// problems joined by `sep` (a space in CSV, a line break in a sheet), and the pass
+    /// rate as a note under it.
+    pub fn table(&self, sep: &str) -> Table {
+        let mut t = Table::new(format!("{}突出问题政务新媒体", self.period), HEADERS);
+        for r in &self.accounts {
+            t.push_row(r.cells(sep).into_iter().map(Cell::from).collect());
+        }
+        t.notes.push(pass_rate_zh(self.pass_rate));
+        t
     }
 }
 
@@ -274,5 +293,48 @@ mod tests {
     #[test]
     fn the_pass_rate_reads_as_the_seed() {
         assert_eq!(pass_rate_zh(29.0 / 41.0), "总体合格率为70.7%");
+    }
+
+    #[test]
+    fn the_accounts_workbook_has_the_seed_headers_rows_and_the_pass_rate() {
+        use calamine::{Reader, Xlsx};
+
+        use crate::report::csv::{self, LineEnd};
+        use crate::report::xlsx::{self, Layout};
+
+        let export = AccountsExport {
+            period: "2020Q1".into(),
+            watched: 41,
+            passed: 29,
+            pass_rate: 0.707,
+            accounts: vec![AccountRow {
+                platform: "weibo".into(),
+                category: "政务微博".into(),
+                account: "苍溪县高坡镇".into(),
+                unit: "高坡镇人民政府".into(),
+                level: Some("乡镇".into()),
+                problems: vec!["a".into(), "b".into()],
+                rectified: true,
+            }],
+        };
+        let bytes = xlsx::to_bytes_with(&[export.table("\n")], Layout::Fixed(&WIDTHS)).unwrap();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let cell = |r: u32, c: u32| {
+            sheet
+                .get_value((r, c))
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        let headers: Vec<String> = (0..6).map(|c| cell(0, c)).collect();
+        assert_eq!(headers, HEADERS);
+        assert_eq!(cell(1, 1), "苍溪县高坡镇");
+        assert_eq!(cell(1, 4), "a\nb");
+        assert_eq!(cell(1, 5), "是");
+        assert_eq!(cell(3, 0), "总体合格率为70.7%");
+        let csv = csv::to_bytes_with(&export.table(" "), LineEnd::Lf);
+        let text = String::from_utf8(csv).unwrap();
+        assert!(text.starts_with("\u{feff}类别,政务新媒体名称,主办单位,级别,突出问题,是否整改\n"));
+        assert!(text.contains("政务微博,苍溪县高坡镇,高坡镇人民政府,乡镇,a b,是"));
     }
 }

@@ -2,12 +2,14 @@
 //! what was published in the period (seed 000 附件2), and per unit and column with a
 //! status (附件3: 完成 / 未完成 / 零发布). Counts come from stored items' publish dates;
 //! during a period they show progress so far (items dated up to the run's day).
+//! Pure: catalog and dates in, rows and tables out.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::{Cell, Table};
 use crate::catalog::Catalog;
 use crate::detect::period::Period;
 
@@ -139,6 +141,50 @@ pub fn published_zh(quota: Option<u32>, published: usize) -> String {
     } else {
         published.to_string()
     }
+}
+
+/// `export columns` as a table with the Chinese headers.
+pub fn column_table(title: &str, rows: &[ColumnRow]) -> Table {
+    let mut t = Table::new(
+        title,
+        [
+            "网站",
+            "栏目名称",
+            "保障单位",
+            "应更新条数",
+            "实际更新条数",
+            "最新更新日期",
+        ],
+    );
+    for r in rows {
+        t.push_row(vec![
+            r.site.as_str().into(),
+            r.column.as_str().into(),
+            r.units.join("、").into(),
+            quota_zh(r.quota).into(),
+            published_zh(r.quota, r.published).into(),
+            Cell::from(r.last_update),
+        ]);
+    }
+    t
+}
+
+/// The headers of `export units`; the notice's attachment says 栏目 for 栏目名称.
+pub const UNIT_HEADERS: [&str; 5] = ["单位", "栏目名称", "应公开数", "实公开数", "完成情况"];
+
+/// Per unit and column, with 完成情况, as a table with `headers`.
+pub fn unit_table(title: &str, headers: [&str; 5], rows: &[UnitRow]) -> Table {
+    let mut t = Table::new(title, headers);
+    for r in rows {
+        t.push_row(vec![
+            r.unit.as_str().into(),
+            r.column.as_str().into(),
+            quota_zh(r.quota).into(),
+            published_zh(r.quota, r.published).into(),
+            r.status.zh().into(),
+        ]);
+    }
+    t
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! CSV for Excel and WPS: UTF-8 with a byte-order mark (without it both read Chinese
-//! headers as GBK and show mojibake), CRLF line ends, the header row then the rows.
-//! Title and notes are not written: a CSV file is data only.
+//! headers as GBK and show mojibake), the header row then the rows. Every CSV govwatch
+//! writes goes through here. Title and notes are not written: a CSV file is data only.
 
 use std::io::Write;
 
@@ -9,11 +9,33 @@ use super::{ReportError, Table};
 /// The UTF-8 byte-order mark Excel and WPS look for.
 pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Writes `table` as CSV with a BOM.
+/// How records end. Exports of rows and mail attachments end them with CRLF; the
+/// `findings` command and the problem-account list have always ended them with LF, and
+/// keep doing so for the scripts that read them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineEnd {
+    Crlf,
+    Lf,
+}
+
+/// Writes `table` as CSV with a BOM and CRLF line ends.
 pub fn write(table: &Table, out: &mut impl Write) -> Result<(), ReportError> {
+    write_with(table, LineEnd::Crlf, out)
+}
+
+/// Writes `table` as CSV with a BOM, ending records with `line_end`.
+pub fn write_with(
+    table: &Table,
+    line_end: LineEnd,
+    out: &mut impl Write,
+) -> Result<(), ReportError> {
     out.write_all(BOM)?;
+    let terminator = match line_end {
+        LineEnd::Crlf => ::csv::Terminator::CRLF,
+        LineEnd::Lf => ::csv::Terminator::Any(b'\n'),
+    };
     let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::CRLF)
+        .terminator(terminator)
         .from_writer(out);
     w.write_record(&table.headers)?;
     for row in &table.rows {
@@ -23,10 +45,15 @@ pub fn write(table: &Table, out: &mut impl Write) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// `table` as CSV bytes with a BOM.
+/// `table` as CSV bytes with a BOM and CRLF line ends.
 pub fn to_bytes(table: &Table) -> Vec<u8> {
+    to_bytes_with(table, LineEnd::Crlf)
+}
+
+/// `table` as CSV bytes with a BOM, ending records with `line_end`.
+pub fn to_bytes_with(table: &Table, line_end: LineEnd) -> Vec<u8> {
     let mut out = Vec::new();
-    write(table, &mut out).expect("writing CSV to memory cannot fail");
+    write_with(table, line_end, &mut out).expect("writing CSV to memory cannot fail");
     out
 }
 

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::columns::{ColumnRow, Status, UnitRow, published_zh, quota_zh};
+use super::columns::{self, ColumnRow, Status, UnitRow, published_zh, quota_zh};
 use super::findings::{in_period, kind_zh};
 use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
@@ -464,20 +464,11 @@ pub fn column_table(label: &str, rows: &[ColumnRow]) -> Table {
 
 /// 附件: the per-unit table of seed 000 附件3, with 完成情况.
 pub fn unit_table(label: &str, rows: &[UnitRow]) -> Table {
-    let mut t = Table::new(
-        format!("{label}单位栏目信息更新情况统计表"),
+    columns::unit_table(
+        &format!("{label}单位栏目信息更新情况统计表"),
         ["单位", "栏目", "应公开数", "实公开数", "完成情况"],
-    );
-    for r in rows {
-        t.push_row(vec![
-            r.unit.as_str().into(),
-            r.column.as_str().into(),
-            quota_zh(r.quota).into(),
-            published_zh(r.quota, r.published).into(),
-            r.status.zh().into(),
-        ]);
-    }
-    t
+        rows,
+    )
 }
 
 /// The account sentence for a list covering `period`: the detecting day carries its
@@ -494,17 +485,7 @@ pub fn account_table(
     period: Period,
     today: NaiveDate,
 ) -> Table {
-    let mut t = Table::new(
-        "存在突出问题政务新媒体名单",
-        [
-            "类别",
-            "政务新媒体名称",
-            "主办单位",
-            "级别",
-            "突出问题",
-            "是否整改",
-        ],
-    );
+    let mut t = Table::new("存在突出问题政务新媒体名单", super::accounts::HEADERS);
     let mut order: Vec<&str> = Vec::new();
     // A weekly finding (KEY#2020-W03) is its account's.
     let key_of = |f: &FindingRecord| account_key_of(&f.subject_key).to_string();

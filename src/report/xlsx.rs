@@ -1,9 +1,12 @@
 //! XLSX for auditors: one sheet per table, named after its title; the header row bold
-//! and frozen; columns wide enough for their Chinese text (capped, with wrapping beyond);
-//! dates as real dates formatted yyyy-mm-dd; notes in the rows under the table.
+//! and frozen; dates as real dates formatted yyyy-mm-dd; notes in the rows under the
+//! table. Columns are fitted to their Chinese text (capped, with wrapping beyond), or, for
+//! a list that copies a seed's printed form, given their widths ([`Layout`]).
 
 use chrono::Datelike;
-use rust_xlsxwriter::{Color, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet,
+};
 
 use super::table::display_width;
 use super::{Cell, ReportError, Table};
@@ -12,8 +15,24 @@ use super::{Cell, ReportError, Table};
 const MAX_WIDTH: usize = 60;
 const MIN_WIDTH: usize = 6;
 
-/// The workbook with one sheet per table, as bytes.
+/// How the sheets of a workbook look.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Layout<'a> {
+    /// A shaded, bordered header; each column as wide as its widest line, within bounds;
+    /// text wraps in a capped column or where it has line breaks.
+    Fitted,
+    /// A seed's printed form: a bold centred header, these column widths, and every text
+    /// cell wrapping, centred vertically.
+    Fixed(&'a [f64]),
+}
+
+/// The workbook with one sheet per table, fitted to the text, as bytes.
 pub fn to_bytes(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
+    to_bytes_with(tables, Layout::Fitted)
+}
+
+/// The workbook with one sheet per table, laid out as `layout` says, as bytes.
+pub fn to_bytes_with(tables: &[Table], layout: Layout) -> Result<Vec<u8>, ReportError> {
     let mut workbook = Workbook::new();
     let mut names: Vec<String> = Vec::new();
     for table in tables {
@@ -21,7 +40,7 @@ pub fn to_bytes(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
         names.push(name.clone());
         let sheet = workbook.add_worksheet();
         sheet.set_name(name)?;
-        write_sheet(sheet, table)?;
+        write_sheet(sheet, table, layout)?;
     }
     if tables.is_empty() {
         workbook.add_worksheet();
@@ -29,19 +48,41 @@ pub fn to_bytes(tables: &[Table]) -> Result<Vec<u8>, ReportError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-fn write_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> {
-    let header = Format::new()
-        .set_bold()
-        .set_background_color(Color::RGB(0xDDEBF7))
-        .set_border(FormatBorder::Thin);
+fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(), ReportError> {
+    let (header, wrap) = match layout {
+        Layout::Fitted => (
+            Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xDDEBF7))
+                .set_border(FormatBorder::Thin),
+            Format::new().set_text_wrap(),
+        ),
+        Layout::Fixed(_) => (
+            Format::new().set_bold().set_align(FormatAlign::Center),
+            Format::new()
+                .set_text_wrap()
+                .set_align(FormatAlign::VerticalCenter),
+        ),
+    };
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let wrap = Format::new().set_text_wrap();
     let plain = Format::new();
 
-    let widths = column_widths(table);
+    let fitted = match layout {
+        Layout::Fitted => column_widths(table),
+        Layout::Fixed(_) => Vec::new(),
+    };
+    let widths: Vec<f64> = match layout {
+        Layout::Fitted => fitted.iter().map(|w| (w + 2) as f64).collect(),
+        Layout::Fixed(widths) => widths.to_vec(),
+    };
     for (col, width) in widths.iter().enumerate() {
-        sheet.set_column_width(col as u16, (*width + 2) as f64)?;
+        sheet.set_column_width(col as u16, *width)?;
     }
+    // Whether a column wraps all its text: a capped one does, and every fixed one.
+    let wraps = |col: usize| match layout {
+        Layout::Fitted => fitted.get(col).is_some_and(|w| *w >= MAX_WIDTH),
+        Layout::Fixed(_) => true,
+    };
     for (col, h) in table.headers.iter().enumerate() {
         sheet.write_string_with_format(0, col as u16, h, &header)?;
     }
@@ -50,10 +91,9 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table) -> Result<(), ReportError> 
         let r = i as u32 + 1;
         for (col, cell) in row.iter().enumerate() {
             let c = col as u16;
-            let capped = widths.get(col).is_some_and(|w| *w >= MAX_WIDTH);
             match cell {
                 Cell::Text(s) => {
-                    let format = if capped || s.contains('\n') {
+                    let format = if wraps(col) || s.contains('\n') {
                         &wrap
                     } else {
                         &plain
