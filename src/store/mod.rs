@@ -10,7 +10,6 @@
 
 mod catalog;
 mod findings;
-mod jobs;
 mod links;
 mod listings;
 mod notifications;
@@ -28,7 +27,6 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
-pub use jobs::JobOutcome;
 pub use links::{LinkCheck, LinkSource, is_broken};
 pub use listings::{ListedRow, ListingReplaced};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
