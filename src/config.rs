@@ -226,10 +226,8 @@ impl Default for Thresholds {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct ScheduleSettings {
+    /// The cycle: sync, crawl, probe and link checks per site, account reads, detect.
     pub crawl: String,
-    pub links: String,
-    pub accounts: String,
-    pub detect: String,
     pub weekly_email: String,
     /// Public holidays on which working-day schedules do not run.
     #[serde(deserialize_with = "dates")]
@@ -321,9 +319,6 @@ impl Default for ScheduleSettings {
     fn default() -> Self {
         Self {
             crawl: "0 6 * * *".into(),
-            links: "0 2 * * 6".into(),
-            accounts: "0 7 * * *".into(),
-            detect: "30 7 * * *".into(),
             weekly_email: "30 8 * * 1".into(),
             holidays: Vec::new(),
             workdays: Vec::new(),
@@ -413,6 +408,23 @@ impl Default for ServeSettings {
     }
 }
 
+/// Keys govwatch once read and no longer does, with why: a file that still sets one is
+/// warned about like an unknown key, with the reason instead of "a typo?".
+const RETIRED_KEYS: &[(&str, &str)] = &[
+    (
+        "schedule.links",
+        "link checks run inside the cycle of `[schedule] crawl`",
+    ),
+    (
+        "schedule.accounts",
+        "account reads run inside the cycle of `[schedule] crawl`",
+    ),
+    (
+        "schedule.detect",
+        "detection runs at the end of the cycle of `[schedule] crawl`",
+    ),
+];
+
 impl Settings {
     /// Reads `<dir>/govwatch.toml` if present (a missing file means all defaults), then
     /// applies environment overrides. Unknown keys are returned as warnings (likely typos).
@@ -437,18 +449,26 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let de = toml::Deserializer::parse(text).map_err(|e| parse_error(path, text, &e))?;
         let settings = serde_ignored::deserialize(de, |ignored| {
-            let ignored = ignored.to_string();
-            let guess = match ignored.rsplit_once('.') {
-                Some((section, key)) => did_you_mean(key, &example_keys(section)),
-                None => did_you_mean(&ignored, &example_keys("")),
+            let key = ignored.to_string();
+            let retired = RETIRED_KEYS.iter().find(|(k, _)| *k == key);
+            let guess = match key.rsplit_once('.') {
+                Some((section, name)) => did_you_mean(name, &example_keys(section)),
+                None => did_you_mean(&key, &example_keys("")),
             };
-            warnings.push(match guess {
-                Some(near) => format!(
-                    "{}: unknown key `{ignored}` is ignored: did you mean `{near}`?",
+            warnings.push(match (retired, guess) {
+                (Some((_, why)), _) => {
+                    let (table, name) = key.split_once('.').unwrap_or(("", &key));
+                    format!(
+                        "{}: `[{table}] {name}` is no longer read ({why}); remove it",
+                        path.display()
+                    )
+                }
+                (None, Some(near)) => format!(
+                    "{}: unknown key `{key}` is ignored: did you mean `{near}`?",
                     path.display()
                 ),
-                None => format!(
-                    "{}: unknown key `{ignored}` is ignored (a typo?)",
+                (None, None) => format!(
+                    "{}: unknown key `{key}` is ignored (a typo?)",
                     path.display()
                 ),
             })
@@ -644,6 +664,43 @@ mod tests {
         assert_eq!(s.fetch.retries, 5);
         assert_eq!(w.len(), 1);
         assert!(w[0].contains("fetch.retires"), "{w:?}");
+    }
+
+    #[test]
+    fn the_example_settings_set_no_unknown_or_retired_key() {
+        let mut w = Vec::new();
+        Settings::parse(
+            include_str!("../config/govwatch.toml"),
+            Path::new("config/govwatch.toml"),
+            &mut w,
+        )
+        .unwrap();
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn retired_schedule_keys_are_warnings_naming_the_cycle() {
+        let mut w = Vec::new();
+        let s = Settings::parse(
+            "[schedule]\ncrawl = \"0 5 * * *\"\nlinks = \"0 2 * * 6\"\n\
+             accounts = \"0 7 * * *\"\ndetect = \"30 7 * * *\"\n",
+            Path::new("c/govwatch.toml"),
+            &mut w,
+        )
+        .unwrap();
+        assert_eq!(s.schedule.crawl, "0 5 * * *");
+        // In the order of the keys (TOML tables are read sorted).
+        assert_eq!(
+            w,
+            [
+                "c/govwatch.toml: `[schedule] accounts` is no longer read (account reads run \
+                 inside the cycle of `[schedule] crawl`); remove it",
+                "c/govwatch.toml: `[schedule] detect` is no longer read (detection runs at the \
+                 end of the cycle of `[schedule] crawl`); remove it",
+                "c/govwatch.toml: `[schedule] links` is no longer read (link checks run \
+                 inside the cycle of `[schedule] crawl`); remove it",
+            ]
+        );
     }
 
     #[test]

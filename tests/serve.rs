@@ -35,9 +35,9 @@ async fn get_text(addr: std::net::SocketAddr, path: &str) -> (String, String) {
 
 async fn runs(url: &str) -> Vec<String> {
     let store = Store::open(url).await.unwrap();
-    let runs = store.job_runs("cycle").await.unwrap();
+    let runs = store.runs_of("cycle").await.unwrap();
     store.close().await;
-    runs.into_iter().map(|(_, o)| o).collect()
+    runs.into_iter().map(|(_, _, _, o)| o).collect()
 }
 
 /// Whether the column at `column_url` has a read stored at `at` (a run's instant).
@@ -237,11 +237,12 @@ async fn a_run_missed_while_stopped_runs_once_on_start() {
     {
         let store = Store::open(&url).await.unwrap();
         let due = chrono::Utc::now() - chrono::Duration::days(3);
-        let id = store.job_started("cycle", due, due).await.unwrap();
-        store
-            .job_finished(id, due, govwatch::store::JobOutcome::Ok)
+        // A run without jobs ends `ok` as it is created.
+        let seeded = store
+            .enqueue_run("cycle", due, due, due, &[])
             .await
             .unwrap();
+        assert!(matches!(seeded, govwatch::store::Enqueued::Created(_)));
         store.close().await;
     }
     let app = App::new(&Options {

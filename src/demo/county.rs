@@ -9,11 +9,12 @@
 
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Days, NaiveDate};
 
+use super::pages::{self, ColumnEntry, Item, gbk, html, not_found};
 use crate::detect::period::Period;
 
 /// How a column's list page is written.
@@ -205,11 +206,15 @@ impl County {
         }
     }
 
-    fn items(&self, c: &Column) -> Vec<(usize, NaiveDate, String)> {
+    fn items(&self, c: &Column) -> Vec<Item> {
         self.dates(c)
             .into_iter()
             .enumerate()
-            .map(|(i, d)| (i, d, format!("{}({}{i})", TITLES[i % TITLES.len()], c.name)))
+            .map(|(i, date)| Item {
+                n: i,
+                date,
+                title: format!("{}({}{i})", TITLES[i % TITLES.len()], c.name),
+            })
             .collect()
     }
 
@@ -217,24 +222,10 @@ impl County {
         let items = self.items(c);
         match c.template {
             Template::Trs | Template::TrsGbk => {
-                let per_page = 10;
-                let pages = items.len().div_ceil(per_page).max(1);
-                if page >= pages {
-                    return not_found();
-                }
                 let dir = c.path.trim_end_matches("index.html");
-                let mut list = String::from("<ul class=\"list\">");
-                for (i, d, t) in items.iter().skip(page * per_page).take(per_page) {
-                    list.push_str(&format!(
-                        "<li><a href=\"{dir}{}/t{}_{i}.html\" title=\"{t}\">{t}</a><span class=\"date\">{}</span></li>",
-                        d.format("%Y%m"),
-                        d.format("%Y%m%d"),
-                        d.format("%Y-%m-%d"),
-                    ));
-                }
-                list.push_str(&format!(
-                    "</ul><div class=\"page\"><script>createPageHTML({pages}, {page}, \"index\", \"html\");</script></div>"
-                ));
+                let Some(list) = pages::trs_list(dir, &items, 10, page) else {
+                    return not_found();
+                };
                 let body = shell(c.name, &list);
                 if c.template == Template::TrsGbk {
                     gbk(body, "utf-8")
@@ -242,30 +233,10 @@ impl County {
                     html(body)
                 }
             }
-            Template::Table => {
-                let mut rows =
-                    String::from("<table class=\"list\"><tr><th>标题</th><th>发布日期</th></tr>");
-                for (i, d, t) in &items {
-                    rows.push_str(&format!(
-                        "<tr><td><a href=\"{}{i}.html\">{t}</a></td><td>{}</td></tr>",
-                        c.path,
-                        d.format("%Y-%m-%d")
-                    ));
-                }
-                rows.push_str("</table>");
-                html(shell(c.name, &rows))
-            }
+            Template::Table => html(shell(c.name, &pages::table_list(c.path, &items))),
             Template::Div => {
                 let dir = c.path.rsplit_once('/').map_or("", |(d, _)| d);
-                let mut list = String::from("<div class=\"news-list\">");
-                for (i, d, t) in &items {
-                    list.push_str(&format!(
-                        "<div class=\"item\"><span>{}</span><a href=\"{dir}/{i}.html\">{t}</a></div>",
-                        d.format("%Y年%-m月%-d日"),
-                    ));
-                }
-                list.push_str("</div>");
-                let body = shell(c.name, &list);
+                let body = shell(c.name, &pages::div_list(&format!("{dir}/"), &items));
                 if c.id == "demo-xzdt" {
                     gbk(body, "gb2312")
                 } else {
@@ -403,22 +374,26 @@ pub fn catalog(base: &str) -> String {
         } else {
             "县级部门"
         };
-        text.push_str(&format!(
-            "[[unit]]\nname = \"{unit}\"\nlevel = \"{level}\"\n\n"
-        ));
+        text.push_str(&pages::unit_entry(unit, level));
     }
-    text.push_str(&format!(
-        "[[site]]\nname = \"示例县人民政府\"\nurl = \"{base}/\"\nunit = \"县政府办\"\n\n"
+    text.push_str(&pages::site_entry(
+        "示例县人民政府",
+        &format!("{base}/"),
+        "县政府办",
     ));
     for c in COLUMNS {
-        text.push_str(&format!(
-            "[[column]]\nid = \"{}\"\nsite = \"示例县人民政府\"\nname = \"{}\"\nurl = \"{base}{}\"\nunits = [\"{}\"]\nclass = \"{}\"\n",
-            c.id, c.name, c.path, c.unit, c.class
-        ));
-        if let Some(q) = c.quota {
-            text.push_str(&format!("quota = {q}\n"));
-        }
-        text.push('\n');
+        text.push_str(
+            &ColumnEntry {
+                id: Some(c.id),
+                site: "示例县人民政府",
+                name: c.name,
+                url: &format!("{base}{}", c.path),
+                unit: c.unit,
+                class: c.class,
+                quota: c.quota,
+            }
+            .to_toml(),
+        );
     }
     for a in ACCOUNTS {
         text.push_str(&format!(
@@ -439,26 +414,4 @@ fn shell(column: &str, list: &str) -> String {
 <div id="footer">主办：示例县人民政府办公室 网站标识码：6100000001</div>
 </body></html>"#
     )
-}
-
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
-
-/// GBK bytes; the meta tag says gb2312, the header says `header_charset`.
-fn gbk(body: String, header_charset: &str) -> Response {
-    let body = body.replace("charset=utf-8", "charset=gb2312");
-    let (bytes, _, _) = encoding_rs::GBK.encode(&body);
-    (
-        [(
-            header::CONTENT_TYPE,
-            format!("text/html; charset={header_charset}"),
-        )],
-        bytes.into_owned(),
-    )
-        .into_response()
-}
-
-fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "404 Not Found").into_response()
 }

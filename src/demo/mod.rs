@@ -8,6 +8,7 @@
 //! `outbox/`.
 
 pub mod county;
+pub mod pages;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

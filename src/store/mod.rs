@@ -11,7 +11,6 @@
 mod catalog;
 mod codes;
 mod findings;
-mod jobs;
 mod links;
 mod listings;
 mod notifications;
@@ -30,7 +29,6 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
-pub use jobs::JobOutcome;
 pub use links::{LinkCheck, LinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};

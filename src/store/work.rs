@@ -1,5 +1,6 @@
-//! The work of `govwatch serve`'s runs (`work_jobs`), shared by every worker on one
-//! database: a run is created once however many workers ask for it, its jobs are leased
+//! The runs of `govwatch serve`'s scheduled jobs (`job_runs`) and their work
+//! (`work_jobs`), shared by every worker on one database: a run is created once however
+//! many workers ask for it (a run without jobs ends `ok` at once), its jobs are leased
 //! by one worker at a time, a lease is extended while the job runs, and a job whose
 //! lease expired (its worker died) is leased again by another worker.
 //!

@@ -2,12 +2,13 @@
 //! government CMSs really use (TRS with a JavaScript pager, GBK behind a lying header,
 //! a table layout, a div list), plus a column that answers 404 and an empty column.
 //! Tests replay days with `--now` against it and compare with what the dates imply.
+//! The pages are written by the library's `demo::pages`, as the demo county's are; the
+//! data (dates fixed in 2020, titles, page chrome, routes) is this county's own.
 
 use axum::Router;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
+use govwatch::demo::pages::{self, ColumnEntry, Item, gbk, html, not_found};
 
 /// Columns of the county: (letter, path, name, class, quota, unit, dates).
 pub struct FixtureColumn {
@@ -107,69 +108,38 @@ fn shell(column: &str, list: &str) -> String {
     )
 }
 
-/// TRS: `./202006/t20200605_1.html`, dates in spans, pager written by createPageHTML.
+/// The column's items, as its dates were written (item `i` is the `i`-th date).
+fn items(c: &FixtureColumn) -> Vec<Item> {
+    c.dates
+        .iter()
+        .map(day)
+        .enumerate()
+        .map(|(i, date)| Item {
+            n: i,
+            date,
+            title: title(c.letter, i),
+        })
+        .collect()
+}
+
+/// TRS: `./202006/t20200605_1.html`, dates in spans, pager written by createPageHTML;
+/// newest first, 3 to a page.
 fn trs_page(c: &FixtureColumn, page: usize) -> String {
-    let mut dates: Vec<(usize, NaiveDate)> = c.dates.iter().map(day).enumerate().collect();
-    dates.sort_by_key(|x| std::cmp::Reverse(x.1));
-    let per_page = 3;
-    let pages = dates.len().div_ceil(per_page).max(1);
-    let mut list = String::from("<ul class=\"list\">");
-    for (i, d) in dates.iter().skip(page * per_page).take(per_page) {
-        list.push_str(&format!(
-            "<li><a href=\"./{}/t{}_{i}.html\" title=\"{t}\">{t}</a><span class=\"date\">{}</span></li>",
-            d.format("%Y%m"),
-            d.format("%Y%m%d"),
-            d.format("%Y-%m-%d"),
-            t = title(c.letter, *i)
-        ));
-    }
-    list.push_str(&format!(
-        "</ul><div class=\"page\"><script>createPageHTML({pages}, {page}, \"index\", \"html\");</script></div>"
-    ));
-    shell(c.name, &list)
+    let mut items = items(c);
+    items.sort_by_key(|x| std::cmp::Reverse(x.date));
+    shell(c.name, &pages::trs_list("./", &items, 3, page).unwrap())
 }
 
-/// A table with a date cell.
+/// A table with a date cell, last written first.
 fn table_page(c: &FixtureColumn) -> String {
-    let mut rows = String::from("<table class=\"list\"><tr><th>标题</th><th>发布日期</th></tr>");
-    for (i, d) in c.dates.iter().map(day).enumerate().rev() {
-        rows.push_str(&format!(
-            "<tr><td><a href=\"/sjdt/{i}.html\">{}</a></td><td>{}</td></tr>",
-            title(c.letter, i),
-            d.format("%Y-%m-%d")
-        ));
-    }
-    rows.push_str("</table>");
-    shell(c.name, &rows)
+    let items: Vec<Item> = items(c).into_iter().rev().collect();
+    shell(c.name, &pages::table_list("/sjdt/", &items))
 }
 
-/// Plain ul/li with the date before the title, as 2020年7月15日.
+/// Plain divs with the date before the title, as 2020年7月15日, last written first.
 fn div_page(c: &FixtureColumn) -> String {
-    let mut list = String::from("<div class=\"news-list\">");
-    for (i, d) in c.dates.iter().map(day).enumerate().rev() {
-        list.push_str(&format!(
-            "<div class=\"item\"><span>{}</span><a href=\"/zdcq/{i}.html\">{}</a></div>",
-            d.format("%Y年%-m月%-d日"),
-            title(c.letter, i)
-        ));
-    }
-    list.push_str("</div>");
-    shell(c.name, &list)
-}
-
-fn html(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
-
-/// GBK bytes behind a header that says utf-8 (the meta tag tells the truth).
-fn gbk_lying(body: String) -> Response {
-    let body = body.replace("charset=utf-8", "charset=gb2312");
-    let (bytes, _, _) = encoding_rs::GBK.encode(&body);
-    (
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        bytes.into_owned(),
-    )
-        .into_response()
+    let items: Vec<Item> = items(c).into_iter().rev().collect();
+    shell(c.name, &pages::div_list("/zdcq/", &items))
 }
 
 fn column(letter: &str) -> &'static FixtureColumn {
@@ -220,17 +190,15 @@ pub fn router() -> Router {
         )
         .route(
             "/col/col301/index.html",
-            get(|| async { gbk_lying(trs_page(column("B"), 0)) }),
+            // GBK bytes behind a header that says utf-8 (the meta tag tells the truth).
+            get(|| async { gbk(trs_page(column("B"), 0), "utf-8") }),
         )
         .route("/sjdt/", get(|| async { html(table_page(column("C"))) }))
         .route(
             "/zdcq/list.html",
             get(|| async { html(div_page(column("D"))) }),
         )
-        .route(
-            "/gone/index.html",
-            get(|| async { (StatusCode::NOT_FOUND, "404 Not Found") }),
-        )
+        .route("/gone/index.html", get(|| async { not_found() }))
         .route(
             "/rsxx/index.html",
             get(|| async {
@@ -243,22 +211,26 @@ pub fn router() -> Router {
 pub fn catalog(base: &str) -> String {
     let mut text = String::new();
     for unit in ["县政府办", "县公安局", "审计局", "旧改办"] {
-        text.push_str(&format!(
-            "[[unit]]\nname = \"{unit}\"\nlevel = \"县级部门\"\n\n"
-        ));
+        text.push_str(&pages::unit_entry(unit, "县级部门"));
     }
-    text.push_str(&format!(
-        "[[site]]\nname = \"示例县人民政府\"\nurl = \"{base}/\"\nunit = \"县政府办\"\n\n"
+    text.push_str(&pages::site_entry(
+        "示例县人民政府",
+        &format!("{base}/"),
+        "县政府办",
     ));
     for c in COLUMNS {
-        text.push_str(&format!(
-            "[[column]]\nsite = \"示例县人民政府\"\nname = \"{}\"\nurl = \"{base}{}\"\nunits = [\"{}\"]\nclass = \"{}\"\n",
-            c.name, c.path, c.unit, c.class
-        ));
-        if let Some(q) = c.quota {
-            text.push_str(&format!("quota = {q}\n"));
-        }
-        text.push('\n');
+        text.push_str(
+            &ColumnEntry {
+                id: None,
+                site: "示例县人民政府",
+                name: c.name,
+                url: &format!("{base}{}", c.path),
+                unit: c.unit,
+                class: c.class,
+                quota: c.quota,
+            }
+            .to_toml(),
+        );
     }
     text
 }
