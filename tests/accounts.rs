@@ -11,7 +11,8 @@
 //! prints the accounts with a problem. With `[thresholds] account_weekly_minimum` on, a
 //! Weibo account whose weeks held only reposts gets account_weekly_minimum for each week
 //! since watching began, resolved once a week with an original has ended; a feed (which
-//! does not tell originals) never does.
+//! does not tell originals) never does. Platform reads book their starts in the store,
+//! which every worker on the database shares.
 
 mod support;
 
@@ -44,6 +45,7 @@ on_both_databases!(
     a_quarter_replayed_like_seed_003_gives_its_problem_account_list,
     a_broken_source_is_unreachable_and_an_expired_login_is_told_once,
     a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled,
+    platform_reads_book_their_starts_in_the_store,
 );
 
 const TOKEN: &str = "tok-4711";
@@ -1286,4 +1288,39 @@ async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: St
     assert_eq!(texts.len(), 1, "{texts:?}");
     assert_eq!(texts[0][1], "苍溪县高坡镇");
     assert!(texts[0].contains(&sentences.join("\n")), "{texts:?}");
+}
+
+/// Two Weibo accounts with `min_interval_s = 1`: the check books their starts in the
+/// store a second apart, so the next Weibo start the store gives any worker is at least
+/// two seconds after the check began.
+async fn platform_reads_book_their_starts_in_the_store(store: Store) {
+    let posts = every(d(2019, 11, 1), d(2020, 1, 6), 3);
+    let account = |name, uid: &str| FixtureAccount {
+        name,
+        unit: "县公安局",
+        platform: "weibo",
+        source: format!("weibo:{uid}"),
+        posts: posts.clone(),
+    };
+    let accounts = vec![account("平安苍溪", "1001"), account("苍溪交警", "1002")];
+    let mut s = setup(&UNITS, accounts, TOKEN).await;
+    s.settings.sources.weibo.min_interval_s = Some(1);
+    let began = chrono::Utc::now();
+    let report = cycle_on(&store, &s.fetcher, &s.catalog, &s.settings, d(2020, 1, 6)).await;
+    let failures: Vec<_> = report
+        .accounts
+        .accounts
+        .iter()
+        .map(|o| &o.failure)
+        .collect();
+    assert_eq!(failures, [&None, &None]);
+    let second = std::time::Duration::from_secs(1);
+    let next = store
+        .reserve_platform_slot("weibo", second, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert!(
+        next >= began + chrono::Duration::seconds(2),
+        "booked {next}, check began {began}"
+    );
 }

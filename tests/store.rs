@@ -1,9 +1,11 @@
 //! The store's behaviour, the same on SQLite and PostgreSQL: idempotent writes, catalog
 //! sync that keeps history through renames and removals, and findings as episodes.
+//! Workers on one database booking a platform's request starts get them an interval apart.
 
 mod support;
 
 use std::path::Path;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use govwatch::catalog::{Catalog, load_texts};
@@ -413,4 +415,61 @@ async fn a_partial_check_resolves_only_what_it_looked_at(store: Store) {
         .await
         .unwrap();
     assert!(r.resolved.is_empty());
+}
+
+/// Two workers (two store handles on one database) book starts for Weibo at once, each
+/// as a platform read would: however their bookings interleave, the starts are
+/// one interval apart and none is handed out twice.
+async fn two_workers_book_platform_starts_an_interval_apart(db: &support::db::TestDb) {
+    let workers = [db.store().await, db.store().await];
+    let interval = Duration::from_secs(5);
+    let now = at(1, 0);
+    let secs = |s: i64| chrono::Duration::seconds(s);
+    let booking = workers.map(|store| {
+        tokio::spawn(async move {
+            let mut starts = Vec::new();
+            for _ in 0..5 {
+                starts.push(
+                    store
+                        .reserve_platform_slot("weibo", interval, now)
+                        .await
+                        .unwrap(),
+                );
+            }
+            starts
+        })
+    });
+    let mut starts = Vec::new();
+    for worker in booking {
+        starts.extend(worker.await.unwrap());
+    }
+    starts.sort();
+    let expected: Vec<_> = (0..10).map(|i| now + secs(5 * i)).collect();
+    assert_eq!(starts, expected);
+
+    let store = db.store().await;
+    // Booked while the queue still runs: after its end.
+    let start = store.reserve_platform_slot("weibo", interval, now + secs(12));
+    assert_eq!(start.await.unwrap(), now + secs(50));
+    // Another platform has its own book; a booking after the queue ran out is at once.
+    let start = store.reserve_platform_slot("wechat_mp", interval, now);
+    assert_eq!(start.await.unwrap(), now);
+    let start = store.reserve_platform_slot("weibo", interval, now + secs(3600));
+    assert_eq!(start.await.unwrap(), now + secs(3600));
+}
+
+mod platform_pacing {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let db = crate::support::db::sqlite();
+        super::two_workers_book_platform_starts_an_interval_apart(&db).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        let Some(db) = crate::support::db::postgres().await else {
+            return;
+        };
+        super::two_workers_book_platform_starts_an_interval_apart(&db).await;
+    }
 }

@@ -359,6 +359,17 @@ impl SourceKind {
         })
     }
 
+    /// The name `parse` reads (and `[sources.NAME]` uses).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Feed => "feed",
+            Self::Weibo => "weibo",
+            Self::WechatMp => "wechat_mp",
+            Self::Html => "html",
+            Self::Manual => "manual",
+        }
+    }
+
     /// Whether its posts say if they are originals or reposts (Weibo's `retweeted_status`);
     /// only such sources are judged by account_weekly_minimum.
     pub fn tells_originals(self) -> bool {

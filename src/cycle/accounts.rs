@@ -5,23 +5,24 @@
 //! and posts later, so a source that cannot be read leaves the day unknown, never silent.
 //!
 //! Platforms ban clients that poll hard: requests to one platform source (`weibo`,
-//! `wechat_mp`) are made one at a time, `[sources.*] min_interval_s` apart; `feed` and
-//! `html` sources obey only the fetcher's per-host politeness. Expired credentials are
-//! the operator's business: told once, when they start failing, and kept for the weekly
-//! email (`Store::credential_problems`), not repeated every cycle.
+//! `wechat_mp`) are made one at a time, `[sources.*] min_interval_s` apart across every
+//! worker on the database (the fetcher's politeness waits for a start booked in the
+//! store); `feed` and `html` sources obey only the fetcher's per-host politeness.
+//! Expired credentials are the operator's business: told once, when they start failing,
+//! and kept for the weekly email (`Store::credential_problems`), not repeated every cycle.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
-use tokio::time::Instant;
 
 use crate::catalog::{Account, SourceKind};
-use crate::fetch::{Purpose, Request};
+use crate::fetch::{Purpose, Request, SlotBook, platform_turn};
 use crate::observe::{SourceOutcome, SourceProblem};
 use crate::sources::{self, SourceError};
-use crate::store::{AccountCheck, CatalogIds, StoreError};
+use crate::store::{AccountCheck, CatalogIds, Store, StoreError};
 
 /// How many `feed`/`html` accounts are read at once (the fetcher still limits each host).
 const PARALLEL_ACCOUNTS: usize = 16;
@@ -49,18 +50,19 @@ pub struct AccountsReport {
     pub newly_expired: Vec<SourceKind>,
 }
 
-/// Waits so that two requests of one platform are at least `interval` apart.
-struct Pacer {
-    interval: Duration,
-    last: Option<Instant>,
-}
+/// The store's book of platform starts, which every worker on the database shares.
+struct StoreSlots<'a>(&'a Store);
 
-impl Pacer {
-    async fn wait(&mut self) {
-        if let Some(last) = self.last {
-            tokio::time::sleep_until(last + self.interval).await;
-        }
-        self.last = Some(Instant::now());
+impl SlotBook for StoreSlots<'_> {
+    type Error = StoreError;
+
+    fn reserve(
+        &self,
+        platform: &str,
+        interval: Duration,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send {
+        self.0.reserve_platform_slot(platform, interval, now)
     }
 }
 
@@ -102,13 +104,10 @@ pub async fn run(
     }
 
     let paced = platform.into_iter().map(|(kind, accounts)| async move {
-        let mut pacer = Pacer {
-            interval: sources::min_interval(kind, settings).unwrap_or_default(),
-            last: None,
-        };
+        let interval = sources::min_interval(kind, settings).unwrap_or_default();
         let mut out = Vec::new();
         for (a, id) in accounts {
-            pacer.wait().await;
+            platform_turn(&StoreSlots(env.store), kind.as_str(), interval).await?;
             let outcome = check_account(env, a, id).await?;
             progress(&outcome.account);
             out.push(outcome);

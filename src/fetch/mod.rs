@@ -39,7 +39,7 @@ use crate::config::FetchSettings;
 
 pub use charset::{CharsetSource, Decoded};
 pub use dns::{Cidr, is_private};
-pub use politeness::{Limits, host_key};
+pub use politeness::{Limits, LocalSlots, SlotBook, host_key, platform_turn};
 pub use record::{Attempt, FetchSummary};
 pub use retry::RetryPolicy;
 pub use tls::{TlsProblem, TlsProblemKind};

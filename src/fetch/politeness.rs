@@ -7,11 +7,20 @@
 //! request first takes a permit, then reserves the next start slot, so slots are handed
 //! out in order and never wasted on a request still waiting for a permit. A server's
 //! `Retry-After` pushes the host's next start back for every request to it.
+//!
+//! Platform sources (Weibo, the WeChat backend) ban clients that poll hard, whichever
+//! worker polls: their requests start at least the platform's interval apart across every
+//! worker of a deployment. The starts are booked in a [`SlotBook`] (the store's, which
+//! every worker on one database shares; [`LocalSlots`] within one process) and
+//! [`platform_turn`] waits for the booked start.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 use url::Url;
@@ -113,6 +122,61 @@ impl Politeness {
     }
 }
 
+/// Where the starts of a platform's requests are booked.
+pub trait SlotBook {
+    type Error;
+
+    /// Books the first start of a request to `platform` at or after `now` that is at
+    /// least `interval` after the start booked before it, and returns it.
+    fn reserve(
+        &self,
+        platform: &str,
+        interval: Duration,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, Self::Error>> + Send;
+}
+
+/// A [`SlotBook`] kept in this process: it paces only the requests made through it.
+#[derive(Debug, Default)]
+pub struct LocalSlots {
+    next: Mutex<HashMap<String, DateTime<Utc>>>,
+}
+
+impl SlotBook for LocalSlots {
+    type Error = Infallible;
+
+    fn reserve(
+        &self,
+        platform: &str,
+        interval: Duration,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, Infallible>> + Send {
+        let mut next = self.next.lock().expect("platform slots lock");
+        let booked = next.entry(platform.to_string()).or_insert(now);
+        let start = (*booked).max(now);
+        *booked = start + interval;
+        std::future::ready(Ok(start))
+    }
+}
+
+/// Waits until a request to `platform` may start: books the start in `book` and sleeps
+/// until it comes, so requests to one platform start at least `interval` apart among
+/// everyone booking there. A zero interval books nothing.
+pub async fn platform_turn<B: SlotBook>(
+    book: &B,
+    platform: &str,
+    interval: Duration,
+) -> Result<(), B::Error> {
+    if interval.is_zero() {
+        return Ok(());
+    }
+    let start = book.reserve(platform, interval, Utc::now()).await?;
+    if let Ok(wait) = (start - Utc::now()).to_std() {
+        tokio::time::sleep(wait).await;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +222,53 @@ mod tests {
         a.sort();
         assert_eq!(a, [0, 100, 200].map(Duration::from_millis));
         assert_eq!(starts[3], Duration::ZERO);
+    }
+
+    #[test]
+    fn platform_starts_are_booked_an_interval_apart() {
+        let book = LocalSlots::default();
+        let t0 = DateTime::from_timestamp(1_600_000_000, 0).unwrap();
+        let second = Duration::from_secs(1);
+        let reserve = |platform: &str, now: DateTime<Utc>| {
+            futures::executor::block_on(book.reserve(platform, second, now)).unwrap()
+        };
+        // Two at once: the second waits its turn; another platform does not.
+        assert_eq!(reserve("weibo", t0), t0);
+        assert_eq!(reserve("weibo", t0), t0 + second);
+        assert_eq!(reserve("wechat_mp", t0), t0);
+        // Long after the last booked start: at once.
+        let later = t0 + chrono::Duration::seconds(60);
+        assert_eq!(reserve("weibo", later), later);
+    }
+
+    /// A book whose every start is an hour away.
+    struct AnHourAway;
+
+    impl SlotBook for AnHourAway {
+        type Error = Infallible;
+
+        async fn reserve(
+            &self,
+            _platform: &str,
+            _interval: Duration,
+            now: DateTime<Utc>,
+        ) -> Result<DateTime<Utc>, Infallible> {
+            Ok(now + chrono::Duration::hours(1))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_platform_turn_waits_for_its_booked_start() {
+        let t0 = Instant::now();
+        platform_turn(&AnHourAway, "weibo", Duration::from_secs(1))
+            .await
+            .unwrap();
+        // The paused clock jumps to the start; the wall clock moved only microseconds.
+        assert!(Instant::now() - t0 > Duration::from_secs(59 * 60));
+        let t1 = Instant::now();
+        platform_turn(&AnHourAway, "weibo", Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!(Instant::now(), t1, "a zero interval books nothing");
     }
 }

@@ -15,6 +15,7 @@ mod links;
 mod listings;
 mod notifications;
 mod observations;
+mod pacing;
 mod reads;
 mod work;
 
