@@ -144,3 +144,25 @@ fn the_demos_try_next_lines_run_as_printed() {
         assert!(!run.stdout.is_empty(), "`{line}` printed nothing");
     }
 }
+
+/// The global `--now` replays the demo on any day: the county is dated from it, both
+/// cycles and the email run on it, and so do the printed "try next" lines.
+#[test]
+fn the_demo_honours_now() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = govwatch(
+        tmp.path(),
+        &["--now", "2026-12-01", "demo", "--dir", "demo"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("cycle for 2026-11-30:"), "{stdout}");
+    assert!(stdout.contains("cycle for 2026-12-01:"), "{stdout}");
+    assert!(stdout.contains("--now 2026-12-01 --config"), "{stdout}");
+    assert!(
+        tmp.path()
+            .join("demo/outbox/2026-W49/gongkai@example.gov.cn.eml")
+            .exists(),
+        "{stdout}"
+    );
+}

@@ -21,10 +21,10 @@ struct FindingsFlags {
     args: super::findings::FindingsArgs,
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
+pub async fn run(args: DemoArgs, now: Option<&str>) -> anyhow::Result<u8> {
     let dir = DemoDir::new(&args.dir);
     println!("starting the simulated county of 示例县 on 127.0.0.1 …");
-    let run = demo::run(&dir, &|_| {}).await?;
+    let run = demo::run(&dir, now, &|_| {}).await?;
     println!(
         "county at {}; catalog written to {}",
         run.county.base(),
@@ -57,7 +57,11 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<u8> {
     }
     println!("database: {}", dir.database().display());
     println!("try next:");
-    let me = invocation();
+    // The same clock for what the user tries next, so the lines show what the demo saw.
+    let me = match now {
+        Some(now) => format!("{} --now {}", invocation(), shell_word(now)),
+        None => invocation(),
+    };
     let config = shell_word(&config.display().to_string());
     let db = shell_word(&db);
     println!("  {me} --config {config} --database {db} findings --open");

@@ -145,7 +145,7 @@ pub fn run_cli(cli: Cli) -> u8 {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Init(args) => init::run(&options, args),
-            Command::Demo(args) => demo::run(args).await,
+            Command::Demo(args) => demo::run(args, options.now.as_deref()).await,
             command => {
                 let app = App::new(&options)?;
                 match command {

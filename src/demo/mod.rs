@@ -191,16 +191,28 @@ pub struct DemoRun {
 
 /// Starts the county, writes the config, and runs a cycle yesterday and one today (a
 /// column must fail twice in a row to be unreachable).
-pub async fn run(dir: &DemoDir, progress: &(dyn Fn(&str) + Sync)) -> Result<DemoRun, DemoError> {
+///
+/// `now` is the global `--now` as written (the real clock when `None`): the county is
+/// dated from it and both cycles and the email run on it, so a demo can be replayed.
+pub async fn run(
+    dir: &DemoDir,
+    now: Option<&str>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<DemoRun, DemoError> {
     dir.prepare()?;
     let tz = chrono_tz::Asia::Shanghai;
-    let today = Clock::system(tz).today();
+    let today = match now {
+        Some(text) => Clock::parse(text, tz)
+            .map_err(|e| DemoError::App(crate::app::AppError::Clock(e)))?
+            .today(),
+        None => Clock::system(tz).today(),
+    };
     let county = RunningCounty::start(today).await?;
     dir.write_config(&county.base())?;
     let app = App::new(&Options {
         config_dir: dir.config(),
         database: Some(dir.database_url()),
-        now: None,
+        now: now.map(str::to_string),
     })?;
     let loaded = app.catalog()?;
     let catalog = &loaded.catalog;
