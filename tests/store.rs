@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use govwatch::catalog::{Catalog, load_texts};
-use govwatch::observe::{Purpose, ReadOutcome};
 use govwatch::detect::Kind;
 use govwatch::observe::evidence::{self, Evidence};
+use govwatch::observe::{Purpose, ReadOutcome};
 use govwatch::store::{
     FetchAttempt, FindingFilter, NewFinding, NewItem, NewPost, ProbeRecord, Scope, Store,
 };

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::detect::Kind;
-use crate::report::wording;
 use crate::report::csv::{self, LineEnd};
+use crate::report::wording;
 use crate::report::{self, Cell, Table};
 use crate::store::FindingFilter;
 

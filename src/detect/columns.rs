@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashSet};
 use super::period::Period;
 use super::{Context, Finding, Kind, join_names, more_than_days};
 use crate::catalog::{Column, ColumnClass};
-use crate::observe::{CrawlOutcome, FailureClass};
 use crate::observe::evidence::{
     ColumnBase, ColumnEmpty, ColumnPeriod, ColumnQuotaShortfall, ColumnStale, ColumnUnreachable,
     Evidence, UnitZeroPublish,
 };
+use crate::observe::{CrawlOutcome, FailureClass};
 use chrono::{Months, NaiveDate};
 
 /// How one crawl of a column ended.

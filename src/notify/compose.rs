@@ -833,7 +833,8 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
     let text = |k: &str| json.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let (account, column) = match &f.evidence {
         Some(e) => (
-            e.account().map(|(a, p)| (a.to_string(), Some(p.to_string()))),
+            e.account()
+                .map(|(a, p)| (a.to_string(), Some(p.to_string()))),
             e.column().map(|c| (c.column.clone(), Some(c.site.clone()))),
         ),
         None => (

@@ -11,8 +11,8 @@ use super::{Cell, Table, yes_no};
 use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
-use crate::observe::{FailureClass, LinkOutcome};
 use crate::observe::evidence::Evidence;
+use crate::observe::{FailureClass, LinkOutcome};
 use crate::store::FindingRecord;
 
 /// One row of `export links`: a broken link on one page. The JSON field names are a

@@ -10,8 +10,8 @@ use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest, looks_like_
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::observe::NewPost;
 use crate::extract::dates::parse_post_time;
+use crate::observe::NewPost;
 
 pub struct FeedSource;
 

@@ -13,9 +13,9 @@ use super::{Parsed, PostSource, Skipped, SourceError, SourceRequest};
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::observe::NewPost;
 use crate::extract::Selectors;
 use crate::extract::dates::find_post_time;
+use crate::observe::NewPost;
 
 pub struct HtmlSource;
 

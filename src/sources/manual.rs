@@ -20,8 +20,8 @@ use crate::catalog::names::{normalize_name, split_names, squash};
 use crate::catalog::{Account, Catalog, Platform, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::observe::NewPost;
 use crate::extract::dates::parse_post_time;
+use crate::observe::NewPost;
 
 pub struct ManualSource;
 

@@ -17,8 +17,8 @@ use super::{
 use crate::catalog::{Account, SourceKind};
 use crate::clock::Clock;
 use crate::config::SourceSettings;
-use crate::observe::NewPost;
 use crate::extract::dates::parse_post_time;
+use crate::observe::NewPost;
 
 /// Where the public mobile API lives unless `[sources.weibo] base_url` says otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://m.weibo.cn";

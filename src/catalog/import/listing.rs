@@ -1,6 +1,6 @@
 //! Platform listings (`govwatch import listing`): the accounts a platform or the
 //! provincial system shows, to be compared with the registered inventory (see
-//! [`crate::detect::listings::unregistered`]).
+//! `detect::listings::unregistered`).
 
 use std::path::Path;
 
