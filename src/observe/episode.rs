@@ -1,0 +1,79 @@
+//! Episodes: a finding's life from its first detection to its resolution, as the store
+//! keeps it. Types and pure reading only.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::evidence::Evidence;
+use super::kind::Kind;
+
+/// A finding as an episode: detected (opened), confirmed by every later check that
+/// still sees it, resolved when none does. What the store reads back from the findings
+/// table; report words its sentence from its kind, evidence and opening day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Episode {
+    pub id: i64,
+    pub kind: Kind,
+    pub subject_key: String,
+    pub unit: Option<String>,
+    pub opened_at: DateTime<Utc>,
+    pub opened_on: NaiveDate,
+    pub last_confirmed: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_on: Option<NaiveDate>,
+    /// The sentence stored when the episode opened: what to show when `evidence` is
+    /// `None` (report renders the sentence otherwise).
+    pub stored_sentence: String,
+    /// The evidence, typed; `None` when the stored JSON is not what this kind's evidence
+    /// holds (written by an older version).
+    pub evidence: Option<Evidence>,
+    /// The evidence as stored, for exports that show it whole.
+    pub raw_evidence: serde_json::Value,
+}
+
+impl Episode {
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+
+    /// Whether the episode was open at any time on `day`.
+    pub fn open_on(&self, day: NaiveDate) -> bool {
+        self.opened_on <= day && self.resolved_on.is_none_or(|r| r > day)
+    }
+
+    /// The evidence as stored (`null` when the text is not JSON).
+    pub fn evidence_json(&self) -> serde_json::Value {
+        self.raw_evidence.clone()
+    }
+
+    /// An episode from its stored parts: the evidence's JSON text is parsed as `kind`'s.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_stored(
+        id: i64,
+        kind: Kind,
+        subject_key: String,
+        unit: Option<String>,
+        (opened_at, opened_on): (DateTime<Utc>, NaiveDate),
+        last_confirmed: DateTime<Utc>,
+        (resolved_at, resolved_on): (Option<DateTime<Utc>>, Option<NaiveDate>),
+        stored_sentence: String,
+        evidence: &str,
+    ) -> Episode {
+        let raw_evidence: serde_json::Value =
+            serde_json::from_str(evidence).unwrap_or(serde_json::Value::Null);
+        let evidence = Evidence::from_json(kind, raw_evidence.clone()).ok();
+        Episode {
+            id,
+            kind,
+            subject_key,
+            unit,
+            opened_at,
+            opened_on,
+            last_confirmed,
+            resolved_at,
+            resolved_on,
+            stored_sentence,
+            evidence,
+            raw_evidence,
+        }
+    }
+}
