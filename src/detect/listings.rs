@@ -5,24 +5,25 @@
 
 use std::collections::HashSet;
 
+use super::accounts::unregistered_key;
+use crate::catalog::Catalog;
 use crate::catalog::import::ListedAccount;
-use crate::catalog::names::normalize_name;
-use crate::catalog::{Catalog, Platform};
 
 /// The listed accounts that the registered inventory does not have (same platform,
 /// same name once spaces and full-width letters are normalized). Closed accounts are
 /// registered too: they are the business of `account_closed_active`.
 pub fn unregistered(listing: &[ListedAccount], catalog: &Catalog) -> Vec<ListedAccount> {
-    let registered: HashSet<(Platform, String)> = catalog
+    // The rule's own key, so the import's list and the rule's findings always agree.
+    let registered: HashSet<String> = catalog
         .accounts
         .iter()
-        .map(|a| (a.platform, normalize_name(&a.name)))
+        .map(|a| unregistered_key(a.platform, &a.name))
         .collect();
     let mut seen = HashSet::new();
     listing
         .iter()
         .filter(|l| {
-            let key = (l.platform, normalize_name(&l.name));
+            let key = unregistered_key(l.platform, &l.name);
             !registered.contains(&key) && seen.insert(key)
         })
         .cloned()
@@ -35,7 +36,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::import::{parse_listing, read_sheets};
-    use crate::catalog::load_texts;
+    use crate::catalog::{Platform, load_texts};
 
     #[test]
     fn listing_accounts_not_registered_are_found_by_platform_and_name() {
