@@ -196,25 +196,25 @@ fn own_region(e: &scraper::node::Element) -> Region {
     region
 }
 
-/// Whether `el` sits in a sidebar block (hot lists, rankings, recommendations), which a
-/// list page shows beside the column's own list.
-pub(crate) fn in_sidebar(el: ElementRef<'_>) -> bool {
-    ancestors_and_self(el).take(6).any(|e| {
-        let v = e.value();
-        v.id().into_iter().chain(v.classes()).any(|w| {
-            let w = w.to_ascii_lowercase();
-            [
-                "side",
-                "hot",
-                "rank",
-                "recommend",
-                "tuijian",
-                "redian",
-                "paihang",
-            ]
-            .iter()
-            .any(|k| w.contains(k))
-        })
+/// An element's id and class words, lower-cased.
+pub(crate) fn own_words(e: &scraper::node::Element) -> Vec<String> {
+    e.id()
+        .into_iter()
+        .chain(e.classes())
+        .map(|w| w.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether `el` sits in the page's footer (版权所有, 网站标识码 …).
+pub(crate) fn in_footer(el: ElementRef<'_>) -> bool {
+    ancestors_and_self(el).any(|e| {
+        e.value().name() == "footer"
+            || own_words(e.value()).iter().any(|w| {
+                ["footer", "copyright", "banquan"]
+                    .iter()
+                    .any(|k| w.contains(k))
+                    || ["foot", "bottom", "ft"].contains(&w.as_str())
+            })
     })
 }
 

@@ -71,6 +71,13 @@ static LOOSE_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)\b(columnid|unitid|webid)\s*[:=]\s*['"]?(\d+)"#).unwrap());
 static COL_PATH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"/col/col(\d+)/").unwrap());
 
+/// Whether the page's datastore or pager says the column holds no record
+/// (`<totalrecord>0</totalrecord>`, `totalRecord: 0`).
+pub(crate) fn says_no_records(raw: &str) -> bool {
+    let zero = |re: &Regex| re.captures(raw).is_some_and(|c| &c[1] == "0");
+    raw.contains("<datastore") && (zero(&TOTAL_XML) || zero(&TOTAL))
+}
+
 /// Every datastore of the page, with the page-level pager settings. A page without
 /// `script[type=text/xml]` that is itself a datastore (a proxy answer) gives one.
 pub(crate) fn datastores(raw: &str, doc: &Html, page: &Url) -> Vec<Datastore> {

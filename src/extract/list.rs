@@ -20,16 +20,19 @@
 //! Pure: text and URLs in, facts out; `today` only bounds and completes dates.
 
 use chrono::NaiveDate;
+use ego_tree::NodeId;
 use scraper::{ElementRef, Html, Node, Selector};
 use serde::Serialize;
 use url::Url;
 
 use super::dates::{self, parse_date_cell};
 use super::dom::{
-    IMG_ALT, LINKS, ROWS, Region, effective_base, in_sidebar, is_furniture_text, is_truncated,
-    normalize, parse_selector, region_of, resolve, text_nodes, text_of,
+    IMG_ALT, LINKS, ROWS, Region, effective_base, is_furniture_text, is_truncated, normalize,
+    parse_selector, region_of, resolve, text_nodes, text_of,
 };
-use super::{ExtractError, hanweb, pager, trs};
+use super::list_choice::{self, CandidateReport};
+use super::list_empty::Loaders;
+use super::{ExtractError, hanweb, list_empty, pager, publish_date, trs};
 
 /// One item of a list: a link to an article, its title, and its date if known.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +65,15 @@ pub struct ListPage {
     pub next: Option<Url>,
     /// The number of pages the pager announces, if it does.
     pub pages_total: Option<u32>,
+    /// Whether the page listed items, said it had none, or showed no list govwatch knows.
+    pub outcome: ListOutcome,
+    /// The empty-list marker seen (`暂无信息`, `共0条`, `空列表 ul.list`) when `Empty`.
+    pub empty_reason: Option<String>,
+    /// Why no list was recognized (`列表由脚本加载（URL）`, `未识别出栏目列表`) when
+    /// `Unrecognized`.
+    pub unrecognized_reason: Option<String>,
+    /// The endpoint a script of the page loads its list from, when the page names it.
+    pub endpoint: Option<Url>,
 }
 
 impl ListPage {
@@ -70,6 +82,33 @@ impl ListPage {
         self.items.iter().filter_map(|i| i.date).max()
     }
 }
+
+/// How reading a list page ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListOutcome {
+    /// The column's list, with at least one item.
+    #[default]
+    Items,
+    /// The page says the column has nothing (a marker in its main area): 空白栏目.
+    Empty,
+    /// No list govwatch recognizes, and no marker: an unknown layout or a list written
+    /// by a script. Not a finding; the operator can set `[column.select]`.
+    Unrecognized,
+}
+
+impl ListOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListOutcome::Items => "items",
+            ListOutcome::Empty => "empty",
+            ListOutcome::Unrecognized => "unrecognized",
+        }
+    }
+}
+
+/// The reason given for a page with no list and no script that loads one.
+pub const NO_LIST: &str = "未识别出栏目列表";
 
 /// A column's CSS selectors (`[column.select]` in the catalog) that override automatic
 /// list extraction; each part is optional. Extract owns the type, the catalog holds it.
@@ -80,6 +119,13 @@ pub struct Selectors {
     pub link: Option<String>,
     pub date: Option<String>,
     pub next: Option<String>,
+    /// Read the list from this endpoint (a script's JSON or HTML fragment) instead of
+    /// the column page; see [`super::list_source`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// For a JSON `source`: the path to the array of items (`data.list`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<String>,
 }
 
 /// Checks a column's selectors without a page, so a catalog check can report them.
@@ -88,7 +134,8 @@ pub fn check_selectors(select: &Selectors) -> Result<(), ExtractError> {
 }
 
 /// Reads a list page. `page` is the URL the page was fetched from (after redirects);
-/// `select` the column's overrides; `today` completes year-less dates and bounds years.
+/// `select` the column's overrides; `today` completes year-less dates and bounds them:
+/// items dated after `today` are left out, as on that day they were not published.
 ///
 /// Errors only when a selector in `select` is not valid CSS.
 pub fn extract_list(
@@ -97,30 +144,80 @@ pub fn extract_list(
     select: Option<&Selectors>,
     today: NaiveDate,
 ) -> Result<ListPage, ExtractError> {
+    read_list(html, page, select, today, false).map(|(list, _)| list)
+}
+
+/// [`extract_list`] and, for each block of the page that could be the list, its score
+/// and the reasons for it (`govwatch extract --explain`).
+pub fn explain_list(
+    html: &str,
+    page: &Url,
+    select: Option<&Selectors>,
+    today: NaiveDate,
+) -> Result<(ListPage, Vec<CandidateReport>), ExtractError> {
+    read_list(html, page, select, today, true)
+}
+
+fn read_list(
+    html: &str,
+    page: &Url,
+    select: Option<&Selectors>,
+    today: NaiveDate,
+    explain: bool,
+) -> Result<(ListPage, Vec<CandidateReport>), ExtractError> {
     let overrides = Overrides::compile(select)?;
     let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
+    let loaders = Loaders::read(&doc, &base);
 
     let stores = hanweb::datastores(html, &doc, page);
     let store = stores.iter().max_by_key(|s| s.records.len());
+    let mut reports = Vec::new();
 
-    let mut items = overrides
-        .item
-        .as_ref()
-        .map(|item_sel| select_items(&doc, item_sel, &base, &overrides, today));
-    if let Some(ds) = store
-        && items.as_ref().is_none_or(Vec::is_empty)
+    // The column's list: the operator's selector, else a Hanweb datastore, else the
+    // block that scores best. `None`: nothing recognized.
+    let mut found: Option<Vec<ListItem>> = None;
+    let mut chosen_container = None;
+    if let Some(item_sel) = &overrides.item {
+        let items = select_items(&doc, item_sel, &base, &overrides, today);
+        if !items.is_empty() {
+            found = Some(items);
+        }
+    }
+    if found.is_none()
+        && let Some(ds) = store
     {
         let records = super::dom::parse_document(&hanweb::records_document(&ds.records));
-        items = Some(match &overrides.item {
+        let items = match &overrides.item {
             Some(item_sel) => select_items(&records, item_sel, &base, &overrides, today),
-            None => detect_list(&records, &base, &overrides, today, true),
-        });
+            None => {
+                let cands = candidates(&records, &base, &overrides, today);
+                let (chosen, r) = list_choice::choose(&records, page, &cands, true);
+                if explain {
+                    reports.extend(r);
+                }
+                chosen
+                    .and_then(|i| cands.into_iter().nth(i))
+                    .map(Candidate::into_items)
+                    .unwrap_or_default()
+            }
+        };
+        if !items.is_empty() {
+            found = Some(items);
+        }
     }
-    let items = match items {
-        Some(items) => items,
-        None => detect_list(&doc, &base, &overrides, today, false),
-    };
+    if found.is_none() && overrides.item.is_none() {
+        let cands = candidates(&doc, &base, &overrides, today);
+        let (chosen, r) = list_choice::choose(&doc, page, &cands, false);
+        if explain {
+            reports.extend(r);
+        }
+        if let Some(c) = chosen.and_then(|i| cands.into_iter().nth(i)) {
+            chosen_container = Some(c.container.id());
+            found = Some(c.into_items());
+        }
+    }
+    let chosen_el = chosen_container.and_then(|id| doc.tree.get(id).and_then(ElementRef::wrap));
 
     let (next, pages_total) = if let Some(next_sel) = &overrides.next {
         let next = doc
@@ -134,14 +231,76 @@ pub fn extract_list(
     } else {
         let next = pager::next_by_label(&doc, &base, page)
             .or_else(|| pager::next_by_number(&doc, &base, page));
-        (next, pager::pages_total(&doc))
+        match (next, pager::pages_total(&doc)) {
+            (None, total) => {
+                // A pager the page's script writes (`document.write`).
+                let written = pager::written_html(&doc)
+                    .map(|h| super::dom::parse_document(&format!("<html><body>{h}</body></html>")));
+                match written {
+                    Some(w) => (
+                        pager::next_by_label(&w, &base, page)
+                            .or_else(|| pager::next_by_number(&w, &base, page)),
+                        total.or_else(|| pager::pages_total(&w)),
+                    ),
+                    None => (None, total),
+                }
+            }
+            found => found,
+        }
     };
 
-    Ok(ListPage {
-        items: dedupe(items),
+    let mut list = ListPage {
         next,
         pages_total,
-    })
+        ..ListPage::default()
+    };
+    // A marker in the main area makes the column empty, whatever other lists the page
+    // carries (a sidebar's 热点新闻 is not the column's).
+    let empty_marker = list_empty::marker(&doc, &loaders, chosen_el).or_else(|| {
+        let marker = hanweb_empty(html, &stores);
+        if marker.is_some() {
+            list.pages_total = Some(0);
+        }
+        marker
+    });
+    let chosen_by_operator = overrides.item.is_some() && found.is_some();
+    match (found, empty_marker) {
+        (_, Some(marker)) if !chosen_by_operator => {
+            list.outcome = ListOutcome::Empty;
+            list.empty_reason = Some(marker);
+            list.next = None;
+        }
+        (Some(items), _) => {
+            let all = items.len();
+            list.items = dedupe(items)
+                .into_iter()
+                .filter(|i| i.date.is_none_or(|d| d <= today))
+                .collect();
+            if list.items.is_empty() && all > 0 {
+                list.outcome = ListOutcome::Empty;
+                list.empty_reason = Some(format!("所列条目均晚于{today}"));
+            }
+        }
+        (None, _) => {
+            list.outcome = ListOutcome::Unrecognized;
+            match loaders.script_list() {
+                Some(script) => {
+                    list.unrecognized_reason = Some(script.reason());
+                    list.endpoint = script.endpoint;
+                }
+                None if overrides.item.is_some() => {
+                    list.unrecognized_reason = Some("[column.select] item 未选中任何条目".into());
+                }
+                None => list.unrecognized_reason = Some(NO_LIST.into()),
+            }
+        }
+    }
+    Ok((list, reports))
+}
+
+/// A Hanweb page whose datastore says it holds no record (`<totalrecord>0`).
+fn hanweb_empty(html: &str, stores: &[hanweb::Datastore]) -> Option<String> {
+    (stores.is_empty() && hanweb::says_no_records(html)).then(|| "共0条".to_string())
 }
 
 /// The compiled `[column.select]` table.
@@ -188,18 +347,25 @@ fn select_items(
 /// An item as detection sees it.
 pub(crate) struct Built {
     pub item: ListItem,
+    /// The item's element.
+    pub node: NodeId,
     /// The `tag.class` of the item element, to tell list rows from a heading row.
     signature: String,
 }
 
 /// A block of sibling elements that each hold one item.
-pub(crate) struct Candidate {
+pub(crate) struct Candidate<'a> {
     pub built: Vec<Built>,
     pub region: Region,
-    pub sidebar: bool,
+    /// The element whose children the items are.
+    pub container: ElementRef<'a>,
+    /// The container and its ancestors, nearest first.
+    pub ancestors: Vec<NodeId>,
+    /// The items' tag (`li`, `tr`, `div` …).
+    pub item_tag: &'a str,
 }
 
-impl Candidate {
+impl Candidate<'_> {
     pub(crate) fn list_dated(&self) -> usize {
         self.built
             .iter()
@@ -207,14 +373,14 @@ impl Candidate {
             .count()
     }
 
-    fn url_dated(&self) -> usize {
+    pub(crate) fn url_dated(&self) -> usize {
         self.built
             .iter()
             .filter(|b| b.item.date_source == DateSource::Url)
             .count()
     }
 
-    fn title_chars(&self) -> usize {
+    pub(crate) fn title_chars(&self) -> usize {
         self.built
             .iter()
             .map(|b| b.item.title.chars().count())
@@ -260,7 +426,7 @@ pub(crate) fn candidates<'a>(
     base: &Url,
     overrides: &Overrides,
     today: NaiveDate,
-) -> Vec<Candidate> {
+) -> Vec<Candidate<'a>> {
     let mut out = Vec::new();
     for container in doc.root_element().descendent_elements() {
         if matches!(
@@ -281,7 +447,7 @@ pub(crate) fn candidates<'a>(
                 None => groups.push((tag, vec![child])),
             }
         }
-        for (_, elements) in groups {
+        for (item_tag, elements) in groups {
             let mut built = Vec::new();
             for e in elements {
                 if region_of(e) == Region::Chrome {
@@ -295,7 +461,9 @@ pub(crate) fn candidates<'a>(
                 out.push(Candidate {
                     built,
                     region,
-                    sidebar: in_sidebar(container),
+                    container,
+                    ancestors: list_choice::path_up(container),
+                    item_tag,
                 });
             }
         }
@@ -303,84 +471,10 @@ pub(crate) fn candidates<'a>(
     out
 }
 
-/// The column's list among the candidates: the largest dated block (sidebars last),
-/// else the largest block of long link texts outside menus.
-fn detect_list(
-    doc: &Html,
-    base: &Url,
-    overrides: &Overrides,
-    today: NaiveDate,
-    records_only: bool,
-) -> Vec<ListItem> {
-    let cands = candidates(doc, base, overrides, today);
-    // Each candidate's figures once: comparing them afresh in every `max_by` step costs
-    // O(candidates × items), minutes on a page of a few thousand rows.
-    struct Stats {
-        n: usize,
-        list_dated: usize,
-        url_dated: usize,
-        title_chars: usize,
-        dated: bool,
-    }
-    let stats: Vec<Stats> = cands
-        .iter()
-        .map(|c| Stats {
-            n: c.built.len(),
-            list_dated: c.list_dated(),
-            url_dated: c.url_dated(),
-            title_chars: c.title_chars(),
-            dated: c.is_dated(),
-        })
-        .collect();
-    let dated = cands
-        .iter()
-        .zip(&stats)
-        .enumerate()
-        .filter(|(_, (_, s))| s.dated)
-        .max_by(|(ia, (a, sa)), (ib, (b, sb))| {
-            (!a.sidebar, sa.list_dated, sa.n, sa.title_chars)
-                .cmp(&(!b.sidebar, sb.list_dated, sb.n, sb.title_chars))
-                .then(ib.cmp(ia))
-        })
-        .map(|(i, _)| i);
-    let chosen = dated.or_else(|| {
-        cands
-            .iter()
-            .zip(&stats)
-            .enumerate()
-            .filter(|(_, (c, s))| {
-                let long_titles = s.title_chars >= 8 * s.n;
-                let columns = c
-                    .built
-                    .iter()
-                    .filter(|b| is_column_url(&b.item.url))
-                    .count();
-                (records_only || (c.region == Region::Content && s.n >= 2))
-                    && long_titles
-                    && columns * 2 < s.n
-            })
-            .max_by(|(ia, (a, sa)), (ib, (b, sb))| {
-                let score = |s: &Stats| s.n * (s.title_chars / s.n).min(30);
-                (!a.sidebar, sa.url_dated, score(sa))
-                    .cmp(&(!b.sidebar, sb.url_dated, score(sb)))
-                    .then(ib.cmp(ia))
-            })
-            .map(|(i, _)| i)
-    });
-    match chosen {
-        Some(i) => cands
-            .into_iter()
-            .nth(i)
-            .map(Candidate::into_items)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    }
-}
-
 /// Whether a URL names a column (a list) rather than an article: a directory, an
 /// `index`/`list`/`default` page, a Hanweb `/col/colNNN/`. A block of such links without
 /// dates is a column menu, which on an empty column (空白栏目) is all the page has.
-fn is_column_url(url: &Url) -> bool {
+pub(crate) fn is_column_url(url: &Url) -> bool {
     let path = url.path();
     let file = path.rsplit('/').next().unwrap_or("");
     let stem = file
@@ -472,7 +566,7 @@ pub(crate) fn build_item(
                 .or_else(|| dates::find_date(&text, today))
                 .map(|f| f.date)
         }),
-        None => date_in_item(el, link_el, today, year_hint),
+        None => date_in_item(el, link_el, today, year_hint, &url),
     };
     let (date, date_source) = match list_date {
         Some(d) => (Some(d), DateSource::List),
@@ -488,6 +582,7 @@ pub(crate) fn build_item(
             date,
             date_source,
         },
+        node: el.id(),
         signature,
     })
 }
@@ -499,20 +594,19 @@ fn link_of(e: ElementRef<'_>) -> Option<&str> {
 }
 
 /// The date printed in an item: a text that is nothing but a date (`2023-10-11`,
-/// `[10-11]`, `发布日期：2023年10月11日`), else a dated text outside the title link, else
-/// for a bare link the text right after it (`<a>…</a> [10-11]<br>`).
+/// `[10-11]`, `发布日期：2023年10月11日`; of two, the publish date, see
+/// [`publish_date`](super::publish_date)), else a dated text outside the title link,
+/// else for a bare link the text right after it (`<a>…</a> [10-11]<br>`).
 fn date_in_item(
     el: ElementRef<'_>,
     title_link: ElementRef<'_>,
     today: NaiveDate,
     year_hint: Option<i32>,
+    url: &Url,
 ) -> Option<NaiveDate> {
-    for node in text_nodes(el) {
-        if let Some(t) = node.value().as_text()
-            && let Some(f) = parse_date_cell(t, today, year_hint)
-        {
-            return Some(f.date);
-        }
+    let url_date = dates::date_from_url(url, today);
+    if let Some(d) = publish_date::row_date(el, title_link, today, year_hint, url_date) {
+        return Some(d);
     }
     let outside: String = text_nodes(el)
         .filter(|n| !n.ancestors().any(|a| a.id() == title_link.id()))

@@ -18,8 +18,12 @@ pub mod homepage;
 pub mod item;
 pub mod links;
 pub mod list;
+mod list_choice;
+mod list_empty;
+pub mod list_source;
 pub mod notfound;
 mod pager;
+mod publish_date;
 mod trs;
 
 #[cfg(test)]
@@ -30,7 +34,12 @@ pub use dom::{MAX_DEPTH, parse_document};
 pub use homepage::home_items;
 pub use item::{ItemDateSource, column_name, item_date, item_title};
 pub use links::{LinkKind, MalformedLink, PageLink, extract_links, malformed_links};
-pub use list::{DateSource, ListItem, ListPage, Selectors, check_selectors, extract_list};
+pub use list::{
+    DateSource, ListItem, ListOutcome, ListPage, Selectors, check_selectors, explain_list,
+    extract_list,
+};
+pub use list_choice::CandidateReport;
+pub use list_empty::ScriptList;
 
 /// What extraction can refuse: only a column's own selectors, as nothing else in a page
 /// is an error (an unreadable page is an empty list, and the column rules report that).

@@ -166,6 +166,89 @@ pub(crate) fn pages_total(doc: &Html) -> Option<u32> {
     c.get(1).or(c.get(2)).or(c.get(3))?.as_str().parse().ok()
 }
 
+static WRITE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"document\.write(?:ln)?\s*\(").unwrap());
+static VAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?:var|let|const)?\s*\b([A-Za-z_$][\w$]*)\s*=\s*(?:(\d+)|'([^']*)'|"([^"]*)")\s*;"#,
+    )
+    .unwrap()
+});
+
+/// The HTML a page's scripts write with `document.write('…' + pageCount + '…')`, the
+/// pagers of many JSP and ASP templates: string literals joined, and names of numbers
+/// or strings set earlier in the script (`var pageCount = 3;`) put in. `None` when no
+/// script writes anything.
+pub(crate) fn written_html(doc: &Html) -> Option<String> {
+    let mut out = String::new();
+    for script in doc.select(&sel("script")) {
+        let text: String = script.text().collect();
+        if !text.contains("document.write") {
+            continue;
+        }
+        let vars: Vec<(String, String)> = VAR
+            .captures_iter(&text)
+            .map(|c| {
+                let value = c
+                    .get(2)
+                    .or(c.get(3))
+                    .or(c.get(4))
+                    .map_or("", |m| m.as_str());
+                (c[1].to_string(), value.to_string())
+            })
+            .collect();
+        for m in WRITE.find_iter(&text) {
+            out.push_str(&evaluate(&text[m.end()..], &vars));
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}
+
+/// `'a' + n + "b")` up to the closing parenthesis: the literals and the known names.
+fn evaluate(expr: &str, vars: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut chars = expr.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                let mut escaped = false;
+                for (_, d) in chars.by_ref() {
+                    if escaped {
+                        out.push(d);
+                        escaped = false;
+                    } else if d == '\\' {
+                        escaped = true;
+                    } else if d == c {
+                        break;
+                    } else {
+                        out.push(d);
+                    }
+                }
+            }
+            ')' | ';' => break,
+            c if c.is_alphanumeric() || c == '_' || c == '$' => {
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = chars.peek() {
+                    if d.is_alphanumeric() || d == '_' || d == '$' || d == '.' {
+                        end = j + d.len_utf8();
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                let name = &expr[i..end];
+                if let Some((_, v)) = vars.iter().rev().find(|(k, _)| k == name) {
+                    out.push_str(v);
+                } else if name.chars().all(|d| d.is_ascii_digit()) {
+                    out.push_str(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 fn same_page(a: &Url, b: &Url) -> bool {
     let strip = |u: &Url| {
         let mut u = u.clone();

@@ -12,6 +12,7 @@ use super::*;
 
 #[derive(Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+#[allow(clippy::large_enum_variant)] // a test's expectations, one per fixture
 enum Expected {
     List {
         page_url: Url,
@@ -19,6 +20,18 @@ enum Expected {
         items: Vec<ExpectedItem>,
         next: Option<Url>,
         pages_total: Option<u32>,
+        /// `items` (the default), `empty` or `unrecognized`.
+        #[serde(default)]
+        outcome: Option<ListOutcome>,
+        /// A text the empty marker reported must contain.
+        #[serde(default)]
+        empty_reason: Option<String>,
+        /// A text the unrecognized reason must contain.
+        #[serde(default)]
+        unrecognized_reason: Option<String>,
+        /// The script endpoint the page names.
+        #[serde(default)]
+        endpoint: Option<Url>,
     },
     Item {
         today: NaiveDate,
@@ -64,8 +77,21 @@ fn fixtures() -> Vec<(String, String, Expected)> {
                 .to_string();
             let expected: Expected = serde_json::from_str(&std::fs::read_to_string(&p).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            let html = std::fs::read_to_string(fixtures_dir().join(format!("{name}.html")))
+            // `"charset": "gbk"` fixtures are stored as the site serves them.
+            let bytes = std::fs::read(fixtures_dir().join(format!("{name}.html")))
                 .unwrap_or_else(|e| panic!("{name}.html: {e}"));
+            let gbk =
+                serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(&p).unwrap())
+                    .ok()
+                    .and_then(|v| v["charset"].as_str().map(|c| c.eq_ignore_ascii_case("gbk")))
+                    .unwrap_or(false);
+            let html = if gbk {
+                let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
+                assert!(!bad, "{name}.html is not GBK");
+                text.into_owned()
+            } else {
+                String::from_utf8(bytes).unwrap_or_else(|e| panic!("{name}.html: {e}"))
+            };
             (name, html, expected)
         })
         .collect()
@@ -115,8 +141,41 @@ fn fixtures_extract_exactly() {
                 items,
                 next,
                 pages_total,
+                outcome,
+                empty_reason,
+                unrecognized_reason,
+                endpoint,
             } => {
                 let page = extract_list(html, page_url, None, *today).unwrap();
+                let want = outcome.unwrap_or(ListOutcome::Items);
+                if page.outcome != want {
+                    problems.push(format!(
+                        "{name}: outcome {:?} ({:?} {:?}), want {want:?}",
+                        page.outcome, page.empty_reason, page.unrecognized_reason
+                    ));
+                }
+                let contains = |got: &Option<String>, want: &Option<String>| {
+                    want.as_ref()
+                        .is_none_or(|w| got.as_ref().is_some_and(|g| g.contains(w.as_str())))
+                };
+                if !contains(&page.empty_reason, empty_reason) {
+                    problems.push(format!(
+                        "{name}: empty_reason {:?}, want {empty_reason:?}",
+                        page.empty_reason
+                    ));
+                }
+                if !contains(&page.unrecognized_reason, unrecognized_reason) {
+                    problems.push(format!(
+                        "{name}: unrecognized_reason {:?}, want {unrecognized_reason:?}",
+                        page.unrecognized_reason
+                    ));
+                }
+                if endpoint.is_some() && page.endpoint != *endpoint {
+                    problems.push(format!(
+                        "{name}: endpoint {:?}, want {endpoint:?}",
+                        page.endpoint
+                    ));
+                }
                 let got = found(&page.items);
                 problems.extend(compare(name, items, &got));
                 if got.iter().map(|g| &g.url).ne(items.iter().map(|w| &w.url))

@@ -1,0 +1,456 @@
+//! Which block of a list page is the column's own list (栏目列表), and why.
+//!
+//! A county portal's column page shows the column's list in its main area and, around
+//! it, lists that belong to other columns: 热点新闻, 最新信息, 推荐阅读, 相关链接 in a
+//! sidebar, a menu of columns, a footer. Those lists carry dates too, so "the largest
+//! dated block" picks a sidebar whenever the column's own list is short, undated or
+//! empty. Each block of repeated items ([`Candidate`]) is scored instead on what makes
+//! it the column's:
+//!
+//! - near the pager (下一页, 共N条) and the breadcrumb (当前位置), as the main area is;
+//! - under a heading naming the column, not a sidebar heading (热点新闻 …);
+//! - its links under the column's path or carrying the column's id
+//!   (`/xxgk/tzgg/202009/t…` on `/xxgk/tzgg/index.html`, `art_9012_…` on `col9012`);
+//! - not in a block whose class says sidebar (side, hot, rank, related …) or menu;
+//! - dated beside the titles or in the URLs, of article-length titles, and many.
+//!
+//! Every score comes with its reasons, which `govwatch extract --explain` prints.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use ego_tree::NodeId;
+use regex::Regex;
+use scraper::{ElementRef, Html};
+use url::Url;
+
+use super::dom::{Region, ancestors_and_self, normalize, own_words, sel, text_of};
+use super::list::{Candidate, is_column_url};
+
+/// A candidate's score and the reasons for it, as `extract --explain` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CandidateReport {
+    /// A CSS selector for the candidate's items, usable as `[column.select] item`.
+    pub selector: String,
+    pub items: usize,
+    pub score: i32,
+    pub reasons: Vec<String>,
+    pub chosen: bool,
+}
+
+/// Scores every candidate; returns the index of the column's list (if any block earns
+/// a positive score) and a report per candidate.
+pub(crate) fn choose(
+    doc: &Html,
+    page: &Url,
+    cands: &[Candidate<'_>],
+    records_only: bool,
+) -> (Option<usize>, Vec<CandidateReport>) {
+    let context = PageContext::read(doc, page);
+    // A block inside a row of a longer list is part of that row (`li > a` + date).
+    let rows: std::collections::HashSet<NodeId> = cands
+        .iter()
+        .filter(|c| c.built.len() >= 2)
+        .flat_map(|c| c.built.iter().map(|b| b.node))
+        .collect();
+    let mut reports: Vec<CandidateReport> = Vec::with_capacity(cands.len());
+    let mut eligible: Vec<bool> = Vec::with_capacity(cands.len());
+    let mut breadcrumb_distance: Vec<Option<usize>> = Vec::with_capacity(cands.len());
+    for c in cands {
+        let (score, mut reasons, mut ok) = score(c, &context, records_only);
+        if c.ancestors.iter().take(3).any(|id| rows.contains(id)) {
+            ok = false;
+            reasons.push("inside a row of a longer list".into());
+        }
+        breadcrumb_distance.push(context.distance_to(&c.ancestors, &context.breadcrumbs));
+        eligible.push(ok);
+        reports.push(CandidateReport {
+            selector: selector_of(c),
+            items: c.built.len(),
+            score,
+            reasons,
+            chosen: false,
+        });
+    }
+    // The main area holds the breadcrumb: of blocks that differ in how far it is, the
+    // nearest gain.
+    let nearest = breadcrumb_distance.iter().flatten().min().copied();
+    let farthest = breadcrumb_distance.iter().flatten().max().copied();
+    if let (Some(near), Some(far)) = (nearest, farthest)
+        && near < far
+        && near <= 4
+    {
+        for (r, d) in reports.iter_mut().zip(&breadcrumb_distance) {
+            if *d == Some(near) {
+                r.score += 10;
+                r.reasons
+                    .push("+10 nearest to the breadcrumb (当前位置)".into());
+            }
+        }
+    }
+    let chosen = reports
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| eligible[*i] && r.score > 0)
+        .max_by(|(ia, a), (ib, b)| a.score.cmp(&b.score).then(ib.cmp(ia)))
+        .map(|(i, _)| i);
+    if let Some(i) = chosen {
+        reports[i].chosen = true;
+    }
+    (chosen, reports)
+}
+
+fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec<String>, bool) {
+    let n = c.built.len();
+    let mut score = 0i32;
+    let mut reasons = Vec::new();
+    let mut add = |points: i32, why: String| {
+        score += points;
+        reasons.push(format!("{points:+} {why}"));
+    };
+    add(n.min(20) as i32, format!("{n} item(s)"));
+
+    let list_dated = c.list_dated();
+    let url_dated = c.url_dated();
+    if c.is_dated() {
+        add(15, format!("{list_dated} dated beside the title"));
+    } else if url_dated * 2 >= n && url_dated > 0 {
+        add(8, format!("{url_dated} dated by their URL"));
+    }
+    let title_chars = c.title_chars();
+    let long_titles = title_chars >= 8 * n;
+    if title_chars < 6 * n {
+        add(-10, "short link texts".into());
+    }
+    let columns = c
+        .built
+        .iter()
+        .filter(|b| is_column_url(&b.item.url))
+        .count();
+    if columns * 2 >= n {
+        add(-30, format!("{columns} link(s) to columns, as a menu has"));
+    }
+
+    if c.region == Region::Navigation {
+        add(-30, "inside a menu or header".into());
+    }
+    if let Some(word) = sidebar_word(c.container) {
+        add(-40, format!("in a sidebar block (class or id \"{word}\")"));
+    }
+    match heading_of(c.container) {
+        Some(h) if page.column_titles.iter().any(|t| same_title(t, &h)) => {
+            add(40, format!("under the column's own title \"{h}\""));
+        }
+        Some(h) if SIDEBAR_HEADING.is_match(&h) => {
+            add(-40, format!("under the sidebar heading \"{h}\""));
+        }
+        _ => {}
+    }
+    if let Some(d) = page.distance_to(&c.ancestors, &page.pagers)
+        && d <= 2
+    {
+        add(30, "beside the pager".into());
+    }
+    let shared = c
+        .built
+        .iter()
+        .filter(|b| page.is_own_link(&b.item.url))
+        .count();
+    if shared * 2 >= n && shared > 0 {
+        let points = (30 * shared / n) as i32;
+        add(
+            points,
+            format!("{shared} link(s) under the column's path or id"),
+        );
+    }
+
+    // A block without printed dates is a list only if it looks like one: article-length
+    // titles, not a menu of columns, in the main area (as before scoring existed).
+    let eligible = c.is_dated()
+        || ((records_only || (c.region == Region::Content && n >= 2))
+            && long_titles
+            && columns * 2 < n);
+    if !eligible {
+        reasons.push("not a list: no dates, short titles or links to columns".into());
+    }
+    (score, reasons, eligible)
+}
+
+/// What the page says about itself: the column's title, where its pager and
+/// breadcrumb are, and its path and ids.
+struct PageContext {
+    /// The column's name as the page shows it: the breadcrumb's last part, the
+    /// `<title>`'s first part.
+    column_titles: Vec<String>,
+    /// Each pager element with its ancestors (nearest first).
+    pagers: Vec<Vec<NodeId>>,
+    breadcrumbs: Vec<Vec<NodeId>>,
+    /// The page's directory (`/xxgk/tzgg/`), unless it is the site's root.
+    dir: Option<String>,
+    /// Numbers in the page's path and query that name the column (`col9012`,
+    /// `channelId=33`), years left out.
+    ids: Vec<String>,
+}
+
+static PAGER_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"下一页|下页|尾页|末页|上一页|共\s*\d+\s*(条|页|篇)|第\s*\d+\s*页|\d+\s*/\s*\d+\s*页|页次",
+    )
+    .unwrap()
+});
+static BREADCRUMB_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"当前位置|您的位置|所在位置|当前所在|您现在的位置").unwrap());
+static SIDEBAR_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"热点|热门|最新|推荐|相关|排行|点击|图片新闻|专题|友情链接|猜你喜欢|阅读|关注|精彩|视频|常用|便民|快速通道",
+    )
+    .unwrap()
+});
+static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{3,}").unwrap());
+
+impl PageContext {
+    fn read(doc: &Html, page: &Url) -> PageContext {
+        let mut pagers = Vec::new();
+        let mut breadcrumbs = Vec::new();
+        let mut crumb_last: Option<String> = None;
+        for el in doc.root_element().descendent_elements() {
+            let name = el.value().name();
+            if matches!(name, "script" | "style" | "head") {
+                continue;
+            }
+            let words = own_words(el.value());
+            let crumb_class = words.iter().any(|w| {
+                ["crumb", "position", "location", "dqwz", "weizhi", "mianbao"]
+                    .iter()
+                    .any(|k| w.contains(k))
+            });
+            let pager_class = words.iter().any(|w| {
+                [
+                    "pager",
+                    "pagination",
+                    "fenye",
+                    "page_nav",
+                    "pagenav",
+                    "pagebar",
+                ]
+                .iter()
+                .any(|k| w.contains(k))
+                    || matches!(w.as_str(), "page" | "pages" | "page-box" | "pagebox")
+            });
+            let own_text: String = el
+                .children()
+                .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
+                .collect();
+            if crumb_class || BREADCRUMB_TEXT.is_match(&own_text) {
+                breadcrumbs.push(path_up(el));
+                if crumb_last.is_none() {
+                    crumb_last = breadcrumb_last(el);
+                }
+            }
+            let pager_link = name == "a" && PAGER_TEXT.is_match(&text_of(el));
+            if pager_class || pager_link || (name != "a" && PAGER_TEXT.is_match(&own_text)) {
+                pagers.push(path_up(el));
+            }
+        }
+        // Script pagers (`createPageHTML(…)`, jpage) sit where the pager will be drawn.
+        for script in doc.select(&sel("script")) {
+            let text: String = script.text().collect();
+            if text.contains("createPageHTML") || text.contains("jpage(") {
+                pagers.push(path_up(script));
+            }
+        }
+        let mut column_titles = Vec::new();
+        if let Some(t) = crumb_last.filter(|t| !t.is_empty()) {
+            column_titles.push(t);
+        }
+        if let Some(title) = doc.select(&sel("title")).next().map(text_of) {
+            let first = title
+                .split(['-', '_', '|', '—', '－', '｜'])
+                .next()
+                .map(normalize)
+                .unwrap_or_default();
+            if !first.is_empty() {
+                column_titles.push(first);
+            }
+        }
+        let path = page.path();
+        let dir = path
+            .rsplit_once('/')
+            .map(|(d, _)| format!("{d}/"))
+            .filter(|d| d != "/");
+        let mut ids: Vec<String> = DIGITS
+            .find_iter(&format!("{path}?{}", page.query().unwrap_or("")))
+            .map(|m| m.as_str().to_string())
+            .filter(|d| {
+                !(d.len() == 4 && d.parse::<u32>().is_ok_and(|y| (1990..=2100).contains(&y)))
+                    && d.len() <= 12
+            })
+            .collect();
+        ids.dedup();
+        PageContext {
+            column_titles,
+            pagers,
+            breadcrumbs,
+            dir,
+            ids,
+        }
+    }
+
+    /// How many levels above a candidate's container its nearest ancestor holding one
+    /// of `targets` is (0: the container itself holds it).
+    fn distance_to(&self, ancestors: &[NodeId], targets: &[Vec<NodeId>]) -> Option<usize> {
+        let level: HashMap<NodeId, usize> = ancestors
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        targets
+            .iter()
+            .filter_map(|up| up.iter().find_map(|id| level.get(id).copied()))
+            .min()
+    }
+
+    /// Whether an item link belongs to this column: under its directory or carrying
+    /// one of its ids as a whole number.
+    fn is_own_link(&self, url: &Url) -> bool {
+        if let Some(dir) = &self.dir
+            && url.path().starts_with(dir.as_str())
+        {
+            return true;
+        }
+        if self.ids.is_empty() {
+            return false;
+        }
+        let text = format!("{}?{}", url.path(), url.query().unwrap_or(""));
+        DIGITS
+            .find_iter(&text)
+            .any(|m| self.ids.iter().any(|id| id == m.as_str()))
+    }
+}
+
+/// The column's name in a breadcrumb: the text after its last separator, else its
+/// last link (`首页 > 政务公开 > 通知公告`).
+fn breadcrumb_last(el: ElementRef<'_>) -> Option<String> {
+    let text = text_of(el);
+    let tail = text
+        .rsplit(['>', '＞', '»', '›', '/'])
+        .next()
+        .map(normalize)
+        .filter(|t| !t.is_empty() && !BREADCRUMB_TEXT.is_match(t));
+    tail.or_else(|| el.select(&sel("a")).last().map(text_of))
+}
+
+/// The element and its ancestors, nearest first.
+pub(crate) fn path_up(el: ElementRef<'_>) -> Vec<NodeId> {
+    ancestors_and_self(el).map(|e| e.id()).collect()
+}
+
+/// A class or id word of the container or its near ancestors that marks a sidebar.
+fn sidebar_word(container: ElementRef<'_>) -> Option<String> {
+    ancestors_and_self(container).take(6).find_map(|e| {
+        own_words(e.value())
+            .into_iter()
+            .find(|w| is_sidebar_word(w))
+    })
+}
+
+pub(crate) fn is_sidebar_word(w: &str) -> bool {
+    [
+        "side",
+        "hot",
+        "rank",
+        "relate",
+        "recommend",
+        "tuijian",
+        "redian",
+        "paihang",
+        "remen",
+        "xgwz",
+        "xglj",
+        "xgxx",
+        "yqlj",
+        "friend",
+        "zxxx",
+        "latest",
+        "newest",
+    ]
+    .iter()
+    .any(|k| w.contains(k))
+}
+
+/// The heading right above a block: the nearest short text before it among its own
+/// and its near ancestors' earlier siblings (`<h3>热点新闻</h3><ul>…`).
+fn heading_of(container: ElementRef<'_>) -> Option<String> {
+    for el in ancestors_and_self(container).take(3) {
+        fn signature<'a>(e: ElementRef<'a>) -> (&'a str, Option<&'a str>) {
+            (e.value().name(), e.value().attr("class"))
+        }
+        let own = signature(el);
+        // Earlier rows of the same list are not its heading.
+        let before = el
+            .prev_siblings()
+            .filter_map(ElementRef::wrap)
+            .filter(|s| signature(*s) != own);
+        for sib in before.take(2) {
+            if matches!(sib.value().name(), "script" | "style") {
+                continue;
+            }
+            let text = text_of(sib);
+            let text = text
+                .replace("更多", "")
+                .trim_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, '>' | '»' | '+' | '＞' | '》' | '|')
+                })
+                .to_string();
+            let links = sib.select(&sel("a[href]")).count();
+            if !text.is_empty() && text.chars().count() <= 16 && links <= 2 {
+                return Some(text);
+            }
+            if !text.is_empty() {
+                return None;
+            }
+        }
+    }
+    None
+}
+
+fn same_title(a: &str, b: &str) -> bool {
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let (a, b) = (strip(a), strip(b));
+    !a.is_empty() && a == b
+}
+
+/// `div.main > ul.list > li`: the candidate's items as a selector.
+fn selector_of(c: &Candidate<'_>) -> String {
+    let one = |e: ElementRef<'_>| {
+        let v = e.value();
+        let mut s = v.name().to_string();
+        if let Some(id) = v.id().filter(|id| is_css_ident(id)) {
+            s.push('#');
+            s.push_str(id);
+            return s;
+        }
+        for class in v.classes().filter(|c| is_css_ident(c)) {
+            s.push('.');
+            s.push_str(class);
+        }
+        s
+    };
+    let container = c.container;
+    let mut parts = vec![one(container)];
+    if container.value().id().is_none()
+        && let Some(parent) = container.parent().and_then(ElementRef::wrap)
+        && parent.value().name() != "html"
+    {
+        parts.insert(0, one(parent));
+    }
+    parts.push(c.item_tag.to_string());
+    parts.join(" > ")
+}
+
+fn is_css_ident(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
