@@ -338,3 +338,95 @@ fn extract_reads_a_gbk_page_with_correct_chinese_and_dates() {
     assert_eq!(json["items"].as_array().unwrap().len(), 3);
     assert_eq!(json["items"][2]["date"], "2020-08-20");
 }
+
+/// `extract --explain` on one page of each case shows the winning list and why: the
+/// column's own list beside the pager over a dated sidebar, an empty column's marker, a
+/// script shell's endpoint. `--now` drops items dated after that day.
+#[test]
+fn extract_explains_which_list_won_and_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pages");
+    let explain = |fixture: &str, now: &str| -> serde_json::Value {
+        let expected: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(pages.join(format!("{fixture}.expected.json"))).unwrap(),
+        )
+        .unwrap();
+        let file = pages.join(format!("{fixture}.html"));
+        let out = govwatch(
+            dir.path(),
+            &[
+                "--now",
+                now,
+                "extract",
+                "--explain",
+                "--file",
+                file.to_str().unwrap(),
+                "--url",
+                expected["page_url"].as_str().unwrap(),
+            ],
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let chosen = |json: &serde_json::Value| -> serde_json::Value {
+        let all = json["candidates"].as_array().unwrap();
+        let won: Vec<_> = all.iter().filter(|c| c["chosen"] == true).collect();
+        assert_eq!(won.len(), 1, "{json:#}");
+        won[0].clone()
+    };
+    let reasons = |c: &serde_json::Value| c["reasons"].to_string();
+
+    // Dates only in the URLs, a dated 推荐阅读 sidebar beside: the column's list wins.
+    let json = explain("list_trs_urldates", "2020-12-01");
+    assert_eq!(json["outcome"], "items");
+    let won = chosen(&json);
+    assert_eq!(won["items"], 15, "{won:#}");
+    assert!(reasons(&won).contains("beside the pager"), "{won:#}");
+    assert!(reasons(&won).contains("column's path or id"), "{won:#}");
+    let sidebar = json["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| reasons(c).contains("sidebar"))
+        .expect("the sidebar is a candidate");
+    assert_eq!(sidebar["chosen"], false);
+    assert_eq!(json["items"][0]["date_source"], "url");
+
+    // Two dates a row: the table is chosen and the publish date read.
+    let json = explain("list_gkml_fbrq_labelled", "2020-12-01");
+    let won = chosen(&json);
+    assert!(won["selector"].as_str().unwrap().ends_with("tr"), "{won:#}");
+
+    // An empty column beside a dated sidebar: the marker, no items.
+    let json = explain("list_trs_empty_zanwu", "2020-12-01");
+    assert_eq!(json["outcome"], "empty");
+    assert_eq!(json["empty_reason"], "暂无数据");
+    assert_eq!(json["items"].as_array().unwrap().len(), 0);
+
+    // A script shell: unrecognized, with the script's endpoint.
+    let json = explain("list_script_jquery_ajax", "2020-12-01");
+    assert_eq!(json["outcome"], "unrecognized");
+    assert_eq!(
+        json["endpoint"],
+        "http://www.huangling.gov.cn/api/content/list?columnId=9012&pageNo=1"
+    );
+    assert!(
+        json["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["chosen"] == false)
+    );
+
+    // `--now` compares days, not years: on 2020-11-20 the items of 11月21日–28日 were
+    // not yet published.
+    let json = explain("list_trs_control", "2020-11-20");
+    let dates: Vec<&str> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["date"].as_str().unwrap())
+        .collect();
+    assert!(!dates.is_empty());
+    assert!(dates.iter().all(|d| *d <= "2020-11-20"), "{dates:?}");
+}

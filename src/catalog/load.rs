@@ -51,6 +51,8 @@ struct RawFile {
 }
 
 const SECTIONS: [&str; 4] = ["unit", "site", "column", "account"];
+/// The keys of a `[column.select]` table.
+const SELECT_KEYS: &[&str] = &["item", "title", "link", "date", "next", "source", "items"];
 
 /// Loads every `*.toml` in `<config>/catalog`, hand-written files in name order first,
 /// then [`IMPORTED_FILE`].
@@ -352,11 +354,13 @@ impl<'a> Entry<'a> {
                 "link" => &mut sel.link,
                 "date" => &mut sel.date,
                 "next" => &mut sel.next,
+                "source" => &mut sel.source,
+                "items" => &mut sel.items,
                 _ => {
                     self.problems.push((
                         line,
                         format!("`{key}.{k}` is not a selector name"),
-                        "use item, title, link, date or next".into(),
+                        known_keys_hint(&k, SELECT_KEYS),
                     ));
                     continue;
                 }
@@ -372,6 +376,16 @@ impl<'a> Entry<'a> {
                     format!("write {k} = \"ul.list li\""),
                 )),
             }
+        }
+        if let Some(source) = &sel.source
+            && !Url::parse(source).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+        {
+            self.problems.push((
+                line,
+                format!("`{key}.source` must be an http(s) URL, found {source:?}"),
+                "write the list endpoint the page's script reads, as the browser's network panel shows it: source = \"https://…/api/list?columnId=…\"".into(),
+            ));
+            sel.source = None;
         }
         Some(sel)
     }
@@ -694,8 +708,17 @@ impl<'a> Builder<'a> {
             }
         };
         let select = e.selectors("select");
+        let aggregate = e.bool("aggregate");
         e.finish_keys(&[
-            "id", "site", "name", "url", "units", "class", "quota", "select",
+            "id",
+            "site",
+            "name",
+            "url",
+            "units",
+            "class",
+            "quota",
+            "select",
+            "aggregate",
         ]);
         let label = format!("column \"{}\"", name.as_deref().unwrap_or("?"));
         let class = match class_text.as_deref() {
@@ -769,6 +792,7 @@ impl<'a> Builder<'a> {
             units,
             quota,
             select,
+            aggregate,
             origin: e.origin(),
         };
         let key = column.key();
@@ -974,6 +998,7 @@ impl<'a> Builder<'a> {
                     link: get("link"),
                     date: get("date"),
                     next: get("next"),
+                    ..Selectors::default()
                 })
             }
             _ => None,

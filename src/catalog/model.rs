@@ -112,6 +112,10 @@ pub struct Column {
     pub quota: Option<u32>,
     /// CSS selectors that override automatic list extraction.
     pub select: Option<Selectors>,
+    /// An aggregate column (最新信息, 今日更新) lists other columns' items by design, so
+    /// the same items as another column is no sign of a sidebar read by mistake.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub aggregate: bool,
     #[serde(skip)]
     pub origin: Origin,
 }

@@ -62,9 +62,7 @@ pub fn print_report(report: &CrawlReport) {
             c.last_update
                 .map(|d| d.to_string())
                 .unwrap_or_else(|| "-".into()),
-            c.failure
-                .clone()
-                .map_or_else(|| "正常".to_string(), |f| format!("失败: {f}")),
+            c.status(),
         ]);
     }
     println!("{table}");
@@ -85,6 +83,21 @@ pub fn print_report(report: &CrawlReport) {
             "home page of {} failed: {}",
             home.site,
             home.failure.as_deref().unwrap_or("")
+        );
+    }
+    let unrecognized = report
+        .columns
+        .iter()
+        .filter(|c| c.unrecognized.is_some())
+        .count();
+    if unrecognized > 0 {
+        println!(
+            "{unrecognized} column(s) showed no list govwatch recognizes (无法识别; not counted as 空白栏目): see why with `govwatch extract URL --explain`, then set [column.select] for the column in the catalog"
+        );
+    }
+    if report.columns.iter().any(|c| !c.same_items_as.is_empty()) {
+        println!(
+            "columns marked 可能误取侧栏 list the very same items as another column of their site: check them with `govwatch extract URL --explain`, or mark a column that lists other columns' items by design with aggregate = true"
         );
     }
     if !report.blocked_hosts.is_empty() {

@@ -1,5 +1,7 @@
 //! `govwatch extract`: what govwatch reads on one list page (items, next page,
-//! charset) as JSON — the tool for tuning a column's selectors.
+//! charset, whether the column is empty or its list unrecognized) as JSON — the tool for
+//! tuning a column's selectors. `--explain` adds every block that could be the list,
+//! with its score and reasons.
 
 use std::path::PathBuf;
 
@@ -14,10 +16,10 @@ use crate::fetch::{Fetcher, Purpose, Request, charset};
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
     /// The page to fetch and read.
-    #[arg(value_name = "URL", required_unless_present = "file")]
+    #[arg(value_name = "URL", required_unless_present_any = ["file", "source"])]
     target: Option<Url>,
     /// Read a saved page instead of fetching (give its address with --url).
-    #[arg(long, value_name = "FILE", requires = "url")]
+    #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
     /// The address of the saved page (to resolve its links).
     #[arg(long, value_name = "URL")]
@@ -33,17 +35,38 @@ pub struct ExtractArgs {
     date: Option<String>,
     #[arg(long)]
     next: Option<String>,
+    /// Read the list from this endpoint (a script's JSON or HTML), as
+    /// `[column.select] source`; with --file, the file is its saved answer.
+    #[arg(long, value_name = "URL")]
+    source: Option<Url>,
+    /// With --source answering JSON: the path to the items array (`data.list`).
+    #[arg(long, value_name = "PATH")]
+    items: Option<String>,
+    /// Add `candidates`: every block that could be the list, its score, the reasons
+    /// for the score, and which one was chosen.
+    #[arg(long)]
+    explain: bool,
 }
 
 pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
-    let (url, decoded) = match (&args.file, &args.target) {
-        (Some(file), _) => {
+    let (url, decoded) = match (&args.file, &args.source, &args.target) {
+        (Some(file), source, _) => {
             let bytes = std::fs::read(file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let url = args.url.clone().expect("clap requires --url with --file");
+            let url = match (source, &args.url) {
+                (Some(s), _) => s.clone(),
+                (None, Some(u)) => u.clone(),
+                (None, None) => anyhow::bail!(
+                    "{}: give the saved page's address with --url (or --source for an endpoint's answer)",
+                    file.display()
+                ),
+            };
             (url, charset::decode(&bytes, None))
         }
-        (None, Some(url)) => {
+        (None, source, target) => {
+            let Some(url) = source.as_ref().or(target.as_ref()) else {
+                anyhow::bail!("give the page's URL, or --file with --url");
+            };
             let fetcher = Fetcher::new(&app.settings.fetch, &[])?;
             let result = fetcher
                 .fetch(Request::get(url.clone(), Purpose::Column))
@@ -53,7 +76,6 @@ pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
                 Err(failure) => anyhow::bail!("{url}: {failure}"),
             }
         }
-        (None, None) => unreachable!("clap requires a URL or --file"),
     };
     let select = Selectors {
         item: args.item,
@@ -61,6 +83,8 @@ pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
         link: args.link,
         date: args.date,
         next: args.next,
+        source: args.source.as_ref().map(Url::to_string),
+        items: args.items,
     };
     let overrides = [
         &select.item,
@@ -68,28 +92,40 @@ pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
         &select.link,
         &select.date,
         &select.next,
+        &select.source,
+        &select.items,
     ]
     .iter()
     .any(|s| s.is_some());
-    let list = extract::extract_list(
-        &decoded.text,
-        &url,
-        overrides.then_some(&select),
-        app.clock.today(),
-    )?;
+    let today = app.clock.today();
+    let (list, candidates) = if select.source.is_some() {
+        (
+            extract::list_source::extract_source(&decoded.text, &url, &select, today)?,
+            Vec::new(),
+        )
+    } else {
+        extract::explain_list(&decoded.text, &url, overrides.then_some(&select), today)?
+    };
     let items: Vec<_> = list
         .items
         .iter()
-        .map(|i| json!({"title": i.title, "url": i.url.as_str(), "date": i.date}))
+        .map(|i| json!({"title": i.title, "url": i.url.as_str(), "date": i.date, "date_source": i.date_source}))
         .collect();
-    let out = json!({
+    let mut out = json!({
         "url": url.as_str(),
         "charset": decoded.charset_name(),
         "charset_source": decoded.source.as_str(),
+        "outcome": list.outcome.as_str(),
+        "empty_reason": list.empty_reason,
+        "unrecognized_reason": list.unrecognized_reason,
+        "endpoint": list.endpoint.as_ref().map(Url::as_str),
         "items": items,
         "next": list.next.as_ref().map(Url::as_str),
         "pages_total": list.pages_total,
     });
+    if args.explain {
+        out["candidates"] = serde_json::to_value(&candidates)?;
+    }
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(super::EXIT_OK)
 }

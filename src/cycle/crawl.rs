@@ -13,8 +13,9 @@ use url::Url;
 use crate::catalog::{Column, Site};
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::detect::columns::{ListedRead, same_items};
 use crate::detect::period::Period;
-use crate::extract::{self, DateSource};
+use crate::extract::{self, DateSource, ListOutcome};
 use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request, Validators};
 use crate::observe::{CrawlOutcome, NewItem, ReadOutcome};
 use crate::store::{CatalogIds, ColumnCrawl, HomeRead, PageValidators, Store, StoreError};
@@ -65,6 +66,57 @@ pub struct ColumnOutcome {
     pub last_update: Option<NaiveDate>,
     /// `None` when the list was read; else the failure (`blocked` included).
     pub failure: Option<String>,
+    /// The page said the column has nothing (`暂无信息`, `共0条`): 空白栏目.
+    pub empty_reason: Option<String>,
+    /// The page was read but no list was recognized (`列表由脚本加载（URL）`).
+    pub unrecognized: Option<String>,
+    /// Another column of the site whose latest read listed the very same items: this
+    /// one (or that one) is probably reading a sidebar (可能误取侧栏).
+    pub same_items_as: Vec<String>,
+}
+
+impl ColumnOutcome {
+    /// The 状态 column of `crawl` and `check`: 正常, 空白栏目（暂无信息）, 无法识别（…）,
+    /// 可能误取侧栏（与“…”条目相同）, 失败: …
+    pub fn status(&self) -> String {
+        if let Some(f) = &self.failure {
+            return format!("失败: {f}");
+        }
+        if let Some(why) = &self.unrecognized {
+            return format!("无法识别（{why}）");
+        }
+        let mut status = match &self.empty_reason {
+            Some(marker) => format!("空白栏目（{marker}）"),
+            None => "正常".to_string(),
+        };
+        if !self.same_items_as.is_empty() {
+            status = format!("{status}，{}", same_items_note(&self.same_items_as));
+        }
+        status
+    }
+}
+
+/// `可能误取侧栏（与“政策文件”条目相同）`.
+pub fn same_items_note(others: &[String]) -> String {
+    let names: Vec<String> = others.iter().map(|n| format!("“{n}”")).collect();
+    format!("可能误取侧栏（与{}条目相同）", names.join("、"))
+}
+
+/// SHA-256 (hex) of the sorted item URLs, so crawls can be compared in the store.
+pub fn items_digest<'a>(urls: impl Iterator<Item = &'a str>) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let mut urls: Vec<&str> = urls.collect();
+    if urls.is_empty() {
+        return None;
+    }
+    urls.sort_unstable();
+    urls.dedup();
+    let mut hasher = Sha256::new();
+    for u in urls {
+        hasher.update(u.as_bytes());
+        hasher.update(b"\n");
+    }
+    Some(format!("{:x}", hasher.finalize()))
 }
 
 /// How one home page read ended.
@@ -141,6 +193,7 @@ pub async fn run(
             report.homes.push(home);
         }
     }
+    mark_same_items(store, clock, &mut report.columns).await?;
     report
         .columns
         .sort_by(|a, b| (&a.site, &a.column).cmp(&(&b.site, &b.column)));
@@ -148,6 +201,49 @@ pub async fn run(
     report.blocked_hosts = blocked.into_iter().collect();
     report.blocked_hosts.sort();
     Ok(report)
+}
+
+/// Marks the columns crawled whose latest read listed the same items as another column
+/// of their site (compared with every column's latest stored read, so a crawl of one
+/// column is checked against the others too).
+async fn mark_same_items(
+    store: &Store,
+    clock: &Clock,
+    columns: &mut [ColumnOutcome],
+) -> Result<(), StoreError> {
+    let same = same_items_now(store, clock).await?;
+    for c in columns {
+        if let Some(others) = same.get(&c.key) {
+            c.same_items_as = others.clone();
+        }
+    }
+    Ok(())
+}
+
+/// For each column key, the other columns of its site whose latest read (at or before
+/// now) listed the very same items (可能误取侧栏).
+pub async fn same_items_now(
+    store: &Store,
+    clock: &Clock,
+) -> Result<std::collections::BTreeMap<String, Vec<String>>, StoreError> {
+    let stored = store.stored_columns().await?;
+    let latest = store.recent_column_crawls(1, clock.now()).await?;
+    let reads: Vec<ListedRead<'_>> = stored
+        .iter()
+        .map(|c| ListedRead {
+            key: &c.key,
+            site: &c.site,
+            name: &c.name,
+            url: &c.url,
+            aggregate: c.aggregate,
+            digest: latest
+                .get(&c.id)
+                .and_then(|v| v.first())
+                .filter(|r| r.outcome == CrawlOutcome::Ok)
+                .and_then(|r| r.items_digest.as_deref()),
+        })
+        .collect();
+    Ok(same_items(&reads))
 }
 
 /// Orders work so that every host always has some in the window of parallel reads:
@@ -209,15 +305,25 @@ async fn crawl_column(
         dated_from_item_pages: 0,
         last_update: None,
         failure: None,
+        empty_reason: None,
+        unrecognized: None,
+        same_items_as: Vec::new(),
     };
     let mut blocked = Vec::new();
     let mut items: Vec<NewItem> = Vec::new();
     let mut seen_items = HashSet::new();
     let mut visited: HashSet<Url> = HashSet::new();
-    let mut next = Some(column.url.clone());
+    // A script shell's list is read from the endpoint its script loads.
+    let source = column
+        .select
+        .as_ref()
+        .and_then(|s| s.source.as_deref())
+        .and_then(|s| Url::parse(s).ok());
+    let mut next = Some(source.clone().unwrap_or_else(|| column.url.clone()));
     let mut first_failure: Option<(CrawlOutcome, Option<i64>, String)> = None;
     // A first page unchanged since the last full read (304) is not read again.
-    let known = store.page_validators(column.url.as_str()).await?;
+    let first_url = next.clone().expect("a first page");
+    let known = store.page_validators(first_url.as_str()).await?;
     let mut first_validators = None;
     let mut unchanged = None;
     while let Some(url) = next.take() {
@@ -263,15 +369,38 @@ async fn crawl_column(
         };
         outcome.pages += 1;
         let text = page.text().text;
-        let list =
-            match extract::extract_list(&text, &page.final_url, column.select.as_ref(), today) {
-                Ok(list) => list,
-                Err(e) => {
-                    tracing::warn!(column = %column.name, "cannot read the list: {e}");
-                    first_failure.get_or_insert((CrawlOutcome::Extract, None, e.to_string()));
-                    break;
-                }
-            };
+        let read = match (&source, &column.select) {
+            (Some(_), Some(select)) => {
+                extract::list_source::extract_source(&text, &page.final_url, select, today)
+            }
+            _ => extract::extract_list(&text, &page.final_url, column.select.as_ref(), today),
+        };
+        let list = match read {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!(column = %column.name, "cannot read the list: {e}");
+                first_failure.get_or_insert((CrawlOutcome::Extract, None, e.to_string()));
+                break;
+            }
+        };
+        match list.outcome {
+            ListOutcome::Items => {}
+            // Later pages that show nothing end the list; the first page decides.
+            _ if outcome.pages > 1 => break,
+            ListOutcome::Empty => {
+                outcome.empty_reason = list.empty_reason.clone();
+                break;
+            }
+            ListOutcome::Unrecognized => {
+                let why = list
+                    .unrecognized_reason
+                    .clone()
+                    .unwrap_or_else(|| extract::list::NO_LIST.to_string());
+                tracing::warn!(column = %column.name, site = %column.site, url = %url, "no list recognized: {why}; set [column.select]");
+                outcome.unrecognized = Some(why);
+                break;
+            }
+        }
         let page_oldest = list.items.iter().filter_map(|i| i.date).min();
         for item in list.items {
             if !seen_items.insert(item.url.clone()) {
@@ -304,9 +433,15 @@ async fn crawl_column(
             outcome.failure = Some(class.to_string());
             (*class, *status, Some(detail.clone()))
         }
-        _ => (CrawlOutcome::Ok, None, None),
+        _ if outcome.unrecognized.is_some() => (
+            CrawlOutcome::Unrecognized,
+            None,
+            outcome.unrecognized.clone(),
+        ),
+        _ => (CrawlOutcome::Ok, None, outcome.empty_reason.clone()),
     };
-    if unchanged.is_none() && outcome.pages > 0 {
+    let recognized = outcome.unrecognized.is_none();
+    if unchanged.is_none() && outcome.pages > 0 && recognized {
         outcome.new_items = store
             .upsert_column_items(column_id, &items, clock.now())
             .await?;
@@ -315,17 +450,24 @@ async fn crawl_column(
     }
     // The validators are saved only once the items they stand for are stored: a crash
     // in between must not make the next run's 304 skip items it never kept.
+    let digest = match &unchanged {
+        Some(v) => v.items_digest.clone(),
+        None => items_digest(items.iter().map(|i| i.url.as_str())),
+    };
+    // An unrecognized page keeps no validators: its 304 must not pass for a read list.
     if unchanged.is_none()
+        && recognized
         && let Some(v) = first_validators
     {
         store
             .set_page_validators(
                 &PageValidators {
-                    url: column.url.to_string(),
+                    url: first_url.to_string(),
                     etag: v.etag,
                     last_modified: v.last_modified,
                     items_found: items.len() as i64,
                     pages: outcome.pages as i64,
+                    items_digest: digest.clone(),
                 },
                 clock.now(),
             )
@@ -341,6 +483,7 @@ async fn crawl_column(
             items_found: outcome.items_found as i64,
             new_items: outcome.new_items as i64,
             pages: outcome.pages as i64,
+            items_digest: digest,
         })
         .await?;
     outcome.last_update = store

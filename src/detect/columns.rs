@@ -25,6 +25,9 @@ use chrono::{Months, NaiveDate};
 pub enum CrawlResult {
     /// The list page was read; `items` were listed on it.
     Listed { items: usize },
+    /// The page was read but showed no list govwatch recognizes and no empty marker:
+    /// says nothing about the column (never 空白栏目).
+    Unrecognized,
     /// The list page could not be read (a failure class: dns, connect, http …).
     Failed { class: String, status: Option<u16> },
     /// The site answered with an anti-bot challenge: says nothing about the column.
@@ -40,6 +43,7 @@ impl CrawlResult {
                 items: items.max(0) as usize,
             },
             CrawlOutcome::Failed(FailureClass::Blocked) => CrawlResult::Blocked,
+            CrawlOutcome::Unrecognized => CrawlResult::Unrecognized,
             failed => CrawlResult::Failed {
                 class: failed.to_string(),
                 status: status.and_then(|s| u16::try_from(s).ok()),
@@ -78,6 +82,46 @@ impl ColumnState<'_> {
     pub fn last_update(&self, today: NaiveDate) -> Option<NaiveDate> {
         self.dates.iter().filter(|d| **d <= today).max().copied()
     }
+}
+
+/// A column's latest read, for the same-items cross-check ([`same_items`]).
+#[derive(Debug, Clone)]
+pub struct ListedRead<'a> {
+    pub key: &'a str,
+    pub site: &'a str,
+    pub name: &'a str,
+    pub url: &'a str,
+    /// Lists other columns' items by design (最新信息): never suspect.
+    pub aggregate: bool,
+    /// The digest of the items its latest successful read listed (`None`: nothing).
+    pub digest: Option<&'a str>,
+}
+
+/// 可能误取侧栏: two columns of one site at different URLs whose latest reads listed the
+/// very same non-empty set of items are most likely both reading a list the site shows
+/// on every page (a sidebar), not their own. For each such column key, the names of the
+/// others. A hint for the operator, not a finding; aggregate columns are left out.
+pub fn same_items(reads: &[ListedRead<'_>]) -> BTreeMap<String, Vec<String>> {
+    let mut groups: BTreeMap<(&str, &str), Vec<&ListedRead<'_>>> = BTreeMap::new();
+    for r in reads.iter().filter(|r| !r.aggregate) {
+        if let Some(d) = r.digest {
+            groups.entry((r.site, d)).or_default().push(r);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for group in groups.values() {
+        for r in group {
+            let others: Vec<String> = group
+                .iter()
+                .filter(|o| o.url != r.url)
+                .map(|o| o.name.to_string())
+                .collect();
+            if !others.is_empty() {
+                out.insert(r.key.to_string(), others);
+            }
+        }
+    }
+    out
 }
 
 /// A period subject: `KEY#2020Q3`.

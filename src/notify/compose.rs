@@ -120,6 +120,20 @@ pub struct Week {
     /// Accounts the operator must fix the source of (`Store::credential_problems`),
     /// ordered by account; told in the office digest only.
     pub operator: Vec<CredentialProblem>,
+    /// Columns whose list the operator must look at (unrecognized, 可能误取侧栏),
+    /// ordered by site and column; told in the office digest only.
+    pub columns: Vec<ColumnNote>,
+}
+
+/// A column whose latest read needs the operator: no list recognized, or the same items
+/// as another column of its site. Not a finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnNote {
+    pub site: String,
+    pub column: String,
+    pub url: String,
+    /// `无法识别栏目列表（列表由脚本加载（URL））`, `可能误取侧栏（与“…”条目相同）`.
+    pub note: String,
 }
 
 impl Week {
@@ -146,7 +160,14 @@ impl Week {
             opened: pick(&|f| f.opened_on >= since),
             resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
             operator: Vec::new(),
+            columns: Vec::new(),
         }
+    }
+
+    /// The week with the columns whose list the operator must look at.
+    pub fn with_column_notes(mut self, notes: Vec<ColumnNote>) -> Week {
+        self.columns = notes;
+        self
     }
 
     /// The week with the accounts whose sources the operator must fix.
@@ -350,6 +371,10 @@ impl Writer<'_> {
             n += 1;
             self.operator_section(&mut doc, n);
         }
+        if !week.columns.is_empty() {
+            n += 1;
+            self.column_section(&mut doc, n);
+        }
         let rows: Vec<&FindingRecord> = week.open.iter().chain(&week.resolved).collect();
         let attachments = self.attachments(&rows, None, true)?;
         if !week.open.is_empty() {
@@ -481,6 +506,28 @@ impl Writer<'_> {
                 i + 1,
                 wording::join(accounts),
                 week.day(*last)
+            ));
+        }
+    }
+
+    /// 需运维人员核查的栏目: columns whose list was not recognized or looks like a
+    /// sidebar, one line each with its address.
+    fn column_section(&self, doc: &mut Doc, n: usize) {
+        let week = self.week;
+        doc.heading(&format!(
+            "{}、需运维人员核查的栏目（{}个）",
+            zh_number(n),
+            week.columns.len()
+        ));
+        doc.para("以下栏目最近一次读取未能确认栏目自身的信息列表，不作为栏目问题统计，请运维人员核查栏目地址或为其配置列表选择器：");
+        for (i, c) in week.columns.iter().enumerate() {
+            doc.para(&format!(
+                "{}. {}{}：{}（{}）",
+                i + 1,
+                c.site,
+                c.column,
+                c.note,
+                c.url
             ));
         }
     }

@@ -25,13 +25,16 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDate};
 use lettre::message::Mailbox;
 
-pub use compose::{Attachment, Audience, Message, Recipients, UnitContacts, Week, compose};
+pub use compose::{
+    Attachment, Audience, ColumnNote, Message, Recipients, UnitContacts, Week, compose,
+};
 pub use send::{Mailer, SendError};
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::detect::period::Period;
+use crate::observe::CrawlOutcome;
 use crate::report::ReportError;
 use crate::store::{FindingFilter, NewNotification, NotificationStatus, Store, StoreError};
 
@@ -177,7 +180,10 @@ impl Notifier {
             .into_iter()
             .filter(|p| p.at <= clock.now())
             .collect();
-        let week = Week::from_episodes(today, &episodes).with_operator_problems(operator);
+        let columns = column_notes(store, clock).await?;
+        let week = Week::from_episodes(today, &episodes)
+            .with_operator_problems(operator)
+            .with_column_notes(columns);
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }
@@ -395,4 +401,34 @@ fn sender(settings: &Settings, office_name: &str) -> Result<Mailbox, NotifyError
 /// The ISO week key of a day, as the notifications table stores it (`2020-W02`).
 pub fn period_of(day: NaiveDate) -> String {
     Period::week_of(day).to_string()
+}
+
+/// The columns whose latest read needs the operator: no list recognized (a script-loaded
+/// list, an unknown layout), or the same items as another column of the site.
+async fn column_notes(store: &Store, clock: &Clock) -> Result<Vec<ColumnNote>, NotifyError> {
+    let stored = store.stored_columns().await?;
+    let latest = store.recent_column_crawls(1, clock.now()).await?;
+    let same = crate::cycle::crawl::same_items_now(store, clock).await?;
+    let mut notes = Vec::new();
+    for c in &stored {
+        let read = latest.get(&c.id).and_then(|v| v.first());
+        let note = match read {
+            Some(r) if r.outcome == CrawlOutcome::Unrecognized => format!(
+                "无法识别栏目列表（{}）",
+                r.detail.as_deref().unwrap_or(crate::extract::list::NO_LIST)
+            ),
+            _ => match same.get(&c.key) {
+                Some(others) => crate::cycle::crawl::same_items_note(others),
+                None => continue,
+            },
+        };
+        notes.push(ColumnNote {
+            site: c.site.clone(),
+            column: c.name.clone(),
+            url: c.url.clone(),
+            note,
+        });
+    }
+    notes.sort_by(|a, b| (&a.site, &a.column).cmp(&(&b.site, &b.column)));
+    Ok(notes)
 }

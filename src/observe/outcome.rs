@@ -214,13 +214,21 @@ pub enum CrawlOutcome {
     NotModified,
     /// The page was read but its list could not be.
     Extract,
+    /// The page was read and showed no list govwatch recognizes, and no empty-list
+    /// marker (a script-loaded list, an unknown layout): says nothing about the column.
+    Unrecognized,
     #[strum(transparent)]
     Failed(FailureClass),
 }
 
 by_code!(
     CrawlOutcome,
-    own: [CrawlOutcome::Ok, CrawlOutcome::NotModified, CrawlOutcome::Extract],
+    own: [
+        CrawlOutcome::Ok,
+        CrawlOutcome::NotModified,
+        CrawlOutcome::Extract,
+        CrawlOutcome::Unrecognized
+    ],
     wrapped: |c| failure(c).map(CrawlOutcome::Failed)
 );
 
@@ -362,6 +370,7 @@ mod tests {
             (CrawlOutcome::Ok, "ok"),
             (CrawlOutcome::NotModified, "not_modified"),
             (CrawlOutcome::Extract, "extract"),
+            (CrawlOutcome::Unrecognized, "unrecognized"),
         ]);
         round_trip(&wrap(CrawlOutcome::Failed));
         round_trip(&[

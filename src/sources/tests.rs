@@ -340,6 +340,7 @@ fn html_selectors_read_posts_and_report_undated_items() {
         link: None,
         date: Some("span.time".into()),
         next: None,
+        ..Selectors::default()
     });
     let parsed = HtmlSource
         .parse(&a, &fixture("toutiao.html"), &clock())

@@ -34,7 +34,9 @@ pub use links::{LinkCheck, LinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::StoredItem;
-pub use reads::{AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators};
+pub use reads::{
+    AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators, StoredColumn,
+};
 // The records the store appends are observe's; these paths keep working.
 pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};
 pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};

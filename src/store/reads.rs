@@ -22,6 +22,20 @@ pub struct ColumnCrawl {
     pub items_found: i64,
     pub new_items: i64,
     pub pages: i64,
+    /// SHA-256 of the sorted item URLs listed (see `cycle::crawl::items_digest`).
+    pub items_digest: Option<String>,
+}
+
+/// A column as stored, with what the notes on its latest read need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredColumn {
+    pub id: i64,
+    pub key: String,
+    pub site: String,
+    pub name: String,
+    pub url: String,
+    /// `aggregate = true` in the catalog.
+    pub aggregate: bool,
 }
 
 /// One read of a site's home page, with the dates of the dated items it showed.
@@ -65,8 +79,8 @@ impl Store {
     pub async fn record_column_crawl(&self, c: &ColumnCrawl) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
-                "INSERT INTO column_crawls (column_id, at, outcome, status, detail, items_found, new_items, pages) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (column_id, at) DO NOTHING",
+                "INSERT INTO column_crawls (column_id, at, outcome, status, detail, items_found, new_items, pages, items_digest) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (column_id, at) DO NOTHING",
             )
             .bind(c.column_id)
             .bind(c.at)
@@ -76,6 +90,7 @@ impl Store {
             .bind(c.items_found)
             .bind(c.new_items)
             .bind(c.pages)
+            .bind(&c.items_digest)
             .execute(pool)
             .await
             .map(|_| ())
@@ -91,7 +106,7 @@ impl Store {
     ) -> Result<HashMap<i64, Vec<ColumnCrawl>>> {
         let rows: Vec<ColumnCrawl> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT column_id, at, outcome, status, detail, items_found, new_items, pages \
+                "SELECT column_id, at, outcome, status, detail, items_found, new_items, pages, items_digest \
                  FROM column_crawls WHERE at <= $1 ORDER BY column_id, at DESC",
             )
             .bind(until)
@@ -107,6 +122,32 @@ impl Store {
             }
         }
         Ok(map)
+    }
+
+    /// The catalog's current columns (not removed).
+    pub async fn stored_columns(&self) -> Result<Vec<StoredColumn>> {
+        let rows: Vec<(i64, String, String, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, key, site, name, url, spec FROM columns WHERE removed_at IS NULL ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the stored columns"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, key, site, name, url, spec)| StoredColumn {
+                id,
+                key,
+                site,
+                name,
+                url,
+                aggregate: serde_json::from_str::<serde_json::Value>(&spec)
+                    .ok()
+                    .and_then(|v| v["aggregate"].as_bool())
+                    .unwrap_or(false),
+            })
+            .collect())
     }
 
     /// Publish dates of every column's items (undated items left out).
@@ -359,13 +400,14 @@ pub struct PageValidators {
     /// What the last full read found, carried over while the page is unchanged.
     pub items_found: i64,
     pub pages: i64,
+    pub items_digest: Option<String>,
 }
 
 impl Store {
     pub async fn page_validators(&self, url: &str) -> Result<Option<PageValidators>> {
         on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT url, etag, last_modified, items_found, pages FROM page_validators WHERE url = $1",
+                "SELECT url, etag, last_modified, items_found, pages, items_digest FROM page_validators WHERE url = $1",
             )
             .bind(url)
             .fetch_optional(pool)
@@ -385,10 +427,10 @@ impl Store {
                     .map(|_| ())
             } else {
                 sqlx::query(
-                    "INSERT INTO page_validators (url, etag, last_modified, items_found, pages, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
+                    "INSERT INTO page_validators (url, etag, last_modified, items_found, pages, updated_at, items_digest) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
                      last_modified = excluded.last_modified, items_found = excluded.items_found, \
-                     pages = excluded.pages, updated_at = excluded.updated_at",
+                     pages = excluded.pages, updated_at = excluded.updated_at, items_digest = excluded.items_digest",
                 )
                 .bind(&v.url)
                 .bind(&v.etag)
@@ -396,6 +438,7 @@ impl Store {
                 .bind(v.items_found)
                 .bind(v.pages)
                 .bind(at)
+                .bind(&v.items_digest)
                 .execute(pool)
                 .await
                 .map(|_| ())

@@ -351,5 +351,9 @@ async fn etag(headers: HeaderMap) -> Response {
     if matches_etag || not_modified_since {
         return (StatusCode::NOT_MODIFIED, validators).into_response();
     }
-    (validators, html_utf8(page("", "通知公告列表"))).into_response()
+    let list = "<h2>通知公告</h2><ul class=\"list\">\
+        <li><a href=\"/tzgg/202310/t20231018_1.html\">关于做好秋冬季森林防火工作的通知</a><span>2023-10-18</span></li>\
+        <li><a href=\"/tzgg/202310/t20231009_2.html\">关于国庆节后恢复正常办公的通知</a><span>2023-10-09</span></li>\
+        </ul>";
+    (validators, html_utf8(page("", list))).into_response()
 }

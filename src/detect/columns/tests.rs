@@ -21,6 +21,7 @@ fn column(name: &str, class: ColumnClass, quota: Option<u32>) -> Column {
         class_guessed: false,
         quota,
         select: None,
+        aggregate: false,
         origin: Origin {
             file: "c.toml".into(),
             line: 1,
