@@ -56,12 +56,23 @@ pub(crate) fn choose(
     let mut reports: Vec<CandidateReport> = Vec::with_capacity(cands.len());
     let mut eligible: Vec<bool> = Vec::with_capacity(cands.len());
     let mut breadcrumb_distance: Vec<Option<usize>> = Vec::with_capacity(cands.len());
+    let mut nested: Vec<bool> = Vec::with_capacity(cands.len());
     for c in cands {
-        let (score, mut reasons, mut ok) = score(c, &context, records_only);
-        if c.ancestors.iter().take(3).any(|id| rows.contains(id)) {
-            ok = false;
-            reasons.push("inside a row of a longer list".into());
+        let inside_row = c.ancestors.iter().take(3).any(|id| rows.contains(id));
+        nested.push(inside_row);
+        if inside_row {
+            breadcrumb_distance.push(None);
+            eligible.push(false);
+            reports.push(CandidateReport {
+                selector: selector_of(c),
+                items: c.built.len(),
+                score: 0,
+                reasons: vec!["inside a row of a longer list".into()],
+                chosen: false,
+            });
+            continue;
         }
+        let (score, reasons, ok) = score(c, &context, records_only);
         breadcrumb_distance.push(context.distance_to(&c.ancestors, &context.breadcrumbs));
         eligible.push(ok);
         reports.push(CandidateReport {
@@ -97,7 +108,14 @@ pub(crate) fn choose(
     if let Some(i) = chosen {
         reports[i].chosen = true;
     }
-    (chosen, reports)
+    // Blocks inside rows are parts of their rows: not worth a line of `--explain`.
+    let shown = reports
+        .into_iter()
+        .zip(&nested)
+        .filter(|(_, n)| !**n)
+        .map(|(r, _)| r)
+        .collect();
+    (chosen, shown)
 }
 
 fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec<String>, bool) {

@@ -5,8 +5,9 @@
 //! `items` (a dotted path: `data.list`, `result.records`, `data.0.list`; without it, the
 //! first array of objects that have a title), and in each item the fields `title`,
 //! `link` and `date` name (without them, the usual names: `title`/`name`, `url`/`link`/
-//! `href`, `pubDate`/`publishTime`/`date` …). Dates are texts or epoch numbers. An HTML
-//! fragment is read like a list page, with the column's selectors.
+//! `href`, `pubDate`/`publishTime`/`date` …). Dates are texts or epoch numbers. The next
+//! page is the endpoint with its page number one up (`pageNo=1` → `pageNo=2`), while pages
+//! list items. An HTML fragment is read like a list page, with the column's selectors.
 
 use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
@@ -121,8 +122,10 @@ pub fn extract_source(
         .into_iter()
         .filter(|i| i.date.is_none_or(|d| d <= today))
         .collect();
+    let next = (!items.is_empty()).then(|| next_page(endpoint)).flatten();
     let mut page = ListPage {
         items,
+        next,
         ..ListPage::default()
     };
     if page.items.is_empty() {
@@ -139,6 +142,41 @@ pub fn extract_source(
         }
     }
     Ok(page)
+}
+
+/// The endpoint's next page, when its query numbers pages (`pageNo=1` → `pageNo=2`).
+fn next_page(endpoint: &Url) -> Option<Url> {
+    const PAGE_KEYS: &[&str] = &[
+        "page",
+        "pageno",
+        "pagenum",
+        "pageindex",
+        "curpage",
+        "currentpage",
+        "pn",
+        "p",
+    ];
+    let pairs: Vec<(String, String)> = endpoint
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let at = pairs.iter().position(|(k, v)| {
+        PAGE_KEYS.contains(&k.to_ascii_lowercase().as_str()) && v.parse::<u32>().is_ok()
+    })?;
+    let mut next = endpoint.clone();
+    {
+        let mut query = next.query_pairs_mut();
+        query.clear();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i == at {
+                let n: u32 = v.parse().ok()?;
+                query.append_pair(k, &(n + 1).to_string());
+            } else {
+                query.append_pair(k, v);
+            }
+        }
+    }
+    Some(next)
 }
 
 fn unrecognized(reason: String) -> ListPage {
@@ -254,4 +292,98 @@ fn strip_tags(s: &str) -> String {
         }
     }
     normalize(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn read(body: &str, endpoint: &str, select: Selectors) -> ListPage {
+        extract_source(body, &endpoint.parse().unwrap(), &select, day("2020-12-01")).unwrap()
+    }
+
+    #[test]
+    fn json_items_by_path_by_default_names_jsonp_and_epochs() {
+        let body = r#"{"code":0,"data":{"list":[
+            {"title":"<em>县</em>政府召开常务会议","url":"/art/2020/9/28/art_1_1.html","pubDate":"2020-09-28 10:00:00"},
+            {"title":"关于秋冬季森林防火的通知","url":"detail?id=2","pubDate":1601164800000},
+            {"title":"下周的会议通知","url":"detail?id=3","pubDate":"2020-12-05"}
+        ],"total":3}}"#;
+        let endpoint = "http://www.a.gov.cn/api/list?columnId=9&pageNo=1";
+        let page = read(
+            body,
+            endpoint,
+            Selectors {
+                items: Some("data.list".into()),
+                ..Selectors::default()
+            },
+        );
+        let got: Vec<(&str, &str, Option<NaiveDate>)> = page
+            .items
+            .iter()
+            .map(|i| (i.title.as_str(), i.url.as_str(), i.date))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "县政府召开常务会议",
+                    "http://www.a.gov.cn/art/2020/9/28/art_1_1.html",
+                    Some(day("2020-09-28"))
+                ),
+                (
+                    "关于秋冬季森林防火的通知",
+                    "http://www.a.gov.cn/api/detail?id=2",
+                    Some(day("2020-09-27"))
+                ),
+            ],
+            "tags stripped, epoch milliseconds in China time, the future left out"
+        );
+        assert_eq!(
+            page.next.as_ref().map(Url::as_str),
+            Some("http://www.a.gov.cn/api/list?columnId=9&pageNo=2")
+        );
+
+        // JSONP, no path: the first array of titled objects; named fields.
+        let jsonp = r#"cb({"result":{"rows":[{"docTitle":"县长接待日安排","link":"/a/1.html","t":"2020年9月3日"}]}});"#;
+        let page = read(
+            jsonp,
+            "http://www.a.gov.cn/api/x",
+            Selectors {
+                date: Some("t".into()),
+                ..Selectors::default()
+            },
+        );
+        assert_eq!(page.items.len(), 1);
+        assert_eq!(page.items[0].date, Some(day("2020-09-03")));
+        assert_eq!(page.next, None, "no page number to raise");
+    }
+
+    #[test]
+    fn an_empty_array_is_empty_and_a_wrong_path_is_unrecognized() {
+        let empty = read(
+            r#"{"data":{"list":[]}}"#,
+            "http://www.a.gov.cn/api/list",
+            Selectors {
+                items: Some("data.list".into()),
+                ..Selectors::default()
+            },
+        );
+        assert_eq!(empty.outcome, ListOutcome::Empty);
+        assert_eq!(empty.empty_reason.as_deref(), Some("接口返回0条"));
+        let wrong = read(
+            r#"{"data":{"list":[]}}"#,
+            "http://www.a.gov.cn/api/list",
+            Selectors {
+                items: Some("data.rows".into()),
+                ..Selectors::default()
+            },
+        );
+        assert_eq!(wrong.outcome, ListOutcome::Unrecognized);
+        assert!(wrong.unrecognized_reason.unwrap().contains("data.rows"));
+    }
 }
