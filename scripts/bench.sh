@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # govwatch's benchmarks (not run by CI): govwatch against lychee, LinkChecker and wrk on a
-# generated site served on loopback by nginx, politeness efficiency, county scale.
+# generated site served on loopback by nginx, politeness efficiency, county scale, and list
+# extraction alone (in-process, over the test fixtures).
 # See BENCHMARKS.md for what is measured and the latest figures.
 #
 #   bash scripts/bench.sh                    # everything, a few minutes
 #   bash scripts/bench.sh --quick            # small sizes, a smoke run
-#   bash scripts/bench.sh --only links,crawl # some parts (links, crawl, politeness, county)
+#   bash scripts/bench.sh --only links,crawl # some parts (extract, links, crawl, politeness,
+#                                            # county)
+#   bash scripts/bench.sh --only extract     # extraction CPU only; no outside tool needed
 #   bash scripts/bench.sh --install          # first install nginx-light, wrk, lychee, LinkChecker
 #
 # Other options go to the bench binary: --pages N --links N --broken-share F --hosts N
-# --concurrency N --out FILE --keep. The outside tools are optional: a missing one is
-# skipped with a message. lychee and LinkChecker are looked up in PATH and in
-# $GOVWATCH_BENCH_TOOLS/bin (default ./bench-tools, where --install puts them).
+# --concurrency N --out FILE --keep, and for extract --fixtures DIR (default
+# tests/fixtures/pages) --extract-pages N (1000) --reps N (5). The outside tools are
+# optional: a missing one is skipped with a message. lychee and LinkChecker are looked up
+# in PATH and in $GOVWATCH_BENCH_TOOLS/bin (default ./bench-tools, where --install puts
+# them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,6 +1,9 @@
 //! govwatch's benchmarks (see BENCHMARKS.md): `cargo bench --bench govwatch -- [options]`
 //! or `bash scripts/bench.sh`. Only loopback is touched; each part takes a minute or two.
 //!
+//! - `extract`: list extraction alone, in this process: the real-shaped list fixtures
+//!   cycled into 1,000 pages through `govwatch::extract::extract_list`; median of 5
+//!   passes, and one machine-readable `extract:` line to compare two commits.
 //! - `links`: one generated site, checked by `govwatch links`, lychee and LinkChecker
 //!   (when installed) at equal per-host politeness; wall time, peak RSS, findings.
 //! - `crawl`: `govwatch crawl` with politeness off against `wrk` on the same server.
@@ -9,10 +12,11 @@
 //! - `county`: 60 sites, 2,000 columns of 3 list pages, 400 feeds: one `govwatch check`;
 //!   then 1 M stored observations and the detect stage alone.
 //!
-//! Every measured program runs as a child process, so its wall time and peak RSS are
-//! its own (wait4). Without `--bench` (as `cargo test --all-targets` runs it) it does
+//! Every other measured program runs as a child process, so its wall time and peak RSS
+//! are its own (wait4). Without `--bench` (as `cargo test --all-targets` runs it) it does
 //! nothing.
 
+mod extract;
 mod server;
 mod site;
 
@@ -38,6 +42,9 @@ struct Options {
     broken_share: f64,
     hosts: usize,
     concurrency: usize,
+    fixtures: PathBuf,
+    extract_pages: usize,
+    reps: usize,
 }
 
 fn main() {
@@ -56,7 +63,7 @@ fn main() {
     let mut report = String::new();
     let _ = writeln!(report, "{}", machine());
     println!("{report}");
-    let parts = ["links", "crawl", "politeness", "county"];
+    let parts = ["extract", "links", "crawl", "politeness", "county"];
     for part in parts {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == part) {
             continue;
@@ -65,6 +72,11 @@ fn main() {
         std::fs::create_dir_all(&dir).expect("create a part's directory");
         let started = Instant::now();
         let text = match part {
+            "extract" => extract::bench(&extract::Spec {
+                fixtures: &options.fixtures,
+                pages: options.extract_pages,
+                reps: options.reps,
+            }),
             "links" => bench_links(&dir, &options),
             "crawl" => bench_crawl(&dir, &options),
             "politeness" => bench_politeness(&dir, &options),
@@ -100,6 +112,9 @@ fn parse(args: &[String]) -> Options {
         broken_share: 0.05,
         hosts: 4,
         concurrency: 8,
+        fixtures: extract::default_fixtures(),
+        extract_pages: 1000,
+        reps: 5,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -119,8 +134,11 @@ fn parse(args: &[String]) -> Options {
             "--broken-share" => o.broken_share = value(a).parse().expect("--broken-share 0.05"),
             "--hosts" => o.hosts = value(a).parse().expect("--hosts N"),
             "--concurrency" => o.concurrency = value(a).parse().expect("--concurrency N"),
+            "--fixtures" => o.fixtures = value(a).into(),
+            "--extract-pages" => o.extract_pages = value(a).parse().expect("--extract-pages N"),
+            "--reps" => o.reps = value(a).parse().expect("--reps N"),
             other => panic!(
-                "unknown option {other}; options: --only links,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N"
+                "unknown option {other}; options: --only extract,links,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N"
             ),
         }
     }
