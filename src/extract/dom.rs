@@ -196,24 +196,46 @@ fn own_region(e: &scraper::node::Element) -> Region {
     region
 }
 
-/// An element's id and class words, lower-cased.
-pub(crate) fn own_words(e: &scraper::node::Element) -> Vec<String> {
-    e.id()
-        .into_iter()
-        .chain(e.classes())
-        .map(|w| w.to_ascii_lowercase())
-        .collect()
+/// An element's id and class words, lower-cased (borrowed when they already are).
+pub(crate) fn own_words(
+    e: &scraper::node::Element,
+) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+    e.id().into_iter().chain(e.classes()).map(|w| {
+        if w.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(w.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(w)
+        }
+    })
+}
+
+/// The text of `el` (whitespace collapsed) if it has at most `max` characters, without
+/// reading more of a large block than that.
+pub(crate) fn short_text(el: ElementRef<'_>, max: usize) -> Option<String> {
+    let mut raw = String::new();
+    let mut chars = 0;
+    for n in text_nodes(el) {
+        if let Some(t) = n.value().as_text() {
+            chars += t.trim().chars().count();
+            if chars > max {
+                return None;
+            }
+            raw.push_str(t);
+            raw.push(' ');
+        }
+    }
+    Some(normalize(&raw))
 }
 
 /// Whether `el` sits in the page's footer (版权所有, 网站标识码 …).
 pub(crate) fn in_footer(el: ElementRef<'_>) -> bool {
     ancestors_and_self(el).any(|e| {
         e.value().name() == "footer"
-            || own_words(e.value()).iter().any(|w| {
+            || own_words(e.value()).any(|w| {
                 ["footer", "copyright", "banquan"]
                     .iter()
                     .any(|k| w.contains(k))
-                    || ["foot", "bottom", "ft"].contains(&w.as_str())
+                    || ["foot", "bottom", "ft"].contains(&w.as_ref())
             })
     })
 }

@@ -168,7 +168,7 @@ fn read_list(
     let overrides = Overrides::compile(select)?;
     let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
-    let loaders = Loaders::read(&doc, &base);
+    let loaders = Loaders::new(&doc, &base);
 
     let stores = hanweb::datastores(html, &doc, page);
     let store = stores.iter().max_by_key(|s| s.records.len());
@@ -192,7 +192,7 @@ fn read_list(
             Some(item_sel) => select_items(&records, item_sel, &base, &overrides, today),
             None => {
                 let cands = candidates(&records, &base, &overrides, today);
-                let (chosen, r) = list_choice::choose(&records, page, &cands, true);
+                let (chosen, r) = list_choice::choose(&records, page, &cands, true, explain);
                 if explain {
                     reports.extend(r);
                 }
@@ -208,7 +208,7 @@ fn read_list(
     }
     if found.is_none() && overrides.item.is_none() {
         let cands = candidates(&doc, &base, &overrides, today);
-        let (chosen, r) = list_choice::choose(&doc, page, &cands, false);
+        let (chosen, r) = list_choice::choose(&doc, page, &cands, false, explain);
         if explain {
             reports.extend(r);
         }
@@ -256,13 +256,14 @@ fn read_list(
     };
     // A marker in the main area makes the column empty, whatever other lists the page
     // carries (a sidebar's 热点新闻 is not the column's).
-    let empty_marker = list_empty::marker(&doc, &loaders, chosen_el).or_else(|| {
-        let marker = hanweb_empty(html, &stores);
-        if marker.is_some() {
-            list.pages_total = Some(0);
-        }
-        marker
-    });
+    let empty_marker =
+        list_empty::marker(&doc, &loaders, chosen_el, found.is_some()).or_else(|| {
+            let marker = hanweb_empty(html, &stores);
+            if marker.is_some() {
+                list.pages_total = Some(0);
+            }
+            marker
+        });
     let chosen_by_operator = overrides.item.is_some() && found.is_some();
     match (found, empty_marker) {
         (_, Some(marker)) if !chosen_by_operator => {
@@ -558,7 +559,8 @@ pub(crate) fn build_item(
         return None;
     }
 
-    let year_hint = dates::date_from_url(&url, today).map(|d| chrono::Datelike::year(&d));
+    let url_date = dates::date_from_url(&url, today);
+    let year_hint = url_date.map(|d| chrono::Datelike::year(&d));
     let list_date = match &overrides.date {
         Some(s) => el.select(s).next().and_then(|d| {
             let text = text_of(d);
@@ -566,11 +568,11 @@ pub(crate) fn build_item(
                 .or_else(|| dates::find_date(&text, today))
                 .map(|f| f.date)
         }),
-        None => date_in_item(el, link_el, today, year_hint, &url),
+        None => date_in_item(el, link_el, today, year_hint, url_date),
     };
     let (date, date_source) = match list_date {
         Some(d) => (Some(d), DateSource::List),
-        None => match dates::date_from_url(&url, today) {
+        None => match url_date {
             Some(d) => (Some(d), DateSource::Url),
             None => (None, DateSource::None),
         },
@@ -602,9 +604,8 @@ fn date_in_item(
     title_link: ElementRef<'_>,
     today: NaiveDate,
     year_hint: Option<i32>,
-    url: &Url,
+    url_date: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
-    let url_date = dates::date_from_url(url, today);
     if let Some(d) = publish_date::row_date(el, title_link, today, year_hint, url_date) {
         return Some(d);
     }

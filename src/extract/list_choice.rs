@@ -16,7 +16,6 @@
 //!
 //! Every score comes with its reasons, which `govwatch extract --explain` prints.
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use ego_tree::NodeId;
@@ -24,7 +23,7 @@ use regex::Regex;
 use scraper::{ElementRef, Html};
 use url::Url;
 
-use super::dom::{Region, ancestors_and_self, normalize, own_words, sel, text_of};
+use super::dom::{Region, ancestors_and_self, normalize, own_words, sel, short_text, text_of};
 use super::list::{Candidate, is_column_url};
 
 /// A candidate's score and the reasons for it, as `extract --explain` shows them.
@@ -45,38 +44,48 @@ pub(crate) fn choose(
     page: &Url,
     cands: &[Candidate<'_>],
     records_only: bool,
+    explain: bool,
 ) -> (Option<usize>, Vec<CandidateReport>) {
     let context = PageContext::read(doc, page);
     // A block inside a row of a longer list is part of that row (`li > a` + date).
-    let rows: std::collections::HashSet<NodeId> = cands
+    let mut rows: Vec<NodeId> = cands
         .iter()
         .filter(|c| c.built.len() >= 2)
         .flat_map(|c| c.built.iter().map(|b| b.node))
         .collect();
+    rows.sort_unstable();
     let mut reports: Vec<CandidateReport> = Vec::with_capacity(cands.len());
     let mut eligible: Vec<bool> = Vec::with_capacity(cands.len());
     let mut breadcrumb_distance: Vec<Option<usize>> = Vec::with_capacity(cands.len());
     let mut nested: Vec<bool> = Vec::with_capacity(cands.len());
     for c in cands {
-        let inside_row = c.ancestors.iter().take(3).any(|id| rows.contains(id));
+        let inside_row = c
+            .ancestors
+            .iter()
+            .take(3)
+            .any(|id| rows.binary_search(id).is_ok());
         nested.push(inside_row);
         if inside_row {
             breadcrumb_distance.push(None);
             eligible.push(false);
             reports.push(CandidateReport {
-                selector: selector_of(c),
+                selector: String::new(),
                 items: c.built.len(),
                 score: 0,
-                reasons: vec!["inside a row of a longer list".into()],
+                reasons: Vec::new(),
                 chosen: false,
             });
             continue;
         }
-        let (score, reasons, ok) = score(c, &context, records_only);
+        let (score, reasons, ok) = score(c, &context, records_only, explain);
         breadcrumb_distance.push(context.distance_to(&c.ancestors, &context.breadcrumbs));
         eligible.push(ok);
         reports.push(CandidateReport {
-            selector: selector_of(c),
+            selector: if explain {
+                selector_of(c)
+            } else {
+                String::new()
+            },
             items: c.built.len(),
             score,
             reasons,
@@ -94,8 +103,10 @@ pub(crate) fn choose(
         for (r, d) in reports.iter_mut().zip(&breadcrumb_distance) {
             if *d == Some(near) {
                 r.score += 10;
-                r.reasons
-                    .push("+10 nearest to the breadcrumb (当前位置)".into());
+                if explain {
+                    r.reasons
+                        .push("+10 nearest to the breadcrumb (当前位置)".into());
+                }
             }
         }
     }
@@ -108,6 +119,9 @@ pub(crate) fn choose(
     if let Some(i) = chosen {
         reports[i].chosen = true;
     }
+    if !explain {
+        return (chosen, Vec::new());
+    }
     // Blocks inside rows are parts of their rows: not worth a line of `--explain`.
     let shown = reports
         .into_iter()
@@ -118,27 +132,35 @@ pub(crate) fn choose(
     (chosen, shown)
 }
 
-fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec<String>, bool) {
+fn score(
+    c: &Candidate<'_>,
+    page: &PageContext,
+    records_only: bool,
+    explain: bool,
+) -> (i32, Vec<String>, bool) {
     let n = c.built.len();
     let mut score = 0i32;
     let mut reasons = Vec::new();
-    let mut add = |points: i32, why: String| {
+    // The reasons are written only for `--explain`: most pages never show them.
+    let mut add = |points: i32, why: &dyn Fn() -> String| {
         score += points;
-        reasons.push(format!("{points:+} {why}"));
+        if explain {
+            reasons.push(format!("{points:+} {}", why()));
+        }
     };
-    add(n.min(20) as i32, format!("{n} item(s)"));
+    add(n.min(20) as i32, &|| format!("{n} item(s)"));
 
     let list_dated = c.list_dated();
     let url_dated = c.url_dated();
     if c.is_dated() {
-        add(15, format!("{list_dated} dated beside the title"));
+        add(15, &|| format!("{list_dated} dated beside the title"));
     } else if url_dated * 2 >= n && url_dated > 0 {
-        add(8, format!("{url_dated} dated by their URL"));
+        add(8, &|| format!("{url_dated} dated by their URL"));
     }
     let title_chars = c.title_chars();
     let long_titles = title_chars >= 8 * n;
     if title_chars < 6 * n {
-        add(-10, "short link texts".into());
+        add(-10, &|| "short link texts".into());
     }
     let columns = c
         .built
@@ -146,28 +168,32 @@ fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec
         .filter(|b| is_column_url(&b.item.url))
         .count();
     if columns * 2 >= n {
-        add(-30, format!("{columns} link(s) to columns, as a menu has"));
+        add(-30, &|| {
+            format!("{columns} link(s) to columns, as a menu has")
+        });
     }
 
     if c.region == Region::Navigation {
-        add(-30, "inside a menu or header".into());
+        add(-30, &|| "inside a menu or header".into());
     }
     if let Some(word) = sidebar_word(c.container) {
-        add(-40, format!("in a sidebar block (class or id \"{word}\")"));
+        add(-40, &|| {
+            format!("in a sidebar block (class or id \"{word}\")")
+        });
     }
     match heading_of(c.container) {
         Some(h) if page.column_titles.iter().any(|t| same_title(t, &h)) => {
-            add(40, format!("under the column's own title \"{h}\""));
+            add(40, &|| format!("under the column's own title \"{h}\""));
         }
         Some(h) if SIDEBAR_HEADING.is_match(&h) => {
-            add(-40, format!("under the sidebar heading \"{h}\""));
+            add(-40, &|| format!("under the sidebar heading \"{h}\""));
         }
         _ => {}
     }
     if let Some(d) = page.distance_to(&c.ancestors, &page.pagers)
         && d <= 2
     {
-        add(30, "beside the pager".into());
+        add(30, &|| "beside the pager".into());
     }
     let shared = c
         .built
@@ -176,10 +202,9 @@ fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec
         .count();
     if shared * 2 >= n && shared > 0 {
         let points = (30 * shared / n) as i32;
-        add(
-            points,
-            format!("{shared} link(s) under the column's path or id"),
-        );
+        add(points, &|| {
+            format!("{shared} link(s) under the column's path or id")
+        });
     }
 
     // A block without printed dates is a list only if it looks like one: article-length
@@ -188,7 +213,7 @@ fn score(c: &Candidate<'_>, page: &PageContext, records_only: bool) -> (i32, Vec
         || ((records_only || (c.region == Region::Content && n >= 2))
             && long_titles
             && columns * 2 < n);
-    if !eligible {
+    if !eligible && explain {
         reasons.push("not a list: no dates, short titles or links to columns".into());
     }
     (score, reasons, eligible)
@@ -231,19 +256,34 @@ impl PageContext {
         let mut pagers = Vec::new();
         let mut breadcrumbs = Vec::new();
         let mut crumb_last: Option<String> = None;
+        let mut title = None;
         for el in doc.root_element().descendent_elements() {
             let name = el.value().name();
-            if matches!(name, "script" | "style" | "head") {
-                continue;
+            match name {
+                // Script pagers (`createPageHTML(…)`, jpage) sit where the pager is drawn.
+                "script" => {
+                    if el
+                        .text()
+                        .any(|t| t.contains("createPageHTML") || t.contains("jpage("))
+                    {
+                        pagers.push(path_up(el));
+                    }
+                    continue;
+                }
+                "title" if title.is_none() => {
+                    title = Some(text_of(el));
+                    continue;
+                }
+                "style" | "head" | "meta" | "link" | "title" => continue,
+                _ => {}
             }
-            let words = own_words(el.value());
-            let crumb_class = words.iter().any(|w| {
-                ["crumb", "position", "location", "dqwz", "weizhi", "mianbao"]
+            let mut crumb_class = false;
+            let mut pager_class = false;
+            for w in own_words(el.value()) {
+                crumb_class |= ["crumb", "position", "location", "dqwz", "weizhi", "mianbao"]
                     .iter()
-                    .any(|k| w.contains(k))
-            });
-            let pager_class = words.iter().any(|w| {
-                [
+                    .any(|k| w.contains(k));
+                pager_class |= [
                     "pager",
                     "pagination",
                     "fenye",
@@ -253,35 +293,43 @@ impl PageContext {
                 ]
                 .iter()
                 .any(|k| w.contains(k))
-                    || matches!(w.as_str(), "page" | "pages" | "page-box" | "pagebox")
-            });
-            let own_text: String = el
-                .children()
-                .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
-                .collect();
-            if crumb_class || BREADCRUMB_TEXT.is_match(&own_text) {
+                    || matches!(w.as_ref(), "page" | "pages" | "page-box" | "pagebox");
+            }
+            // The element's own text, borrowed when it is one text node (the usual case).
+            let mut texts = el.children().filter_map(|n| n.value().as_text());
+            let own_text: std::borrow::Cow<'_, str> = match (texts.next(), texts.next()) {
+                (None, _) => "".into(),
+                (Some(t), None) => (&**t).into(),
+                (Some(a), Some(b)) => {
+                    let mut all = format!("{}{}", &**a, &**b);
+                    texts.for_each(|t| all.push_str(t));
+                    all.into()
+                }
+            };
+            let own_text = own_text.trim();
+            if crumb_class || (!own_text.is_empty() && BREADCRUMB_TEXT.is_match(own_text)) {
                 breadcrumbs.push(path_up(el));
                 if crumb_last.is_none() {
                     crumb_last = breadcrumb_last(el);
                 }
             }
-            let pager_link = name == "a" && PAGER_TEXT.is_match(&text_of(el));
-            if pager_class || pager_link || (name != "a" && PAGER_TEXT.is_match(&own_text)) {
+            let pager_link = name == "a"
+                && matches!(
+                    own_text,
+                    "下一页" | "下页" | "尾页" | "末页" | "上一页" | "上页"
+                );
+            if pager_class
+                || pager_link
+                || (name != "a" && !own_text.is_empty() && PAGER_TEXT.is_match(own_text))
+            {
                 pagers.push(path_up(el));
-            }
-        }
-        // Script pagers (`createPageHTML(…)`, jpage) sit where the pager will be drawn.
-        for script in doc.select(&sel("script")) {
-            let text: String = script.text().collect();
-            if text.contains("createPageHTML") || text.contains("jpage(") {
-                pagers.push(path_up(script));
             }
         }
         let mut column_titles = Vec::new();
         if let Some(t) = crumb_last.filter(|t| !t.is_empty()) {
             column_titles.push(t);
         }
-        if let Some(title) = doc.select(&sel("title")).next().map(text_of) {
+        if let Some(title) = title {
             let first = title
                 .split(['-', '_', '|', '—', '－', '｜'])
                 .next()
@@ -317,14 +365,12 @@ impl PageContext {
     /// How many levels above a candidate's container its nearest ancestor holding one
     /// of `targets` is (0: the container itself holds it).
     fn distance_to(&self, ancestors: &[NodeId], targets: &[Vec<NodeId>]) -> Option<usize> {
-        let level: HashMap<NodeId, usize> = ancestors
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (*id, i))
-            .collect();
         targets
             .iter()
-            .filter_map(|up| up.iter().find_map(|id| level.get(id).copied()))
+            .filter_map(|up| {
+                up.iter()
+                    .find_map(|id| ancestors.iter().position(|a| a == id))
+            })
             .min()
     }
 
@@ -339,9 +385,10 @@ impl PageContext {
         if self.ids.is_empty() {
             return false;
         }
-        let text = format!("{}?{}", url.path(), url.query().unwrap_or(""));
-        DIGITS
-            .find_iter(&text)
+        [Some(url.path()), url.query()]
+            .into_iter()
+            .flatten()
+            .flat_map(|part| DIGITS.find_iter(part))
             .any(|m| self.ids.iter().any(|id| id == m.as_str()))
     }
 }
@@ -365,11 +412,10 @@ pub(crate) fn path_up(el: ElementRef<'_>) -> Vec<NodeId> {
 
 /// A class or id word of the container or its near ancestors that marks a sidebar.
 fn sidebar_word(container: ElementRef<'_>) -> Option<String> {
-    ancestors_and_self(container).take(6).find_map(|e| {
-        own_words(e.value())
-            .into_iter()
-            .find(|w| is_sidebar_word(w))
-    })
+    ancestors_and_self(container)
+        .take(6)
+        .find_map(|e| own_words(e.value()).find(|w| is_sidebar_word(w)))
+        .map(|w| w.into_owned())
 }
 
 pub(crate) fn is_sidebar_word(w: &str) -> bool {
@@ -413,7 +459,7 @@ fn heading_of(container: ElementRef<'_>) -> Option<String> {
             if matches!(sib.value().name(), "script" | "style") {
                 continue;
             }
-            let text = text_of(sib);
+            let text = short_text(sib, 40)?;
             let text = text
                 .replace("更多", "")
                 .trim_matches(|c: char| {

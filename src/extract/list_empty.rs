@@ -20,8 +20,7 @@ use scraper::{ElementRef, Html};
 use url::Url;
 
 use super::dom::{
-    Region, ancestors_and_self, in_footer, normalize, own_words, region_of, resolve, sel,
-    text_nodes, text_of,
+    Region, ancestors_and_self, in_footer, normalize, own_words, region_of, resolve, sel, text_of,
 };
 use super::list_choice::is_sidebar_word;
 
@@ -74,16 +73,49 @@ impl ScriptList {
     }
 }
 
-/// The scripts of the page that load data, in page order.
-pub(crate) struct Loaders {
+/// The scripts of the page that load data, read when first asked for (most pages with
+/// a list never need them).
+pub(crate) struct Loaders<'a> {
+    doc: &'a Html,
+    base: &'a Url,
+    read: std::cell::OnceCell<Scripts>,
+}
+
+struct Scripts {
     texts: Vec<String>,
     endpoint: Option<Url>,
     /// A Vue/Angular template in the body (`v-for`, `{{item.title}}`).
     template: bool,
 }
 
-impl Loaders {
-    pub(crate) fn read(doc: &Html, base: &Url) -> Loaders {
+impl<'a> Loaders<'a> {
+    pub(crate) fn new(doc: &'a Html, base: &'a Url) -> Loaders<'a> {
+        Loaders {
+            doc,
+            base,
+            read: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn scripts(&self) -> &Scripts {
+        self.read.get_or_init(|| Scripts::read(self.doc, self.base))
+    }
+
+    /// Whether the page loads anything by script, or is a template for one.
+    pub(crate) fn any(&self) -> bool {
+        let s = self.scripts();
+        !s.texts.is_empty() || s.template
+    }
+
+    pub(crate) fn script_list(&self) -> Option<ScriptList> {
+        self.any().then(|| ScriptList {
+            endpoint: self.scripts().endpoint.clone(),
+        })
+    }
+}
+
+impl Scripts {
+    fn read(doc: &Html, base: &Url) -> Scripts {
         let mut texts = Vec::new();
         let mut endpoint = None;
         for script in doc.select(&sel("script")) {
@@ -119,31 +151,23 @@ impl Loaders {
                 })
             }) || body.text().any(|t| t.contains("{{") && t.contains("}}"))
         });
-        Loaders {
+        Scripts {
             texts,
             endpoint,
             template,
         }
     }
+}
 
-    /// Whether the page loads anything by script, or is a template for one.
-    pub(crate) fn any(&self) -> bool {
-        !self.texts.is_empty() || self.template
-    }
-
-    pub(crate) fn script_list(&self) -> Option<ScriptList> {
-        self.any().then(|| ScriptList {
-            endpoint: self.endpoint.clone(),
-        })
-    }
-
+impl Loaders<'_> {
     /// Whether a loading script names `el` or a near ancestor (`#list`, `.news-list`,
     /// `getElementById("list")`): the script fills it.
     fn fills(&self, el: ElementRef<'_>) -> bool {
+        let texts = &self.scripts().texts;
         ancestors_and_self(el).take(4).any(|e| {
             let v = e.value();
             let id_named = v.id().is_some_and(|id| {
-                self.texts.iter().any(|t| {
+                texts.iter().any(|t| {
                     t.contains(&format!("#{id}"))
                         || t.contains(&format!("\"{id}\""))
                         || t.contains(&format!("'{id}'"))
@@ -151,25 +175,27 @@ impl Loaders {
             });
             id_named
                 || v.classes()
-                    .any(|c| c.len() > 3 && self.texts.iter().any(|t| t.contains(&format!(".{c}"))))
+                    .any(|c| c.len() > 3 && texts.iter().any(|t| t.contains(&format!(".{c}"))))
         })
     }
 }
 
 /// The empty-list marker in the page's main area, if any: the marker text as printed
 /// (`暂无信息`, `共0条`), or `空列表 ul.list` for an empty list container on a page that
-/// loads nothing by script. `skip` is the chosen list's container, whose rows are items.
+/// loads nothing by script (looked for only when no list was found). `skip` is the
+/// chosen list's container, whose rows are items.
 pub(crate) fn marker(
     doc: &Html,
     loaders: &Loaders,
     skip: Option<ElementRef<'_>>,
+    list_found: bool,
 ) -> Option<String> {
     let body = doc.select(&sel("body")).next()?;
-    for node in text_nodes(body) {
+    for node in body.descendants() {
         let Some(text) = node.value().as_text() else {
             continue;
         };
-        if !text.contains(['暂', '没', '共', '页', '栏', '数', '记']) {
+        if !text.contains(['暂', '没', '共', '页', '栏', '数', '记']) || in_script(node) {
             continue;
         }
         let Some(parent) = node.parent().and_then(ElementRef::wrap) else {
@@ -205,7 +231,7 @@ pub(crate) fn marker(
             shown.trim_end_matches(|c: char| !c.is_alphanumeric()),
         ));
     }
-    if loaders.any() {
+    if list_found || loaders.any() {
         return None;
     }
     for el in body.descendent_elements() {
@@ -213,7 +239,7 @@ pub(crate) fn marker(
         if !matches!(v.name(), "ul" | "ol" | "div" | "table" | "tbody" | "dl") {
             continue;
         }
-        let listy = own_words(v).iter().any(|w| {
+        let listy = own_words(v).any(|w| {
             w.contains("list") || w.contains("liebiao") || w == "lb" || w.ends_with("_lb")
         });
         if !listy || el.child_elements().next().is_some() || !el.text().all(|t| t.trim().is_empty())
@@ -236,6 +262,14 @@ pub(crate) fn marker(
     None
 }
 
+fn in_script(node: ego_tree::NodeRef<'_, scraper::Node>) -> bool {
+    node.ancestors().any(|a| {
+        a.value()
+            .as_element()
+            .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript"))
+    })
+}
+
 /// Without the spaces a template puts around numbers (`共 0 条记录` → `共0条记录`).
 fn compact(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
@@ -247,5 +281,5 @@ fn is_main_area(el: ElementRef<'_>) -> bool {
         && !in_footer(el)
         && !ancestors_and_self(el)
             .take(6)
-            .any(|e| own_words(e.value()).iter().any(|w| is_sidebar_word(w)))
+            .any(|e| own_words(e.value()).any(|w| is_sidebar_word(&w)))
 }

@@ -49,8 +49,8 @@ pub(crate) fn row_date(
     year_hint: Option<i32>,
     url_date: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
-    let mut found: Vec<RowDate> = Vec::new();
-    let mut headers: Option<Vec<String>> = None;
+    // Each date cell with the label printed in it (`发布日期：…`) and its column.
+    let mut cells: Vec<(NaiveDate, Option<String>, Option<usize>)> = Vec::new();
     // Date cells may sit inside the title link too (`<a><span>标题</span><span>10-12</span></a>`).
     for node in text_nodes(el) {
         let Some(t) = node.value().as_text() else {
@@ -59,37 +59,51 @@ pub(crate) fn row_date(
         let Some(f) = parse_date_cell(t, today, year_hint) else {
             continue;
         };
-        // The label printed in the cell (`发布日期：…`), else the header of its column.
         let inline = LABELLED
             .find(t)
             .map(|m| m.as_str().trim_end_matches([':', '：']).trim().to_string());
-        let label = inline.or_else(|| {
+        let column = || {
             let cell = node
                 .ancestors()
                 .filter_map(ElementRef::wrap)
                 .take_while(|a| a.id() != el.id())
                 .last()?;
-            let index = el.child_elements().position(|c| c.id() == cell.id())?;
-            headers
-                .get_or_insert_with(|| header_labels(el))
-                .get(index)
-                .cloned()
-        });
-        found.push(RowDate {
-            date: f.date,
-            label,
-        });
+            el.child_elements().position(|c| c.id() == cell.id())
+        };
+        let column = if inline.is_none() { column() } else { None };
+        cells.push((f.date, inline, column));
     }
-    if found.len() < 2 {
-        // Dates inside longer text: `成文日期：2020-09-20 发布日期：2020-09-28 浏览：3`.
+    let distinct =
+        |c: &[(NaiveDate, Option<String>, Option<usize>)]| c.iter().any(|(d, _, _)| *d != c[0].0);
+    let mut found: Vec<RowDate> = if !cells.is_empty() && distinct(&cells) {
+        // Two dates: the header row names them.
+        let headers = header_labels(el);
+        cells
+            .into_iter()
+            .map(|(date, inline, column)| RowDate {
+                date,
+                label: inline.or_else(|| column.and_then(|i| headers.get(i).cloned())),
+            })
+            .collect()
+    } else {
+        cells
+            .into_iter()
+            .take(1)
+            .map(|(date, label, _)| RowDate { date, label })
+            .collect()
+    };
+    if found.len() == 1 {
+        return Some(found[0].date);
+    }
+    if found.is_empty() {
+        // Labelled dates inside longer text: `成文日期：2020-09-20 发布日期：2020-09-28`.
         let outside: String = text_nodes(el)
             .filter(|n| !n.ancestors().any(|a| a.id() == title_link.id()))
             .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
             .collect::<Vec<_>>()
             .join(" ");
-        let labelled = labelled_dates(&outside, today);
-        if labelled.len() >= 2 || (found.is_empty() && !labelled.is_empty()) {
-            found = labelled;
+        if outside.contains("日期") || outside.contains("时间") {
+            found = labelled_dates(&outside, today);
         }
     }
     match found.len() {
