@@ -281,7 +281,11 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
         "{}",
         office.text
     );
-    assert!(office.text.contains("县公安局工作动态栏目更新为0"));
+    assert!(
+        office
+            .text
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
     assert!(office.text.contains("审计之窗（政务微信）：1月2日监测到超过两周未更新内容,最新更新时间为2019年12月16日（1月2日发现，1月8日已整改）"), "{}", office.text);
     assert!(office.html.contains("<table"), "{}", office.html);
     assert!(office.html.contains("按责任单位汇总"));
@@ -314,7 +318,10 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
         ]
     );
     assert_eq!(rows[1][1].to_string(), "县公安局");
-    assert_eq!(rows[1][4].to_string(), "县公安局工作动态栏目更新为0");
+    assert_eq!(
+        rows[1][4].to_string(),
+        "县公安局工作动态栏目2019年四季度更新为0"
+    );
     assert_eq!(
         rows[1][5].as_date(),
         Some(d(2020, 1, 6)),
@@ -358,12 +365,20 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
         "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
     );
     assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"), "{}", police.text);
-    assert!(police.text.contains("县公安局工作动态栏目更新为0"));
+    assert!(
+        police
+            .text
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
     assert!(
         !police.text.contains("高坡镇") && !police.html.contains("高坡镇"),
         "only its own part"
     );
-    assert!(police.html.contains("县公安局工作动态栏目更新为0"));
+    assert!(
+        police
+            .html
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
     let rows = xlsx_rows(&police.attachments[0].1, "问题清单");
     assert_eq!(
         rows.iter()

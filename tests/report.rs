@@ -124,9 +124,14 @@ async fn account_checks(store: &Store) {
             opened_on: None,
         }),
     };
+    // A re-check rewrites the evidence's detected_on; the episode opened on 9月14日.
+    let mut rechecked = silent.clone();
+    if let Evidence::AccountSilent(e) = &mut rechecked.evidence {
+        e.account.detected_on = d(9, 20);
+    }
     for (day, found) in [
         (d(9, 14), vec![silent.clone()]),
-        (d(9, 20), vec![silent.clone(), zombie.clone()]),
+        (d(9, 20), vec![rechecked, zombie.clone()]),
         (d(9, 30), vec![zombie.clone()]),
     ] {
         let at = start_of_day(day, Shanghai) + chrono::Duration::hours(9);
@@ -323,7 +328,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             s("通知公告", "3", "0"),
             s("审计动态", "及时更新", "/"),
             s("征地拆迁", "及时更新", "1"),
-            s("警务公开", "及时更新", "/"),
+            s("警务公开", "及时更新", "无法访问"),
             s("人事信息", "及时更新", "/"),
         ]
     );
@@ -348,13 +353,23 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     for expected in [
         "# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
         "示例县人民政府办公室",
-        "监测政府网站栏目6个,期内更新信息5条。",
-        "旧改办等单位未完成栏目更新任务",
-        "审计局新闻信息发布为0",
-        "审计局新闻信息发布为0；县公安局警务公开栏目更新为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
+        // Monitoring began on 8月10日; Q3's last read was on 9月25日.
+        "监测情况通报如下(监测时间为2020年8月10日至2020年9月25日)。",
+        "监测时间为2020年8月10日至2020年9月25日。",
+        // 警务公开 answered 404 on every crawl: not counted, not called 零发布.
+        "监测政府网站栏目6个,其中5个栏目期内更新信息5条,1个栏目未能统计(见附件1)。",
+        "县公安局、审计局、旧改办等单位未完成栏目更新任务",
+        "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
         "县公安局工作动态栏目应更新12条,实际更新4条",
-        "县公安局栏目链接无法正常访问。",
-        "全县正常运行的政务新媒体共2个,其中政务微博2个,总体合格率为50.0%。",
+        // Every kind its sentence, the single-veto home page first.
+        "(一)首页更新不及时。示例县人民政府首页超过两周未更新,最新更新时间为2020年8月2日",
+        "栏目更新不及时。审计局审计动态栏目超过两周未更新,最新更新时间为2020年6月25日；县公安局工作动态栏目超过两周未更新,最新更新时间为2020年8月2日",
+        "存在空白栏目。旧改办人事信息栏目为空白栏目。",
+        "栏目链接无法访问。县公安局警务公开栏目链接无法正常访问。",
+        "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
+        "| 县公安局 | 警务公开 | 及时更新 | 无法访问 | 无法访问 |",
+        // 平安示例 was never read and has no finding: not counted as passed.
+        "全县正常运行的政务新媒体共2个,其中政务微博2个;期内监测1个,总体合格率为0.0%。",
         "| 栏目名称 | 保障单位 | 应更新条数 | 实际更新条数 |",
         "| 工作动态 | 县公安局 | 12 | 4 |",
         "| 审计动态 | 审计局 | 及时更新 | / |",
@@ -367,10 +382,18 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "| 县政府办 | 300 |  |  | 300 | 1 |",
         "| 县公安局 | 300 |  |  | 300 | 1 |",
         "| 高坡镇 | 300 | -2 |  | 298 | 2 |",
-        "| 审计局 | 300 |  | -16 | 284 | 3 |",
-        "| 旧改办 | 300 |  | -16 | 284 | 3 |",
+        // Q2's zero-publish finding on 人事信息 is Q2's, not Q3's.
+        "| 旧改办 | 300 |  | -8 | 292 | 3 |",
+        "| 审计局 | 300 |  | -16 | 284 | 4 |",
     ] {
         assert!(md.contains(expected), "{expected}\nnot in\n{md}");
+    }
+    for wrong in [
+        "县公安局警务公开栏目更新为0",
+        "旧改办新闻信息发布为0",
+        "9月20日监测到超过两周",
+    ] {
+        assert!(!md.contains(wrong), "{wrong} in\n{md}");
     }
     let html = String::from_utf8(run(&["report", "--period", "2020Q3"])).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -432,9 +455,10 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "示例县人民政府办公室",
         "一、总体情况",
         "二、主要问题",
-        "(一)政务公开情况。2020年三季度,监测政府网站栏目6个,期内更新信息5条。",
-        "全县正常运行的政务新媒体共2个,其中政务微博2个,总体合格率为50.0%。",
-        "审计局新闻信息发布为0；县公安局警务公开栏目更新为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
+        "(一)政务公开情况。2020年三季度,监测政府网站栏目6个,其中5个栏目期内更新信息5条",
+        // 平安示例 was never read and has no finding: not counted as passed.
+        "全县正常运行的政务新媒体共2个,其中政务微博2个;期内监测1个,总体合格率为0.0%。",
+        "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
         "附件1",
         "附件4",
         "2020年三季度政府网站栏目信息更新情况统计表",
@@ -479,7 +503,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             "发现日期",
             "是否整改",
         ]),
-        s(&["审计局", "300", "", "-16", "284", "3"]),
+        s(&["审计局", "300", "", "-16", "284", "4"]),
     ] {
         assert!(rows.contains(&row), "{row:?} not in {rows:#?}");
     }
@@ -490,6 +514,108 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert_eq!(link_cells.len(), links.len());
     let md_tables = md.lines().filter(|l| l.starts_with("| --- |")).count();
     assert_eq!(doc.tables, md_tables, "one Word table per table");
+
+    periods_keep_their_own_findings(&run);
+}
+
+/// Q4 (replayed to 10月8日) and a month: a finding about Q3 is Q3's only; episodes
+/// belong to every period they were open in, with their opening day; where periods mix
+/// a sentence names its quarter; a month shows counts, not quotas.
+fn periods_keep_their_own_findings(run: &impl Fn(&[&str]) -> Vec<u8>) {
+    let q4: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "findings", "--period", "2020Q4"])).unwrap();
+    let rows = q4.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| !r["subject"].as_str().unwrap().contains("#2020Q")),
+        "{rows:#?}"
+    );
+    // Still open in Q4: the zombie, with its own day.
+    let zombie = rows.iter().find(|r| r["kind"] == "account_zombie").unwrap();
+    assert_eq!(zombie["opened_on"], "2020-09-20");
+    let md = String::from_utf8(run(&["report", "--period", "2020Q4", "--format", "md"])).unwrap();
+    for wrong in ["更新为0", "发布为0", "应更新12条"] {
+        assert!(!md.contains(wrong), "{wrong} in the Q4 draft\n{md}");
+    }
+    assert!(md.contains("9月20日监测到为“僵尸”账号"), "{md}");
+
+    // Where periods mix, the sentence names the quarter; the opening day everywhere.
+    let q3: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "findings", "--period", "2020Q3"])).unwrap();
+    let sentences: Vec<&str> = q3
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sentence"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "审计局通知公告栏目三季度更新为0",
+        "审计局三季度新闻信息发布为0",
+        "县公安局工作动态栏目三季度应更新12条,实际更新4条",
+        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日",
+    ] {
+        assert!(
+            sentences.contains(&expected),
+            "{expected} not in {sentences:#?}"
+        );
+    }
+    let all: serde_json::Value =
+        serde_json::from_slice(&run(&["findings", "--format", "json"])).unwrap();
+    let silent = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "account_silent")
+        .unwrap();
+    assert_eq!(
+        silent["sentence"],
+        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日"
+    );
+    let table = String::from_utf8(run(&["findings"])).unwrap();
+    assert!(table.contains("9月14日监测到"), "{table}");
+    assert!(!table.contains("9月20日监测到超过两周"), "{table}");
+
+    // Q2 ended before the first check: not monitored, no pass rate; its counts come
+    // from lists that reach back to it, 警务公开 never read.
+    let md = String::from_utf8(run(&["report", "--period", "2020Q2", "--format", "md"])).unwrap();
+    for expected in [
+        "(期内未监测,栏目更新情况据期后读取的栏目列表统计)",
+        "全县正常运行的政务新媒体共3个,其中政务微博2个、政务微信1个,期内未监测。",
+        "| 工作动态 | 县公安局 | 12 | 2 |",
+        "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
+        "期内未监测。",
+    ] {
+        assert!(md.contains(expected), "{expected} not in\n{md}");
+    }
+    assert!(!md.contains("合格率"), "{md}");
+
+    // A month: counts and last updates, no quota, no 完成情况, no quarter's findings.
+    let md = String::from_utf8(run(&["report", "--period", "2020-09", "--format", "md"])).unwrap();
+    assert!(
+        md.contains("| 栏目名称 | 保障单位 | 实际更新条数 | 最新更新日期 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 单位 | 栏目 | 实公开数 | 最新更新日期 |"),
+        "{md}"
+    );
+    for wrong in [
+        "应更新",
+        "应公开数",
+        "完成情况",
+        "完成栏目",
+        "更新为0",
+        "发布为0",
+    ] {
+        assert!(!md.contains(wrong), "{wrong} in the month's draft\n{md}");
+    }
+    let units: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "units", "--period", "2020-09"])).unwrap();
+    assert_eq!(
+        units[0],
+        json!({"unit": "县公安局", "column": "工作动态", "quota": null, "published": 1, "status": null})
+    );
 }
 
 /// `export links` as JSON, CSV and XLSX, compared with the `link_broken` episodes of Q3

@@ -1,7 +1,10 @@
 //! `govwatch report`: the quarterly notice draft (通报) for a period, as HTML, Markdown or
 //! Word (.docx), for the office to edit. The counting is done here; the wording stays theirs.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+
+use chrono::NaiveDate;
 
 use anyhow::Context as _;
 use serde::Deserialize;
@@ -9,9 +12,10 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::config::SETTINGS_FILE;
 use crate::detect::period::Period;
-use crate::report::columns::{column_rows, unit_rows};
+use crate::observe::SourceOutcome;
+use crate::report::columns::{Observed, column_rows, unit_rows};
 use crate::report::links::link_rows;
-use crate::report::notice::{Notice, NoticeInput};
+use crate::report::notice::{Monitoring, Notice, NoticeInput};
 use crate::report::scoring::Scoring;
 
 #[derive(Debug, clap::Args)]
@@ -57,14 +61,49 @@ fn scoring(app: &App) -> anyhow::Result<Option<Scoring>> {
     Ok(file.report.scoring)
 }
 
+/// The days each account's source was read, by account key (up to the run's day).
+async fn account_reads(
+    app: &App,
+    store: &crate::store::Store,
+) -> anyhow::Result<HashMap<String, Vec<NaiveDate>>> {
+    let ids = store.catalog_ids().await?;
+    let key_of: HashMap<i64, &String> = ids.accounts.iter().map(|(k, id)| (*id, k)).collect();
+    let checks = store
+        .recent_account_checks(usize::MAX, app.clock.now())
+        .await?;
+    Ok(checks
+        .into_iter()
+        .filter_map(|(id, list)| {
+            let key = key_of.get(&id)?;
+            let days = list
+                .iter()
+                .filter(|c| c.outcome == SourceOutcome::Ok)
+                .map(|c| app.clock.day_of(c.at))
+                .collect();
+            Some(((*key).clone(), days))
+        })
+        .collect())
+}
+
 pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
     let loaded = app.catalog()?;
     let store = app.open_store().await?;
     let today = app.clock.today();
     let dates = super::export::item_dates(app, &store, &loaded).await?;
     let records = super::export::episodes(app, &store).await?;
-    let columns = column_rows(&loaded.catalog, &dates, args.period, today);
-    let units = unit_rows(&loaded.catalog, &dates, args.period, today);
+    let reads = super::export::column_reads(app, &store, &dates).await?;
+    let seen = Observed {
+        dates: &dates,
+        reads: &reads,
+    };
+    let monitoring = Monitoring::of(
+        &reads,
+        &account_reads(app, &store).await?,
+        args.period,
+        today,
+    );
+    let columns = column_rows(&loaded.catalog, seen, args.period, today);
+    let units = unit_rows(&loaded.catalog, seen, args.period, today);
     let links = link_rows(&records, args.period, &app.clock);
     let scoring = scoring(app)?;
     let notice = Notice::build(NoticeInput {
@@ -78,6 +117,7 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         findings: &records,
         accounts: None,
         scoring: scoring.as_ref(),
+        monitoring: &monitoring,
     });
     let bytes = match args.format {
         Format::Html => notice.html().into_bytes(),

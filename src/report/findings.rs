@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Cell, Table};
 use crate::clock::Clock;
 use crate::detect::Kind;
+use crate::detect::columns::split_period_subject;
 use crate::detect::period::Period;
 use crate::store::FindingRecord;
 
@@ -27,13 +28,28 @@ pub struct FindingRow {
     pub evidence: serde_json::Value,
 }
 
-/// Whether an episode belongs to `period`, as seen on `today`: open at any time in it, or
-/// about it (a quota or zero-publish finding on `…#2020Q3`, found once the quarter ended).
+/// Whether an episode belongs to `period`, as seen on `today`. A finding about a period
+/// (`KEY#2020Q3`: zero publish, quota shortfall, a week's minimum) belongs to that period
+/// only, and to a longer one that holds it (a week's to its month and quarter, by the
+/// week's last day); any other episode belongs to every period it was open in.
 pub fn open_in(f: &FindingRecord, period: Period, today: NaiveDate) -> bool {
+    if f.opened_on > today {
+        return false;
+    }
+    if let Some((_, about)) = split_period_subject(&f.subject_key) {
+        return about == period || (span(about) < span(period) && period.contains(about.end()));
+    }
     let end = period.end().min(today);
-    let open = f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start());
-    let about = f.opened_on <= today && f.subject_key.ends_with(&format!("#{period}"));
-    open || about
+    f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start())
+}
+
+/// Weeks are shorter than months, months than quarters.
+fn span(p: Period) -> u8 {
+    match p {
+        Period::Week { .. } => 0,
+        Period::Month { .. } => 1,
+        Period::Quarter { .. } => 2,
+    }
 }
 
 /// The episodes open at any time in `period`, in the order given (the store's: opening).

@@ -17,22 +17,52 @@ use crate::store::FindingRecord;
 
 pub use crate::detect::join_names as join;
 
-/// A finding's sentence, as the episode that opened on `opened_on` words it.
+/// A finding's sentence where findings of several periods are listed together (the
+/// email, `findings`, the findings export): a finding about a quarter names it
+/// (`审计局通知公告栏目三季度更新为0`). Its day is the episode's opening day.
 pub fn sentence(f: &FindingRecord) -> String {
-    rendered(f, None)
+    rendered(f, None).unwrap_or_else(|| f.stored_sentence.clone())
 }
 
 /// A finding's sentence in a list covering `list_year` (a problem-account list): the
 /// detecting day carries its year when the list covers a later year.
 pub fn list_sentence(f: &FindingRecord, list_year: i32) -> String {
-    rendered(f, Some(list_year))
+    rendered(f, Some(list_year)).unwrap_or_else(|| f.stored_sentence.clone())
 }
 
-fn rendered(f: &FindingRecord, list_year: Option<i32>) -> String {
-    f.evidence
-        .as_ref()
-        .and_then(|e| render(e, &f.subject_key, f.opened_on, list_year))
-        .unwrap_or_else(|| f.stored_sentence.clone())
+fn rendered(f: &FindingRecord, list_year: Option<i32>) -> Option<String> {
+    let evidence = f.evidence.as_ref()?;
+    let plain = render(evidence, &f.subject_key, f.opened_on, list_year)?;
+    Some(match (evidence, quarter_zh(&f.subject_key, f.opened_on)) {
+        (Evidence::ColumnZeroPublish(e), Some(q)) => {
+            format!("{}{}栏目{q}更新为0", join(&e.column.units), e.column.column)
+        }
+        (Evidence::ColumnQuotaShortfall(e), Some(q)) => format!(
+            "{}{}栏目{q}应更新{}条,实际更新{}条",
+            join(&e.column.units),
+            e.column.column,
+            e.quota,
+            e.published
+        ),
+        (Evidence::UnitZeroPublish(e), Some(q)) => format!("{}{q}新闻信息发布为0", e.unit),
+        _ => plain,
+    })
+}
+
+/// The quarter a period finding (`KEY#2020Q3`) is about, as a sentence names it: 三季度,
+/// or 2019年四季度 when it is not the year of the opening day.
+fn quarter_zh(subject_key: &str, opened_on: NaiveDate) -> Option<String> {
+    match crate::detect::columns::split_period_subject(subject_key)?.1 {
+        crate::detect::period::Period::Quarter { year, quarter } => {
+            let q = ["一", "二", "三", "四"][(quarter as usize - 1).min(3)];
+            Some(if year == opened_on.year() {
+                format!("{q}季度")
+            } else {
+                format!("{year}年{q}季度")
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The sentence of a finding just detected, for an episode opening `today`.
