@@ -166,9 +166,9 @@ async fn a_sixty_day_replay_matches_the_fixture(store: Store) {
         // Where periods mix, a finding about a quarter names it.
         "审计局通知公告栏目三季度更新为0",
         "审计局三季度新闻信息发布为0",
-        "县公安局工作动态栏目三季度应更新12条,实际更新4条",
+        "县公安局工作动态栏目三季度应更新12条，实际更新4条",
         "县公安局警务公开栏目链接无法正常访问",
-        "县公安局工作动态栏目超过两周未更新,最新更新时间为2020年8月2日",
+        "县公安局工作动态栏目超过两周未更新，最新更新时间为2020年8月2日",
     ] {
         assert!(
             sentences.iter().any(|s| s == expected),
@@ -418,13 +418,11 @@ async fn check_then_export_and_findings_from_the_command_line() {
     let out = unit_zero_publish("csv").await.unwrap();
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
-        csv.starts_with(
-            "\u{feff}责任单位,问题类型,问题代码,问题描述,发现日期,最近确认,整改日期,是否整改\n"
-        ),
+        csv.starts_with("\u{feff}责任单位,问题类型,问题描述,发现日期,最近确认,整改日期,是否整改\n"),
         "{csv}"
     );
     assert!(
-        csv.contains(",unit_zero_publish,审计局三季度新闻信息发布为0,2020-10-01,2020-10-01,,否\n"),
+        csv.contains(",单位新闻零发布,审计局三季度新闻信息发布为0,2020-10-01,2020-10-01,,否\n"),
         "{csv}"
     );
 }

@@ -236,7 +236,14 @@ fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
     let mut book: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an XLSX file");
     let range = book.worksheet_range(sheet).expect("the sheet");
-    range.rows().map(|r| r.to_vec()).collect()
+    let mut rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // The title row, with the day, above the header.
+    let title = rows.remove(0);
+    assert!(
+        matches!(&title[0], Data::String(t) if t.starts_with(sheet) && t.contains("截至")),
+        "{title:?}"
+    );
+    rows
 }
 
 fn outbox() -> (tempfile::TempDir, PathBuf) {
@@ -276,7 +283,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     assert!(office.text.contains("截至1月9日，监测发现未整改问题2个，涉及2个单位。近一周（1月3日至1月9日）新发现问题2个，已整改问题1个。"), "{}", office.text);
     assert!(
         office.text.contains(
-            "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+            "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
         ),
         "{}",
         office.text
@@ -286,7 +293,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
             .text
             .contains("县公安局工作动态栏目2019年四季度更新为0")
     );
-    assert!(office.text.contains("审计之窗（政务微信）：1月2日监测到超过两周未更新内容,最新更新时间为2019年12月16日（1月2日发现，1月8日已整改）"), "{}", office.text);
+    assert!(office.text.contains("审计之窗（政务微信）：1月2日监测到超过两周未更新内容，最新更新时间为2019年12月16日（1月2日发现，1月8日已整改）"), "{}", office.text);
     assert!(office.html.contains("<table"), "{}", office.html);
     assert!(office.html.contains("按责任单位汇总"));
     assert!(
@@ -355,7 +362,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     assert_eq!(records.len(), 3);
     assert_eq!(
         &records[1][4],
-        "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+        "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
     );
     assert_eq!(&records[1][5], "2020-01-09");
 

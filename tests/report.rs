@@ -175,7 +175,14 @@ fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<Data>> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).unwrap();
-    range.rows().map(|r| r.to_vec()).collect()
+    let mut rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // The title row, with the period, above the header.
+    let title = rows.remove(0);
+    assert!(
+        matches!(&title[0], Data::String(t) if t.contains("2020年")),
+        "{title:?}"
+    );
+    rows
 }
 
 async fn exports_and_the_notice_match_the_store(store: Store) {
@@ -250,12 +257,12 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let csv = csv_rows(&run(&[
         "export", "findings", "--period", "2020Q3", "--format", "csv",
     ]));
+    // Clerks read no code: 问题类型 names the kind; evidence in Chinese.
     assert_eq!(
         csv[0],
         [
             "责任单位",
             "问题类型",
-            "问题代码",
             "问题描述",
             "发现日期",
             "最近确认",
@@ -266,28 +273,27 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     );
     assert_eq!(csv.len(), stored.len() + 1);
     for (row, f) in csv[1..].iter().zip(&stored) {
-        assert_eq!(row[2], f.kind.code());
-        assert_eq!(row[3], sentence(f));
-        assert_eq!(row[4], f.opened_on.to_string());
+        assert_eq!(row[1], f.kind.name_zh());
+        assert_eq!(row[2], sentence(f));
+        assert_eq!(row[3], f.opened_on.to_string());
     }
-    let unreachable = csv[1..]
-        .iter()
-        .find(|r| r[2] == "column_unreachable")
-        .unwrap();
-    assert_eq!(unreachable[3], "县公安局警务公开栏目链接无法正常访问");
+    let unreachable = csv[1..].iter().find(|r| r[1] == "栏目无法访问").unwrap();
+    assert_eq!(unreachable[2], "县公安局警务公开栏目链接无法正常访问");
     assert!(
-        unreachable[8].contains(&format!("url: {base}/gone/index.html")),
+        unreachable[7].contains(&format!("网址：{base}/gone/index.html")),
         "{unreachable:?}"
     );
-    let silent = csv[1..].iter().find(|r| r[2] == "account_silent").unwrap();
+    let silent = csv[1..].iter().find(|r| r[1] == "超过两周未更新").unwrap();
     assert_eq!(
-        silent[3],
-        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日"
+        silent[2],
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日"
     );
     assert_eq!(
-        (silent[6].as_str(), silent[7].as_str()),
+        (silent[5].as_str(), silent[6].as_str()),
         ("2020-09-30", "是")
     );
+    assert!(silent[7].contains("最新发布：2020年8月28日"), "{silent:?}");
+    assert!(!silent[7].contains("detected_on"), "{silent:?}");
 
     let out = dir.path().join("findings.xlsx");
     run(&[
@@ -301,11 +307,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         out.to_str().unwrap(),
     ]);
     let sheet = xlsx_rows(std::fs::read(&out).unwrap());
-    assert_eq!(sheet[0][3], Data::String("问题描述".into()));
+    assert_eq!(sheet[0][2], Data::String("问题描述".into()));
     assert_eq!(sheet.len(), stored.len() + 1);
     for (row, f) in sheet[1..].iter().zip(&stored) {
-        assert_eq!(row[3], Data::String(sentence(f)));
-        let opened = match &row[4] {
+        assert_eq!(row[2], Data::String(sentence(f)));
+        let opened = match &row[3] {
             Data::DateTime(dt) => dt.as_datetime().unwrap().date(),
             other => panic!("发现日期 is a date, not {other:?}"),
         };
@@ -354,30 +360,30 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
         "示例县人民政府办公室",
         // Monitoring began on 8月10日; Q3's last read was on 9月25日.
-        "监测情况通报如下(监测时间为2020年8月10日至2020年9月25日)。",
+        "监测情况通报如下（监测时间为2020年8月10日至2020年9月25日）。",
         "监测时间为2020年8月10日至2020年9月25日。",
         // 警务公开 answered 404 on every crawl: not counted, not called 零发布.
-        "监测政府网站栏目6个,其中5个栏目期内更新信息5条,1个栏目未能统计(见附件1)。",
+        "监测政府网站栏目6个，其中5个栏目期内更新信息5条，1个栏目未能统计（见附件1）。",
         "县公安局、审计局、旧改办等单位未完成栏目更新任务",
         "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
-        "县公安局工作动态栏目应更新12条,实际更新4条",
+        "县公安局工作动态栏目应更新12条，实际更新4条",
         // Every kind its sentence, the single-veto home page first.
-        "(一)首页更新不及时。示例县人民政府首页超过两周未更新,最新更新时间为2020年8月2日",
-        "栏目更新不及时。审计局审计动态栏目超过两周未更新,最新更新时间为2020年6月25日；县公安局工作动态栏目超过两周未更新,最新更新时间为2020年8月2日",
+        "（一）首页更新不及时。示例县人民政府首页超过两周未更新，最新更新时间为2020年8月2日",
+        "栏目更新不及时。审计局审计动态栏目超过两周未更新，最新更新时间为2020年6月25日；县公安局工作动态栏目超过两周未更新，最新更新时间为2020年8月2日",
         "存在空白栏目。旧改办人事信息栏目为空白栏目。",
         "栏目链接无法访问。县公安局警务公开栏目链接无法正常访问。",
         "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
         "| 县公安局 | 警务公开 | 及时更新 | 无法访问 | 无法访问 |",
         // 平安示例 was never read and has no finding: not counted as passed.
-        "全县正常运行的政务新媒体共2个,其中政务微博2个;期内监测1个,总体合格率为0.0%。",
+        "全县正常运行的政务新媒体共2个，其中政务微博2个；期内监测1个，总体合格率为0.0%。",
         "| 栏目名称 | 保障单位 | 应更新条数 | 实际更新条数 |",
         "| 工作动态 | 县公安局 | 12 | 4 |",
         "| 审计动态 | 审计局 | 及时更新 | / |",
         "| 单位 | 栏目 | 应公开数 | 实公开数 | 完成情况 |",
         "| 县公安局 | 工作动态 | 12 | 4 | 未完成 |",
         "| 类别 | 政务新媒体名称 | 主办单位 | 级别 | 突出问题 | 是否整改 |",
-        "| 政务微博 | 苍溪县高坡镇 | 高坡镇 | 乡镇 | 9月14日监测到超过两周未更新内容,最新更新时间为8月28日 | 是 |",
-        "| 政务微信 | 审计之窗 | 审计局 | 县级部门 | 9月20日监测到为“僵尸”账号,最新更新时间为2019年12月2日 | 否 |",
+        "| 政务微博 | 苍溪县高坡镇 | 高坡镇 | 乡镇 | 9月14日监测到超过两周未更新内容，最新更新时间为8月28日 | 是 |",
+        "| 政务微信 | 审计之窗 | 审计局 | 县级部门 | 9月20日监测到为“僵尸”账号，最新更新时间为2019年12月2日 | 否 |",
         "| 单位 | 基准分 | 超过两周未更新 | 栏目零发布 | 小计 | 名次 |",
         "| 县政府办 | 300 |  |  | 300 | 1 |",
         "| 县公安局 | 300 |  |  | 300 | 1 |",
@@ -411,7 +417,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let sentence = format!("期内监测发现死链、错链问题{}处", urls.len());
     assert!(md.contains(&sentence), "{sentence}\nnot in\n{md}");
     assert!(md.contains(&format!("等{}个页面", pages.len())), "{md}");
-    assert!(md.contains(",详见附件4。"), "{md}");
+    assert!(md.contains("，详见附件4。"), "{md}");
     assert!(md.contains("4.2020年三季度网站死链清单"), "{md}");
     assert!(
         md.contains("| 单位 | 所在页面 | 链接文字 | 链接地址 | 错误类型 | 发现日期 | 是否整改 |")
@@ -425,14 +431,17 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             r["anchor"].as_str().unwrap_or(""),
             r["url"].as_str().unwrap(),
             r["error"].as_str().unwrap(),
-            r["opened_on"].as_str().unwrap(),
+            // Dates in a document's tables as 2020年8月10日; JSON keeps ISO days.
+            NaiveDate::parse_from_str(r["opened_on"].as_str().unwrap(), "%Y-%m-%d")
+                .unwrap()
+                .format("%Y年%-m月%-d日"),
         );
         assert!(md.contains(&row), "{row}\nnot in\n{md}");
     }
     // The 附件 list: a hanging indent in HTML, not lines flush left.
     assert!(
         html.contains(
-            "text-indent:-2.5em\">附件:1.2020年三季度政府网站栏目信息更新情况统计表<br>2."
+            "text-indent:-3em\">附件：1.2020年三季度政府网站栏目信息更新情况统计表<br>2."
         )
     );
 
@@ -455,9 +464,9 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "示例县人民政府办公室",
         "一、总体情况",
         "二、主要问题",
-        "(一)政务公开情况。2020年三季度,监测政府网站栏目6个,其中5个栏目期内更新信息5条",
+        "（一）政务公开情况。2020年三季度，监测政府网站栏目6个，其中5个栏目期内更新信息5条",
         // 平安示例 was never read and has no finding: not counted as passed.
-        "全县正常运行的政务新媒体共2个,其中政务微博2个;期内监测1个,总体合格率为0.0%。",
+        "全县正常运行的政务新媒体共2个，其中政务微博2个；期内监测1个，总体合格率为0.0%。",
         "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
         "附件1",
         "附件4",
@@ -491,7 +500,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             "审计之窗",
             "审计局",
             "县级部门",
-            "9月20日监测到为“僵尸”账号,最新更新时间为2019年12月2日",
+            "9月20日监测到为“僵尸”账号，最新更新时间为2019年12月2日",
             "否",
         ]),
         s(&[
@@ -552,8 +561,8 @@ fn periods_keep_their_own_findings(run: &impl Fn(&[&str]) -> Vec<u8>) {
     for expected in [
         "审计局通知公告栏目三季度更新为0",
         "审计局三季度新闻信息发布为0",
-        "县公安局工作动态栏目三季度应更新12条,实际更新4条",
-        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日",
+        "县公安局工作动态栏目三季度应更新12条，实际更新4条",
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日",
     ] {
         assert!(
             sentences.contains(&expected),
@@ -570,7 +579,7 @@ fn periods_keep_their_own_findings(run: &impl Fn(&[&str]) -> Vec<u8>) {
         .unwrap();
     assert_eq!(
         silent["sentence"],
-        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日"
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日"
     );
     let table = String::from_utf8(run(&["findings"])).unwrap();
     assert!(table.contains("9月14日监测到"), "{table}");
@@ -580,8 +589,8 @@ fn periods_keep_their_own_findings(run: &impl Fn(&[&str]) -> Vec<u8>) {
     // from lists that reach back to it, 警务公开 never read.
     let md = String::from_utf8(run(&["report", "--period", "2020Q2", "--format", "md"])).unwrap();
     for expected in [
-        "(期内未监测,栏目更新情况据期后读取的栏目列表统计)",
-        "全县正常运行的政务新媒体共3个,其中政务微博2个、政务微信1个,期内未监测。",
+        "（期内未监测，栏目更新情况据期后读取的栏目列表统计）",
+        "全县正常运行的政务新媒体共3个，其中政务微博2个、政务微信1个，期内未监测。",
         "| 工作动态 | 县公安局 | 12 | 2 |",
         "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
         "期内未监测。",

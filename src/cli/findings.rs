@@ -92,14 +92,13 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
         }
         Format::Csv => {
             // The findings export's columns but its last, 证据.
-            let headers = &report::findings::HEADERS[..8];
+            let headers = &report::findings::HEADERS[..7];
             let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
                 let resolved = f.resolved_on.filter(|d| *d <= today);
                 table.push_row(vec![
                     Cell::from(f.unit.clone()),
                     f.kind.name_zh().into(),
-                    f.kind.code().into(),
                     wording::sentence(f).into(),
                     f.opened_on.into(),
                     app.clock.day_of(f.last_confirmed).into(),

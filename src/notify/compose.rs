@@ -18,6 +18,7 @@ use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
 use crate::detect::period::Period;
 use crate::observe::SourceProblem;
+use crate::report::notice::date_zh;
 use crate::report::wording::{self, day_zh};
 use crate::report::{self, Cell, ReportError, Table};
 use crate::store::{CredentialProblem, FindingRecord};
@@ -498,7 +499,7 @@ impl Writer<'_> {
         let week = self.week;
         let all = week.open.iter().chain(&week.opened).chain(&week.resolved);
         let mut t = Table::new(
-            "按责任单位汇总",
+            format!("按责任单位汇总（截至{}）", date_zh(week.today)),
             ["责任单位", "未整改问题", "近一周新发现", "近一周已整改"],
         );
         for g in self.groups(all) {
@@ -587,7 +588,7 @@ impl Writer<'_> {
     /// The problem list as a table: what the XLSX and CSV attachments hold.
     fn problem_list(&self, rows: &[&FindingRecord]) -> Table {
         let mut t = Table::new(
-            "问题清单",
+            format!("问题清单（截至{}）", date_zh(self.week.today)),
             [
                 "序号",
                 "责任单位",

@@ -197,7 +197,7 @@ impl Document {
                     .map(|(i, w)| {
                         let c = row.get(i).unwrap_or(&Cell::Empty);
                         let center = matches!(c, Cell::Int(_) | Cell::Date(_));
-                        cell(&c.text(), *w, center, false)
+                        cell(&c.display(), *w, center, false)
                     })
                     .collect(),
             ));
@@ -247,7 +247,7 @@ fn column_widths(t: &Table) -> Vec<usize> {
                 .rows
                 .iter()
                 .filter_map(|r| r.get(col))
-                .map(|c| c.text().lines().map(display_width).max().unwrap_or(0))
+                .map(|c| c.display().lines().map(display_width).max().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
             header.max(cells).max(4) * CHAR_W + PADDING

@@ -308,14 +308,14 @@ impl Notice {
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
         blocks.push(Block::Line(office_name.to_string()));
-        blocks.push(Block::Line("各乡镇人民政府,县级有关部门:".into()));
+        blocks.push(Block::Line("各乡镇人民政府，县级有关部门：".into()));
         blocks.push(Block::Para(match monitoring.span {
             Some(_) => format!(
-                "现将{label}全县政务公开与政务新媒体监测情况通报如下({})。",
+                "现将{label}全县政务公开与政务新媒体监测情况通报如下（{}）。",
                 monitoring.sentence()
             ),
             None => format!(
-                "现将{label}全县政务公开与政务新媒体监测情况通报如下(期内未监测,栏目更新情况据期后读取的栏目列表统计)。"
+                "现将{label}全县政务公开与政务新媒体监测情况通报如下（期内未监测，栏目更新情况据期后读取的栏目列表统计）。"
             ),
         }));
 
@@ -353,12 +353,12 @@ impl Notice {
         let published: usize = counted.iter().map(|c| c.published).sum();
         let mut text = if counted.len() == columns.len() {
             format!(
-                "(一)政务公开情况。{label},监测政府网站栏目{}个,期内更新信息{published}条。",
+                "（一）政务公开情况。{label}，监测政府网站栏目{}个，期内更新信息{published}条。",
                 columns.len()
             )
         } else {
             format!(
-                "(一)政务公开情况。{label},监测政府网站栏目{}个,其中{}个栏目期内更新信息{published}条,{}个栏目未能统计(见附件1)。",
+                "（一）政务公开情况。{label}，监测政府网站栏目{}个，其中{}个栏目期内更新信息{published}条，{}个栏目未能统计（见附件1）。",
                 columns.len(),
                 counted.len(),
                 columns.len() - counted.len()
@@ -409,7 +409,7 @@ impl Notice {
         );
         let mut zero: Vec<String> = unit_zero_sentence(&found).into_iter().collect();
         zero.extend(column_zero_sentences(&found));
-        add("网站栏目维护不及时,信息发布数量不足。", zero);
+        add("网站栏目维护不及时，信息发布数量不足。", zero);
         add("栏目更新未达标。", shortfall_sentences(&found));
         add(
             "栏目更新不及时。",
@@ -440,7 +440,7 @@ impl Notice {
             sections.push((
                 "政务新媒体运维保障不力。",
                 format!(
-                    "{}等单位政务新媒体存在突出问题{}个,详见附件{accounts_no}。",
+                    "{}等单位政务新媒体存在突出问题{}个，详见附件{accounts_no}。",
                     wording::join(&names),
                     account_found.len()
                 ),
@@ -453,7 +453,10 @@ impl Notice {
             }));
         }
         for (i, (title, body)) in sections.into_iter().enumerate() {
-            blocks.push(Block::Para(format!("({}){title}{body}", number_zh(i + 1))));
+            blocks.push(Block::Para(format!(
+                "（{}）{title}{body}",
+                number_zh(i + 1)
+            )));
         }
 
         // 附件
@@ -462,7 +465,7 @@ impl Notice {
             .enumerate()
             .map(|(i, t)| format!("{}.{}", i + 1, t.title))
             .collect();
-        blocks.push(Block::List("附件:".into(), list));
+        blocks.push(Block::List("附件：".into(), list));
         blocks.push(Block::Signature(vec![
             office_name.to_string(),
             format!("{}年{}月{}日", today.year(), today.month(), today.day()),
@@ -591,7 +594,7 @@ pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
     // The first few places are enough to say where to look; the attachment lists all.
     places.truncate(3);
     let mut text = format!(
-        "期内监测发现死链、错链问题{}处,分布在{}",
+        "期内监测发现死链、错链问题{}处，分布在{}",
         urls.len(),
         places.join("、")
     );
@@ -599,9 +602,9 @@ pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
         text += &format!("等{}个页面", pages.len());
     }
     if fixed > 0 {
-        text += &format!(",已整改{fixed}处");
+        text += &format!("，已整改{fixed}处");
     }
-    text + &format!(",详见附件{attachment}。")
+    text + &format!("，详见附件{attachment}。")
 }
 
 /// 附件: the column table of seed 000 附件2; a month or week has no quota.
@@ -739,7 +742,7 @@ fn new_media_summary(
     if running.is_empty() {
         let n = found.iter().filter(|f| is_account(f.kind)).count();
         return format!(
-            "(二)政务新媒体情况。截至{}月{}日,未登记正常运行的政务新媒体;期内监测发现政务新媒体突出问题{n}个。",
+            "（二）政务新媒体情况。截至{}月{}日，未登记正常运行的政务新媒体；期内监测发现政务新媒体突出问题{n}个。",
             end.month(),
             end.day()
         );
@@ -768,22 +771,22 @@ fn new_media_summary(
         .filter(|a| !problems.contains(a.key().as_str()))
         .count();
     let head = format!(
-        "(二)政务新媒体情况。截至{}月{}日,全县正常运行的政务新媒体共{}个,其中{}",
+        "（二）政务新媒体情况。截至{}月{}日，全县正常运行的政务新媒体共{}个，其中{}",
         end.month(),
         end.day(),
         running.len(),
         parts.join("、"),
     );
     if watched.is_empty() {
-        format!("{head},期内未监测。")
+        format!("{head}，期内未监测。")
     } else if watched.len() < running.len() {
         format!(
-            "{head};期内监测{}个,总体合格率为{}。",
+            "{head}；期内监测{}个，总体合格率为{}。",
             watched.len(),
             pass_rate(passed, watched.len())
         )
     } else {
-        format!("{head},总体合格率为{}。", pass_rate(passed, watched.len()))
+        format!("{head}，总体合格率为{}。", pass_rate(passed, watched.len()))
     }
 }
 

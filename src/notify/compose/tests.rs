@@ -48,7 +48,7 @@ fn episodes() -> Vec<FindingRecord> {
             "运山镇",
             d(1, 2),
             None,
-            "1月2日监测到为“僵尸”账号,最新更新时间为2019年2月28日",
+            "1月2日监测到为“僵尸”账号，最新更新时间为2019年2月28日",
             json!({"platform": "wechat", "account": "醉美运山"}),
         ),
         record(
@@ -57,7 +57,7 @@ fn episodes() -> Vec<FindingRecord> {
             "高坡镇",
             d(1, 9),
             None,
-            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日",
+            "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日",
             json!({"platform": "weibo", "account": "苍溪县高坡镇"}),
         ),
         record(
@@ -75,7 +75,7 @@ fn episodes() -> Vec<FindingRecord> {
             "审计局",
             d(1, 2),
             Some(d(1, 8)),
-            "审计局单位文件栏目应更新3条,实际更新2条",
+            "审计局单位文件栏目应更新3条，实际更新2条",
             json!({"site": "某县人民政府", "column": "单位文件", "url": "http://127.0.0.1:9/dwwj/"}),
         ),
         // Resolved before the window: in no list.
@@ -85,7 +85,7 @@ fn episodes() -> Vec<FindingRecord> {
             "审计局",
             d(1, 1),
             Some(d(1, 2)),
-            "1月1日监测到超过两周未更新内容,最新更新时间为2019年12月16日",
+            "1月1日监测到超过两周未更新内容，最新更新时间为2019年12月16日",
             json!({"platform": "weibo", "account": "审计之窗"}),
         ),
     ]
@@ -179,7 +179,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     let gaopo = open.find("（三）高坡镇（1个）").expect(open);
     assert!(police < town && town < gaopo);
     assert!(open.contains(
-        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现）"
+        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现）"
     ), "{open}");
     assert!(
         open.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（1月6日发现"),
@@ -187,7 +187,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     );
     assert!(open.contains("证据链接：http://127.0.0.1:9/gzdt/"));
     assert!(
-        text.contains("审计局单位文件栏目应更新3条,实际更新2条（1月2日发现，1月8日已整改）"),
+        text.contains("审计局单位文件栏目应更新3条，实际更新2条（1月2日发现，1月8日已整改）"),
         "{text}"
     );
     assert!(!text.contains("审计之窗"), "resolved before the window");
@@ -202,7 +202,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     assert!(html.contains("按责任单位汇总"));
     assert!(html.contains("（一）县公安局、县人行（1个）"));
     assert!(html.contains(
-        "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+        "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
     ));
     assert!(html.contains("href=\"http://127.0.0.1:9/gzdt/\""));
 
@@ -224,7 +224,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     assert_eq!(lines.len(), 5, "three open and one rectified: {csv}");
     assert_eq!(
         lines[2],
-        "2,审计局,栏目更新未达标,某县人民政府单位文件栏目,\"审计局单位文件栏目应更新3条,实际更新2条\",2020-01-02,2020-01-07,是,2020-01-08,http://127.0.0.1:9/dwwj/"
+        "2,审计局,栏目更新未达标,某县人民政府单位文件栏目,审计局单位文件栏目应更新3条，实际更新2条,2020-01-02,2020-01-07,是,2020-01-08,http://127.0.0.1:9/dwwj/"
     );
 }
 
