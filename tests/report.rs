@@ -200,7 +200,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     std::fs::create_dir_all(config.join("catalog")).unwrap();
     std::fs::write(
         config.join("govwatch.toml"),
-        "[general]\noffice_name = \"示例县人民政府办公室\"\n\n[report.scoring]\nbase = 300\n\
+        "[general]\noffice_name = \"示例县政务公开办\"\n\n\
+         [schedule]\nholidays = [2020-10-09]\n\n\
+         [report]\nissuer = \"示例县人民政府办公室\"\n\
+         salutation = \"各乡镇人民政府，县级各部门：\"\nrectify_days = 5\n\n\
+         [report.scoring]\nbase = 300\n\
          [report.scoring.points]\ncolumn_zero_publish = -8\naccount_silent = -2\n",
     )
     .unwrap();
@@ -359,6 +363,10 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     for expected in [
         "# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
         "示例县人民政府办公室",
+        "各乡镇人民政府，县级各部门：",
+        // 三、下一步工作要求: 5 working days from Thursday 10月8日, the 9th a holiday.
+        "## 三、下一步工作要求",
+        "请于10月16日前将整改情况书面报示例县人民政府办公室。",
         // Monitoring began on 8月10日; Q3's last read was on 9月25日.
         "监测情况通报如下（监测时间为2020年8月10日至2020年9月25日）。",
         "监测时间为2020年8月10日至2020年9月25日。",
@@ -523,6 +531,16 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert_eq!(link_cells.len(), links.len());
     let md_tables = md.lines().filter(|l| l.starts_with("| --- |")).count();
     assert_eq!(doc.tables, md_tables, "one Word table per table");
+    // Page numbers in the footer: a PAGE field.
+    let footer = doc.part("word/footer1.xml");
+    assert!(
+        footer.contains("<w:instrText>PAGE</w:instrText>"),
+        "{footer}"
+    );
+    assert!(
+        doc.xml.contains("<w:footerReference"),
+        "a footer on every page"
+    );
 
     periods_keep_their_own_findings(&run);
 }
@@ -758,9 +776,21 @@ async fn broken_links_match_the_store(
 struct DocxText {
     xml: String,
     tables: usize,
+    parts: Vec<(String, String)>,
 }
 
 fn docx_text(bytes: &[u8]) -> DocxText {
+    let parts = {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a .docx is a zip");
+        (0..zip.len())
+            .filter_map(|i| {
+                let mut f = zip.by_index(i).ok()?;
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut f, &mut text).ok()?;
+                Some((f.name().ok()?.to_string(), text))
+            })
+            .collect::<Vec<_>>()
+    };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a .docx is a zip");
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
@@ -769,10 +799,19 @@ fn docx_text(bytes: &[u8]) -> DocxText {
         assert!(zip.by_name(part).is_ok(), "{part} in the .docx");
     }
     let tables = xml.matches("<w:tbl>").count();
-    DocxText { xml, tables }
+    DocxText { xml, tables, parts }
 }
 
 impl DocxText {
+    /// A part of the package by name ("" when absent).
+    fn part(&self, name: &str) -> String {
+        self.parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+
     /// The text of `<w:p>` elements in `xml`, line breaks as "\n".
     fn texts(xml: &str) -> String {
         let re = regex::Regex::new(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br[^>]*/>").unwrap();

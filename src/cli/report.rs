@@ -6,17 +6,13 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-use anyhow::Context as _;
-use serde::Deserialize;
-
 use crate::app::App;
-use crate::config::SETTINGS_FILE;
+use crate::config::working_days_after;
 use crate::detect::period::Period;
 use crate::observe::SourceOutcome;
 use crate::report::columns::{Observed, column_rows, unit_rows};
 use crate::report::links::link_rows;
 use crate::report::notice::{Monitoring, Notice, NoticeInput};
-use crate::report::scoring::Scoring;
 
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
@@ -35,30 +31,6 @@ enum Format {
     Html,
     Md,
     Docx,
-}
-
-/// `[report.scoring]` in govwatch.toml (seed 004's 基准分 and points per finding code).
-#[derive(Debug, Default, Deserialize)]
-struct ReportFile {
-    #[serde(default)]
-    report: ReportSection,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ReportSection {
-    scoring: Option<Scoring>,
-}
-
-fn scoring(app: &App) -> anyhow::Result<Option<Scoring>> {
-    let path = app.config_dir().join(SETTINGS_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
-    let file: ReportFile = toml::from_str(&text)
-        .with_context(|| format!("{}: [report.scoring] is not valid", path.display()))?;
-    Ok(file.report.scoring)
 }
 
 /// The days each account's source was read, by account key (up to the run's day).
@@ -105,9 +77,16 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
     let columns = column_rows(&loaded.catalog, seen, args.period, today);
     let units = unit_rows(&loaded.catalog, seen, args.period, today);
     let links = link_rows(&records, args.period, &app.clock);
-    let scoring = scoring(app)?;
     let notice = Notice::build(NoticeInput {
-        office_name: &app.settings.general.office_name,
+        issuer: app.settings.issuer(),
+        salutation: &app.settings.report.salutation,
+        area: &app.settings.report.area,
+        deadline: working_days_after(
+            today,
+            app.settings.report.rectify_days,
+            &app.settings.schedule.holidays,
+            &app.settings.schedule.workdays,
+        ),
         period: args.period,
         today,
         catalog: &loaded.catalog,
@@ -116,7 +95,7 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         links: &links,
         findings: &records,
         accounts: None,
-        scoring: scoring.as_ref(),
+        scoring: app.settings.report.scoring.as_ref(),
         monitoring: &monitoring,
     });
     let bytes = match args.format {

@@ -4,8 +4,9 @@
 //! bold header row. The writer knows paragraphs and [`Table`]s, not what they mean.
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading,
-    ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow, WidthType,
+    AlignmentType, BreakType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph, Run,
+    RunFonts, Shading, ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow,
+    WidthType,
 };
 
 use super::table::display_width;
@@ -58,6 +59,18 @@ impl Default for Document {
     }
 }
 
+/// The page number at the foot of every page, centred as official documents print it:
+/// `— 1 —`.
+fn page_number_footer() -> Footer {
+    Footer::new().add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(Run::new().add_text("— "))
+            .add_page_num(PageNum::new())
+            .add_run(Run::new().add_text(" —")),
+    )
+}
+
 impl Document {
     pub fn new() -> Document {
         let docx = Docx::new()
@@ -72,7 +85,8 @@ impl Document {
                     .footer(992),
             )
             .default_fonts(fonts(BODY_FONT))
-            .default_size(BODY);
+            .default_size(BODY)
+            .footer(page_number_footer());
         Document { docx }
     }
 

@@ -31,8 +31,15 @@ use crate::store::FindingRecord;
 
 /// What the draft is made from.
 pub struct NoticeInput<'a> {
-    /// `[general] office_name`, e.g. 苍溪县人民政府办公室.
-    pub office_name: &'a str,
+    /// `[report] issuer` (else `[general] office_name`), e.g. 苍溪县人民政府办公室.
+    pub issuer: &'a str,
+    /// `[report] salutation`: 各乡镇人民政府，县级有关部门：
+    pub salutation: &'a str,
+    /// `[report] area`: 全县, 全区, 全市 …
+    pub area: &'a str,
+    /// The day units report their rectification by (`[report] rectify_days` working
+    /// days after `today`).
+    pub deadline: NaiveDate,
     pub period: Period,
     /// The run's day: the draft's date, and nothing after it counts.
     pub today: NaiveDate,
@@ -106,6 +113,11 @@ impl Monitoring {
     }
 }
 
+/// `8月26日`, with its year when not `year`.
+fn day_zh_in(d: NaiveDate, year: i32) -> String {
+    wording::day_zh(d, year)
+}
+
 /// `2020年9月28日`.
 pub fn date_zh(d: NaiveDate) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
@@ -136,9 +148,9 @@ pub struct Notice {
 }
 
 /// The title the seeds use: 关于2020年一季度全县政务公开和政务新媒体监测情况的通报.
-pub fn title(period: Period) -> String {
+pub fn title(period: Period, area: &str) -> String {
     format!(
-        "关于{}全县政务公开和政务新媒体监测情况的通报",
+        "关于{}{area}政务公开和政务新媒体监测情况的通报",
         period.label_zh()
     )
 }
@@ -292,7 +304,10 @@ fn sentences_of(found: &[&FindingRecord], kind: Kind, period: Period) -> Vec<Str
 impl Notice {
     pub fn build(input: NoticeInput<'_>) -> Notice {
         let NoticeInput {
-            office_name,
+            issuer,
+            salutation,
+            area,
+            deadline,
             period,
             today,
             catalog,
@@ -307,15 +322,15 @@ impl Notice {
         let label = period.label_zh();
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
-        blocks.push(Block::Line(office_name.to_string()));
-        blocks.push(Block::Line("各乡镇人民政府，县级有关部门：".into()));
+        blocks.push(Block::Line(issuer.to_string()));
+        blocks.push(Block::Line(salutation.to_string()));
         blocks.push(Block::Para(match monitoring.span {
             Some(_) => format!(
-                "现将{label}全县政务公开与政务新媒体监测情况通报如下（{}）。",
+                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（{}）。",
                 monitoring.sentence()
             ),
             None => format!(
-                "现将{label}全县政务公开与政务新媒体监测情况通报如下（期内未监测，栏目更新情况据期后读取的栏目列表统计）。"
+                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（期内未监测，栏目更新情况据期后读取的栏目列表统计）。"
             ),
         }));
 
@@ -375,7 +390,7 @@ impl Notice {
         }
         blocks.push(Block::Para(text));
         blocks.push(Block::Para(new_media_summary(
-            catalog, &found, period, today, monitoring,
+            catalog, &found, period, today, monitoring, area,
         )));
         let mut by_kind: BTreeMap<usize, (Kind, usize)> = BTreeMap::new();
         for f in &found {
@@ -459,6 +474,16 @@ impl Notice {
             )));
         }
 
+        // 三、下一步工作要求, with the deadline as seed 004 words it.
+        blocks.push(Block::Heading("三、下一步工作要求".into()));
+        blocks.push(Block::Para(
+            "（一）切实加大工作力度。各单位要严格执行信息审核发布制度，及时、准确、规范更新政府网站栏目和政务新媒体内容，确保信息真实、完整、准确。".into(),
+        ));
+        blocks.push(Block::Para(format!(
+            "（二）限期整改到位。通报中存在问题的单位要立即采取有效措施，全面自查，积极整改，请于{}前将整改情况书面报{issuer}。",
+            day_zh_in(deadline, today.year())
+        )));
+
         // 附件
         let list: Vec<String> = attachments
             .iter()
@@ -467,7 +492,7 @@ impl Notice {
             .collect();
         blocks.push(Block::List("附件：".into(), list));
         blocks.push(Block::Signature(vec![
-            office_name.to_string(),
+            issuer.to_string(),
             format!("{}年{}月{}日", today.year(), today.month(), today.day()),
         ]));
         for (i, t) in attachments.into_iter().enumerate() {
@@ -475,7 +500,7 @@ impl Notice {
             blocks.push(Block::Table(t));
         }
         Notice {
-            title: title(period),
+            title: title(period, area),
             blocks,
         }
     }
@@ -729,6 +754,7 @@ fn new_media_summary(
     period: Period,
     today: NaiveDate,
     monitoring: &Monitoring,
+    area: &str,
 ) -> String {
     let zombies = subjects(found, |k| k == Kind::AccountZombie);
     let problems = subjects(found, is_account);
@@ -771,7 +797,7 @@ fn new_media_summary(
         .filter(|a| !problems.contains(a.key().as_str()))
         .count();
     let head = format!(
-        "（二）政务新媒体情况。截至{}月{}日，全县正常运行的政务新媒体共{}个，其中{}",
+        "（二）政务新媒体情况。截至{}月{}日，{area}正常运行的政务新媒体共{}个，其中{}",
         end.month(),
         end.day(),
         running.len(),
