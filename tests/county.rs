@@ -413,6 +413,23 @@ async fn check_then_export_and_findings_from_the_command_line() {
     assert_eq!(found[0]["sentence"], "审计局三季度新闻信息发布为0");
     assert_eq!(found[0]["opened_on"], "2020-10-01");
     assert_eq!(found[0]["rectified"], false);
+    // The kind by its Chinese name lists the same.
+    let by_name = run(vec![
+        "--now",
+        "2020-10-01",
+        "findings",
+        "--open",
+        "--kind",
+        "单位新闻零发布",
+        "--format",
+        "json",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&by_name.stdout).unwrap(),
+        found
+    );
 
     // The same list as CSV: report's writer, with the BOM like every export.
     let out = unit_zero_publish("csv").await.unwrap();

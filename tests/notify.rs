@@ -671,9 +671,9 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
         "{out}{}",
         String::from_utf8_lossy(&dry.stderr)
     );
-    assert!(out.contains("week 2020-W02 (as of 2020-01-09)"), "{out}");
+    assert!(out.contains("2020年第2周（截至2020年1月9日）"), "{out}");
     assert!(
-        out.contains("dry run: 4 message(s) written, nothing recorded or sent"),
+        out.contains("试运行：已写入4封邮件（未发送，未记录）"),
         "{out}"
     );
     assert!(
@@ -695,9 +695,9 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
         "{out}{}",
         String::from_utf8_lossy(&real.stderr)
     );
-    assert!(out.contains("sent 4\n"), "{out}");
-    assert!(out.contains("queued 0\n"), "{out}");
-    assert!(out.contains("skipped 0 already sent"), "{out}");
+    assert!(out.contains("已发送4封\n"), "{out}");
+    assert!(out.contains("待重发0封\n"), "{out}");
+    assert!(out.contains("跳过0封（本周已发送）"), "{out}");
     assert!(
         dir.path()
             .join(format!("spool/2020-W02/{OFFICE}.eml"))
@@ -711,7 +711,7 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
     );
     let out = String::from_utf8_lossy(&again.stdout);
     assert!(
-        out.contains("sent 0\n") && out.contains("skipped 4 already sent"),
+        out.contains("已发送0封\n") && out.contains("跳过4封（本周已发送）"),
         "{out}"
     );
     assert_eq!(sink.received().len(), 4);
