@@ -276,10 +276,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     assert!(mails.iter().all(|m| m.from == "govwatch@example.gov.cn"));
 
     let office = &mails[3];
-    assert_eq!(
-        office.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(office.subject, "政务公开监测问题清单（1月3日至1月9日）");
     assert!(office.text.contains("截至1月9日，监测发现未整改问题2个，涉及2个单位。近一周（1月3日至1月9日）新发现问题2个，已整改问题1个。"), "{}", office.text);
     assert!(
         office.text.contains(
@@ -369,7 +366,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     let police = &mails[0];
     assert_eq!(
         police.subject,
-        "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
+        "县公安局政务公开监测问题清单（1月3日至1月9日）"
     );
     assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"), "{}", police.text);
     assert!(
@@ -397,7 +394,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     let gaopo = &mails[2];
     assert_eq!(
         gaopo.subject,
-        "【政务公开监测】高坡镇2020年第2周问题清单（截至1月9日）"
+        "高坡镇政务公开监测问题清单（1月3日至1月9日）"
     );
     assert_eq!(gaopo.text, mails[1].text, "both contacts get the same part");
 
@@ -486,12 +483,12 @@ async fn smtp_down_then_up_delivers_each_message_exactly_once(store: Store) {
     let week2: Vec<Mail> = received
         .iter()
         .map(read)
-        .filter(|m| m.subject.contains("2020年第2周"))
+        .filter(|m| m.subject.contains("（1月3日至1月9日）"))
         .collect();
     assert_eq!(week2.len(), 4);
     let office = week2.iter().find(|m| m.to == OFFICE).unwrap();
     assert_eq!(
-        office.subject, "【政务公开监测】2020年第2周问题清单（截至1月9日）",
+        office.subject, "政务公开监测问题清单（1月3日至1月9日）",
         "as written on 1月9日"
     );
 
@@ -531,10 +528,7 @@ async fn without_smtp_messages_stay_in_the_outbox(store: Store) {
     assert_eq!(report.count(|o| *o == Outcome::Outbox), 4);
     let file = outbox.join("2020-W02").join(format!("{OFFICE}.eml"));
     let m = mail(&std::fs::read(&file).unwrap(), "", OFFICE);
-    assert_eq!(
-        m.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(m.subject, "政务公开监测问题清单（1月3日至1月9日）");
     assert_eq!(m.attachments.len(), 2);
     let rec = store
         .notification("2020-W02", OFFICE)

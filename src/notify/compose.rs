@@ -16,6 +16,7 @@ use chrono_tz::Tz;
 
 use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
+use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
 use crate::observe::SourceProblem;
 use crate::report::notice::date_zh;
@@ -74,6 +75,9 @@ pub struct Recipients {
     pub units: Vec<UnitContacts>,
     /// Every unit name in catalog order, to order the digest's groups.
     pub unit_order: Vec<String>,
+    /// Each account's public page by account key, where the catalog tells it (its
+    /// source's URL, a Weibo uid's page): what an account item links to.
+    pub account_pages: BTreeMap<String, String>,
 }
 
 impl Recipients {
@@ -90,6 +94,20 @@ impl Recipients {
                 })
                 .collect(),
             unit_order: catalog.units.iter().map(|u| u.name.clone()).collect(),
+            account_pages: catalog
+                .accounts
+                .iter()
+                .filter_map(|a| {
+                    let page = match (&a.source.url, &a.source.uid) {
+                        (Some(url), _) => url.to_string(),
+                        (None, Some(uid)) if a.platform == Platform::Weibo => {
+                            format!("https://weibo.com/u/{uid}")
+                        }
+                        _ => return None,
+                    };
+                    Some((a.key(), page))
+                })
+                .collect(),
         }
     }
 
@@ -121,6 +139,39 @@ pub struct Week {
     /// Accounts the operator must fix the source of (`Store::credential_problems`),
     /// ordered by account; told in the office digest only.
     pub operator: Vec<CredentialProblem>,
+    /// How 整改期限 is counted.
+    pub rectify: Rectify,
+}
+
+/// 整改期限: `days` working days after a problem was found (`[report] rectify_days`,
+/// with `[schedule] holidays` and `workdays`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rectify {
+    pub days: u32,
+    pub holidays: Vec<NaiveDate>,
+    pub workdays: Vec<NaiveDate>,
+}
+
+impl Default for Rectify {
+    fn default() -> Self {
+        Rectify {
+            days: 5,
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+        }
+    }
+}
+
+impl Rectify {
+    /// The day a problem found on `opened_on` is to be rectified by.
+    pub fn deadline(&self, opened_on: NaiveDate) -> NaiveDate {
+        crate::config::working_days_after(opened_on, self.days, &self.holidays, &self.workdays)
+    }
+}
+
+/// Single-veto items (单项否决, 《政府网站与政务新媒体检查指标》): they lead the email.
+pub fn is_single_veto(kind: Kind) -> bool {
+    matches!(kind, Kind::SiteUnreachable | Kind::SiteHomeStale)
 }
 
 impl Week {
@@ -147,7 +198,24 @@ impl Week {
             opened: pick(&|f| f.opened_on >= since),
             resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
             operator: Vec::new(),
+            rectify: Rectify::default(),
         }
+    }
+
+    /// The week with how 整改期限 is counted.
+    pub fn with_rectify(mut self, rectify: Rectify) -> Week {
+        self.rectify = rectify;
+        self
+    }
+
+    /// `（11月25日至12月1日）`: the window a subject names.
+    fn range(&self) -> String {
+        let year = self.today.year();
+        format!(
+            "（{}至{}）",
+            day_zh(self.since, year),
+            day_zh(self.today, year)
+        )
     }
 
     /// The week with the accounts whose sources the operator must fix.
@@ -193,6 +261,7 @@ pub fn compose(
         office_name,
         tz,
         order: &recipients.unit_order,
+        pages: &recipients.account_pages,
     };
     let mut out = Vec::new();
     if !recipients.office.is_empty() {
@@ -251,6 +320,7 @@ struct Writer<'a> {
     office_name: &'a str,
     tz: Tz,
     order: &'a [String],
+    pages: &'a BTreeMap<String, String>,
 }
 
 /// Findings of one unit label, in order of detection.
@@ -279,17 +349,17 @@ impl Writer<'_> {
                 .push(f);
         }
         map.into_iter()
-            .map(|((_, unit), items)| Group { unit, items })
+            .map(|((_, unit), mut items)| {
+                // Single-veto items first, each part in order of detection.
+                items.sort_by_key(|f| !is_single_veto(f.kind));
+                Group { unit, items }
+            })
             .collect()
     }
 
     fn office(&self, to: Vec<String>) -> Result<Message, ReportError> {
         let week = self.week;
-        let subject = format!(
-            "【政务公开监测】{}问题清单（截至{}）",
-            week.label(),
-            week.day(week.today)
-        );
+        let subject = format!("政务公开监测问题清单{}", week.range());
         let open_groups = self.groups(&week.open);
         let summary = if week.open.is_empty() {
             format!("截至{}，未发现未整改问题。", week.day(week.today))
@@ -369,11 +439,7 @@ impl Writer<'_> {
             return Ok(None);
         }
         let name = units.join("、");
-        let subject = format!(
-            "【政务公开监测】{name}{}问题清单（截至{}）",
-            week.label(),
-            week.day(week.today)
-        );
+        let subject = format!("{name}政务公开监测问题清单{}", week.range());
         let new = open.iter().filter(|f| week.is_new(f)).count();
         let mut doc = Doc::new(&subject);
         doc.para(&format!("{name}："));
@@ -535,9 +601,20 @@ impl Writer<'_> {
             let mut t = Table::new(title, detail.headers());
             for (n, f) in g.items.iter().enumerate() {
                 let description = self.description(f);
-                let kind = kind_zh(f);
+                // 【单项否决】 flags what fails an inspection on its own.
+                let kind = if is_single_veto(f.kind) {
+                    format!("单项否决】【{}", kind_zh(f))
+                } else {
+                    kind_zh(f).to_string()
+                };
+                let kind_cell = if is_single_veto(f.kind) {
+                    format!("【单项否决】{}", kind_zh(f))
+                } else {
+                    kind_zh(f).to_string()
+                };
+                let deadline = self.deadline(f);
                 let line = match detail {
-                    Detail::New => format!("{}. 【{kind}】{description}", n + 1),
+                    Detail::New => format!("{}. 【{kind}】{description}（{deadline}）", n + 1),
                     Detail::Resolved => format!(
                         "{}. 【{kind}】{description}（{}发现，{}已整改）",
                         n + 1,
@@ -545,7 +622,7 @@ impl Writer<'_> {
                         f.resolved_on.map(|d| self.week.day(d)).unwrap_or_default()
                     ),
                     Detail::Open => format!(
-                        "{}. 【{kind}】{description}（{}发现，最近确认{}{}）",
+                        "{}. 【{kind}】{description}（{}发现，最近确认{}{}，{deadline}）",
                         n + 1,
                         self.week.day(f.opened_on),
                         self.week.day(self.confirmed_on(f)),
@@ -557,12 +634,29 @@ impl Writer<'_> {
                     ),
                 };
                 doc.text.push_str(&format!("  {line}\n"));
-                // The link once: not again when the description already shows it.
-                let link = evidence_link(f).filter(|l| !description.contains(l.as_str()));
+                // The link once: not again when the description already shows it. An
+                // account item links to the account's public page.
+                let page = f
+                    .kind
+                    .is_account()
+                    .then(|| self.pages.get(account_key_of(&f.subject_key)).cloned())
+                    .flatten();
+                let link = evidence_link(f)
+                    .or(page.clone())
+                    .filter(|l| !description.contains(l.as_str()));
                 if let Some(link) = &link {
-                    doc.text.push_str(&format!("     证据链接：{link}\n"));
+                    let label = if page.as_ref() == Some(link) {
+                        "账号主页"
+                    } else {
+                        "证据链接"
+                    };
+                    doc.text.push_str(&format!("     {label}：{link}\n"));
                 }
-                let mut row = vec![Cell::Int(n as i64 + 1), kind.into(), description.into()];
+                let mut row = vec![
+                    Cell::Int(n as i64 + 1),
+                    kind_cell.into(),
+                    description.into(),
+                ];
                 row.push(f.opened_on.into());
                 match detail {
                     Detail::New => {}
@@ -574,6 +668,17 @@ impl Writer<'_> {
             }
             doc.html.push_str(&report::html::table(&t));
             doc.text.push('\n');
+        }
+    }
+
+    /// `整改期限1月16日`, and `，已逾期3天` once it has passed.
+    fn deadline(&self, f: &FindingRecord) -> String {
+        let due = self.week.rectify.deadline(f.opened_on);
+        let late = (self.week.today - due).num_days();
+        if late > 0 {
+            format!("整改期限{}，已逾期{late}天", self.week.day(due))
+        } else {
+            format!("整改期限{}", self.week.day(due))
         }
     }
 

@@ -25,7 +25,9 @@ use std::path::{Path, PathBuf};
 use chrono::{Days, NaiveDate};
 use lettre::message::Mailbox;
 
-pub use compose::{Attachment, Audience, Message, Recipients, UnitContacts, Week, compose};
+pub use compose::{
+    Attachment, Audience, Message, Recipients, Rectify, UnitContacts, Week, compose,
+};
 pub use send::{Mailer, SendError};
 
 use crate::catalog::Catalog;
@@ -111,6 +113,7 @@ impl RunReport {
 #[derive(Debug, Clone)]
 pub struct Notifier {
     office_name: String,
+    rectify: Rectify,
     recipients: Recipients,
     from: Mailbox,
     mailer: Option<Mailer>,
@@ -141,6 +144,11 @@ impl Notifier {
         }
         Ok(Notifier {
             office_name,
+            rectify: Rectify {
+                days: settings.report.rectify_days,
+                holidays: settings.schedule.holidays.clone(),
+                workdays: settings.schedule.workdays.clone(),
+            },
             recipients,
             from,
             mailer: Mailer::from_settings(&settings.smtp)?,
@@ -177,7 +185,9 @@ impl Notifier {
             .into_iter()
             .filter(|p| p.at <= clock.now())
             .collect();
-        let week = Week::from_episodes(today, &episodes).with_operator_problems(operator);
+        let week = Week::from_episodes(today, &episodes)
+            .with_operator_problems(operator)
+            .with_rectify(self.rectify.clone());
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }

@@ -109,6 +109,10 @@ fn recipients() -> Recipients {
         unit_order: ["县公安局", "县人行", "审计局", "运山镇", "高坡镇", "文旅局"]
             .map(String::from)
             .to_vec(),
+        account_pages: BTreeMap::from([(
+            "subject-1".to_string(),
+            "https://mp.weixin.qq.com/s/zuimei".to_string(),
+        )]),
     }
 }
 
@@ -145,10 +149,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     let office = &messages[0];
     assert_eq!(office.audience, Audience::Office);
     assert_eq!(office.to, ["gkb@example.gov.cn"]);
-    assert_eq!(
-        office.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(office.subject, "政务公开监测问题清单（1月3日至1月9日）");
     let text = &office.text;
     assert!(
         text.starts_with(
@@ -179,7 +180,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     let gaopo = open.find("（三）高坡镇（1个）").expect(open);
     assert!(police < town && town < gaopo);
     assert!(open.contains(
-        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现）"
+        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现，整改期限1月16日）"
     ), "{open}");
     assert!(
         open.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（1月6日发现"),
@@ -257,7 +258,7 @@ fn each_unit_with_contacts_gets_its_own_part_once() {
     let police = &messages[1];
     assert_eq!(
         police.subject,
-        "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
+        "县公安局政务公开监测问题清单（1月3日至1月9日）"
     );
     assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"));
     assert!(police.text.contains("县公安局、县人行工作动态栏目更新为0"));
@@ -275,7 +276,7 @@ fn each_unit_with_contacts_gets_its_own_part_once() {
     assert!(!audit.text.contains("请对照问题清单"));
 
     let towns = &messages[4];
-    assert!(towns.subject.contains("运山镇、高坡镇2020年第2周"));
+    assert!(towns.subject.contains("运山镇、高坡镇政务公开监测问题清单"));
     assert!(towns.text.contains("醉美运山（政务微信）"));
     assert!(towns.text.contains("苍溪县高坡镇（政务微博）"));
     assert_eq!(
@@ -309,10 +310,8 @@ fn a_week_across_new_year_names_the_other_year() {
     let m = compose(&week, "办", Shanghai, &recipients())
         .unwrap()
         .remove(0);
-    assert_eq!(
-        m.subject,
-        "【政务公开监测】2020年第1周问题清单（截至2019年12月30日）"
-    );
+    assert_eq!(m.subject, "政务公开监测问题清单（12月24日至12月30日）");
+    assert!(m.text.contains("2020年第1周"), "{}", m.text);
 }
 
 #[test]
@@ -321,5 +320,48 @@ fn chinese_numbers_for_sections() {
     assert_eq!(
         got,
         ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
+    );
+}
+
+#[test]
+fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
+    let mut list = episodes();
+    list.push(record(
+        6,
+        Kind::SiteHomeStale,
+        "运山镇",
+        d(1, 9),
+        None,
+        "某县人民政府首页超过两周未更新，最新更新时间为2019年12月20日",
+        json!({"url": "http://127.0.0.1:9/", "last_update": "2019-12-20", "days_since": 20}),
+    ));
+    // Spring Festival 2020: Jan 24-30 off, Sunday Jan 19 worked.
+    let holidays: Vec<NaiveDate> = (24..=30).map(|day| d(1, day)).collect();
+    let week = Week::from_episodes(d(1, 21), &list).with_rectify(Rectify {
+        days: 5,
+        holidays,
+        workdays: vec![d(1, 19)],
+    });
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    let open = &text[text.find("全部未整改问题").unwrap()..];
+    let town = &open[open.find("运山镇（2个）").expect(open)..];
+    // The single-veto item first in its unit, flagged; then the zombie.
+    let veto = town.find("1. 【单项否决】【首页不更新】").expect(town);
+    let zombie = town.find("2. 【僵尸账号】").expect(town);
+    assert!(veto < zombie);
+    // Found Thursday 1月2日: five working days is 1月9日, overdue on 1月21日.
+    assert!(
+        town.contains("（1月2日发现，最近确认1月9日，整改期限1月9日，已逾期12天）"),
+        "{town}"
+    );
+    // Found Thursday 1月9日: 10, 13, 14, 15, 16 → 1月16日, overdue by 5 days.
+    assert!(town.contains("整改期限1月16日，已逾期5天"), "{town}");
+    assert!(
+        office.html.contains("【单项否决】首页不更新"),
+        "{}",
+        office.html
     );
 }
