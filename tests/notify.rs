@@ -592,7 +592,7 @@ async fn accounts_the_operator_must_fix_are_in_the_office_digest_only(store: Sto
     let mails = by_recipient(&sink.received());
     let office = mails.iter().find(|m| m.to == OFFICE).unwrap();
     assert!(
-        office.text.contains("四、需运维人员处理（1个账号）"),
+        office.text.contains("三、需运维人员处理（1个账号）"),
         "{}",
         office.text
     );

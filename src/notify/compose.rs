@@ -408,14 +408,16 @@ impl Writer<'_> {
             ));
             self.grouped(&mut doc, &self.groups(&week.resolved), Detail::Resolved);
         }
-        if !week.open.is_empty() {
+        // Older open problems once, compact: the new ones are listed in full above.
+        let older: Vec<&FindingRecord> = week.open.iter().filter(|f| !week.is_new(f)).collect();
+        if !older.is_empty() {
             n += 1;
             doc.heading(&format!(
-                "{}、全部未整改问题（{}个，按责任单位列示）",
+                "{}、此前发现仍未整改问题（{}个，按责任单位列示）",
                 zh_number(n),
-                week.open.len()
+                older.len()
             ));
-            self.grouped(&mut doc, &open_groups, Detail::Open);
+            self.grouped(&mut doc, &self.groups(older), Detail::Open);
         }
         if !week.operator.is_empty() {
             n += 1;
@@ -468,17 +470,34 @@ impl Writer<'_> {
             self.window(),
             resolved.len()
         ));
-        fn single<'f>(items: Vec<&'f FindingRecord>) -> Vec<Group<'f>> {
+        fn single<'f>(mut items: Vec<&'f FindingRecord>) -> Vec<Group<'f>> {
+            items.sort_by_key(|f| !is_single_veto(f.kind));
             vec![Group {
                 unit: String::new(),
                 items,
             }]
         }
         let mut n = 0;
-        if !open.is_empty() {
+        let (fresh, older): (Vec<&FindingRecord>, Vec<&FindingRecord>) =
+            open.iter().partition(|f| week.is_new(f));
+        if !fresh.is_empty() {
             n += 1;
-            doc.heading(&format!("{}、未整改问题（{}个）", zh_number(n), open.len()));
-            self.grouped(&mut doc, &single(open.clone()), Detail::Open);
+            doc.heading(&format!(
+                "{}、{}新发现问题（{}个）",
+                zh_number(n),
+                self.window(),
+                fresh.len()
+            ));
+            self.grouped(&mut doc, &single(fresh), Detail::New);
+        }
+        if !older.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、此前发现仍未整改问题（{}个）",
+                zh_number(n),
+                older.len()
+            ));
+            self.grouped(&mut doc, &single(older), Detail::Open);
         }
         if !resolved.is_empty() {
             n += 1;
@@ -621,16 +640,12 @@ impl Writer<'_> {
                         self.week.day(f.opened_on),
                         f.resolved_on.map(|d| self.week.day(d)).unwrap_or_default()
                     ),
+                    // Compact, one line: how long it has been open.
                     Detail::Open => format!(
-                        "{}. 【{kind}】{description}（{}发现，最近确认{}{}，{deadline}）",
+                        "{}. 【{kind}】{description}（{}发现，已{}天，{deadline}）",
                         n + 1,
                         self.week.day(f.opened_on),
-                        self.week.day(self.confirmed_on(f)),
-                        if self.week.is_new(f) {
-                            "，近一周新发现"
-                        } else {
-                            ""
-                        }
+                        (self.week.today - f.opened_on).num_days()
                     ),
                 };
                 doc.text.push_str(&format!("  {line}\n"));
@@ -644,7 +659,7 @@ impl Writer<'_> {
                 let link = evidence_link(f)
                     .or(page.clone())
                     .filter(|l| !description.contains(l.as_str()));
-                if let Some(link) = &link {
+                if let Some(link) = link.as_ref().filter(|_| !matches!(detail, Detail::Open)) {
                     let label = if page.as_ref() == Some(link) {
                         "账号主页"
                     } else {

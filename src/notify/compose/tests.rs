@@ -110,8 +110,8 @@ fn recipients() -> Recipients {
             .map(String::from)
             .to_vec(),
         account_pages: BTreeMap::from([(
-            "subject-1".to_string(),
-            "https://mp.weixin.qq.com/s/zuimei".to_string(),
+            "subject-2".to_string(),
+            "https://weibo.com/u/gaopo".to_string(),
         )]),
     }
 }
@@ -169,24 +169,34 @@ fn the_office_gets_everything_grouped_by_unit() {
         text.contains("二、近一周（1月3日至1月9日）已整改问题（1个）"),
         "{text}"
     );
+    // New problems once in full; older open ones compact, one line, with days open.
     assert!(
-        text.contains("三、全部未整改问题（3个，按责任单位列示）"),
+        text.contains("三、此前发现仍未整改问题（1个，按责任单位列示）"),
         "{text}"
     );
+    assert!(!text.contains("全部未整改问题"), "{text}");
     // Units in catalog order; an account is named, a column sentence names itself.
-    let open = &text[text.find("三、").unwrap()..];
-    let police = open.find("（一）县公安局、县人行（1个）").expect(open);
-    let town = open.find("（二）运山镇（1个）").expect(open);
-    let gaopo = open.find("（三）高坡镇（1个）").expect(open);
-    assert!(police < town && town < gaopo);
-    assert!(open.contains(
-        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现，整改期限1月16日）"
-    ), "{open}");
+    let new = &text[text.find("一、").unwrap()..text.find("二、").unwrap()];
+    let police = new.find("（一）县公安局、县人行（1个）").expect(new);
+    let gaopo = new.find("（二）高坡镇（1个）").expect(new);
+    assert!(police < gaopo);
+    assert!(new.contains(
+        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（整改期限1月16日）"
+    ), "{new}");
     assert!(
-        open.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（1月6日发现"),
+        new.contains("账号主页：https://weibo.com/u/gaopo"),
+        "an account item links to its public page: {new}"
+    );
+    assert!(
+        new.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（整改期限1月13日）"),
+        "{new}"
+    );
+    assert!(new.contains("证据链接：http://127.0.0.1:9/gzdt/"));
+    let open = &text[text.find("三、").unwrap()..];
+    assert!(
+        open.contains("（一）运山镇（1个）\n  1. 【僵尸账号】醉美运山（政务微信）：1月2日监测到为“僵尸”账号，最新更新时间为2019年2月28日（1月2日发现，已7天，整改期限1月9日）\n"),
         "{open}"
     );
-    assert!(open.contains("证据链接：http://127.0.0.1:9/gzdt/"));
     assert!(
         text.contains("审计局单位文件栏目应更新3条，实际更新2条（1月2日发现，1月8日已整改）"),
         "{text}"
@@ -346,7 +356,7 @@ fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
         .unwrap()
         .remove(0);
     let text = &office.text;
-    let open = &text[text.find("全部未整改问题").unwrap()..];
+    let open = &text[text.find("此前发现仍未整改问题").unwrap()..];
     let town = &open[open.find("运山镇（2个）").expect(open)..];
     // The single-veto item first in its unit, flagged; then the zombie.
     let veto = town.find("1. 【单项否决】【首页不更新】").expect(town);
@@ -354,7 +364,7 @@ fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
     assert!(veto < zombie);
     // Found Thursday 1月2日: five working days is 1月9日, overdue on 1月21日.
     assert!(
-        town.contains("（1月2日发现，最近确认1月9日，整改期限1月9日，已逾期12天）"),
+        town.contains("（1月2日发现，已19天，整改期限1月9日，已逾期12天）"),
         "{town}"
     );
     // Found Thursday 1月9日: 10, 13, 14, 15, 16 → 1月16日, overdue by 5 days.
