@@ -183,7 +183,16 @@ impl Week {
     /// Sorts episodes into open, opened and resolved. `episodes` must hold at least every
     /// episode open at some time in the window (more does no harm).
     pub fn from_episodes(today: NaiveDate, episodes: &[FindingRecord]) -> Week {
-        let since = Week::window_start(today);
+        Week::from_episodes_since(today, Week::window_start(today), episodes)
+    }
+
+    /// As [`Week::from_episodes`], with "new" meaning opened on or after `since` (the
+    /// day after the previous weekly email).
+    pub fn from_episodes_since(
+        today: NaiveDate,
+        since: NaiveDate,
+        episodes: &[FindingRecord],
+    ) -> Week {
         let visible = episodes.iter().filter(|f| f.opened_on <= today);
         let pick = |keep: &dyn Fn(&FindingRecord) -> bool| -> Vec<FindingRecord> {
             let mut v: Vec<FindingRecord> = visible.clone().filter(|f| keep(f)).cloned().collect();
@@ -572,9 +581,16 @@ impl Writer<'_> {
     }
 
     /// `近一周（1月3日至1月9日）`.
+    /// 近一周（1月3日至1月9日）, or 上次周报以来（…） when the window is not seven days.
     fn window(&self) -> String {
+        let days = (self.week.today - self.week.since).num_days() + 1;
+        let name = if days == WINDOW_DAYS as i64 {
+            "近一周"
+        } else {
+            "上次周报以来"
+        };
         format!(
-            "近一周（{}至{}）",
+            "{name}（{}至{}）",
             self.week.day(self.week.since),
             self.week.day(self.week.today)
         )

@@ -164,6 +164,30 @@ impl Notifier {
         &self.outbox
     }
 
+    /// The day of the last weekly email to the office before this week's (recorded, in
+    /// an earlier week), if any: problems opened after it are new.
+    async fn previous_email_day(
+        &self,
+        store: &Store,
+        clock: &Clock,
+    ) -> Result<Option<NaiveDate>, NotifyError> {
+        let this_week = Period::week_of(clock.today()).to_string();
+        let office: Vec<String> = self
+            .recipients
+            .office
+            .iter()
+            .map(|a| a.to_lowercase())
+            .collect();
+        Ok(store
+            .notifications(None)
+            .await?
+            .into_iter()
+            .filter(|n| n.period != this_week && n.created_at <= clock.now())
+            .filter(|n| office.contains(&n.recipient.to_lowercase()))
+            .map(|n| clock.day_of(n.created_at))
+            .max())
+    }
+
     /// The messages of the week of `clock.today()`, from the store's findings.
     pub async fn compose_week(
         &self,
@@ -171,7 +195,12 @@ impl Notifier {
         clock: &Clock,
     ) -> Result<(Week, Vec<Message>), NotifyError> {
         let today = clock.today();
-        let since = Week::window_start(today);
+        let since = self
+            .previous_email_day(store, clock)
+            .await?
+            .and_then(|d| d.succ_opt())
+            .filter(|d| *d <= today)
+            .unwrap_or_else(|| Week::window_start(today));
         let episodes = store
             .findings(&FindingFilter {
                 since: Some(since - Days::new(1)),
@@ -185,7 +214,7 @@ impl Notifier {
             .into_iter()
             .filter(|p| p.at <= clock.now())
             .collect();
-        let week = Week::from_episodes(today, &episodes)
+        let week = Week::from_episodes_since(today, since, &episodes)
             .with_operator_problems(operator)
             .with_rectify(self.rectify.clone());
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
