@@ -19,6 +19,7 @@ use crate::detect::Kind;
 use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
 use crate::observe::SourceProblem;
+use crate::observe::evidence::Evidence;
 use crate::report::notice::date_zh;
 use crate::report::wording::{self, day_zh};
 use crate::report::{self, Cell, ReportError, Table};
@@ -141,7 +142,13 @@ pub struct Week {
     pub operator: Vec<CredentialProblem>,
     /// How 整改期限 is counted.
     pub rectify: Rectify,
+    /// `[thresholds] empty_columns_veto`: a site with this many open 空白栏目 fails on
+    /// its own (单项否决), as does one with five stale news or notice columns.
+    pub empty_columns_veto: u32,
 }
+
+/// Stale news or notice columns that make a site fail on their own (国办秘函〔2019〕19号).
+pub const STALE_COLUMNS_VETO: usize = 5;
 
 /// 整改期限: `days` working days after a problem was found (`[report] rectify_days`,
 /// with `[schedule] holidays` and `workdays`).
@@ -208,7 +215,43 @@ impl Week {
             resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
             operator: Vec::new(),
             rectify: Rectify::default(),
+            empty_columns_veto: 5,
         }
+    }
+
+    /// The week with the number of 空白栏目 that fails a site on its own.
+    pub fn with_empty_columns_veto(mut self, n: u32) -> Week {
+        self.empty_columns_veto = n;
+        self
+    }
+
+    /// Sites whose open column problems reach a single-veto line, one line each:
+    /// `【单项否决】某县人民政府空白栏目5个，达到单项否决标准（5个）`.
+    pub fn site_vetoes(&self) -> Vec<String> {
+        let mut empty: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut stale: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &self.open {
+            match &f.evidence {
+                Some(Evidence::ColumnEmpty(e)) => *empty.entry(&e.column.site).or_default() += 1,
+                Some(Evidence::ColumnStale(e)) if e.class == "news" || e.class == "notice" => {
+                    *stale.entry(&e.column.site).or_default() += 1
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        let veto = self.empty_columns_veto.max(1) as usize;
+        for (site, n) in empty.into_iter().filter(|(_, n)| *n >= veto) {
+            out.push(format!(
+                "【单项否决】{site}空白栏目{n}个，达到单项否决标准（{veto}个）"
+            ));
+        }
+        for (site, n) in stale.into_iter().filter(|(_, n)| *n >= STALE_COLUMNS_VETO) {
+            out.push(format!(
+                "【单项否决】{site}动态、通知公告类栏目超期未更新{n}个，达到单项否决标准（{STALE_COLUMNS_VETO}个）"
+            ));
+        }
+        out
     }
 
     /// The week with how 整改期限 is counted.
@@ -393,6 +436,9 @@ impl Writer<'_> {
             week.label()
         ));
         doc.para(&summary);
+        for line in week.site_vetoes() {
+            doc.para(&line);
+        }
         if !week.open.is_empty() || !week.resolved.is_empty() {
             doc.table(&self.unit_summary());
         }

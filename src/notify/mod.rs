@@ -114,6 +114,7 @@ impl RunReport {
 pub struct Notifier {
     office_name: String,
     rectify: Rectify,
+    empty_columns_veto: u32,
     recipients: Recipients,
     from: Mailbox,
     mailer: Option<Mailer>,
@@ -144,6 +145,7 @@ impl Notifier {
         }
         Ok(Notifier {
             office_name,
+            empty_columns_veto: settings.thresholds.empty_columns_veto,
             rectify: Rectify {
                 days: settings.report.rectify_days,
                 holidays: settings.schedule.holidays.clone(),
@@ -216,7 +218,8 @@ impl Notifier {
             .collect();
         let week = Week::from_episodes_since(today, since, &episodes)
             .with_operator_problems(operator)
-            .with_rectify(self.rectify.clone());
+            .with_rectify(self.rectify.clone())
+            .with_empty_columns_veto(self.empty_columns_veto);
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }

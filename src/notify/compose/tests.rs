@@ -375,3 +375,40 @@ fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
         office.html
     );
 }
+
+#[test]
+fn a_site_with_enough_blank_or_stale_columns_is_one_single_veto_line() {
+    let column = |id: i64, kind: Kind, name: &str, class: &str| {
+        let evidence = match kind {
+            Kind::ColumnEmpty => json!({"site": "某县人民政府", "column": name,
+                "url": format!("http://127.0.0.1:9/{id}/"), "units": ["县政府办"], "last_update": null}),
+            _ => json!({"site": "某县人民政府", "column": name,
+                "url": format!("http://127.0.0.1:9/{id}/"), "units": ["县政府办"],
+                "last_update": "2019-12-01", "class": class, "days_since": 39, "limit_days": 14}),
+        };
+        record(id, kind, "县政府办", d(1, 6), None, "", evidence)
+    };
+    let mut list: Vec<FindingRecord> = (1..=2)
+        .map(|i| column(i, Kind::ColumnEmpty, &format!("空白{i}"), ""))
+        .collect();
+    list.extend((10..15).map(|i| column(i, Kind::ColumnStale, &format!("动态{i}"), "news")));
+    let week = Week::from_episodes(d(1, 9), &list).with_empty_columns_veto(2);
+    assert_eq!(
+        week.site_vetoes(),
+        [
+            "【单项否决】某县人民政府空白栏目2个，达到单项否决标准（2个）",
+            "【单项否决】某县人民政府动态、通知公告类栏目超期未更新5个，达到单项否决标准（5个）",
+        ]
+    );
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    assert!(
+        office.text.contains("【单项否决】某县人民政府空白栏目2个"),
+        "{}",
+        office.text
+    );
+    // Four stale columns are not enough.
+    let week = Week::from_episodes(d(1, 9), &list[..6]);
+    assert!(week.site_vetoes().is_empty(), "{:?}", week.site_vetoes());
+}
