@@ -680,18 +680,33 @@ impl Writer<'_> {
                 doc.text.push_str(&format!("{title}\n"));
             }
             let mut t = Table::new(title, detail.headers());
-            for (n, f) in g.items.iter().enumerate() {
-                let description = self.description(f);
+            let items: Vec<Vec<&FindingRecord>> = match detail {
+                Detail::Resolved => g.items.iter().map(|f| vec![*f]).collect(),
+                Detail::New | Detail::Open => by_column(&g.items),
+            };
+            for (n, cluster) in items.iter().enumerate() {
+                let f = cluster[0];
+                // One item per column: its rules' sentences, one after the other.
+                let description = cluster
+                    .iter()
+                    .map(|f| self.description(f))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                let names = cluster
+                    .iter()
+                    .map(|f| kind_zh(f))
+                    .collect::<Vec<_>>()
+                    .join("、");
                 // 【单项否决】 flags what fails an inspection on its own.
                 let kind = if is_single_veto(f.kind) {
-                    format!("单项否决】【{}", kind_zh(f))
+                    format!("单项否决】【{names}")
                 } else {
-                    kind_zh(f).to_string()
+                    names.clone()
                 };
                 let kind_cell = if is_single_veto(f.kind) {
-                    format!("【单项否决】{}", kind_zh(f))
+                    format!("【单项否决】{names}")
                 } else {
-                    kind_zh(f).to_string()
+                    names
                 };
                 let deadline = self.deadline(f);
                 let line = match detail {
@@ -1064,6 +1079,48 @@ fn evidence_link(f: &FindingRecord) -> Option<String> {
         (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
             .then(|| f.subject_key.clone())
     })
+}
+
+/// The items of one list, one per column where its rules overlap (栏目更新不及时, 零发布 and
+/// the unit's 新闻零发布 about that column are one item), in order of their first item.
+fn by_column<'f>(items: &[&'f FindingRecord]) -> Vec<Vec<&'f FindingRecord>> {
+    let column_of = |f: &FindingRecord| {
+        f.evidence
+            .as_ref()
+            .and_then(|e| e.column())
+            .map(|c| (c.url.clone(), c.column.clone()))
+    };
+    // (the column's URL and name, or none), the items about it.
+    type Column = Option<(String, String)>;
+    let mut out: Vec<(Column, Vec<&FindingRecord>)> = Vec::new();
+    for f in items {
+        match column_of(f) {
+            Some(key) => match out.iter_mut().find(|(k, _)| k.as_ref() == Some(&key)) {
+                Some((_, list)) => list.push(f),
+                None => out.push((Some(key), vec![f])),
+            },
+            None => out.push((None, vec![f])),
+        }
+    }
+    // A unit's 新闻零发布 joins the item of a column it names, when there is one.
+    let mut i = 0;
+    while i < out.len() {
+        let target = match out[i].1[0].evidence.as_ref() {
+            Some(Evidence::UnitZeroPublish(e)) if out[i].1.len() == 1 => out
+                .iter()
+                .position(|(k, _)| k.as_ref().is_some_and(|(_, name)| e.columns.contains(name))),
+            _ => None,
+        };
+        match target {
+            Some(t) => {
+                let (_, moved) = out.remove(i);
+                let t = if t > i { t - 1 } else { t };
+                out[t].1.extend(moved);
+            }
+            None => i += 1,
+        }
+    }
+    out.into_iter().map(|(_, list)| list).collect()
 }
 
 /// 一, 二 … 十, 十一 … 九十九 (then digits).

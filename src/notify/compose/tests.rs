@@ -412,3 +412,57 @@ fn a_site_with_enough_blank_or_stale_columns_is_one_single_veto_line() {
     let week = Week::from_episodes(d(1, 9), &list[..6]);
     assert!(week.site_vetoes().is_empty(), "{:?}", week.site_vetoes());
 }
+
+#[test]
+fn one_item_per_column_where_its_rules_overlap() {
+    let base = json!({"site": "某县人民政府", "column": "新闻信息",
+        "url": "http://127.0.0.1:9/xwxx/", "units": ["审计局"], "last_update": "2019-09-20"});
+    let with = |extra: serde_json::Value| {
+        let mut e = base.clone();
+        e.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        e
+    };
+    let list = vec![
+        record(
+            1,
+            Kind::ColumnStale,
+            "审计局",
+            d(1, 6),
+            None,
+            "",
+            with(json!({"class": "news", "days_since": 108, "limit_days": 14})),
+        ),
+        record(
+            2,
+            Kind::ColumnZeroPublish,
+            "审计局",
+            d(1, 6),
+            None,
+            "",
+            with(json!({"period": "2019Q4", "quota": null, "published": 0})),
+        ),
+        FindingRecord::from_stored(
+            3,
+            Kind::UnitZeroPublish,
+            "审计局#2019Q4".into(),
+            Some("审计局".into()),
+            (at(1, 6), d(1, 6)),
+            at(1, 9),
+            (None, None),
+            String::new(),
+            &json!({"period": "2019Q4", "unit": "审计局", "columns": ["新闻信息"]}).to_string(),
+        ),
+    ];
+    let week = Week::from_episodes(d(1, 9), &list);
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    assert!(
+        text.contains("（一）审计局（3个）\n  1. 【栏目更新不及时、栏目零发布、单位新闻零发布】审计局新闻信息栏目超过两周未更新，最新更新时间为2019年9月20日；审计局新闻信息栏目更新为0；审计局2019年四季度新闻信息发布为0（整改期限1月13日）\n     证据链接：http://127.0.0.1:9/xwxx/\n"),
+        "{text}"
+    );
+    assert!(!text.contains("  2. "), "{text}");
+}
