@@ -53,8 +53,88 @@ pub struct Settings {
     pub notify: NotifySettings,
     pub sources: SourceSettings,
     pub serve: ServeSettings,
-    /// `[report.scoring]` for the notice draft (read by `report::scoring`).
-    pub report: toml::Table,
+    pub report: ReportSettings,
+}
+
+/// `[report]`: the notice draft (通报) in the office's own style.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ReportSettings {
+    /// Who issues the notice: its first line, signature and the office units report
+    /// their rectification to; `[general] office_name` when unset.
+    pub issuer: Option<String>,
+    /// The addressees' line.
+    pub salutation: String,
+    /// The area the notice covers, as its sentences say it: 全县, 全区, 全市 …
+    pub area: String,
+    /// Working days units have to report their rectification, from the notice's day
+    /// (seed 004: 8月19日 → 8月26日), counted with `[schedule] holidays` and `workdays`.
+    pub rectify_days: u32,
+    /// Seed 004's score table, when configured.
+    pub scoring: Option<Scoring>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            salutation: "各乡镇人民政府，县级有关部门：".into(),
+            area: "全县".into(),
+            rectify_days: 5,
+            scoring: None,
+        }
+    }
+}
+
+/// `[report.scoring]`: a base score (基准分 300) and points per finding code, e.g.
+/// `points = { column_zero_publish = -8 }`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Scoring {
+    pub base: i64,
+    /// Points per episode of a finding code (negative to deduct).
+    pub points: std::collections::BTreeMap<String, i64>,
+}
+
+impl Default for Scoring {
+    fn default() -> Self {
+        Scoring {
+            base: 300,
+            points: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The notice's issuer: `[report] issuer`, else `[general] office_name`.
+    pub fn issuer(&self) -> &str {
+        self.report
+            .issuer
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or(&self.general.office_name)
+    }
+}
+
+/// The day `n` working days after `day`: Monday to Friday except `holidays`, and the
+/// make-up `workdays` (调休). Seed 004: Friday 2022-08-19 plus 5 is 2022-08-26.
+pub fn working_days_after(
+    day: chrono::NaiveDate,
+    n: u32,
+    holidays: &[chrono::NaiveDate],
+    workdays: &[chrono::NaiveDate],
+) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut d = day;
+    let mut left = n;
+    while left > 0 {
+        d = d.succ_opt().unwrap_or(d);
+        let weekday = d.weekday().number_from_monday() <= 5;
+        if workdays.contains(&d) || (weekday && !holidays.contains(&d)) {
+            left -= 1;
+        }
+    }
+    d
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -613,6 +693,40 @@ mod tests {
         assert_eq!(s.thresholds.account_silent_days, 14);
         assert_eq!(s.timezone().unwrap(), chrono_tz::Asia::Shanghai);
         assert!(w.is_empty());
+    }
+
+    #[test]
+    fn rectification_counts_working_days() {
+        let d = |m, day| chrono::NaiveDate::from_ymd_opt(2022, m, day).unwrap();
+        // Seed 004: issued Friday 8月19日, due 8月26日.
+        assert_eq!(working_days_after(d(8, 19), 5, &[], &[]), d(8, 26));
+        // National Day 2022: Oct 1-7 off, Saturday Oct 8 and Sunday Oct 9 worked: from
+        // Thursday 9月29日, 9月30日, 10月8日, 10月9日.
+        let holidays: Vec<_> = (1..=7).map(|day| d(10, day)).collect();
+        assert_eq!(
+            working_days_after(d(9, 29), 3, &holidays, &[d(10, 8), d(10, 9)]),
+            d(10, 9)
+        );
+        let s = Settings::default();
+        assert_eq!(s.issuer(), "政务公开办");
+        assert_eq!(s.report.rectify_days, 5);
+        let mut w = Vec::new();
+        let s = Settings::parse(
+            "[report]\nissuer = \"某区人民政府办公室\"\narea = \"全区\"\nrectfy_days = 3\n\n[report.scoring]\nbase = 100\n",
+            Path::new("govwatch.toml"),
+            &mut w,
+        )
+        .unwrap();
+        assert_eq!(
+            (s.issuer(), s.report.area.as_str()),
+            ("某区人民政府办公室", "全区")
+        );
+        assert_eq!(s.report.scoring.unwrap().base, 100);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("rectfy_days") && w[0].contains("rectify_days"),
+            "{w:?}"
+        );
     }
 
     #[test]

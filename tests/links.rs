@@ -274,7 +274,7 @@ async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
         .unwrap();
     assert_eq!(
         govwatch::report::wording::sentence(f404),
-        format!("{SITE}首页存在死链:失效链接 {base}/status/404")
+        format!("{SITE}首页存在死链：失效链接 {base}/status/404")
     );
 
     // A rerun of the same cycle adds nothing.

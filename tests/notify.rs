@@ -236,7 +236,14 @@ fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<Data>> {
     let mut book: Xlsx<_> =
         open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("an XLSX file");
     let range = book.worksheet_range(sheet).expect("the sheet");
-    range.rows().map(|r| r.to_vec()).collect()
+    let mut rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // The title row, with the day, above the header.
+    let title = rows.remove(0);
+    assert!(
+        matches!(&title[0], Data::String(t) if t.starts_with(sheet) && t.contains("截至")),
+        "{title:?}"
+    );
+    rows
 }
 
 fn outbox() -> (tempfile::TempDir, PathBuf) {
@@ -269,20 +276,21 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     assert!(mails.iter().all(|m| m.from == "govwatch@example.gov.cn"));
 
     let office = &mails[3];
-    assert_eq!(
-        office.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(office.subject, "政务公开监测问题清单（1月3日至1月9日）");
     assert!(office.text.contains("截至1月9日，监测发现未整改问题2个，涉及2个单位。近一周（1月3日至1月9日）新发现问题2个，已整改问题1个。"), "{}", office.text);
     assert!(
         office.text.contains(
-            "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+            "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
         ),
         "{}",
         office.text
     );
-    assert!(office.text.contains("县公安局工作动态栏目更新为0"));
-    assert!(office.text.contains("审计之窗（政务微信）：1月2日监测到超过两周未更新内容,最新更新时间为2019年12月16日（1月2日发现，1月8日已整改）"), "{}", office.text);
+    assert!(
+        office
+            .text
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
+    assert!(office.text.contains("审计之窗（政务微信）：1月2日监测到超过两周未更新内容，最新更新时间为2019年12月16日（1月2日发现，1月8日已整改）"), "{}", office.text);
     assert!(office.html.contains("<table"), "{}", office.html);
     assert!(office.html.contains("按责任单位汇总"));
     assert!(
@@ -314,7 +322,10 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
         ]
     );
     assert_eq!(rows[1][1].to_string(), "县公安局");
-    assert_eq!(rows[1][4].to_string(), "县公安局工作动态栏目更新为0");
+    assert_eq!(
+        rows[1][4].to_string(),
+        "县公安局工作动态栏目2019年四季度更新为0"
+    );
     assert_eq!(
         rows[1][5].as_date(),
         Some(d(2020, 1, 6)),
@@ -348,22 +359,30 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     assert_eq!(records.len(), 3);
     assert_eq!(
         &records[1][4],
-        "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+        "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
     );
     assert_eq!(&records[1][5], "2020-01-09");
 
     let police = &mails[0];
     assert_eq!(
         police.subject,
-        "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
+        "县公安局政务公开监测问题清单（1月3日至1月9日）"
     );
     assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"), "{}", police.text);
-    assert!(police.text.contains("县公安局工作动态栏目更新为0"));
+    assert!(
+        police
+            .text
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
     assert!(
         !police.text.contains("高坡镇") && !police.html.contains("高坡镇"),
         "only its own part"
     );
-    assert!(police.html.contains("县公安局工作动态栏目更新为0"));
+    assert!(
+        police
+            .html
+            .contains("县公安局工作动态栏目2019年四季度更新为0")
+    );
     let rows = xlsx_rows(&police.attachments[0].1, "问题清单");
     assert_eq!(
         rows.iter()
@@ -375,7 +394,7 @@ async fn the_weekly_email_reaches_the_office_and_each_unit_once(store: Store) {
     let gaopo = &mails[2];
     assert_eq!(
         gaopo.subject,
-        "【政务公开监测】高坡镇2020年第2周问题清单（截至1月9日）"
+        "高坡镇政务公开监测问题清单（1月3日至1月9日）"
     );
     assert_eq!(gaopo.text, mails[1].text, "both contacts get the same part");
 
@@ -464,13 +483,25 @@ async fn smtp_down_then_up_delivers_each_message_exactly_once(store: Store) {
     let week2: Vec<Mail> = received
         .iter()
         .map(read)
-        .filter(|m| m.subject.contains("2020年第2周"))
+        .filter(|m| m.subject.contains("（1月3日至1月9日）"))
         .collect();
     assert_eq!(week2.len(), 4);
     let office = week2.iter().find(|m| m.to == OFFICE).unwrap();
     assert_eq!(
-        office.subject, "【政务公开监测】2020年第2周问题清单（截至1月9日）",
+        office.subject, "政务公开监测问题清单（1月3日至1月9日）",
         "as written on 1月9日"
+    );
+    // Week 3's digest counts as new what opened since week 2's email (1月9日).
+    let week3 = received
+        .iter()
+        .map(read)
+        .find(|m| m.to == OFFICE && !m.subject.contains("（1月3日至1月9日）"))
+        .unwrap();
+    assert_eq!(week3.subject, "政务公开监测问题清单（1月10日至1月13日）");
+    assert!(
+        week3.text.contains("上次周报以来（1月10日至1月13日）"),
+        "{}",
+        week3.text
     );
 
     // And again: nothing is sent twice.
@@ -509,10 +540,7 @@ async fn without_smtp_messages_stay_in_the_outbox(store: Store) {
     assert_eq!(report.count(|o| *o == Outcome::Outbox), 4);
     let file = outbox.join("2020-W02").join(format!("{OFFICE}.eml"));
     let m = mail(&std::fs::read(&file).unwrap(), "", OFFICE);
-    assert_eq!(
-        m.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(m.subject, "政务公开监测问题清单（1月3日至1月9日）");
     assert_eq!(m.attachments.len(), 2);
     let rec = store
         .notification("2020-W02", OFFICE)
@@ -576,7 +604,7 @@ async fn accounts_the_operator_must_fix_are_in_the_office_digest_only(store: Sto
     let mails = by_recipient(&sink.received());
     let office = mails.iter().find(|m| m.to == OFFICE).unwrap();
     assert!(
-        office.text.contains("四、需运维人员处理（1个账号）"),
+        office.text.contains("三、需运维人员处理（1个账号）"),
         "{}",
         office.text
     );
@@ -649,9 +677,9 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
         "{out}{}",
         String::from_utf8_lossy(&dry.stderr)
     );
-    assert!(out.contains("week 2020-W02 (as of 2020-01-09)"), "{out}");
+    assert!(out.contains("2020年第2周（截至2020年1月9日）"), "{out}");
     assert!(
-        out.contains("dry run: 4 message(s) written, nothing recorded or sent"),
+        out.contains("试运行：已写入4封邮件（未发送，未记录）"),
         "{out}"
     );
     assert!(
@@ -673,9 +701,9 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
         "{out}{}",
         String::from_utf8_lossy(&real.stderr)
     );
-    assert!(out.contains("sent 4\n"), "{out}");
-    assert!(out.contains("queued 0\n"), "{out}");
-    assert!(out.contains("skipped 0 already sent"), "{out}");
+    assert!(out.contains("已发送4封\n"), "{out}");
+    assert!(out.contains("待重发0封\n"), "{out}");
+    assert!(out.contains("跳过0封（本周已发送）"), "{out}");
     assert!(
         dir.path()
             .join(format!("spool/2020-W02/{OFFICE}.eml"))
@@ -689,7 +717,7 @@ async fn the_command_line_dry_run_records_nothing_then_sends() {
     );
     let out = String::from_utf8_lossy(&again.stdout);
     assert!(
-        out.contains("sent 0\n") && out.contains("skipped 4 already sent"),
+        out.contains("已发送0封\n") && out.contains("跳过4封（本周已发送）"),
         "{out}"
     );
     assert_eq!(sink.received().len(), 4);

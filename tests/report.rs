@@ -124,9 +124,14 @@ async fn account_checks(store: &Store) {
             opened_on: None,
         }),
     };
+    // A re-check rewrites the evidence's detected_on; the episode opened on 9月14日.
+    let mut rechecked = silent.clone();
+    if let Evidence::AccountSilent(e) = &mut rechecked.evidence {
+        e.account.detected_on = d(9, 20);
+    }
     for (day, found) in [
         (d(9, 14), vec![silent.clone()]),
-        (d(9, 20), vec![silent.clone(), zombie.clone()]),
+        (d(9, 20), vec![rechecked, zombie.clone()]),
         (d(9, 30), vec![zombie.clone()]),
     ] {
         let at = start_of_day(day, Shanghai) + chrono::Duration::hours(9);
@@ -170,7 +175,14 @@ fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<Data>> {
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes)).unwrap();
     let sheet = book.sheet_names()[0].clone();
     let range = book.worksheet_range(&sheet).unwrap();
-    range.rows().map(|r| r.to_vec()).collect()
+    let mut rows: Vec<Vec<Data>> = range.rows().map(|r| r.to_vec()).collect();
+    // The title row, with the period, above the header.
+    let title = rows.remove(0);
+    assert!(
+        matches!(&title[0], Data::String(t) if t.contains("2020年")),
+        "{title:?}"
+    );
+    rows
 }
 
 async fn exports_and_the_notice_match_the_store(store: Store) {
@@ -188,7 +200,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     std::fs::create_dir_all(config.join("catalog")).unwrap();
     std::fs::write(
         config.join("govwatch.toml"),
-        "[general]\noffice_name = \"示例县人民政府办公室\"\n\n[report.scoring]\nbase = 300\n\
+        "[general]\noffice_name = \"示例县政务公开办\"\n\n\
+         [schedule]\nholidays = [2020-10-09]\n\n\
+         [report]\nissuer = \"示例县人民政府办公室\"\n\
+         salutation = \"各乡镇人民政府，县级各部门：\"\nrectify_days = 5\n\n\
+         [report.scoring]\nbase = 300\n\
          [report.scoring.points]\ncolumn_zero_publish = -8\naccount_silent = -2\n",
     )
     .unwrap();
@@ -245,12 +261,12 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let csv = csv_rows(&run(&[
         "export", "findings", "--period", "2020Q3", "--format", "csv",
     ]));
+    // Clerks read no code: 问题类型 names the kind; evidence in Chinese.
     assert_eq!(
         csv[0],
         [
             "责任单位",
             "问题类型",
-            "问题代码",
             "问题描述",
             "发现日期",
             "最近确认",
@@ -261,28 +277,27 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     );
     assert_eq!(csv.len(), stored.len() + 1);
     for (row, f) in csv[1..].iter().zip(&stored) {
-        assert_eq!(row[2], f.kind.code());
-        assert_eq!(row[3], sentence(f));
-        assert_eq!(row[4], f.opened_on.to_string());
+        assert_eq!(row[1], f.kind.name_zh());
+        assert_eq!(row[2], sentence(f));
+        assert_eq!(row[3], f.opened_on.to_string());
     }
-    let unreachable = csv[1..]
-        .iter()
-        .find(|r| r[2] == "column_unreachable")
-        .unwrap();
-    assert_eq!(unreachable[3], "县公安局警务公开栏目链接无法正常访问");
+    let unreachable = csv[1..].iter().find(|r| r[1] == "栏目无法访问").unwrap();
+    assert_eq!(unreachable[2], "县公安局警务公开栏目链接无法正常访问");
     assert!(
-        unreachable[8].contains(&format!("url: {base}/gone/index.html")),
+        unreachable[7].contains(&format!("网址：{base}/gone/index.html")),
         "{unreachable:?}"
     );
-    let silent = csv[1..].iter().find(|r| r[2] == "account_silent").unwrap();
+    let silent = csv[1..].iter().find(|r| r[1] == "超过两周未更新").unwrap();
     assert_eq!(
-        silent[3],
-        "9月14日监测到超过两周未更新内容,最新更新时间为8月28日"
+        silent[2],
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日"
     );
     assert_eq!(
-        (silent[6].as_str(), silent[7].as_str()),
+        (silent[5].as_str(), silent[6].as_str()),
         ("2020-09-30", "是")
     );
+    assert!(silent[7].contains("最新发布：2020年8月28日"), "{silent:?}");
+    assert!(!silent[7].contains("detected_on"), "{silent:?}");
 
     let out = dir.path().join("findings.xlsx");
     run(&[
@@ -296,11 +311,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         out.to_str().unwrap(),
     ]);
     let sheet = xlsx_rows(std::fs::read(&out).unwrap());
-    assert_eq!(sheet[0][3], Data::String("问题描述".into()));
+    assert_eq!(sheet[0][2], Data::String("问题描述".into()));
     assert_eq!(sheet.len(), stored.len() + 1);
     for (row, f) in sheet[1..].iter().zip(&stored) {
-        assert_eq!(row[3], Data::String(sentence(f)));
-        let opened = match &row[4] {
+        assert_eq!(row[2], Data::String(sentence(f)));
+        let opened = match &row[3] {
             Data::DateTime(dt) => dt.as_datetime().unwrap().date(),
             other => panic!("发现日期 is a date, not {other:?}"),
         };
@@ -323,7 +338,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             s("通知公告", "3", "0"),
             s("审计动态", "及时更新", "/"),
             s("征地拆迁", "及时更新", "1"),
-            s("警务公开", "及时更新", "/"),
+            s("警务公开", "及时更新", "无法访问"),
             s("人事信息", "及时更新", "/"),
         ]
     );
@@ -348,29 +363,51 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     for expected in [
         "# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
         "示例县人民政府办公室",
-        "监测政府网站栏目6个,期内更新信息5条。",
-        "旧改办等单位未完成栏目更新任务",
-        "审计局新闻信息发布为0",
-        "审计局新闻信息发布为0；县公安局警务公开栏目更新为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
-        "县公安局工作动态栏目应更新12条,实际更新4条",
-        "县公安局栏目链接无法正常访问。",
-        "全县正常运行的政务新媒体共2个,其中政务微博2个,总体合格率为50.0%。",
+        "各乡镇人民政府，县级各部门：",
+        // 三、下一步工作要求: 5 working days from Thursday 10月8日, the 9th a holiday.
+        "## 三、下一步工作要求",
+        "请于10月16日前将整改情况书面报示例县人民政府办公室。",
+        // Monitoring began on 8月10日; Q3's last read was on 9月25日.
+        "监测情况通报如下（监测时间为2020年8月10日至2020年9月25日）。",
+        "监测时间为2020年8月10日至2020年9月25日。",
+        // 警务公开 answered 404 on every crawl: not counted, not called 零发布.
+        "监测政府网站栏目6个，其中5个栏目期内更新信息5条，1个栏目未能统计（见附件1）。",
+        "县公安局、审计局、旧改办等单位未完成栏目更新任务",
+        "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
+        "县公安局工作动态栏目应更新12条，实际更新4条",
+        // Every kind its sentence, the single-veto home page first.
+        "（一）首页更新不及时。示例县人民政府首页超过两周未更新，最新更新时间为2020年8月2日",
+        "栏目更新不及时。审计局审计动态栏目超过两周未更新，最新更新时间为2020年6月25日；县公安局工作动态栏目超过两周未更新，最新更新时间为2020年8月2日",
+        "存在空白栏目。旧改办人事信息栏目为空白栏目。",
+        "栏目链接无法访问。县公安局警务公开栏目链接无法正常访问。",
+        "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
+        "| 县公安局 | 警务公开 | 及时更新 | 无法访问 | 无法访问 |",
+        // 平安示例 was never read and has no finding: not counted as passed.
+        "全县正常运行的政务新媒体共2个，其中政务微博2个；期内监测1个，总体合格率为0.0%。",
         "| 栏目名称 | 保障单位 | 应更新条数 | 实际更新条数 |",
         "| 工作动态 | 县公安局 | 12 | 4 |",
         "| 审计动态 | 审计局 | 及时更新 | / |",
         "| 单位 | 栏目 | 应公开数 | 实公开数 | 完成情况 |",
         "| 县公安局 | 工作动态 | 12 | 4 | 未完成 |",
         "| 类别 | 政务新媒体名称 | 主办单位 | 级别 | 突出问题 | 是否整改 |",
-        "| 政务微博 | 苍溪县高坡镇 | 高坡镇 | 乡镇 | 9月14日监测到超过两周未更新内容,最新更新时间为8月28日 | 是 |",
-        "| 政务微信 | 审计之窗 | 审计局 | 县级部门 | 9月20日监测到为“僵尸”账号,最新更新时间为2019年12月2日 | 否 |",
+        "| 政务微博 | 苍溪县高坡镇 | 高坡镇 | 乡镇 | 9月14日监测到超过两周未更新内容，最新更新时间为8月28日 | 是 |",
+        "| 政务微信 | 审计之窗 | 审计局 | 县级部门 | 9月20日监测到为“僵尸”账号，最新更新时间为2019年12月2日 | 否 |",
         "| 单位 | 基准分 | 超过两周未更新 | 栏目零发布 | 小计 | 名次 |",
         "| 县政府办 | 300 |  |  | 300 | 1 |",
         "| 县公安局 | 300 |  |  | 300 | 1 |",
         "| 高坡镇 | 300 | -2 |  | 298 | 2 |",
-        "| 审计局 | 300 |  | -16 | 284 | 3 |",
-        "| 旧改办 | 300 |  | -16 | 284 | 3 |",
+        // Q2's zero-publish finding on 人事信息 is Q2's, not Q3's.
+        "| 旧改办 | 300 |  | -8 | 292 | 3 |",
+        "| 审计局 | 300 |  | -16 | 284 | 4 |",
     ] {
         assert!(md.contains(expected), "{expected}\nnot in\n{md}");
+    }
+    for wrong in [
+        "县公安局警务公开栏目更新为0",
+        "旧改办新闻信息发布为0",
+        "9月20日监测到超过两周",
+    ] {
+        assert!(!md.contains(wrong), "{wrong} in\n{md}");
     }
     let html = String::from_utf8(run(&["report", "--period", "2020Q3"])).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
@@ -388,7 +425,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let sentence = format!("期内监测发现死链、错链问题{}处", urls.len());
     assert!(md.contains(&sentence), "{sentence}\nnot in\n{md}");
     assert!(md.contains(&format!("等{}个页面", pages.len())), "{md}");
-    assert!(md.contains(",详见附件4。"), "{md}");
+    assert!(md.contains("，详见附件4。"), "{md}");
     assert!(md.contains("4.2020年三季度网站死链清单"), "{md}");
     assert!(
         md.contains("| 单位 | 所在页面 | 链接文字 | 链接地址 | 错误类型 | 发现日期 | 是否整改 |")
@@ -402,14 +439,17 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             r["anchor"].as_str().unwrap_or(""),
             r["url"].as_str().unwrap(),
             r["error"].as_str().unwrap(),
-            r["opened_on"].as_str().unwrap(),
+            // Dates in a document's tables as 2020年8月10日; JSON keeps ISO days.
+            NaiveDate::parse_from_str(r["opened_on"].as_str().unwrap(), "%Y-%m-%d")
+                .unwrap()
+                .format("%Y年%-m月%-d日"),
         );
         assert!(md.contains(&row), "{row}\nnot in\n{md}");
     }
     // The 附件 list: a hanging indent in HTML, not lines flush left.
     assert!(
         html.contains(
-            "text-indent:-2.5em\">附件:1.2020年三季度政府网站栏目信息更新情况统计表<br>2."
+            "text-indent:-3em\">附件：1.2020年三季度政府网站栏目信息更新情况统计表<br>2."
         )
     );
 
@@ -432,9 +472,10 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "示例县人民政府办公室",
         "一、总体情况",
         "二、主要问题",
-        "(一)政务公开情况。2020年三季度,监测政府网站栏目6个,期内更新信息5条。",
-        "全县正常运行的政务新媒体共2个,其中政务微博2个,总体合格率为50.0%。",
-        "审计局新闻信息发布为0；县公安局警务公开栏目更新为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
+        "（一）政务公开情况。2020年三季度，监测政府网站栏目6个，其中5个栏目期内更新信息5条",
+        // 平安示例 was never read and has no finding: not counted as passed.
+        "全县正常运行的政务新媒体共2个，其中政务微博2个；期内监测1个，总体合格率为0.0%。",
+        "审计局新闻信息发布为0；审计局通知公告栏目更新为0；审计局审计动态栏目更新为0；旧改办人事信息栏目更新为0。",
         "附件1",
         "附件4",
         "2020年三季度政府网站栏目信息更新情况统计表",
@@ -467,7 +508,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             "审计之窗",
             "审计局",
             "县级部门",
-            "9月20日监测到为“僵尸”账号,最新更新时间为2019年12月2日",
+            "9月20日监测到为“僵尸”账号，最新更新时间为2019年12月2日",
             "否",
         ]),
         s(&[
@@ -479,7 +520,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             "发现日期",
             "是否整改",
         ]),
-        s(&["审计局", "300", "", "-16", "284", "3"]),
+        s(&["审计局", "300", "", "-16", "284", "4"]),
     ] {
         assert!(rows.contains(&row), "{row:?} not in {rows:#?}");
     }
@@ -490,6 +531,118 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert_eq!(link_cells.len(), links.len());
     let md_tables = md.lines().filter(|l| l.starts_with("| --- |")).count();
     assert_eq!(doc.tables, md_tables, "one Word table per table");
+    // Page numbers in the footer: a PAGE field.
+    let footer = doc.part("word/footer1.xml");
+    assert!(
+        footer.contains("<w:instrText>PAGE</w:instrText>"),
+        "{footer}"
+    );
+    assert!(
+        doc.xml.contains("<w:footerReference"),
+        "a footer on every page"
+    );
+
+    periods_keep_their_own_findings(&run);
+}
+
+/// Q4 (replayed to 10月8日) and a month: a finding about Q3 is Q3's only; episodes
+/// belong to every period they were open in, with their opening day; where periods mix
+/// a sentence names its quarter; a month shows counts, not quotas.
+fn periods_keep_their_own_findings(run: &impl Fn(&[&str]) -> Vec<u8>) {
+    let q4: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "findings", "--period", "2020Q4"])).unwrap();
+    let rows = q4.as_array().unwrap();
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| !r["subject"].as_str().unwrap().contains("#2020Q")),
+        "{rows:#?}"
+    );
+    // Still open in Q4: the zombie, with its own day.
+    let zombie = rows.iter().find(|r| r["kind"] == "account_zombie").unwrap();
+    assert_eq!(zombie["opened_on"], "2020-09-20");
+    let md = String::from_utf8(run(&["report", "--period", "2020Q4", "--format", "md"])).unwrap();
+    for wrong in ["更新为0", "发布为0", "应更新12条"] {
+        assert!(!md.contains(wrong), "{wrong} in the Q4 draft\n{md}");
+    }
+    assert!(md.contains("9月20日监测到为“僵尸”账号"), "{md}");
+
+    // Where periods mix, the sentence names the quarter; the opening day everywhere.
+    let q3: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "findings", "--period", "2020Q3"])).unwrap();
+    let sentences: Vec<&str> = q3
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["sentence"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "审计局通知公告栏目三季度更新为0",
+        "审计局三季度新闻信息发布为0",
+        "县公安局工作动态栏目三季度应更新12条，实际更新4条",
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日",
+    ] {
+        assert!(
+            sentences.contains(&expected),
+            "{expected} not in {sentences:#?}"
+        );
+    }
+    let all: serde_json::Value =
+        serde_json::from_slice(&run(&["findings", "--format", "json"])).unwrap();
+    let silent = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "account_silent")
+        .unwrap();
+    assert_eq!(
+        silent["sentence"],
+        "9月14日监测到超过两周未更新内容，最新更新时间为8月28日"
+    );
+    let table = String::from_utf8(run(&["findings"])).unwrap();
+    assert!(table.contains("9月14日监测到"), "{table}");
+    assert!(!table.contains("9月20日监测到超过两周"), "{table}");
+
+    // Q2 ended before the first check: not monitored, no pass rate; its counts come
+    // from lists that reach back to it, 警务公开 never read.
+    let md = String::from_utf8(run(&["report", "--period", "2020Q2", "--format", "md"])).unwrap();
+    for expected in [
+        "（期内未监测，栏目更新情况据期后读取的栏目列表统计）",
+        "全县正常运行的政务新媒体共3个，其中政务微博2个、政务微信1个，期内未监测。",
+        "| 工作动态 | 县公安局 | 12 | 2 |",
+        "| 警务公开 | 县公安局 | 及时更新 | 无法访问 |",
+        "期内未监测。",
+    ] {
+        assert!(md.contains(expected), "{expected} not in\n{md}");
+    }
+    assert!(!md.contains("合格率"), "{md}");
+
+    // A month: counts and last updates, no quota, no 完成情况, no quarter's findings.
+    let md = String::from_utf8(run(&["report", "--period", "2020-09", "--format", "md"])).unwrap();
+    assert!(
+        md.contains("| 栏目名称 | 保障单位 | 实际更新条数 | 最新更新日期 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 单位 | 栏目 | 实公开数 | 最新更新日期 |"),
+        "{md}"
+    );
+    for wrong in [
+        "应更新",
+        "应公开数",
+        "完成情况",
+        "完成栏目",
+        "更新为0",
+        "发布为0",
+    ] {
+        assert!(!md.contains(wrong), "{wrong} in the month's draft\n{md}");
+    }
+    let units: serde_json::Value =
+        serde_json::from_slice(&run(&["export", "units", "--period", "2020-09"])).unwrap();
+    assert_eq!(
+        units[0],
+        json!({"unit": "县公安局", "column": "工作动态", "quota": null, "published": 1, "status": null})
+    );
 }
 
 /// `export links` as JSON, CSV and XLSX, compared with the `link_broken` episodes of Q3
@@ -623,9 +776,21 @@ async fn broken_links_match_the_store(
 struct DocxText {
     xml: String,
     tables: usize,
+    parts: Vec<(String, String)>,
 }
 
 fn docx_text(bytes: &[u8]) -> DocxText {
+    let parts = {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a .docx is a zip");
+        (0..zip.len())
+            .filter_map(|i| {
+                let mut f = zip.by_index(i).ok()?;
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut f, &mut text).ok()?;
+                Some((f.name().ok()?.to_string(), text))
+            })
+            .collect::<Vec<_>>()
+    };
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a .docx is a zip");
     let mut xml = String::new();
     std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut xml)
@@ -634,10 +799,19 @@ fn docx_text(bytes: &[u8]) -> DocxText {
         assert!(zip.by_name(part).is_ok(), "{part} in the .docx");
     }
     let tables = xml.matches("<w:tbl>").count();
-    DocxText { xml, tables }
+    DocxText { xml, tables, parts }
 }
 
 impl DocxText {
+    /// A part of the package by name ("" when absent).
+    fn part(&self, name: &str) -> String {
+        self.parts
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    }
+
     /// The text of `<w:p>` elements in `xml`, line breaks as "\n".
     fn texts(xml: &str) -> String {
         let re = regex::Regex::new(r"<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:br[^>]*/>").unwrap();

@@ -278,7 +278,7 @@ fn silent(sentence: &str) -> NewFinding {
 
 async fn a_finding_lives_as_episodes(store: Store) {
     let scope = Scope::kinds([Kind::AccountSilent]);
-    let s1 = "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日";
+    let s1 = "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日";
     let opened = store
         .reconcile_findings(&scope, &[silent(s1)], at(9, 2), day(9))
         .await
@@ -301,7 +301,7 @@ async fn a_finding_lives_as_episodes(store: Store) {
     assert_eq!(resolved.resolved, vec![id]);
 
     // Silent again later: a new episode, a new line.
-    let s2 = "3月6日监测到超过两周未更新内容,最新更新时间为2月20日";
+    let s2 = "3月6日监测到超过两周未更新内容，最新更新时间为2月20日";
     let reopened = store
         .reconcile_findings(&scope, &[silent(s2)], at(20, 2), day(20))
         .await

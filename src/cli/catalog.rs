@@ -89,9 +89,9 @@ fn show(app: &App, format: ShowFormat) -> anyhow::Result<u8> {
                 super::table::new(&["网站", "栏目名称", "保障单位", "类别", "应更新条数", "地址"]);
             for col in &c.columns {
                 let class = if col.class_guessed {
-                    format!("{} (guessed)", col.class.as_str())
+                    format!("{}（按名称推断）", class_zh(col.class))
                 } else {
-                    col.class.as_str().to_string()
+                    class_zh(col.class).to_string()
                 };
                 columns.add_row([
                     col.site.clone(),
@@ -125,4 +125,16 @@ fn show(app: &App, format: ShowFormat) -> anyhow::Result<u8> {
         }
     }
     Ok(super::EXIT_OK)
+}
+
+/// A column class as the office says it (the catalog's `class` keeps its code).
+fn class_zh(class: catalog::ColumnClass) -> &'static str {
+    match class {
+        catalog::ColumnClass::News => "动态类",
+        catalog::ColumnClass::Notice => "通知公告类",
+        catalog::ColumnClass::Policy => "政策文件类",
+        catalog::ColumnClass::Personnel => "人事类",
+        catalog::ColumnClass::Plan => "规划计划类",
+        catalog::ColumnClass::Other => "其他",
+    }
 }

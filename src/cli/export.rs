@@ -15,7 +15,7 @@ use crate::app::App;
 use crate::detect::period::Period;
 use crate::report::Table;
 use crate::report::accounts::{self, account_export};
-use crate::report::columns::{self, column_rows, unit_rows};
+use crate::report::columns::{self, ColumnReads, Observed, column_rows, reads_by_key, unit_rows};
 use crate::report::csv::{self, LineEnd};
 use crate::report::findings::{self, finding_rows};
 use crate::report::links::{self, link_rows};
@@ -79,6 +79,26 @@ pub(super) async fn item_dates(
         .collect())
 }
 
+/// What the store knows of each column's reads, per column key (see [`reads_by_key`]).
+pub(super) async fn column_reads(
+    app: &App,
+    store: &crate::store::Store,
+    dates: &HashMap<String, Vec<NaiveDate>>,
+) -> anyhow::Result<HashMap<String, ColumnReads>> {
+    let ids = store.catalog_ids().await?;
+    let crawls = store
+        .recent_column_crawls(usize::MAX, app.clock.now())
+        .await?;
+    Ok(reads_by_key(
+        &ids.columns,
+        &crawls,
+        dates,
+        |t| app.clock.day_of(t),
+        app.settings.crawl.max_pages,
+        |day| crate::cycle::crawl::back_to(&app.settings, day),
+    ))
+}
+
 /// Episodes up to the run's day (a replay with `--now` sees nothing later).
 pub(super) async fn episodes(
     app: &App,
@@ -113,16 +133,27 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
         }
         What::Columns(c) => {
             let dates = item_dates(app, &store, &loaded).await?;
-            let rows = column_rows(&loaded.catalog, &dates, c.period, today);
+            let reads = column_reads(app, &store, &dates).await?;
+            let seen = Observed {
+                dates: &dates,
+                reads: &reads,
+            };
+            let rows = column_rows(&loaded.catalog, seen, c.period, today);
             let title = format!("{}栏目更新情况", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &rows, || columns::column_table(&title, &rows))?;
+            let table = || columns::column_table(&title, c.period, &rows);
+            let bytes = rows_bytes(c.format, &rows, table)?;
             (c, bytes)
         }
         What::Units(c) => {
             let dates = item_dates(app, &store, &loaded).await?;
-            let rows = unit_rows(&loaded.catalog, &dates, c.period, today);
+            let reads = column_reads(app, &store, &dates).await?;
+            let seen = Observed {
+                dates: &dates,
+                reads: &reads,
+            };
+            let rows = unit_rows(&loaded.catalog, seen, c.period, today);
             let title = format!("{}单位栏目更新情况", c.period.label_zh());
-            let table = || columns::unit_table(&title, columns::UNIT_HEADERS, &rows);
+            let table = || columns::unit_table(&title, columns::UNIT_HEADERS, c.period, &rows);
             let bytes = rows_bytes(c.format, &rows, table)?;
             (c, bytes)
         }

@@ -18,7 +18,7 @@ pub struct FindingsArgs {
     /// Only episodes still open.
     #[arg(long)]
     open: bool,
-    /// Only this finding code (e.g. column_zero_publish, account_silent).
+    /// Only this kind: its code (column_zero_publish) or Chinese name (栏目零发布).
     #[arg(long, value_name = "KIND")]
     kind: Option<String>,
     /// Only this unit (单位), as the catalog names it.
@@ -40,13 +40,21 @@ pub enum Format {
 
 pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
     let kind = match &args.kind {
-        Some(kind) => match kind.parse::<Kind>() {
-            Ok(k) => Some(k),
-            Err(_) => {
-                let codes: Vec<&str> = Kind::ALL.iter().map(|k| k.code()).collect();
+        Some(kind) => match kind.parse::<Kind>().ok().or_else(|| {
+            Kind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.name_zh() == kind.trim())
+        }) {
+            Some(k) => Some(k),
+            None => {
+                let names: Vec<String> = Kind::ALL
+                    .iter()
+                    .map(|k| format!("{}（{}）", k.name_zh(), k.code()))
+                    .collect();
                 anyhow::bail!(
                     "unknown finding kind `{kind}`; use one of: {}",
-                    codes.join(", ")
+                    names.join(", ")
                 );
             }
         },
@@ -92,14 +100,13 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
         }
         Format::Csv => {
             // The findings export's columns but its last, 证据.
-            let headers = &report::findings::HEADERS[..8];
+            let headers = &report::findings::HEADERS[..7];
             let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
                 let resolved = f.resolved_on.filter(|d| *d <= today);
                 table.push_row(vec![
                     Cell::from(f.unit.clone()),
                     f.kind.name_zh().into(),
-                    f.kind.code().into(),
                     wording::sentence(f).into(),
                     f.opened_on.into(),
                     app.clock.day_of(f.last_confirmed).into(),
@@ -123,7 +130,7 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                 ]);
             }
             writeln!(out, "{table}")?;
-            writeln!(out, "{} finding(s)", records.len())?;
+            writeln!(out, "共{}条问题", records.len())?;
         }
     }
     Ok(super::EXIT_OK)

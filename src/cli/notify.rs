@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::app::App;
 use crate::notify::{Notifier, Outcome};
+use crate::report::notice::date_zh;
 use crate::store::NotificationStatus;
 
 #[derive(Debug, clap::Args)]
@@ -44,11 +45,18 @@ pub async fn run(app: &App, args: NotifyArgs) -> anyhow::Result<u8> {
     store.close().await;
     let report = result?;
 
-    println!("week {} (as of {})", report.period, report.today);
+    println!(
+        "{}（截至{}）",
+        report
+            .period
+            .parse::<crate::detect::period::Period>()
+            .map_or_else(|_| report.period.clone(), |p| p.label_zh()),
+        date_zh(report.today)
+    );
     if args.dry_run {
         for d in report.all() {
             println!(
-                "wrote {} ({})",
+                "已写入 {}（{}）",
                 d.eml_path
                     .as_ref()
                     .map_or(String::new(), |p| p.display().to_string()),
@@ -56,15 +64,15 @@ pub async fn run(app: &App, args: NotifyArgs) -> anyhow::Result<u8> {
             );
         }
         println!(
-            "dry run: {} message(s) written, nothing recorded or sent",
+            "试运行：已写入{}封邮件（未发送，未记录）",
             report.all().count()
         );
         return Ok(super::EXIT_OK);
     }
     match &report.server {
-        Some(server) => println!("SMTP server {server}"),
+        Some(server) => println!("SMTP服务器 {server}"),
         None => println!(
-            "no SMTP server configured ([smtp] host): messages stay in {}",
+            "未配置SMTP服务器（[smtp] host）：邮件保存在 {}",
             outbox.display()
         ),
     }
@@ -77,21 +85,21 @@ pub async fn run(app: &App, args: NotifyArgs) -> anyhow::Result<u8> {
     let already_sent = report.count(|o| *o == Outcome::AlreadyRecorded(NotificationStatus::Sent));
     let waiting = report
         .count(|o| matches!(o, Outcome::AlreadyRecorded(s) if *s != NotificationStatus::Sent));
-    println!("sent {sent}");
+    println!("已发送{sent}封");
     for d in report.all().filter(|d| d.outcome == Outcome::Sent) {
         println!("  {} {}: {}", d.period, d.recipient, d.subject);
     }
-    println!("queued {}", queued.len());
+    println!("待重发{}封", queued.len());
     for d in &queued {
         if let Outcome::Queued(reason) = &d.outcome {
             println!("  {} {}: {reason}", d.period, d.recipient);
         }
     }
     if !queued.is_empty() {
-        println!("  queued messages are retried by the next `govwatch notify`");
+        println!("  待重发的邮件由下一次 `govwatch notify` 重新发送");
     }
     if report.server.is_none() || in_outbox > 0 {
-        println!("outbox {in_outbox}");
+        println!("已写入发件箱{in_outbox}封（未发送）");
         for d in report.all().filter(|d| d.outcome == Outcome::Outbox) {
             println!(
                 "  {}",
@@ -101,11 +109,9 @@ pub async fn run(app: &App, args: NotifyArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    println!("skipped {already_sent} already sent");
+    println!("跳过{already_sent}封（本周已发送）");
     if waiting > 0 {
-        println!(
-            "skipped {waiting} already recorded this week and not sent (in the outbox or queued)"
-        );
+        println!("跳过{waiting}封（本周已记录，尚未发送：在发件箱或待重发）");
     }
     Ok(super::EXIT_OK)
 }

@@ -206,7 +206,7 @@ mod tests {
         let evidence = found[0].evidence.to_json();
         assert_eq!(
             sentence(&found[0]),
-            "某县人民政府首页存在死链:政策文件 http://127.0.0.1:9/gone.html"
+            "某县人民政府首页存在死链：政策文件 http://127.0.0.1:9/gone.html"
         );
         assert_eq!(
             found[0].subject_key,
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(evidence["pages"][1]["where"], "工作动态栏目页面");
         assert_eq!(
             sentence(&found[1]),
-            "某县人民政府工作动态栏目页面存在死链:http://127.0.0.1:9/a.pdf"
+            "某县人民政府工作动态栏目页面存在死链：http://127.0.0.1:9/a.pdf"
         );
     }
 

@@ -16,8 +16,11 @@ use chrono_tz::Tz;
 
 use crate::catalog::{Catalog, Platform};
 use crate::detect::Kind;
+use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
 use crate::observe::SourceProblem;
+use crate::observe::evidence::Evidence;
+use crate::report::notice::date_zh;
 use crate::report::wording::{self, day_zh};
 use crate::report::{self, Cell, ReportError, Table};
 use crate::store::{CredentialProblem, FindingRecord};
@@ -73,6 +76,9 @@ pub struct Recipients {
     pub units: Vec<UnitContacts>,
     /// Every unit name in catalog order, to order the digest's groups.
     pub unit_order: Vec<String>,
+    /// Each account's public page by account key, where the catalog tells it (its
+    /// source's URL, a Weibo uid's page): what an account item links to.
+    pub account_pages: BTreeMap<String, String>,
 }
 
 impl Recipients {
@@ -89,6 +95,20 @@ impl Recipients {
                 })
                 .collect(),
             unit_order: catalog.units.iter().map(|u| u.name.clone()).collect(),
+            account_pages: catalog
+                .accounts
+                .iter()
+                .filter_map(|a| {
+                    let page = match (&a.source.url, &a.source.uid) {
+                        (Some(url), _) => url.to_string(),
+                        (None, Some(uid)) if a.platform == Platform::Weibo => {
+                            format!("https://weibo.com/u/{uid}")
+                        }
+                        _ => return None,
+                    };
+                    Some((a.key(), page))
+                })
+                .collect(),
         }
     }
 
@@ -123,6 +143,11 @@ pub struct Week {
     /// Columns whose list the operator must look at (unrecognized, 可能误取侧栏),
     /// ordered by site and column; told in the office digest only.
     pub columns: Vec<ColumnNote>,
+    /// How 整改期限 is counted.
+    pub rectify: Rectify,
+    /// `[thresholds] empty_columns_veto`: a site with this many open 空白栏目 fails on
+    /// its own (单项否决), as does one with five stale news or notice columns.
+    pub empty_columns_veto: u32,
 }
 
 /// A column whose latest read needs the operator: no list recognized, or the same items
@@ -136,6 +161,40 @@ pub struct ColumnNote {
     pub note: String,
 }
 
+/// Stale news or notice columns that make a site fail on their own (国办秘函〔2019〕19号).
+pub const STALE_COLUMNS_VETO: usize = 5;
+
+/// 整改期限: `days` working days after a problem was found (`[report] rectify_days`,
+/// with `[schedule] holidays` and `workdays`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rectify {
+    pub days: u32,
+    pub holidays: Vec<NaiveDate>,
+    pub workdays: Vec<NaiveDate>,
+}
+
+impl Default for Rectify {
+    fn default() -> Self {
+        Rectify {
+            days: 5,
+            holidays: Vec::new(),
+            workdays: Vec::new(),
+        }
+    }
+}
+
+impl Rectify {
+    /// The day a problem found on `opened_on` is to be rectified by.
+    pub fn deadline(&self, opened_on: NaiveDate) -> NaiveDate {
+        crate::config::working_days_after(opened_on, self.days, &self.holidays, &self.workdays)
+    }
+}
+
+/// Single-veto items (单项否决, 《政府网站与政务新媒体检查指标》): they lead the email.
+pub fn is_single_veto(kind: Kind) -> bool {
+    matches!(kind, Kind::SiteUnreachable | Kind::SiteHomeStale)
+}
+
 impl Week {
     /// The first day of the window that ends on `today`.
     pub fn window_start(today: NaiveDate) -> NaiveDate {
@@ -145,7 +204,16 @@ impl Week {
     /// Sorts episodes into open, opened and resolved. `episodes` must hold at least every
     /// episode open at some time in the window (more does no harm).
     pub fn from_episodes(today: NaiveDate, episodes: &[FindingRecord]) -> Week {
-        let since = Week::window_start(today);
+        Week::from_episodes_since(today, Week::window_start(today), episodes)
+    }
+
+    /// As [`Week::from_episodes`], with "new" meaning opened on or after `since` (the
+    /// day after the previous weekly email).
+    pub fn from_episodes_since(
+        today: NaiveDate,
+        since: NaiveDate,
+        episodes: &[FindingRecord],
+    ) -> Week {
         let visible = episodes.iter().filter(|f| f.opened_on <= today);
         let pick = |keep: &dyn Fn(&FindingRecord) -> bool| -> Vec<FindingRecord> {
             let mut v: Vec<FindingRecord> = visible.clone().filter(|f| keep(f)).cloned().collect();
@@ -161,6 +229,8 @@ impl Week {
             resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
             operator: Vec::new(),
             columns: Vec::new(),
+            rectify: Rectify::default(),
+            empty_columns_veto: 5,
         }
     }
 
@@ -168,6 +238,57 @@ impl Week {
     pub fn with_column_notes(mut self, notes: Vec<ColumnNote>) -> Week {
         self.columns = notes;
         self
+    }
+
+    /// The week with the number of 空白栏目 that fails a site on its own.
+    pub fn with_empty_columns_veto(mut self, n: u32) -> Week {
+        self.empty_columns_veto = n;
+        self
+    }
+
+    /// Sites whose open column problems reach a single-veto line, one line each:
+    /// `【单项否决】某县人民政府空白栏目5个，达到单项否决标准（5个）`.
+    pub fn site_vetoes(&self) -> Vec<String> {
+        let mut empty: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut stale: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &self.open {
+            match &f.evidence {
+                Some(Evidence::ColumnEmpty(e)) => *empty.entry(&e.column.site).or_default() += 1,
+                Some(Evidence::ColumnStale(e)) if e.class == "news" || e.class == "notice" => {
+                    *stale.entry(&e.column.site).or_default() += 1
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        let veto = self.empty_columns_veto.max(1) as usize;
+        for (site, n) in empty.into_iter().filter(|(_, n)| *n >= veto) {
+            out.push(format!(
+                "【单项否决】{site}空白栏目{n}个，达到单项否决标准（{veto}个）"
+            ));
+        }
+        for (site, n) in stale.into_iter().filter(|(_, n)| *n >= STALE_COLUMNS_VETO) {
+            out.push(format!(
+                "【单项否决】{site}动态、通知公告类栏目超期未更新{n}个，达到单项否决标准（{STALE_COLUMNS_VETO}个）"
+            ));
+        }
+        out
+    }
+
+    /// The week with how 整改期限 is counted.
+    pub fn with_rectify(mut self, rectify: Rectify) -> Week {
+        self.rectify = rectify;
+        self
+    }
+
+    /// `（11月25日至12月1日）`: the window a subject names.
+    fn range(&self) -> String {
+        let year = self.today.year();
+        format!(
+            "（{}至{}）",
+            day_zh(self.since, year),
+            day_zh(self.today, year)
+        )
     }
 
     /// The week with the accounts whose sources the operator must fix.
@@ -213,6 +334,7 @@ pub fn compose(
         office_name,
         tz,
         order: &recipients.unit_order,
+        pages: &recipients.account_pages,
     };
     let mut out = Vec::new();
     if !recipients.office.is_empty() {
@@ -271,6 +393,7 @@ struct Writer<'a> {
     office_name: &'a str,
     tz: Tz,
     order: &'a [String],
+    pages: &'a BTreeMap<String, String>,
 }
 
 /// Findings of one unit label, in order of detection.
@@ -299,17 +422,17 @@ impl Writer<'_> {
                 .push(f);
         }
         map.into_iter()
-            .map(|((_, unit), items)| Group { unit, items })
+            .map(|((_, unit), mut items)| {
+                // Single-veto items first, each part in order of detection.
+                items.sort_by_key(|f| !is_single_veto(f.kind));
+                Group { unit, items }
+            })
             .collect()
     }
 
     fn office(&self, to: Vec<String>) -> Result<Message, ReportError> {
         let week = self.week;
-        let subject = format!(
-            "【政务公开监测】{}问题清单（截至{}）",
-            week.label(),
-            week.day(week.today)
-        );
+        let subject = format!("政务公开监测问题清单{}", week.range());
         let open_groups = self.groups(&week.open);
         let summary = if week.open.is_empty() {
             format!("截至{}，未发现未整改问题。", week.day(week.today))
@@ -334,6 +457,9 @@ impl Writer<'_> {
             week.label()
         ));
         doc.para(&summary);
+        for line in week.site_vetoes() {
+            doc.para(&line);
+        }
         if !week.open.is_empty() || !week.resolved.is_empty() {
             doc.table(&self.unit_summary());
         }
@@ -358,14 +484,16 @@ impl Writer<'_> {
             ));
             self.grouped(&mut doc, &self.groups(&week.resolved), Detail::Resolved);
         }
-        if !week.open.is_empty() {
+        // Older open problems once, compact: the new ones are listed in full above.
+        let older: Vec<&FindingRecord> = week.open.iter().filter(|f| !week.is_new(f)).collect();
+        if !older.is_empty() {
             n += 1;
             doc.heading(&format!(
-                "{}、全部未整改问题（{}个，按责任单位列示）",
+                "{}、此前发现仍未整改问题（{}个，按责任单位列示）",
                 zh_number(n),
-                week.open.len()
+                older.len()
             ));
-            self.grouped(&mut doc, &open_groups, Detail::Open);
+            self.grouped(&mut doc, &self.groups(older), Detail::Open);
         }
         if !week.operator.is_empty() {
             n += 1;
@@ -393,11 +521,7 @@ impl Writer<'_> {
             return Ok(None);
         }
         let name = units.join("、");
-        let subject = format!(
-            "【政务公开监测】{name}{}问题清单（截至{}）",
-            week.label(),
-            week.day(week.today)
-        );
+        let subject = format!("{name}政务公开监测问题清单{}", week.range());
         let new = open.iter().filter(|f| week.is_new(f)).count();
         let mut doc = Doc::new(&subject);
         doc.para(&format!("{name}："));
@@ -426,17 +550,34 @@ impl Writer<'_> {
             self.window(),
             resolved.len()
         ));
-        fn single<'f>(items: Vec<&'f FindingRecord>) -> Vec<Group<'f>> {
+        fn single<'f>(mut items: Vec<&'f FindingRecord>) -> Vec<Group<'f>> {
+            items.sort_by_key(|f| !is_single_veto(f.kind));
             vec![Group {
                 unit: String::new(),
                 items,
             }]
         }
         let mut n = 0;
-        if !open.is_empty() {
+        let (fresh, older): (Vec<&FindingRecord>, Vec<&FindingRecord>) =
+            open.iter().partition(|f| week.is_new(f));
+        if !fresh.is_empty() {
             n += 1;
-            doc.heading(&format!("{}、未整改问题（{}个）", zh_number(n), open.len()));
-            self.grouped(&mut doc, &single(open.clone()), Detail::Open);
+            doc.heading(&format!(
+                "{}、{}新发现问题（{}个）",
+                zh_number(n),
+                self.window(),
+                fresh.len()
+            ));
+            self.grouped(&mut doc, &single(fresh), Detail::New);
+        }
+        if !older.is_empty() {
+            n += 1;
+            doc.heading(&format!(
+                "{}、此前发现仍未整改问题（{}个）",
+                zh_number(n),
+                older.len()
+            ));
+            self.grouped(&mut doc, &single(older), Detail::Open);
         }
         if !resolved.is_empty() {
             n += 1;
@@ -533,9 +674,16 @@ impl Writer<'_> {
     }
 
     /// `近一周（1月3日至1月9日）`.
+    /// 近一周（1月3日至1月9日）, or 上次周报以来（…） when the window is not seven days.
     fn window(&self) -> String {
+        let days = (self.week.today - self.week.since).num_days() + 1;
+        let name = if days == WINDOW_DAYS as i64 {
+            "近一周"
+        } else {
+            "上次周报以来"
+        };
         format!(
-            "近一周（{}至{}）",
+            "{name}（{}至{}）",
             self.week.day(self.week.since),
             self.week.day(self.week.today)
         )
@@ -545,7 +693,7 @@ impl Writer<'_> {
         let week = self.week;
         let all = week.open.iter().chain(&week.opened).chain(&week.resolved);
         let mut t = Table::new(
-            "按责任单位汇总",
+            format!("按责任单位汇总（截至{}）", date_zh(week.today)),
             ["责任单位", "未整改问题", "近一周新发现", "近一周已整改"],
         );
         for g in self.groups(all) {
@@ -579,36 +727,75 @@ impl Writer<'_> {
                 doc.text.push_str(&format!("{title}\n"));
             }
             let mut t = Table::new(title, detail.headers());
-            for (n, f) in g.items.iter().enumerate() {
-                let description = self.description(f);
-                let kind = kind_zh(f);
+            let items: Vec<Vec<&FindingRecord>> = match detail {
+                Detail::Resolved => g.items.iter().map(|f| vec![*f]).collect(),
+                Detail::New | Detail::Open => by_column(&g.items),
+            };
+            for (n, cluster) in items.iter().enumerate() {
+                let f = cluster[0];
+                // One item per column: its rules' sentences, one after the other.
+                let description = cluster
+                    .iter()
+                    .map(|f| self.description(f))
+                    .collect::<Vec<_>>()
+                    .join("；");
+                let names = cluster
+                    .iter()
+                    .map(|f| kind_zh(f))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                // 【单项否决】 flags what fails an inspection on its own.
+                let kind = if is_single_veto(f.kind) {
+                    format!("单项否决】【{names}")
+                } else {
+                    names.clone()
+                };
+                let kind_cell = if is_single_veto(f.kind) {
+                    format!("【单项否决】{names}")
+                } else {
+                    names
+                };
+                let deadline = self.deadline(f);
                 let line = match detail {
-                    Detail::New => format!("{}. 【{kind}】{description}", n + 1),
+                    Detail::New => format!("{}. 【{kind}】{description}（{deadline}）", n + 1),
                     Detail::Resolved => format!(
                         "{}. 【{kind}】{description}（{}发现，{}已整改）",
                         n + 1,
                         self.week.day(f.opened_on),
                         f.resolved_on.map(|d| self.week.day(d)).unwrap_or_default()
                     ),
+                    // Compact, one line: how long it has been open.
                     Detail::Open => format!(
-                        "{}. 【{kind}】{description}（{}发现，最近确认{}{}）",
+                        "{}. 【{kind}】{description}（{}发现，已{}天，{deadline}）",
                         n + 1,
                         self.week.day(f.opened_on),
-                        self.week.day(self.confirmed_on(f)),
-                        if self.week.is_new(f) {
-                            "，近一周新发现"
-                        } else {
-                            ""
-                        }
+                        (self.week.today - f.opened_on).num_days()
                     ),
                 };
                 doc.text.push_str(&format!("  {line}\n"));
-                // The link once: not again when the description already shows it.
-                let link = evidence_link(f).filter(|l| !description.contains(l.as_str()));
-                if let Some(link) = &link {
-                    doc.text.push_str(&format!("     证据链接：{link}\n"));
+                // The link once: not again when the description already shows it. An
+                // account item links to the account's public page.
+                let page = f
+                    .kind
+                    .is_account()
+                    .then(|| self.pages.get(account_key_of(&f.subject_key)).cloned())
+                    .flatten();
+                let link = evidence_link(f)
+                    .or(page.clone())
+                    .filter(|l| !description.contains(l.as_str()));
+                if let Some(link) = link.as_ref().filter(|_| !matches!(detail, Detail::Open)) {
+                    let label = if page.as_ref() == Some(link) {
+                        "账号主页"
+                    } else {
+                        "证据链接"
+                    };
+                    doc.text.push_str(&format!("     {label}：{link}\n"));
                 }
-                let mut row = vec![Cell::Int(n as i64 + 1), kind.into(), description.into()];
+                let mut row = vec![
+                    Cell::Int(n as i64 + 1),
+                    kind_cell.into(),
+                    description.into(),
+                ];
                 row.push(f.opened_on.into());
                 match detail {
                     Detail::New => {}
@@ -623,6 +810,17 @@ impl Writer<'_> {
         }
     }
 
+    /// `整改期限1月16日`, and `，已逾期3天` once it has passed.
+    fn deadline(&self, f: &FindingRecord) -> String {
+        let due = self.week.rectify.deadline(f.opened_on);
+        let late = (self.week.today - due).num_days();
+        if late > 0 {
+            format!("整改期限{}，已逾期{late}天", self.week.day(due))
+        } else {
+            format!("整改期限{}", self.week.day(due))
+        }
+    }
+
     fn confirmed_on(&self, f: &FindingRecord) -> NaiveDate {
         f.last_confirmed.with_timezone(&self.tz).date_naive()
     }
@@ -634,7 +832,7 @@ impl Writer<'_> {
     /// The problem list as a table: what the XLSX and CSV attachments hold.
     fn problem_list(&self, rows: &[&FindingRecord]) -> Table {
         let mut t = Table::new(
-            "问题清单",
+            format!("问题清单（截至{}）", date_zh(self.week.today)),
             [
                 "序号",
                 "责任单位",
@@ -928,6 +1126,48 @@ fn evidence_link(f: &FindingRecord) -> Option<String> {
         (f.subject_key.starts_with("http://") || f.subject_key.starts_with("https://"))
             .then(|| f.subject_key.clone())
     })
+}
+
+/// The items of one list, one per column where its rules overlap (栏目更新不及时, 零发布 and
+/// the unit's 新闻零发布 about that column are one item), in order of their first item.
+fn by_column<'f>(items: &[&'f FindingRecord]) -> Vec<Vec<&'f FindingRecord>> {
+    let column_of = |f: &FindingRecord| {
+        f.evidence
+            .as_ref()
+            .and_then(|e| e.column())
+            .map(|c| (c.url.clone(), c.column.clone()))
+    };
+    // (the column's URL and name, or none), the items about it.
+    type Column = Option<(String, String)>;
+    let mut out: Vec<(Column, Vec<&FindingRecord>)> = Vec::new();
+    for f in items {
+        match column_of(f) {
+            Some(key) => match out.iter_mut().find(|(k, _)| k.as_ref() == Some(&key)) {
+                Some((_, list)) => list.push(f),
+                None => out.push((Some(key), vec![f])),
+            },
+            None => out.push((None, vec![f])),
+        }
+    }
+    // A unit's 新闻零发布 joins the item of a column it names, when there is one.
+    let mut i = 0;
+    while i < out.len() {
+        let target = match out[i].1[0].evidence.as_ref() {
+            Some(Evidence::UnitZeroPublish(e)) if out[i].1.len() == 1 => out
+                .iter()
+                .position(|(k, _)| k.as_ref().is_some_and(|(_, name)| e.columns.contains(name))),
+            _ => None,
+        };
+        match target {
+            Some(t) => {
+                let (_, moved) = out.remove(i);
+                let t = if t > i { t - 1 } else { t };
+                out[t].1.extend(moved);
+            }
+            None => i += 1,
+        }
+    }
+    out.into_iter().map(|(_, list)| list).collect()
 }
 
 /// 一, 二 … 十, 十一 … 九十九 (then digits).

@@ -26,7 +26,7 @@ use chrono::{Days, NaiveDate};
 use lettre::message::Mailbox;
 
 pub use compose::{
-    Attachment, Audience, ColumnNote, Message, Recipients, UnitContacts, Week, compose,
+    Attachment, Audience, ColumnNote, Message, Recipients, Rectify, UnitContacts, Week, compose,
 };
 pub use send::{Mailer, SendError};
 
@@ -114,6 +114,8 @@ impl RunReport {
 #[derive(Debug, Clone)]
 pub struct Notifier {
     office_name: String,
+    rectify: Rectify,
+    empty_columns_veto: u32,
     recipients: Recipients,
     from: Mailbox,
     mailer: Option<Mailer>,
@@ -144,6 +146,12 @@ impl Notifier {
         }
         Ok(Notifier {
             office_name,
+            empty_columns_veto: settings.thresholds.empty_columns_veto,
+            rectify: Rectify {
+                days: settings.report.rectify_days,
+                holidays: settings.schedule.holidays.clone(),
+                workdays: settings.schedule.workdays.clone(),
+            },
             recipients,
             from,
             mailer: Mailer::from_settings(&settings.smtp)?,
@@ -159,6 +167,30 @@ impl Notifier {
         &self.outbox
     }
 
+    /// The day of the last weekly email to the office before this week's (recorded, in
+    /// an earlier week), if any: problems opened after it are new.
+    async fn previous_email_day(
+        &self,
+        store: &Store,
+        clock: &Clock,
+    ) -> Result<Option<NaiveDate>, NotifyError> {
+        let this_week = Period::week_of(clock.today()).to_string();
+        let office: Vec<String> = self
+            .recipients
+            .office
+            .iter()
+            .map(|a| a.to_lowercase())
+            .collect();
+        Ok(store
+            .notifications(None)
+            .await?
+            .into_iter()
+            .filter(|n| n.period != this_week && n.created_at <= clock.now())
+            .filter(|n| office.contains(&n.recipient.to_lowercase()))
+            .map(|n| clock.day_of(n.created_at))
+            .max())
+    }
+
     /// The messages of the week of `clock.today()`, from the store's findings.
     pub async fn compose_week(
         &self,
@@ -166,7 +198,12 @@ impl Notifier {
         clock: &Clock,
     ) -> Result<(Week, Vec<Message>), NotifyError> {
         let today = clock.today();
-        let since = Week::window_start(today);
+        let since = self
+            .previous_email_day(store, clock)
+            .await?
+            .and_then(|d| d.succ_opt())
+            .filter(|d| *d <= today)
+            .unwrap_or_else(|| Week::window_start(today));
         let episodes = store
             .findings(&FindingFilter {
                 since: Some(since - Days::new(1)),
@@ -181,9 +218,11 @@ impl Notifier {
             .filter(|p| p.at <= clock.now())
             .collect();
         let columns = column_notes(store, clock).await?;
-        let week = Week::from_episodes(today, &episodes)
+        let week = Week::from_episodes_since(today, since, &episodes)
             .with_operator_problems(operator)
-            .with_column_notes(columns);
+            .with_column_notes(columns)
+            .with_rectify(self.rectify.clone())
+            .with_empty_columns_veto(self.empty_columns_veto);
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }

@@ -76,11 +76,15 @@ impl AccountRow {
 }
 
 impl AccountsExport {
-    /// The list as a table named `2020Q1突出问题政务新媒体`: one row per account with its
+    /// The list as a table named `2020年一季度突出问题政务新媒体`: one row per account with its
     /// problems joined by `sep` (a space in CSV, a line break in a sheet), and the pass
     /// rate as a note under it.
     pub fn table(&self, sep: &str) -> Table {
-        let mut t = Table::new(format!("{}突出问题政务新媒体", self.period), HEADERS);
+        let label = self
+            .period
+            .parse::<Period>()
+            .map_or_else(|_| self.period.clone(), Period::label_zh);
+        let mut t = Table::new(format!("{label}突出问题政务新媒体"), HEADERS);
         for r in &self.accounts {
             t.push_row(r.cells(sep).into_iter().map(Cell::from).collect());
         }
@@ -326,12 +330,14 @@ mod tests {
                 .map(|v| v.to_string())
                 .unwrap_or_default()
         };
-        let headers: Vec<String> = (0..6).map(|c| cell(0, c)).collect();
+        // The title row with the period, then the seed's headers.
+        assert_eq!(cell(0, 0), "2020年一季度突出问题政务新媒体");
+        let headers: Vec<String> = (0..6).map(|c| cell(1, c)).collect();
         assert_eq!(headers, HEADERS);
-        assert_eq!(cell(1, 1), "苍溪县高坡镇");
-        assert_eq!(cell(1, 4), "a\nb");
-        assert_eq!(cell(1, 5), "是");
-        assert_eq!(cell(3, 0), "总体合格率为70.7%");
+        assert_eq!(cell(2, 1), "苍溪县高坡镇");
+        assert_eq!(cell(2, 4), "a\nb");
+        assert_eq!(cell(2, 5), "是");
+        assert_eq!(cell(4, 0), "总体合格率为70.7%");
         let csv = csv::to_bytes_with(&export.table(" "), LineEnd::Lf);
         let text = String::from_utf8(csv).unwrap();
         assert!(text.starts_with("\u{feff}类别,政务新媒体名称,主办单位,级别,突出问题,是否整改\n"));

@@ -4,8 +4,9 @@
 //! bold header row. The writer knows paragraphs and [`Table`]s, not what they mean.
 
 use docx_rs::{
-    AlignmentType, BreakType, Docx, LineSpacing, PageMargin, Paragraph, Run, RunFonts, Shading,
-    ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow, WidthType,
+    AlignmentType, BreakType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph, Run,
+    RunFonts, Shading, ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow,
+    WidthType,
 };
 
 use super::table::display_width;
@@ -58,6 +59,18 @@ impl Default for Document {
     }
 }
 
+/// The page number at the foot of every page, centred as official documents print it:
+/// `— 1 —`.
+fn page_number_footer() -> Footer {
+    Footer::new().add_paragraph(
+        Paragraph::new()
+            .align(AlignmentType::Center)
+            .add_run(Run::new().add_text("— "))
+            .add_page_num(PageNum::new())
+            .add_run(Run::new().add_text(" —")),
+    )
+}
+
 impl Document {
     pub fn new() -> Document {
         let docx = Docx::new()
@@ -72,7 +85,8 @@ impl Document {
                     .footer(992),
             )
             .default_fonts(fonts(BODY_FONT))
-            .default_size(BODY);
+            .default_size(BODY)
+            .footer(page_number_footer());
         Document { docx }
     }
 
@@ -197,7 +211,7 @@ impl Document {
                     .map(|(i, w)| {
                         let c = row.get(i).unwrap_or(&Cell::Empty);
                         let center = matches!(c, Cell::Int(_) | Cell::Date(_));
-                        cell(&c.text(), *w, center, false)
+                        cell(&c.display(), *w, center, false)
                     })
                     .collect(),
             ));
@@ -247,7 +261,7 @@ fn column_widths(t: &Table) -> Vec<usize> {
                 .rows
                 .iter()
                 .filter_map(|r| r.get(col))
-                .map(|c| c.text().lines().map(display_width).max().unwrap_or(0))
+                .map(|c| c.display().lines().map(display_width).max().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
             header.max(cells).max(4) * CHAR_W + PADDING

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Cell, Table};
 use crate::clock::Clock;
 use crate::detect::Kind;
+use crate::detect::columns::split_period_subject;
 use crate::detect::period::Period;
 use crate::store::FindingRecord;
 
@@ -27,13 +28,28 @@ pub struct FindingRow {
     pub evidence: serde_json::Value,
 }
 
-/// Whether an episode belongs to `period`, as seen on `today`: open at any time in it, or
-/// about it (a quota or zero-publish finding on `…#2020Q3`, found once the quarter ended).
+/// Whether an episode belongs to `period`, as seen on `today`. A finding about a period
+/// (`KEY#2020Q3`: zero publish, quota shortfall, a week's minimum) belongs to that period
+/// only, and to a longer one that holds it (a week's to its month and quarter, by the
+/// week's last day); any other episode belongs to every period it was open in.
 pub fn open_in(f: &FindingRecord, period: Period, today: NaiveDate) -> bool {
+    if f.opened_on > today {
+        return false;
+    }
+    if let Some((_, about)) = split_period_subject(&f.subject_key) {
+        return about == period || (span(about) < span(period) && period.contains(about.end()));
+    }
     let end = period.end().min(today);
-    let open = f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start());
-    let about = f.opened_on <= today && f.subject_key.ends_with(&format!("#{period}"));
-    open || about
+    f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start())
+}
+
+/// Weeks are shorter than months, months than quarters.
+fn span(p: Period) -> u8 {
+    match p {
+        Period::Week { .. } => 0,
+        Period::Month { .. } => 1,
+        Period::Quarter { .. } => 2,
+    }
 }
 
 /// The episodes open at any time in `period`, in the order given (the store's: opening).
@@ -75,39 +91,60 @@ pub fn kind_zh(code: &str) -> &str {
     code.parse::<Kind>().map_or(code, |k| k.name_zh())
 }
 
-/// The evidence as one cell: its URLs and dates, one `key: value` a line.
+/// What the evidence's keys say, in Chinese: the keys a clerk reads (URLs and dates);
+/// the others stay in the JSON export.
+const EVIDENCE_LABELS: [(&str, &str); 10] = [
+    ("url", "网址"),
+    ("last_update", "最新更新"),
+    ("last_post", "最新发布"),
+    ("last_original", "最新原创"),
+    ("opened_on", "开设日期"),
+    ("closed_on", "注销日期"),
+    ("week_start", "周起始日"),
+    ("week_end", "周截止日"),
+    ("page", "所在页面"),
+    ("pages", "所在页面"),
+];
+
+/// The evidence as one cell: its URLs and dates, one `标签：值` a line, dates as
+/// 2020年6月28日 (`最新更新：2020年6月28日`). Keys without a label are left out.
 pub fn evidence_text(evidence: &serde_json::Value) -> String {
-    fn keep(s: &str) -> bool {
-        s.starts_with("http://")
-            || s.starts_with("https://")
-            || NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+    fn shown(s: &str) -> Option<String> {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            Some(s.to_string())
+        } else {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()
+                .map(super::notice::date_zh)
+        }
     }
     let mut lines = Vec::new();
-    if let Some(map) = evidence.as_object() {
-        for (key, value) in map {
-            match value {
-                serde_json::Value::String(s) if keep(s) => lines.push(format!("{key}: {s}")),
-                serde_json::Value::Array(items) => {
-                    let kept: Vec<&str> = items
-                        .iter()
-                        .filter_map(|v| v.as_str())
-                        .filter(|s| keep(s))
-                        .collect();
-                    if !kept.is_empty() {
-                        lines.push(format!("{key}: {}", kept.join(" ")));
-                    }
-                }
-                _ => {}
-            }
+    let Some(map) = evidence.as_object() else {
+        return String::new();
+    };
+    for (key, label) in EVIDENCE_LABELS {
+        let values: Vec<String> = match map.get(key) {
+            Some(serde_json::Value::String(s)) => shown(s).into_iter().collect(),
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| {
+                    v.as_str()
+                        .or_else(|| v.get("page").and_then(|p| p.as_str()))
+                })
+                .filter_map(shown)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if !values.is_empty() {
+            lines.push(format!("{label}：{}", values.join(" ")));
         }
     }
     lines.join("\n")
 }
 
-pub const HEADERS: [&str; 9] = [
+pub const HEADERS: [&str; 8] = [
     "责任单位",
     "问题类型",
-    "问题代码",
     "问题描述",
     "发现日期",
     "最近确认",
@@ -123,7 +160,6 @@ pub fn table(title: &str, rows: &[FindingRow]) -> Table {
         t.push_row(vec![
             Cell::from(r.unit.clone()),
             kind_zh(&r.kind).into(),
-            r.kind.as_str().into(),
             r.sentence.as_str().into(),
             r.opened_on.into(),
             r.last_confirmed.into(),
@@ -146,7 +182,13 @@ mod tests {
             "last_update": "2020-01-02", "quota": 12, "period": "2020Q1"});
         assert_eq!(
             evidence_text(&e),
-            "last_update: 2020-01-02\nurl: http://127.0.0.1:9/gzdt/"
+            "网址：http://127.0.0.1:9/gzdt/\n最新更新：2020年1月2日"
+        );
+        let e = json!({"url": "http://127.0.0.1:9/x.pdf", "detected_on": "2020-01-09",
+            "pages": [{"page": "http://127.0.0.1:9/", "anchor": "附件", "where": "首页"}]});
+        assert_eq!(
+            evidence_text(&e),
+            "网址：http://127.0.0.1:9/x.pdf\n所在页面：http://127.0.0.1:9/"
         );
     }
 }

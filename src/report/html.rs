@@ -62,7 +62,10 @@ pub fn table(t: &Table) -> String {
 fn td(cell: &Cell) -> String {
     match cell {
         Cell::Int(n) => format!("<td style=\"{TD};text-align:right\">{n}</td>"),
-        Cell::Date(_) => format!("<td style=\"{TD};white-space:nowrap\">{}</td>", cell.text()),
+        Cell::Date(_) => format!(
+            "<td style=\"{TD};white-space:nowrap\">{}</td>",
+            cell.display()
+        ),
         Cell::Empty => format!("<td style=\"{TD}\"></td>"),
         Cell::Text(s) => {
             let body = if s.starts_with("http://") || s.starts_with("https://") {
@@ -123,7 +126,7 @@ mod tests {
             "<td style=\"border:1px solid #c8d3df;padding:4px 8px;vertical-align:top\">A&amp;B</td>"
         ));
         assert!(html.contains("href=\"http://127.0.0.1:9/gzdt/?a=1&amp;b=2\""));
-        assert!(html.contains(">2020-01-09</td>"));
+        assert!(html.contains(">2020年1月9日</td>"));
         assert!(html.contains(">合格率 70.7%</p>"));
         assert!(!html.contains("<link") && !html.contains("<script") && !html.contains("<style"));
     }

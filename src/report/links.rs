@@ -221,7 +221,7 @@ mod tests {
             (at, NaiveDate::from_ymd_opt(2020, 9, 15).unwrap()),
             at + chrono::Duration::days(3),
             (None, resolved_on),
-            "示例县人民政府首页存在死链:失效链接 http://127.0.0.1:9/status/404".into(),
+            "示例县人民政府首页存在死链：失效链接 http://127.0.0.1:9/status/404".into(),
             &evidence.to_string(),
         )
     }

@@ -20,7 +20,7 @@ pub fn table(t: &Table) -> String {
     out.push_str(&format!("|{}\n", " --- |".repeat(columns.max(1))));
     for row in &t.rows {
         let cells: Vec<String> = (0..columns)
-            .map(|i| row.get(i).map_or(String::new(), |c| cell(&c.text())))
+            .map(|i| row.get(i).map_or(String::new(), |c| cell(&c.display())))
             .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }

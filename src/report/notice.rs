@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 
-use super::columns::{self, ColumnRow, Status, UnitRow, published_zh, quota_zh};
+use super::columns::{self, ColumnRow, Status, UnitRow, is_quarter, published_cell, quota_cell};
 use super::findings::{in_period, kind_zh};
 use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
@@ -26,12 +26,20 @@ use crate::catalog::{AccountStatus, Catalog};
 use crate::detect::Kind;
 use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
+use crate::observe::evidence::Evidence;
 use crate::store::FindingRecord;
 
 /// What the draft is made from.
 pub struct NoticeInput<'a> {
-    /// `[general] office_name`, e.g. 苍溪县人民政府办公室.
-    pub office_name: &'a str,
+    /// `[report] issuer` (else `[general] office_name`), e.g. 苍溪县人民政府办公室.
+    pub issuer: &'a str,
+    /// `[report] salutation`: 各乡镇人民政府，县级有关部门：
+    pub salutation: &'a str,
+    /// `[report] area`: 全县, 全区, 全市 …
+    pub area: &'a str,
+    /// The day units report their rectification by (`[report] rectify_days` working
+    /// days after `today`).
+    pub deadline: NaiveDate,
     pub period: Period,
     /// The run's day: the draft's date, and nothing after it counts.
     pub today: NaiveDate,
@@ -46,6 +54,73 @@ pub struct NoticeInput<'a> {
     /// builds it from the period's `account_*` findings.
     pub accounts: Option<Table>,
     pub scoring: Option<&'a Scoring>,
+    /// What was watched in the period.
+    pub monitoring: &'a Monitoring,
+}
+
+/// What govwatch watched in a period: monitoring of a subject begins with its first
+/// successful read in the store, so a report states only what was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Monitoring {
+    /// The first and last day any column or account was read in the period.
+    pub span: Option<(NaiveDate, NaiveDate)>,
+    /// The keys of the accounts read in the period.
+    pub accounts: HashSet<String>,
+}
+
+impl Monitoring {
+    /// From each column's reads and each account's successful check days (by key).
+    pub fn of(
+        columns: &std::collections::HashMap<String, columns::ColumnReads>,
+        accounts: &std::collections::HashMap<String, Vec<NaiveDate>>,
+        period: Period,
+        today: NaiveDate,
+    ) -> Monitoring {
+        let (from, to) = (period.start(), period.end().min(today));
+        let mut days: Vec<NaiveDate> = columns
+            .values()
+            .filter_map(|r| r.read_between(from, to))
+            .flat_map(|(a, b)| [a, b])
+            .collect();
+        let mut watched = HashSet::new();
+        for (key, checks) in accounts {
+            let within: Vec<NaiveDate> = checks
+                .iter()
+                .copied()
+                .filter(|d| from <= *d && *d <= to)
+                .collect();
+            if !within.is_empty() {
+                watched.insert(key.clone());
+                days.extend(within);
+            }
+        }
+        Monitoring {
+            span: days
+                .iter()
+                .min()
+                .zip(days.iter().max())
+                .map(|(a, b)| (*a, *b)),
+            accounts: watched,
+        }
+    }
+
+    /// `监测时间为2020年1月1日至2020年3月31日` (seed 003's 备注), or 未监测.
+    pub fn sentence(&self) -> String {
+        match self.span {
+            Some((a, b)) => format!("监测时间为{}至{}", date_zh(a), date_zh(b)),
+            None => "期内未监测".into(),
+        }
+    }
+}
+
+/// `8月26日`, with its year when not `year`.
+fn day_zh_in(d: NaiveDate, year: i32) -> String {
+    wording::day_zh(d, year)
+}
+
+/// `2020年9月28日`.
+pub fn date_zh(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
 
 /// One piece of the draft, in order.
@@ -73,9 +148,9 @@ pub struct Notice {
 }
 
 /// The title the seeds use: 关于2020年一季度全县政务公开和政务新媒体监测情况的通报.
-pub fn title(period: Period) -> String {
+pub fn title(period: Period, area: &str) -> String {
     format!(
-        "关于{}全县政务公开和政务新媒体监测情况的通报",
+        "关于{}{area}政务公开和政务新媒体监测情况的通报",
         period.label_zh()
     )
 }
@@ -84,58 +159,109 @@ fn is_account(kind: Kind) -> bool {
     kind.is_account()
 }
 
+/// 一 … 十, then 11 …: the numbers of （一）-style items.
+fn number_zh(n: usize) -> String {
+    const ZH: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    ZH.get(n.wrapping_sub(1))
+        .map_or_else(|| n.to_string(), |z| z.to_string())
+}
+
 fn ends(text: String) -> String {
     if text.is_empty() { text } else { text + "。" }
 }
 
-/// Units whose every column is 完成, and those with a column 未完成 or 零发布, in the
-/// order of the unit rows.
-pub fn units_by_completion(rows: &[UnitRow]) -> (Vec<String>, Vec<String>) {
-    let mut order: Vec<&str> = Vec::new();
-    let mut short: HashSet<&str> = HashSet::new();
-    for r in rows {
-        if !order.contains(&r.unit.as_str()) {
-            order.push(&r.unit);
-        }
-        if r.status != Status::Done {
-            short.insert(&r.unit);
-        }
-    }
-    let (bad, good): (Vec<&str>, Vec<&str>) = order.into_iter().partition(|u| short.contains(u));
-    (
-        good.into_iter().map(String::from).collect(),
-        bad.into_iter().map(String::from).collect(),
+/// The period's findings of `kind`, in the order given.
+fn of_kind<'f>(found: &[&'f FindingRecord], kind: Kind) -> Vec<&'f FindingRecord> {
+    found.iter().copied().filter(|f| f.kind == kind).collect()
+}
+
+/// Whether a finding is one of the period's column-count findings (零发布, 未达标, 单位新闻
+/// 零发布): what makes a unit 未完成.
+fn is_count_finding(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::ColumnZeroPublish | Kind::ColumnQuotaShortfall | Kind::UnitZeroPublish
     )
 }
 
-/// Units all of whose columns published nothing: `审计局、林业局新闻信息发布为0`.
-pub fn unit_zero_sentence(rows: &[UnitRow]) -> Option<String> {
+/// Units that completed their columns (every column counted and 完成, no count finding)
+/// and units with a count finding in the period, in the order of the unit rows.
+pub fn units_by_completion(
+    rows: &[UnitRow],
+    found: &[&FindingRecord],
+) -> (Vec<String>, Vec<String>) {
+    let mut short: Vec<&str> = Vec::new();
+    for f in found.iter().filter(|f| is_count_finding(f.kind)) {
+        for u in f.unit.iter().flat_map(|u| u.split('、')) {
+            if !short.contains(&u) {
+                short.push(u);
+            }
+        }
+    }
     let mut order: Vec<&str> = Vec::new();
-    let mut any: HashSet<&str> = HashSet::new();
+    let mut not_done: HashSet<&str> = HashSet::new();
     for r in rows {
         if !order.contains(&r.unit.as_str()) {
             order.push(&r.unit);
         }
-        if r.published > 0 {
-            any.insert(&r.unit);
+        if r.status != Some(Status::Done) {
+            not_done.insert(&r.unit);
         }
     }
-    let zero: Vec<&str> = order.into_iter().filter(|u| !any.contains(u)).collect();
-    (!zero.is_empty()).then(|| wording::unit_zero_publish(&zero))
+    let done = order
+        .iter()
+        .filter(|u| !not_done.contains(*u) && !short.contains(*u))
+        .map(|u| u.to_string())
+        .collect();
+    // Units of the findings in the order of the rows, then any the rows do not have.
+    let mut bad: Vec<String> = order
+        .iter()
+        .filter(|u| short.contains(*u))
+        .map(|u| u.to_string())
+        .collect();
+    for u in short {
+        if !bad.iter().any(|b| b == u) {
+            bad.push(u.to_string());
+        }
+    }
+    (done, bad)
 }
 
-/// Columns that published nothing, their units grouped per column name as seed 004
-/// writes them: `县公安局、县人行工作动态栏目更新为0` (a draft joins them with ；).
-pub fn column_zero_sentences(rows: &[UnitRow]) -> Vec<String> {
+/// Units none of whose news columns published in the period, from its unit_zero_publish
+/// findings: `审计局、林业局新闻信息发布为0`.
+pub fn unit_zero_sentence(found: &[&FindingRecord]) -> Option<String> {
+    let mut units: Vec<&str> = Vec::new();
+    for f in of_kind(found, Kind::UnitZeroPublish) {
+        if let Some(Evidence::UnitZeroPublish(e)) = &f.evidence
+            && !units.contains(&e.unit.as_str())
+        {
+            units.push(&e.unit);
+        }
+    }
+    (!units.is_empty()).then(|| wording::unit_zero_publish(&units))
+}
+
+/// Columns that published nothing in the period, from its column_zero_publish findings,
+/// their units grouped per column name as seed 004 writes them: `县公安局、县人行工作动态
+/// 栏目更新为0` (a draft joins them with ；).
+pub fn column_zero_sentences(found: &[&FindingRecord]) -> Vec<String> {
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
-    for r in rows.iter().filter(|r| r.status == Status::Zero) {
-        match groups.iter_mut().find(|(c, _)| *c == r.column) {
-            Some((_, units)) => {
-                if !units.contains(&r.unit.as_str()) {
-                    units.push(&r.unit)
-                }
+    for f in of_kind(found, Kind::ColumnZeroPublish) {
+        let Some(Evidence::ColumnZeroPublish(e)) = &f.evidence else {
+            continue;
+        };
+        let column = e.column.column.as_str();
+        let units = match groups.iter_mut().find(|(c, _)| *c == column) {
+            Some((_, units)) => units,
+            None => {
+                groups.push((column, Vec::new()));
+                &mut groups.last_mut().expect("just pushed").1
             }
-            None => groups.push((r.column.as_str(), vec![r.unit.as_str()])),
+        };
+        for u in &e.column.units {
+            if !units.contains(&u.as_str()) {
+                units.push(u);
+            }
         }
     }
     groups
@@ -144,10 +270,44 @@ pub fn column_zero_sentences(rows: &[UnitRow]) -> Vec<String> {
         .collect()
 }
 
+/// The period's quota shortfalls: `城区统一建设局单位文件栏目应更新3条,实际更新2条`.
+pub fn shortfall_sentences(found: &[&FindingRecord]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in of_kind(found, Kind::ColumnQuotaShortfall) {
+        if let Some(Evidence::ColumnQuotaShortfall(e)) = &f.evidence {
+            let s = wording::column_quota_shortfall(
+                &e.column.units,
+                &e.column.column,
+                e.quota,
+                e.published,
+            );
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    out
+}
+
+/// The sentences of the period's episodes of `kind`, each once.
+fn sentences_of(found: &[&FindingRecord], kind: Kind, period: Period) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for f in of_kind(found, kind) {
+        let s = wording::list_sentence(f, period.year());
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 impl Notice {
     pub fn build(input: NoticeInput<'_>) -> Notice {
         let NoticeInput {
-            office_name,
+            issuer,
+            salutation,
+            area,
+            deadline,
             period,
             today,
             catalog,
@@ -157,27 +317,35 @@ impl Notice {
             findings,
             accounts,
             scoring,
+            monitoring,
         } = input;
         let label = period.label_zh();
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
-        blocks.push(Block::Line(office_name.to_string()));
-        blocks.push(Block::Line("各乡镇人民政府,县级有关部门:".into()));
-        blocks.push(Block::Para(format!(
-            "现将{label}全县政务公开与政务新媒体监测情况通报如下。"
-        )));
+        blocks.push(Block::Line(issuer.to_string()));
+        blocks.push(Block::Line(salutation.to_string()));
+        blocks.push(Block::Para(match monitoring.span {
+            Some(_) => format!(
+                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（{}）。",
+                monitoring.sentence()
+            ),
+            None => format!(
+                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（期内未监测，栏目更新情况据期后读取的栏目列表统计）。"
+            ),
+        }));
 
         // The attachments come first: the sentences point at them by number.
         let mut attachments: Vec<Table> = Vec::new();
-        attachments.push(column_table(&label, columns));
-        attachments.push(unit_table(&label, units));
+        attachments.push(column_table(&label, period, columns));
+        attachments.push(unit_table(&label, period, units));
         let mut account_list =
             accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
-        if account_list.is_empty() {
+        if account_list.is_empty() && monitoring.span.is_some() {
             account_list
                 .notes
                 .push("期内未监测发现存在突出问题的政务新媒体。".into());
         }
+        account_list.notes.push(monitoring.sentence() + "。");
         attachments.push(Table {
             title: format!("{label}监测发现存在突出问题政务新媒体名单"),
             ..account_list
@@ -193,21 +361,36 @@ impl Notice {
 
         // 一、总体情况
         blocks.push(Block::Heading("一、总体情况".into()));
-        let published: usize = columns.iter().map(|c| c.published).sum();
-        let (done, short) = units_by_completion(units);
-        let mut text = format!(
-            "(一)政务公开情况。{label},监测政府网站栏目{}个,期内更新信息{published}条。",
-            columns.len()
-        );
-        if !done.is_empty() {
-            text += &format!("{}等单位按要求完成栏目更新任务。", wording::join(&done));
-        }
-        if !short.is_empty() {
-            text += &format!("{}等单位未完成栏目更新任务。", wording::join(&short));
+        let counted: Vec<&ColumnRow> = columns
+            .iter()
+            .filter(|c| c.status.is_none_or(Status::is_counted))
+            .collect();
+        let published: usize = counted.iter().map(|c| c.published).sum();
+        let mut text = if counted.len() == columns.len() {
+            format!(
+                "（一）政务公开情况。{label}，监测政府网站栏目{}个，期内更新信息{published}条。",
+                columns.len()
+            )
+        } else {
+            format!(
+                "（一）政务公开情况。{label}，监测政府网站栏目{}个，其中{}个栏目期内更新信息{published}条，{}个栏目未能统计（见附件1）。",
+                columns.len(),
+                counted.len(),
+                columns.len() - counted.len()
+            )
+        };
+        if is_quarter(period) {
+            let (done, short) = units_by_completion(units, &found);
+            if !done.is_empty() {
+                text += &format!("{}等单位按要求完成栏目更新任务。", wording::join(&done));
+            }
+            if !short.is_empty() {
+                text += &format!("{}等单位未完成栏目更新任务。", wording::join(&short));
+            }
         }
         blocks.push(Block::Para(text));
         blocks.push(Block::Para(new_media_summary(
-            catalog, &found, period, today,
+            catalog, &found, period, today, monitoring, area,
         )));
         let mut by_kind: BTreeMap<usize, (Kind, usize)> = BTreeMap::new();
         for f in &found {
@@ -215,63 +398,48 @@ impl Notice {
             let i = Kind::ALL.iter().position(|x| *x == k).unwrap_or(0);
             by_kind.entry(i).or_insert((k, 0)).1 += 1;
         }
-        let mut kinds = Table::new("监测发现问题统计", ["问题类型", "问题代码", "条数"]);
+        let mut kinds = Table::new("监测发现问题统计", ["问题类型", "条数"]);
         for (k, n) in by_kind.values() {
-            kinds.push_row(vec![
-                k.name_zh().into(),
-                k.code().into(),
-                Cell::Int(*n as i64),
-            ]);
+            kinds.push_row(vec![k.name_zh().into(), Cell::Int(*n as i64)]);
         }
         kinds.notes.push(format!("合计 {} 条", found.len()));
         blocks.push(Block::Table(kinds));
 
-        // 二、主要问题
+        // 二、主要问题: the period's findings, single-veto items (网站无法访问, 首页不更新)
+        // first.
         blocks.push(Block::Heading("二、主要问题".into()));
-        let mut problems: Vec<String> = Vec::new();
-        if let Some(s) = unit_zero_sentence(units) {
-            problems.push(s);
-        }
-        problems.extend(column_zero_sentences(units));
-        let mut n = 0;
-        let mut numbered = |title: &str, body: String| {
-            n += 1;
-            let num = ["一", "二", "三", "四", "五", "六"][(n - 1).min(5)];
-            Block::Para(format!("({num}){title}{body}"))
-        };
-        if !problems.is_empty() {
-            blocks.push(numbered(
-                "网站栏目维护不及时,信息发布数量不足。",
-                ends(problems.join("；")),
-            ));
-        }
-        let shortfalls: Vec<String> = units
-            .iter()
-            .filter(|r| r.status == Status::Short)
-            .filter_map(|r| {
-                r.quota
-                    .map(|q| wording::column_quota_shortfall(&[&r.unit], &r.column, q, r.published))
-            })
-            .collect();
-        if !shortfalls.is_empty() {
-            blocks.push(numbered("栏目更新未达标。", ends(shortfalls.join("；"))));
-        }
-        let mut unreachable: Vec<String> = Vec::new();
-        for f in found.iter().filter(|f| f.kind == Kind::ColumnUnreachable) {
-            for u in f.unit.iter().flat_map(|u| u.split('、')) {
-                if !unreachable.iter().any(|x| x == u) {
-                    unreachable.push(u.to_string());
-                }
+        let mut sections: Vec<(&str, String)> = Vec::new();
+        let mut add = |title: &'static str, sentences: Vec<String>| {
+            if !sentences.is_empty() {
+                sections.push((title, ends(sentences.join("；"))));
             }
-        }
-        if !unreachable.is_empty() {
-            blocks.push(numbered(
-                "栏目链接无法访问。",
-                format!("{}栏目链接无法正常访问。", wording::join(&unreachable)),
-            ));
-        }
+        };
+        add(
+            "网站无法正常访问。",
+            sentences_of(&found, Kind::SiteUnreachable, period),
+        );
+        add(
+            "首页更新不及时。",
+            sentences_of(&found, Kind::SiteHomeStale, period),
+        );
+        let mut zero: Vec<String> = unit_zero_sentence(&found).into_iter().collect();
+        zero.extend(column_zero_sentences(&found));
+        add("网站栏目维护不及时，信息发布数量不足。", zero);
+        add("栏目更新未达标。", shortfall_sentences(&found));
+        add(
+            "栏目更新不及时。",
+            sentences_of(&found, Kind::ColumnStale, period),
+        );
+        add(
+            "存在空白栏目。",
+            sentences_of(&found, Kind::ColumnEmpty, period),
+        );
+        add(
+            "栏目链接无法访问。",
+            sentences_of(&found, Kind::ColumnUnreachable, period),
+        );
         if let Some(no) = links_no {
-            blocks.push(numbered("网站存在死链。", broken_links_sentence(links, no)));
+            sections.push(("网站存在死链。", broken_links_sentence(links, no)));
         }
         let account_found: Vec<&&FindingRecord> =
             found.iter().filter(|f| is_account(f.kind)).collect();
@@ -284,18 +452,37 @@ impl Notice {
                     names.push(u.clone());
                 }
             }
-            blocks.push(numbered(
+            sections.push((
                 "政务新媒体运维保障不力。",
                 format!(
-                    "{}等单位政务新媒体存在突出问题{}个,详见附件{accounts_no}。",
+                    "{}等单位政务新媒体存在突出问题{}个，详见附件{accounts_no}。",
                     wording::join(&names),
                     account_found.len()
                 ),
             ));
         }
-        if n == 0 {
-            blocks.push(Block::Para("期内未监测发现突出问题。".into()));
+        if sections.is_empty() {
+            blocks.push(Block::Para(match monitoring.span {
+                Some(_) => "期内未监测发现突出问题。".into(),
+                None => "期内未监测。".into(),
+            }));
         }
+        for (i, (title, body)) in sections.into_iter().enumerate() {
+            blocks.push(Block::Para(format!(
+                "（{}）{title}{body}",
+                number_zh(i + 1)
+            )));
+        }
+
+        // 三、下一步工作要求, with the deadline as seed 004 words it.
+        blocks.push(Block::Heading("三、下一步工作要求".into()));
+        blocks.push(Block::Para(
+            "（一）切实加大工作力度。各单位要严格执行信息审核发布制度，及时、准确、规范更新政府网站栏目和政务新媒体内容，确保信息真实、完整、准确。".into(),
+        ));
+        blocks.push(Block::Para(format!(
+            "（二）限期整改到位。通报中存在问题的单位要立即采取有效措施，全面自查，积极整改，请于{}前将整改情况书面报{issuer}。",
+            day_zh_in(deadline, today.year())
+        )));
 
         // 附件
         let list: Vec<String> = attachments
@@ -303,9 +490,9 @@ impl Notice {
             .enumerate()
             .map(|(i, t)| format!("{}.{}", i + 1, t.title))
             .collect();
-        blocks.push(Block::List("附件:".into(), list));
+        blocks.push(Block::List("附件：".into(), list));
         blocks.push(Block::Signature(vec![
-            office_name.to_string(),
+            issuer.to_string(),
             format!("{}年{}月{}日", today.year(), today.month(), today.day()),
         ]));
         for (i, t) in attachments.into_iter().enumerate() {
@@ -313,7 +500,7 @@ impl Notice {
             blocks.push(Block::Table(t));
         }
         Notice {
-            title: title(period),
+            title: title(period, area),
             blocks,
         }
     }
@@ -432,7 +619,7 @@ pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
     // The first few places are enough to say where to look; the attachment lists all.
     places.truncate(3);
     let mut text = format!(
-        "期内监测发现死链、错链问题{}处,分布在{}",
+        "期内监测发现死链、错链问题{}处，分布在{}",
         urls.len(),
         places.join("、")
     );
@@ -440,33 +627,50 @@ pub fn broken_links_sentence(rows: &[LinkRow], attachment: usize) -> String {
         text += &format!("等{}个页面", pages.len());
     }
     if fixed > 0 {
-        text += &format!(",已整改{fixed}处");
+        text += &format!("，已整改{fixed}处");
     }
-    text + &format!(",详见附件{attachment}。")
+    text + &format!("，详见附件{attachment}。")
 }
 
-/// 附件: the column table of seed 000 附件2.
-pub fn column_table(label: &str, rows: &[ColumnRow]) -> Table {
+/// 附件: the column table of seed 000 附件2; a month or week has no quota.
+pub fn column_table(label: &str, period: Period, rows: &[ColumnRow]) -> Table {
+    let title = format!("{label}政府网站栏目信息更新情况统计表");
+    if !is_quarter(period) {
+        let mut t = Table::new(
+            title,
+            ["栏目名称", "保障单位", "实际更新条数", "最新更新日期"],
+        );
+        for r in rows {
+            t.push_row(vec![
+                r.column.as_str().into(),
+                wording::join(&r.units).into(),
+                published_cell(r.quota, r.published, r.status),
+                Cell::from(r.last_update),
+            ]);
+        }
+        return t;
+    }
     let mut t = Table::new(
-        format!("{label}政府网站栏目信息更新情况统计表"),
+        title,
         ["栏目名称", "保障单位", "应更新条数", "实际更新条数"],
     );
     for r in rows {
         t.push_row(vec![
             r.column.as_str().into(),
             wording::join(&r.units).into(),
-            quota_zh(r.quota).into(),
-            published_zh(r.quota, r.published).into(),
+            quota_cell(r.quota),
+            published_cell(r.quota, r.published, r.status),
         ]);
     }
     t
 }
 
 /// 附件: the per-unit table of seed 000 附件3, with 完成情况.
-pub fn unit_table(label: &str, rows: &[UnitRow]) -> Table {
+pub fn unit_table(label: &str, period: Period, rows: &[UnitRow]) -> Table {
     columns::unit_table(
         &format!("{label}单位栏目信息更新情况统计表"),
         ["单位", "栏目", "应公开数", "实公开数", "完成情况"],
+        period,
         rows,
     )
 }
@@ -542,12 +746,15 @@ pub fn account_table(
 
 /// The new-media paragraph: accounts running normally (active, not zombie), by category,
 /// and the pass rate: running accounts with no finding in the period, as seed 003 counts
-/// (41 running, 12 with findings: 70.7%).
+/// (41 running, 12 with findings: 70.7%), over those watched in the period (read, or
+/// with a finding in it); none watched: 未监测, not 100%.
 fn new_media_summary(
     catalog: &Catalog,
     found: &[&FindingRecord],
     period: Period,
     today: NaiveDate,
+    monitoring: &Monitoring,
+    area: &str,
 ) -> String {
     let zombies = subjects(found, |k| k == Kind::AccountZombie);
     let problems = subjects(found, is_account);
@@ -561,7 +768,7 @@ fn new_media_summary(
     if running.is_empty() {
         let n = found.iter().filter(|f| is_account(f.kind)).count();
         return format!(
-            "(二)政务新媒体情况。截至{}月{}日,未登记正常运行的政务新媒体;期内监测发现政务新媒体突出问题{n}个。",
+            "（二）政务新媒体情况。截至{}月{}日，未登记正常运行的政务新媒体；期内监测发现政务新媒体突出问题{n}个。",
             end.month(),
             end.day()
         );
@@ -578,18 +785,35 @@ fn new_media_summary(
         .iter()
         .map(|(c, n)| format!("{c}{n}个"))
         .collect();
-    let passed = running
+    let watched: Vec<_> = running
+        .iter()
+        .filter(|a| {
+            let key = a.key();
+            monitoring.accounts.contains(&key) || problems.contains(key.as_str())
+        })
+        .collect();
+    let passed = watched
         .iter()
         .filter(|a| !problems.contains(a.key().as_str()))
         .count();
-    format!(
-        "(二)政务新媒体情况。截至{}月{}日,全县正常运行的政务新媒体共{}个,其中{},总体合格率为{}。",
+    let head = format!(
+        "（二）政务新媒体情况。截至{}月{}日，{area}正常运行的政务新媒体共{}个，其中{}",
         end.month(),
         end.day(),
         running.len(),
         parts.join("、"),
-        pass_rate(passed, running.len())
-    )
+    );
+    if watched.is_empty() {
+        format!("{head}，期内未监测。")
+    } else if watched.len() < running.len() {
+        format!(
+            "{head}；期内监测{}个，总体合格率为{}。",
+            watched.len(),
+            pass_rate(passed, watched.len())
+        )
+    } else {
+        format!("{head}，总体合格率为{}。", pass_rate(passed, watched.len()))
+    }
 }
 
 /// The subjects of the episodes whose code passes `keep` (a weekly finding's is its
@@ -659,6 +883,61 @@ pub fn score_table(label: &str, catalog: &Catalog, found: &[&FindingRecord], s: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::observe::evidence::{ColumnBase, ColumnPeriod, UnitZeroPublish};
+    use chrono::{TimeZone, Utc};
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2020, m, day).unwrap()
+    }
+
+    fn episode(subject: &str, unit: &str, evidence: Evidence) -> FindingRecord {
+        let at = Utc.with_ymd_and_hms(2020, 10, 1, 1, 0, 0).unwrap();
+        FindingRecord {
+            id: 1,
+            kind: evidence.kind(),
+            subject_key: subject.into(),
+            unit: Some(unit.into()),
+            opened_at: at,
+            opened_on: d(10, 1),
+            last_confirmed: at,
+            resolved_at: None,
+            resolved_on: None,
+            stored_sentence: String::new(),
+            raw_evidence: evidence.to_json(),
+            evidence: Some(evidence),
+        }
+    }
+
+    fn zero(unit: &str, column: &str) -> FindingRecord {
+        episode(
+            &format!("{unit}{column}#2020Q3"),
+            unit,
+            Evidence::ColumnZeroPublish(ColumnPeriod {
+                column: ColumnBase {
+                    site: "县政府".into(),
+                    column: column.into(),
+                    url: "http://127.0.0.1:9/".into(),
+                    units: vec![unit.into()],
+                    last_update: None,
+                },
+                period: "2020Q3".into(),
+                quota: None,
+                published: 0,
+            }),
+        )
+    }
+
+    fn unit_zero(unit: &str) -> FindingRecord {
+        episode(
+            &format!("{unit}#2020Q3"),
+            unit,
+            Evidence::UnitZeroPublish(UnitZeroPublish {
+                period: "2020Q3".into(),
+                unit: unit.into(),
+                columns: vec!["新闻信息".into()],
+            }),
+        )
+    }
 
     fn row(unit: &str, column: &str, quota: Option<u32>, published: usize) -> UnitRow {
         UnitRow {
@@ -666,39 +945,42 @@ mod tests {
             column: column.into(),
             quota,
             published,
-            status: Status::of(quota, published),
+            status: Some(Status::of(quota, published)),
+            last_update: None,
         }
     }
 
     #[test]
-    fn zero_publish_sentences_read_like_the_seeds() {
-        let rows = [
-            row("县公安局", "工作动态", Some(12), 0),
-            row("县人行", "工作动态", Some(12), 0),
-            row("县人社局", "人事信息", None, 0),
-            row("县人社局", "工作动态", Some(12), 3),
-            row("审计局", "新闻信息", Some(12), 0),
-            row("林业局", "新闻信息", None, 0),
-            row("财政局", "减税降费", Some(3), 3),
+    fn zero_publish_sentences_come_from_the_findings_and_read_like_the_seeds() {
+        let records = [
+            zero("县公安局", "工作动态"),
+            zero("县人行", "工作动态"),
+            zero("县人社局", "人事信息"),
+            unit_zero("审计局"),
+            unit_zero("林业局"),
         ];
+        let found: Vec<&FindingRecord> = records.iter().collect();
         assert_eq!(
-            column_zero_sentences(&rows),
+            column_zero_sentences(&found),
             [
                 "县公安局、县人行工作动态栏目更新为0",
-                "县人社局人事信息栏目更新为0",
-                "审计局、林业局新闻信息栏目更新为0",
+                "县人社局人事信息栏目更新为0"
             ]
         );
         assert_eq!(
-            unit_zero_sentence(&rows).unwrap(),
-            "县公安局、县人行、审计局、林业局新闻信息发布为0"
+            unit_zero_sentence(&found).unwrap(),
+            "审计局、林业局新闻信息发布为0"
         );
-        let (done, short) = units_by_completion(&rows);
+        // A row that says 零发布 without a finding (a column never read) names no one.
+        let rows = [
+            row("县公安局", "工作动态", Some(12), 0),
+            row("县公安局", "警务公开", None, 0),
+            row("财政局", "减税降费", Some(3), 3),
+            row("旧改办", "征地拆迁", None, 0),
+        ];
+        let (done, short) = units_by_completion(&rows, &found[..1]);
         assert_eq!(done, ["财政局"]);
-        assert_eq!(
-            short,
-            ["县公安局", "县人行", "县人社局", "审计局", "林业局"]
-        );
+        assert_eq!(short, ["县公安局"]);
         assert_eq!(pass_rate(29, 41), "70.7%");
     }
 }

@@ -2,27 +2,7 @@
 //! finding kind, per unit, ranked densely as the seed does (equal scores share a rank,
 //! the next score takes the next rank: 278 → 11, 278 → 11, 266 → 12).
 
-use std::collections::BTreeMap;
-
-use serde::Deserialize;
-
-/// `[report.scoring]` in `govwatch.toml`: `base = 300` and `points = { column_zero_publish = -8, … }`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct Scoring {
-    pub base: i64,
-    /// Points per episode of a finding code (negative to deduct).
-    pub points: BTreeMap<String, i64>,
-}
-
-impl Default for Scoring {
-    fn default() -> Self {
-        Scoring {
-            base: 300,
-            points: BTreeMap::new(),
-        }
-    }
-}
+pub use crate::config::Scoring;
 
 impl Scoring {
     /// Points for one episode of `kind`; 0 when not configured.

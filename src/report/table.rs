@@ -1,6 +1,6 @@
 //! The one table shape every report and export fills.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// A table with a title, a header row, typed rows and notes printed under it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +52,17 @@ impl Cell {
             Cell::Int(i) => i.to_string(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Empty => String::new(),
+        }
+    }
+}
+
+impl Cell {
+    /// The cell as people read it in a document (HTML, Markdown, Word): dates as
+    /// `2020年1月9日`; otherwise as [`Cell::text`].
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Date(d) => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+            other => other.text(),
         }
     }
 }
@@ -123,6 +134,7 @@ mod tests {
     fn cells_print_dates_as_iso_days() {
         let d = NaiveDate::from_ymd_opt(2020, 1, 9).unwrap();
         assert_eq!(Cell::from(d).text(), "2020-01-09");
+        assert_eq!(Cell::from(d).display(), "2020年1月9日");
         assert_eq!(Cell::from(None::<NaiveDate>), Cell::Empty);
         assert_eq!(Cell::from(12_i64).text(), "12");
     }

@@ -1,5 +1,5 @@
 //! The one place that words findings: the sentences an auditor pastes into a notice, in
-//! the seeds' exact words (ASCII comma, curly quotes around 僵尸, 、 between names). A
+//! the seeds' exact words in official-document punctuation (full-width ，：；（）, curly quotes around 僵尸, 、 between names). A
 //! finding's sentence is rendered when it is read, from its kind, its evidence and the
 //! day its episode opened, so a wording fix reaches every stored finding. The `sentence`
 //! column of the store is read only for findings whose evidence does not parse (written
@@ -17,22 +17,52 @@ use crate::store::FindingRecord;
 
 pub use crate::detect::join_names as join;
 
-/// A finding's sentence, as the episode that opened on `opened_on` words it.
+/// A finding's sentence where findings of several periods are listed together (the
+/// email, `findings`, the findings export): a finding about a quarter names it
+/// (`审计局通知公告栏目三季度更新为0`). Its day is the episode's opening day.
 pub fn sentence(f: &FindingRecord) -> String {
-    rendered(f, None)
+    rendered(f, None).unwrap_or_else(|| f.stored_sentence.clone())
 }
 
 /// A finding's sentence in a list covering `list_year` (a problem-account list): the
 /// detecting day carries its year when the list covers a later year.
 pub fn list_sentence(f: &FindingRecord, list_year: i32) -> String {
-    rendered(f, Some(list_year))
+    rendered(f, Some(list_year)).unwrap_or_else(|| f.stored_sentence.clone())
 }
 
-fn rendered(f: &FindingRecord, list_year: Option<i32>) -> String {
-    f.evidence
-        .as_ref()
-        .and_then(|e| render(e, &f.subject_key, f.opened_on, list_year))
-        .unwrap_or_else(|| f.stored_sentence.clone())
+fn rendered(f: &FindingRecord, list_year: Option<i32>) -> Option<String> {
+    let evidence = f.evidence.as_ref()?;
+    let plain = render(evidence, &f.subject_key, f.opened_on, list_year)?;
+    Some(match (evidence, quarter_zh(&f.subject_key, f.opened_on)) {
+        (Evidence::ColumnZeroPublish(e), Some(q)) => {
+            format!("{}{}栏目{q}更新为0", join(&e.column.units), e.column.column)
+        }
+        (Evidence::ColumnQuotaShortfall(e), Some(q)) => format!(
+            "{}{}栏目{q}应更新{}条，实际更新{}条",
+            join(&e.column.units),
+            e.column.column,
+            e.quota,
+            e.published
+        ),
+        (Evidence::UnitZeroPublish(e), Some(q)) => format!("{}{q}新闻信息发布为0", e.unit),
+        _ => plain,
+    })
+}
+
+/// The quarter a period finding (`KEY#2020Q3`) is about, as a sentence names it: 三季度,
+/// or 2019年四季度 when it is not the year of the opening day.
+fn quarter_zh(subject_key: &str, opened_on: NaiveDate) -> Option<String> {
+    match crate::detect::columns::split_period_subject(subject_key)?.1 {
+        crate::detect::period::Period::Quarter { year, quarter } => {
+            let q = ["一", "二", "三", "四"][(quarter as usize - 1).min(3)];
+            Some(if year == opened_on.year() {
+                format!("{q}季度")
+            } else {
+                format!("{year}年{q}季度")
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The sentence of a finding just detected, for an episode opening `today`.
@@ -117,10 +147,10 @@ pub fn detected_zh(detected: NaiveDate, list_year: Option<i32>) -> String {
     day_zh(detected, list_year.unwrap_or(detected.year()))
 }
 
-/// account_silent: `1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日`.
+/// account_silent: `1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日`.
 pub fn account_silent(detected: NaiveDate, last_post: NaiveDate, list_year: Option<i32>) -> String {
     format!(
-        "{}监测到超过两周未更新内容,最新更新时间为{}",
+        "{}监测到超过两周未更新内容，最新更新时间为{}",
         detected_zh(detected, list_year),
         day_zh(last_post, detected.year())
     )
@@ -129,13 +159,13 @@ pub fn account_silent(detected: NaiveDate, last_post: NaiveDate, list_year: Opti
 /// account_silent for an account that has posted nothing since it opened.
 pub fn account_silent_never(detected: NaiveDate, list_year: Option<i32>) -> String {
     format!(
-        "{}监测到超过两周未更新内容,开设以来未更新内容",
+        "{}监测到超过两周未更新内容，开设以来未更新内容",
         detected_zh(detected, list_year)
     )
 }
 
-/// account_zombie: `1月6日监测到为“僵尸”账号,最新更新时间为2019年2月28日`; an account that
-/// never posted: `…为“僵尸”账号,开设以来未更新内容`.
+/// account_zombie: `1月6日监测到为“僵尸”账号，最新更新时间为2019年2月28日`; an account that
+/// never posted: `…为“僵尸”账号，开设以来未更新内容`.
 pub fn account_zombie(
     detected: NaiveDate,
     last_post: Option<NaiveDate>,
@@ -143,12 +173,12 @@ pub fn account_zombie(
 ) -> String {
     match last_post {
         Some(last) => format!(
-            "{}监测到为“僵尸”账号,最新更新时间为{}",
+            "{}监测到为“僵尸”账号，最新更新时间为{}",
             detected_zh(detected, list_year),
             day_zh(last, detected.year())
         ),
         None => format!(
-            "{}监测到为“僵尸”账号,开设以来未更新内容",
+            "{}监测到为“僵尸”账号，开设以来未更新内容",
             detected_zh(detected, list_year)
         ),
     }
@@ -176,12 +206,12 @@ pub const ACCOUNT_DUPLICATE: &str = "同一平台开设多个政务新媒体账�
 pub fn account_closed_active(closed_on: Option<NaiveDate>, last_post: NaiveDate) -> String {
     match closed_on {
         Some(c) => format!(
-            "已注销仍运行,注销时间为{},最新更新时间为{}",
+            "已注销仍运行，注销时间为{}，最新更新时间为{}",
             day_zh(c, c.year()),
             day_zh(last_post, c.year())
         ),
         None => format!(
-            "已注销仍运行,最新更新时间为{}",
+            "已注销仍运行，最新更新时间为{}",
             day_zh(last_post, last_post.year())
         ),
     }
@@ -211,7 +241,7 @@ pub fn column_quota_shortfall(
     published: usize,
 ) -> String {
     format!(
-        "{}{column}栏目应更新{quota}条,实际更新{published}条",
+        "{}{column}栏目应更新{quota}条，实际更新{published}条",
         join(units)
     )
 }
@@ -239,7 +269,7 @@ pub fn column_stale(
     last: NaiveDate,
 ) -> String {
     format!(
-        "{}{column}栏目超过{limit}未更新,最新更新时间为{}年{}月{}日",
+        "{}{column}栏目超过{limit}未更新，最新更新时间为{}年{}月{}日",
         join(units),
         last.year(),
         last.month(),
@@ -250,7 +280,7 @@ pub fn column_stale(
 /// site_home_stale (首页不更新).
 pub fn site_home_stale(site: &str, last: NaiveDate) -> String {
     format!(
-        "{site}首页超过两周未更新,最新更新时间为{}年{}月{}日",
+        "{site}首页超过两周未更新，最新更新时间为{}年{}月{}日",
         last.year(),
         last.month(),
         last.day()
@@ -264,22 +294,22 @@ pub fn site_unreachable(site: &str, days: u32, probes: usize, failed: usize) -> 
     } else {
         failed as f64 * 100.0 / probes as f64
     };
-    format!("{site}网站无法正常访问,近{days}天监测{probes}次,失败{failed}次,失败率{share:.1}%")
+    format!("{site}网站无法正常访问，近{days}天监测{probes}次，失败{failed}次，失败率{share:.1}%")
 }
 
 /// site_blocked: the site answers govwatch with an anti-bot challenge.
 pub fn site_blocked(site: &str) -> String {
-    format!("{site}网站拦截监测访问(反爬虫验证),需网站管理单位放行")
+    format!("{site}网站拦截监测访问（反爬虫验证），需网站管理单位放行")
 }
 
-/// link_broken: `某县人民政府首页存在死链:政策文件 http://…`; `where_` is 首页,
+/// link_broken: `某县人民政府首页存在死链：政策文件 http://…`; `where_` is 首页,
 /// `工作动态栏目页面` or `网站页面`; the anchor text is left out when there is none.
 pub fn link_broken(site: &str, where_: &str, anchor: &str, url: &str) -> String {
     let anchor = anchor.trim();
     if anchor.is_empty() {
-        format!("{site}{where_}存在死链:{url}")
+        format!("{site}{where_}存在死链：{url}")
     } else {
-        format!("{site}{where_}存在死链:{anchor} {url}")
+        format!("{site}{where_}存在死链：{anchor} {url}")
     }
 }
 

@@ -1,5 +1,6 @@
-//! XLSX for auditors: one sheet per table, named after its title; the header row bold
-//! and frozen; dates as real dates formatted yyyy-mm-dd; notes in the rows under the
+//! XLSX for auditors: one sheet per table, named after its title; the title (with its
+//! period) in the first row, the header row bold and frozen under it; numbers as numbers
+//! (SUM works); dates as real dates shown as 2020年9月28日; notes in the rows under the
 //! table. Columns are fitted to their Chinese text (capped, with wrapping beyond), or, for
 //! a list that copies a seed's printed form, given their widths ([`Layout`]).
 
@@ -64,7 +65,7 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
                 .set_align(FormatAlign::VerticalCenter),
         ),
     };
-    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
     let plain = Format::new();
 
     let fitted = match layout {
@@ -83,12 +84,23 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
         Layout::Fitted => fitted.get(col).is_some_and(|w| *w >= MAX_WIDTH),
         Layout::Fixed(_) => true,
     };
-    for (col, h) in table.headers.iter().enumerate() {
-        sheet.write_string_with_format(0, col as u16, h, &header)?;
+    // The title (with its period) above the header, across the table's columns.
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_align(FormatAlign::Center);
+    let last = table.headers.len().max(1) as u16 - 1;
+    if last > 0 {
+        sheet.merge_range(0, 0, 0, last, &table.title, &title)?;
+    } else {
+        sheet.write_string_with_format(0, 0, &table.title, &title)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
+    for (col, h) in table.headers.iter().enumerate() {
+        sheet.write_string_with_format(1, col as u16, h, &header)?;
+    }
+    sheet.set_freeze_panes(2, 0)?;
     for (i, row) in table.rows.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = i as u32 + 2;
         for (col, cell) in row.iter().enumerate() {
             let c = col as u16;
             match cell {
@@ -113,7 +125,7 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
         }
     }
     // Notes under the table, after one empty row.
-    let first_note = table.rows.len() as u32 + 2;
+    let first_note = table.rows.len() as u32 + 3;
     for (i, note) in table.notes.iter().enumerate() {
         sheet.write_string(first_note + i as u32, 0, note)?;
     }
@@ -134,8 +146,8 @@ fn column_widths(table: &Table) -> Vec<usize> {
                 .iter()
                 .filter_map(|row| row.get(col))
                 .map(|cell| match cell {
-                    // Excel shows dates as yyyy-mm-dd: ten characters.
-                    Cell::Date(_) => 10,
+                    // Excel shows dates as 2020年10月10日: at most sixteen widths.
+                    Cell::Date(_) => 16,
                     other => other.text().lines().map(display_width).max().unwrap_or(0),
                 })
                 .max()
@@ -147,6 +159,11 @@ fn column_widths(table: &Table) -> Vec<usize> {
 
 /// A valid, unique sheet name from a title: no `[]:*?/\`, at most 31 UTF-16 units.
 fn sheet_name(title: &str, taken: &[String]) -> String {
+    // A title's bracketed date (问题清单（截至1月9日）) stays in the title row only.
+    let title = match title.split_once('（') {
+        Some((head, _)) if !head.trim().is_empty() => head,
+        _ => title,
+    };
     let clean: String = title
         .chars()
         .map(|c| match c {
@@ -155,7 +172,7 @@ fn sheet_name(title: &str, taken: &[String]) -> String {
         })
         .collect();
     let clean = clean.trim_matches('\'').trim();
-    let base = if clean.is_empty() { "Sheet" } else { clean };
+    let base = if clean.is_empty() { "工作表" } else { clean };
     let mut n = 1;
     loop {
         let suffix = if n == 1 {
@@ -189,7 +206,8 @@ mod tests {
         assert_eq!(sheet_name("a/b:c", &[]), "a_b_c");
         let long = "二〇二〇年第一季度监测发现存在突出问题政务新媒体名单及整改情况统计表";
         assert!(sheet_name(long, &[]).encode_utf16().count() <= 31);
-        assert_eq!(sheet_name("", &[]), "Sheet");
+        assert_eq!(sheet_name("", &[]), "工作表");
+        assert_eq!(sheet_name("问题清单（截至2020年1月9日）", &[]), "问题清单");
     }
 
     #[test]

@@ -70,7 +70,7 @@ fn silent_from_day_15_with_the_seeds_sentence() {
         vec![(
             Kind::AccountSilent,
             "A".to_string(),
-            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日".to_string()
+            "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日".to_string()
         )]
     );
     // Posts dated after the judged day are not seen.
@@ -88,7 +88,7 @@ fn a_zombie_is_only_a_zombie() {
         vec![(
             Kind::AccountZombie,
             "Z".to_string(),
-            "1月6日监测到为“僵尸”账号,最新更新时间为2019年2月28日".to_string()
+            "1月6日监测到为“僵尸”账号，最新更新时间为2019年2月28日".to_string()
         )]
     );
     // 180 days exactly: still silent, not yet a zombie.
@@ -100,7 +100,7 @@ fn a_zombie_is_only_a_zombie() {
     let mut never = account("新号", Platform::Douyin, None);
     never.opened_on = Some(d(2019, 6, 20));
     let found = judge(&[state(&never, "N", &[])], d(2020, 1, 6));
-    assert_eq!(found[0].2, "1月6日监测到为“僵尸”账号,开设以来未更新内容");
+    assert_eq!(found[0].2, "1月6日监测到为“僵尸”账号，开设以来未更新内容");
     // Opened 20 days ago, nothing yet: silent.
     never.opened_on = Some(d(2019, 12, 17));
     let found = judge(&[state(&never, "N", &[])], d(2020, 1, 6));
@@ -171,7 +171,7 @@ fn a_closed_account_that_posts_after_closing_is_closed_but_active() {
     assert_eq!(found[0].0, Kind::AccountClosedActive);
     assert_eq!(
         found[0].2,
-        "已注销仍运行,注销时间为1月1日,最新更新时间为2月3日"
+        "已注销仍运行，注销时间为1月1日，最新更新时间为2月3日"
     );
 }
 

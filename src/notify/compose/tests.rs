@@ -48,7 +48,7 @@ fn episodes() -> Vec<FindingRecord> {
             "运山镇",
             d(1, 2),
             None,
-            "1月2日监测到为“僵尸”账号,最新更新时间为2019年2月28日",
+            "1月2日监测到为“僵尸”账号，最新更新时间为2019年2月28日",
             json!({"platform": "wechat", "account": "醉美运山"}),
         ),
         record(
@@ -57,7 +57,7 @@ fn episodes() -> Vec<FindingRecord> {
             "高坡镇",
             d(1, 9),
             None,
-            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日",
+            "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日",
             json!({"platform": "weibo", "account": "苍溪县高坡镇"}),
         ),
         record(
@@ -75,7 +75,7 @@ fn episodes() -> Vec<FindingRecord> {
             "审计局",
             d(1, 2),
             Some(d(1, 8)),
-            "审计局单位文件栏目应更新3条,实际更新2条",
+            "审计局单位文件栏目应更新3条，实际更新2条",
             json!({"site": "某县人民政府", "column": "单位文件", "url": "http://127.0.0.1:9/dwwj/"}),
         ),
         // Resolved before the window: in no list.
@@ -85,7 +85,7 @@ fn episodes() -> Vec<FindingRecord> {
             "审计局",
             d(1, 1),
             Some(d(1, 2)),
-            "1月1日监测到超过两周未更新内容,最新更新时间为2019年12月16日",
+            "1月1日监测到超过两周未更新内容，最新更新时间为2019年12月16日",
             json!({"platform": "weibo", "account": "审计之窗"}),
         ),
     ]
@@ -109,6 +109,10 @@ fn recipients() -> Recipients {
         unit_order: ["县公安局", "县人行", "审计局", "运山镇", "高坡镇", "文旅局"]
             .map(String::from)
             .to_vec(),
+        account_pages: BTreeMap::from([(
+            "subject-2".to_string(),
+            "https://weibo.com/u/gaopo".to_string(),
+        )]),
     }
 }
 
@@ -145,10 +149,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     let office = &messages[0];
     assert_eq!(office.audience, Audience::Office);
     assert_eq!(office.to, ["gkb@example.gov.cn"]);
-    assert_eq!(
-        office.subject,
-        "【政务公开监测】2020年第2周问题清单（截至1月9日）"
-    );
+    assert_eq!(office.subject, "政务公开监测问题清单（1月3日至1月9日）");
     let text = &office.text;
     assert!(
         text.starts_with(
@@ -168,26 +169,36 @@ fn the_office_gets_everything_grouped_by_unit() {
         text.contains("二、近一周（1月3日至1月9日）已整改问题（1个）"),
         "{text}"
     );
+    // New problems once in full; older open ones compact, one line, with days open.
     assert!(
-        text.contains("三、全部未整改问题（3个，按责任单位列示）"),
+        text.contains("三、此前发现仍未整改问题（1个，按责任单位列示）"),
         "{text}"
     );
+    assert!(!text.contains("全部未整改问题"), "{text}");
     // Units in catalog order; an account is named, a column sentence names itself.
-    let open = &text[text.find("三、").unwrap()..];
-    let police = open.find("（一）县公安局、县人行（1个）").expect(open);
-    let town = open.find("（二）运山镇（1个）").expect(open);
-    let gaopo = open.find("（三）高坡镇（1个）").expect(open);
-    assert!(police < town && town < gaopo);
-    assert!(open.contains(
-        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日（1月9日发现，最近确认1月9日，近一周新发现）"
-    ), "{open}");
+    let new = &text[text.find("一、").unwrap()..text.find("二、").unwrap()];
+    let police = new.find("（一）县公安局、县人行（1个）").expect(new);
+    let gaopo = new.find("（二）高坡镇（1个）").expect(new);
+    assert!(police < gaopo);
+    assert!(new.contains(
+        "1. 【超过两周未更新】苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日（整改期限1月16日）"
+    ), "{new}");
     assert!(
-        open.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（1月6日发现"),
+        new.contains("账号主页：https://weibo.com/u/gaopo"),
+        "an account item links to its public page: {new}"
+    );
+    assert!(
+        new.contains("1. 【栏目零发布】县公安局、县人行工作动态栏目更新为0（整改期限1月13日）"),
+        "{new}"
+    );
+    assert!(new.contains("证据链接：http://127.0.0.1:9/gzdt/"));
+    let open = &text[text.find("三、").unwrap()..];
+    assert!(
+        open.contains("（一）运山镇（1个）\n  1. 【僵尸账号】醉美运山（政务微信）：1月2日监测到为“僵尸”账号，最新更新时间为2019年2月28日（1月2日发现，已7天，整改期限1月9日）\n"),
         "{open}"
     );
-    assert!(open.contains("证据链接：http://127.0.0.1:9/gzdt/"));
     assert!(
-        text.contains("审计局单位文件栏目应更新3条,实际更新2条（1月2日发现，1月8日已整改）"),
+        text.contains("审计局单位文件栏目应更新3条，实际更新2条（1月2日发现，1月8日已整改）"),
         "{text}"
     );
     assert!(!text.contains("审计之窗"), "resolved before the window");
@@ -202,7 +213,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     assert!(html.contains("按责任单位汇总"));
     assert!(html.contains("（一）县公安局、县人行（1个）"));
     assert!(html.contains(
-        "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+        "苍溪县高坡镇（政务微博）：1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
     ));
     assert!(html.contains("href=\"http://127.0.0.1:9/gzdt/\""));
 
@@ -224,7 +235,7 @@ fn the_office_gets_everything_grouped_by_unit() {
     assert_eq!(lines.len(), 5, "three open and one rectified: {csv}");
     assert_eq!(
         lines[2],
-        "2,审计局,栏目更新未达标,某县人民政府单位文件栏目,\"审计局单位文件栏目应更新3条,实际更新2条\",2020-01-02,2020-01-07,是,2020-01-08,http://127.0.0.1:9/dwwj/"
+        "2,审计局,栏目更新未达标,某县人民政府单位文件栏目,审计局单位文件栏目应更新3条，实际更新2条,2020-01-02,2020-01-07,是,2020-01-08,http://127.0.0.1:9/dwwj/"
     );
 }
 
@@ -257,7 +268,7 @@ fn each_unit_with_contacts_gets_its_own_part_once() {
     let police = &messages[1];
     assert_eq!(
         police.subject,
-        "【政务公开监测】县公安局2020年第2周问题清单（截至1月9日）"
+        "县公安局政务公开监测问题清单（1月3日至1月9日）"
     );
     assert!(police.text.starts_with("县公安局：\n\n现将2020年第2周政府网站和政务新媒体监测发现的贵单位问题通报如下，请及时整改。"));
     assert!(police.text.contains("县公安局、县人行工作动态栏目更新为0"));
@@ -275,7 +286,7 @@ fn each_unit_with_contacts_gets_its_own_part_once() {
     assert!(!audit.text.contains("请对照问题清单"));
 
     let towns = &messages[4];
-    assert!(towns.subject.contains("运山镇、高坡镇2020年第2周"));
+    assert!(towns.subject.contains("运山镇、高坡镇政务公开监测问题清单"));
     assert!(towns.text.contains("醉美运山（政务微信）"));
     assert!(towns.text.contains("苍溪县高坡镇（政务微博）"));
     assert_eq!(
@@ -309,10 +320,8 @@ fn a_week_across_new_year_names_the_other_year() {
     let m = compose(&week, "办", Shanghai, &recipients())
         .unwrap()
         .remove(0);
-    assert_eq!(
-        m.subject,
-        "【政务公开监测】2020年第1周问题清单（截至2019年12月30日）"
-    );
+    assert_eq!(m.subject, "政务公开监测问题清单（12月24日至12月30日）");
+    assert!(m.text.contains("2020年第1周"), "{}", m.text);
 }
 
 #[test]
@@ -322,4 +331,138 @@ fn chinese_numbers_for_sections() {
         got,
         ["一", "九", "十", "十一", "二十", "二十三", "九十九", "100"]
     );
+}
+
+#[test]
+fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
+    let mut list = episodes();
+    list.push(record(
+        6,
+        Kind::SiteHomeStale,
+        "运山镇",
+        d(1, 9),
+        None,
+        "某县人民政府首页超过两周未更新，最新更新时间为2019年12月20日",
+        json!({"url": "http://127.0.0.1:9/", "last_update": "2019-12-20", "days_since": 20}),
+    ));
+    // Spring Festival 2020: Jan 24-30 off, Sunday Jan 19 worked.
+    let holidays: Vec<NaiveDate> = (24..=30).map(|day| d(1, day)).collect();
+    let week = Week::from_episodes(d(1, 21), &list).with_rectify(Rectify {
+        days: 5,
+        holidays,
+        workdays: vec![d(1, 19)],
+    });
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    let open = &text[text.find("此前发现仍未整改问题").unwrap()..];
+    let town = &open[open.find("运山镇（2个）").expect(open)..];
+    // The single-veto item first in its unit, flagged; then the zombie.
+    let veto = town.find("1. 【单项否决】【首页不更新】").expect(town);
+    let zombie = town.find("2. 【僵尸账号】").expect(town);
+    assert!(veto < zombie);
+    // Found Thursday 1月2日: five working days is 1月9日, overdue on 1月21日.
+    assert!(
+        town.contains("（1月2日发现，已19天，整改期限1月9日，已逾期12天）"),
+        "{town}"
+    );
+    // Found Thursday 1月9日: 10, 13, 14, 15, 16 → 1月16日, overdue by 5 days.
+    assert!(town.contains("整改期限1月16日，已逾期5天"), "{town}");
+    assert!(
+        office.html.contains("【单项否决】首页不更新"),
+        "{}",
+        office.html
+    );
+}
+
+#[test]
+fn a_site_with_enough_blank_or_stale_columns_is_one_single_veto_line() {
+    let column = |id: i64, kind: Kind, name: &str, class: &str| {
+        let evidence = match kind {
+            Kind::ColumnEmpty => json!({"site": "某县人民政府", "column": name,
+                "url": format!("http://127.0.0.1:9/{id}/"), "units": ["县政府办"], "last_update": null}),
+            _ => json!({"site": "某县人民政府", "column": name,
+                "url": format!("http://127.0.0.1:9/{id}/"), "units": ["县政府办"],
+                "last_update": "2019-12-01", "class": class, "days_since": 39, "limit_days": 14}),
+        };
+        record(id, kind, "县政府办", d(1, 6), None, "", evidence)
+    };
+    let mut list: Vec<FindingRecord> = (1..=2)
+        .map(|i| column(i, Kind::ColumnEmpty, &format!("空白{i}"), ""))
+        .collect();
+    list.extend((10..15).map(|i| column(i, Kind::ColumnStale, &format!("动态{i}"), "news")));
+    let week = Week::from_episodes(d(1, 9), &list).with_empty_columns_veto(2);
+    assert_eq!(
+        week.site_vetoes(),
+        [
+            "【单项否决】某县人民政府空白栏目2个，达到单项否决标准（2个）",
+            "【单项否决】某县人民政府动态、通知公告类栏目超期未更新5个，达到单项否决标准（5个）",
+        ]
+    );
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    assert!(
+        office.text.contains("【单项否决】某县人民政府空白栏目2个"),
+        "{}",
+        office.text
+    );
+    // Four stale columns are not enough.
+    let week = Week::from_episodes(d(1, 9), &list[..6]);
+    assert!(week.site_vetoes().is_empty(), "{:?}", week.site_vetoes());
+}
+
+#[test]
+fn one_item_per_column_where_its_rules_overlap() {
+    let base = json!({"site": "某县人民政府", "column": "新闻信息",
+        "url": "http://127.0.0.1:9/xwxx/", "units": ["审计局"], "last_update": "2019-09-20"});
+    let with = |extra: serde_json::Value| {
+        let mut e = base.clone();
+        e.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        e
+    };
+    let list = vec![
+        record(
+            1,
+            Kind::ColumnStale,
+            "审计局",
+            d(1, 6),
+            None,
+            "",
+            with(json!({"class": "news", "days_since": 108, "limit_days": 14})),
+        ),
+        record(
+            2,
+            Kind::ColumnZeroPublish,
+            "审计局",
+            d(1, 6),
+            None,
+            "",
+            with(json!({"period": "2019Q4", "quota": null, "published": 0})),
+        ),
+        FindingRecord::from_stored(
+            3,
+            Kind::UnitZeroPublish,
+            "审计局#2019Q4".into(),
+            Some("审计局".into()),
+            (at(1, 6), d(1, 6)),
+            at(1, 9),
+            (None, None),
+            String::new(),
+            &json!({"period": "2019Q4", "unit": "审计局", "columns": ["新闻信息"]}).to_string(),
+        ),
+    ];
+    let week = Week::from_episodes(d(1, 9), &list);
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    assert!(
+        text.contains("（一）审计局（3个）\n  1. 【栏目更新不及时、栏目零发布、单位新闻零发布】审计局新闻信息栏目超过两周未更新，最新更新时间为2019年9月20日；审计局新闻信息栏目更新为0；审计局2019年四季度新闻信息发布为0（整改期限1月13日）\n     证据链接：http://127.0.0.1:9/xwxx/\n"),
+        "{text}"
+    );
+    assert!(!text.contains("  2. "), "{text}");
 }

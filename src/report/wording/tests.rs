@@ -10,15 +10,15 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 fn sentences_match_the_seeds_to_the_character() {
     assert_eq!(
         account_silent(d(2020, 1, 9), d(2019, 12, 25), None),
-        "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日"
+        "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日"
     );
     assert_eq!(
         account_silent(d(2020, 3, 6), d(2020, 2, 20), Some(2020)),
-        "3月6日监测到超过两周未更新内容,最新更新时间为2月20日"
+        "3月6日监测到超过两周未更新内容，最新更新时间为2月20日"
     );
     assert_eq!(
         account_zombie(d(2020, 1, 6), Some(d(2019, 2, 28)), None),
-        "1月6日监测到为“僵尸”账号,最新更新时间为2019年2月28日"
+        "1月6日监测到为“僵尸”账号，最新更新时间为2019年2月28日"
     );
     assert_eq!(ACCOUNT_DUPLICATE, "同一平台开设多个政务新媒体账号");
     assert_eq!(
@@ -39,7 +39,7 @@ fn sentences_match_the_seeds_to_the_character() {
 fn a_detection_in_an_earlier_year_than_the_list_carries_its_year() {
     assert_eq!(
         account_silent(d(2019, 12, 30), d(2019, 12, 14), Some(2020)),
-        "2019年12月30日监测到超过两周未更新内容,最新更新时间为12月14日"
+        "2019年12月30日监测到超过两周未更新内容，最新更新时间为12月14日"
     );
 }
 
@@ -76,7 +76,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 fail_share: 0.375,
             }),
             "苍溪县人民政府",
-            "苍溪县人民政府网站无法正常访问,近7天监测8次,失败3次,失败率37.5%",
+            "苍溪县人民政府网站无法正常访问，近7天监测8次，失败3次，失败率37.5%",
         ),
         Kind::SiteBlocked => (
             Evidence::SiteBlocked(SiteBlocked {
@@ -85,7 +85,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 blocked_probes: 4,
             }),
             "苍溪县人民政府",
-            "苍溪县人民政府网站拦截监测访问(反爬虫验证),需网站管理单位放行",
+            "苍溪县人民政府网站拦截监测访问（反爬虫验证），需网站管理单位放行",
         ),
         Kind::SiteHomeStale => (
             Evidence::SiteHomeStale(SiteHomeStale {
@@ -94,7 +94,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 days_since: 20,
             }),
             "苍溪县人民政府",
-            "苍溪县人民政府首页超过两周未更新,最新更新时间为2019年12月20日",
+            "苍溪县人民政府首页超过两周未更新，最新更新时间为2019年12月20日",
         ),
         Kind::ColumnUnreachable => (
             Evidence::ColumnUnreachable(ColumnUnreachable {
@@ -120,7 +120,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 limit_months: None,
             }),
             "id:gzdt",
-            "县公安局、县人行工作动态栏目超过两周未更新,最新更新时间为2019年12月25日",
+            "县公安局、县人行工作动态栏目超过两周未更新，最新更新时间为2019年12月25日",
         ),
         Kind::ColumnZeroPublish => (
             Evidence::ColumnZeroPublish(ColumnPeriod {
@@ -140,7 +140,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 published: 2,
             }),
             "id:gzdt#2019Q4",
-            "县公安局、县人行工作动态栏目应更新3条,实际更新2条",
+            "县公安局、县人行工作动态栏目应更新3条，实际更新2条",
         ),
         Kind::UnitZeroPublish => (
             Evidence::UnitZeroPublish(UnitZeroPublish {
@@ -165,7 +165,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 }],
             }),
             "苍溪县人民政府|http://127.0.0.1:9/a|b",
-            "苍溪县人民政府首页存在死链:政策文件 http://127.0.0.1:9/a|b",
+            "苍溪县人民政府首页存在死链：政策文件 http://127.0.0.1:9/a|b",
         ),
         Kind::AccountSilent => (
             Evidence::AccountSilent(AccountSilent {
@@ -174,7 +174,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 opened_on: None,
             }),
             "id:sjzc",
-            "1月9日监测到超过两周未更新内容,最新更新时间为2019年12月25日",
+            "1月9日监测到超过两周未更新内容，最新更新时间为2019年12月25日",
         ),
         Kind::AccountZombie => (
             Evidence::AccountZombie(AccountZombie {
@@ -182,7 +182,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 opened_on: None,
             }),
             "id:sjzc",
-            "1月9日监测到为“僵尸”账号,最新更新时间为2019年12月25日",
+            "1月9日监测到为“僵尸”账号，最新更新时间为2019年12月25日",
         ),
         Kind::AccountDuplicate => (
             Evidence::AccountDuplicate(AccountDuplicate {
@@ -227,7 +227,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 closed_on: Some(d(2019, 6, 30)),
             }),
             "id:sjzc",
-            "已注销仍运行,注销时间为6月30日,最新更新时间为12月25日",
+            "已注销仍运行，注销时间为6月30日，最新更新时间为12月25日",
         ),
         Kind::AccountUnreachable => (
             Evidence::AccountUnreachable(AccountUnreachable {
