@@ -938,7 +938,7 @@ source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
     // Counts, and only the accounts with a problem.
     assert!(
         out.contains(
-            "4 account(s) checked: 2 read (1 without a post for more than 14 days), 1 could not be read, 1 need the operator"
+            "共检查账号4个：读取2个（其中1个超过14天未更新），1个读取失败，1个需运维人员处理"
         ),
         "{out}"
     );

@@ -162,8 +162,8 @@ fn the_demo_honours_now() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("cycle for 2026-11-30:"), "{stdout}");
-    assert!(stdout.contains("cycle for 2026-12-01:"), "{stdout}");
+    assert!(stdout.contains("2026-11-30检查："), "{stdout}");
+    assert!(stdout.contains("2026-12-01检查："), "{stdout}");
     assert!(stdout.contains("--now 2026-12-01 --config"), "{stdout}");
     assert!(
         tmp.path()

@@ -94,7 +94,7 @@ async fn kill_dash_nine(killed: &str, clean: &str) {
 
     s.link.open();
     let stdout = s.check(killed).await;
-    assert!(stdout.contains("new finding(s)"), "{stdout}");
+    assert!(stdout.contains("新发现问题"), "{stdout}");
     let recovered = snapshot(killed).await;
 
     s.check(clean).await;

@@ -56,7 +56,7 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     );
     let d = &report.detect;
     println!(
-        "{}: {} new finding(s), {} still open, {} rectified",
+        "{}：新发现问题{}个，仍未整改{}个，已整改{}个",
         app.clock.today(),
         d.opened,
         d.confirmed,
@@ -65,10 +65,10 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     let mut kinds: Vec<(&Kind, &usize)> = d.holding.iter().collect();
     kinds.sort();
     for (kind, n) in kinds {
-        println!("  {} ({}): {n}", kind.name_zh(), kind.code());
+        println!("  {}：{n}", kind.name_zh());
     }
     if !d.holding.is_empty() {
-        println!("see `govwatch findings --open` for the list");
+        println!("问题清单：govwatch findings --open");
     }
     Ok(super::EXIT_OK)
 }
@@ -136,10 +136,10 @@ fn print_accounts(report: &AccountsReport, today: NaiveDate, silent_days: i64) {
         println!("{table}");
     }
     println!(
-        "{} account(s) checked: {read} read ({silent} without a post for more than {silent_days} days), {failed} could not be read, {operator} need the operator (credentials, settings, throttling)",
+        "共检查账号{}个：读取{read}个（其中{silent}个超过{silent_days}天未更新），{failed}个读取失败，{operator}个需运维人员处理（凭证、配置或限流）",
         report.accounts.len()
     );
     for detail in operator_details {
-        println!("  operator: {detail}");
+        println!("  需运维人员处理：{detail}");
     }
 }

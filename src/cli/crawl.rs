@@ -75,12 +75,12 @@ pub fn print_report(report: &CrawlReport) {
     let homes_failed = report.homes.iter().filter(|h| h.failure.is_some()).count();
     let homes_read = report.homes.len() - homes_failed;
     println!(
-        "{} column(s) crawled, {new} new item(s), {failed} failed; {homes_read} home page(s) read, {homes_failed} failed",
+        "共读取栏目{}个，新增信息{new}条，{failed}个读取失败；读取首页{homes_read}个，{homes_failed}个失败",
         report.columns.len(),
     );
     for home in report.homes.iter().filter(|h| h.failure.is_some()) {
         println!(
-            "home page of {} failed: {}",
+            "{}首页读取失败：{}",
             home.site,
             home.failure.as_deref().unwrap_or("")
         );
@@ -92,17 +92,17 @@ pub fn print_report(report: &CrawlReport) {
         .count();
     if unrecognized > 0 {
         println!(
-            "{unrecognized} column(s) showed no list govwatch recognizes (无法识别; not counted as 空白栏目): see why with `govwatch extract URL --explain`, then set [column.select] for the column in the catalog"
+            "{unrecognized}个栏目无法识别栏目列表（不计为空白栏目）：用 govwatch extract 栏目地址 --explain 查看原因，再在目录中为该栏目写 [column.select]"
         );
     }
     if report.columns.iter().any(|c| !c.same_items_as.is_empty()) {
         println!(
-            "columns marked 可能误取侧栏 list the very same items as another column of their site: check them with `govwatch extract URL --explain`, or mark a column that lists other columns' items by design with aggregate = true"
+            "标为“可能误取侧栏”的栏目与本网站另一栏目列出的条目完全相同：用 govwatch extract 栏目地址 --explain 核查；本就汇总其他栏目信息的栏目（如最新信息）在目录中写 aggregate = true"
         );
     }
     if !report.blocked_hosts.is_empty() {
         println!(
-            "blocked by anti-bot protection (not down): {}. Ask these sites' administrators to let govwatch's address or User-Agent through.",
+            "以下网站启用了反爬虫防护（并非无法访问）：{}。请联系网站管理员放行 govwatch 的地址或 User-Agent。",
             report.blocked_hosts.join(", ")
         );
     }

@@ -38,7 +38,7 @@ pub async fn run(args: DemoArgs, now: Option<&str>) -> anyhow::Result<u8> {
             .filter(|c| c.failure.is_some())
             .count();
         println!(
-            "cycle for {day}: {} column(s) read ({failed} failed), {} new finding(s), {} still open",
+            "{day}检查：读取栏目{}个（{failed}个失败），新发现问题{}个，仍未整改{}个",
             report.crawl.columns.len(),
             report.detect.opened,
             report.detect.confirmed
