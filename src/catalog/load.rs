@@ -820,6 +820,12 @@ impl<'a> Builder<'a> {
         let status_text = e.opt_string("status");
         let opened_on = e.opt_date("opened_on");
         let closed_on = e.opt_date("closed_on");
+        // The account's public page (主页), for the email: optional.
+        let page = if e.map.contains_key("url") {
+            e.url("url")
+        } else {
+            None
+        };
         let source = self.source(&mut e);
         e.finish_keys(&[
             "id",
@@ -831,6 +837,7 @@ impl<'a> Builder<'a> {
             "opened_on",
             "closed_on",
             "source",
+            "url",
         ]);
         let label = format!("account \"{}\"", name.as_deref().unwrap_or("?"));
         let platform = platform_text.as_deref().and_then(|p| {
@@ -882,6 +889,7 @@ impl<'a> Builder<'a> {
             opened_on,
             closed_on,
             source,
+            url: page,
             origin: e.origin(),
         };
         let key = account.key();

@@ -210,6 +210,10 @@ pub struct Account {
     pub opened_on: Option<NaiveDate>,
     pub closed_on: Option<NaiveDate>,
     pub source: Source,
+    /// The account's public page (主页), which the weekly email links; without it, the
+    /// source's address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
     #[serde(skip)]
     pub origin: Origin,
 }

@@ -99,9 +99,10 @@ impl Recipients {
                 .accounts
                 .iter()
                 .filter_map(|a| {
-                    let page = match (&a.source.url, &a.source.uid) {
-                        (Some(url), _) => url.to_string(),
-                        (None, Some(uid)) if a.platform == Platform::Weibo => {
+                    let page = match (&a.url, &a.source.url, &a.source.uid) {
+                        (Some(url), _, _) => url.to_string(),
+                        (None, Some(url), _) => url.to_string(),
+                        (None, None, Some(uid)) if a.platform == Platform::Weibo => {
                             format!("https://weibo.com/u/{uid}")
                         }
                         _ => return None,

@@ -29,6 +29,7 @@ fn account(kind: SourceKind) -> Account {
             fakeid: None,
             select: None,
         },
+        url: None,
         origin: Origin {
             file: "county.toml".into(),
             line: 1,

@@ -25,6 +25,7 @@ fn account(name: &str, platform: Platform, operator: Option<&str>) -> Account {
             fakeid: None,
             select: None,
         },
+        url: None,
         origin: Origin {
             file: "c.toml".into(),
             line: 1,
