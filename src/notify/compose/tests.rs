@@ -466,3 +466,54 @@ fn one_item_per_column_where_its_rules_overlap() {
     );
     assert!(!text.contains("  2. "), "{text}");
 }
+
+/// An account item links the catalog's `url` (its public page) before its source's
+/// address; a Weibo uid without either gives the uid's page.
+#[test]
+fn account_pages_prefer_the_catalogs_url() {
+    let text = r#"
+[[unit]]
+name = "县公安局"
+[[account]]
+name = "平安示例"
+unit = "县公安局"
+platform = "wechat"
+url = "https://mp.weixin.qq.com/profile?id=pingan"
+source = { kind = "feed", url = "https://rss.example.org/pingan.xml" }
+[[account]]
+name = "示例发布"
+unit = "县公安局"
+platform = "weibo"
+source = { kind = "weibo", uid = "12345" }
+[[account]]
+name = "示例旧号"
+unit = "县公安局"
+platform = "douyin"
+source = { kind = "feed", url = "https://rss.example.org/old.xml" }
+"#;
+    let loaded =
+        crate::catalog::load_texts(&[(std::path::Path::new("c.toml"), text)]).expect("catalog");
+    assert!(loaded.issues.is_empty(), "{:?}", loaded.issues);
+    let pages = Recipients::new(&[], &loaded.catalog).account_pages;
+    let page_of = |name: &str| {
+        let a = loaded
+            .catalog
+            .accounts
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap();
+        pages.get(&a.key()).cloned()
+    };
+    assert_eq!(
+        page_of("平安示例").as_deref(),
+        Some("https://mp.weixin.qq.com/profile?id=pingan")
+    );
+    assert_eq!(
+        page_of("示例发布").as_deref(),
+        Some("https://weibo.com/u/12345")
+    );
+    assert_eq!(
+        page_of("示例旧号").as_deref(),
+        Some("https://rss.example.org/old.xml")
+    );
+}
