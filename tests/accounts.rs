@@ -957,7 +957,7 @@ source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
         "a well-run account is only counted: {out}"
     );
     assert!(!out.contains("expired-token"), "{out}");
-    assert!(out.contains("未经报备 (account_unregistered): 2"), "{out}");
+    assert!(out.contains("  未经报备：2"), "{out}");
 
     let open = |out: &str| -> Vec<(String, String, String)> {
         let json: serde_json::Value = serde_json::from_str(out).unwrap();
@@ -1009,7 +1009,7 @@ source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
     );
     std::fs::write(catalog_dir.join("county.toml"), &county).unwrap();
     let out = run(args(&["--now", "2020-01-07", "check"])).await.unwrap();
-    assert!(out.contains("未经报备 (account_unregistered): 1"), "{out}");
+    assert!(out.contains("  未经报备：1"), "{out}");
     let out = run(args(&[
         "--now",
         "2020-01-07",

@@ -356,10 +356,7 @@ async fn check_then_export_and_findings_from_the_command_line() {
     }
     let out = run(vec!["--now", "2020-10-01", "check"]).await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("栏目零发布 (column_zero_publish): 4"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("  栏目零发布：4"), "{stdout}");
     assert!(stdout.contains("失败: http"), "{stdout}");
 
     let out = run(vec![
