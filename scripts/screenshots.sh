@@ -58,7 +58,9 @@ for path, name, cls, quota, unit, dates in columns:
     items = "".join('<li><a href="/%s/%d.html">%s信息%d</a><span>%s</span></li>' % (path, i, name, i, d)
                     for i, d in reversed(list(enumerate(dates))))
     home.append(items)
-    open(os.path.join(site, path, "index.html"), "w").write(page(name, "<ul>%s</ul>" % items))
+    # An empty column says so, as real templates do (暂无信息): only a marker makes a 空白栏目.
+    body = "<ul>%s</ul>" % items if items else '<ul class="list"></ul><p>暂无信息</p>'
+    open(os.path.join(site, path, "index.html"), "w").write(page(name, body))
     for i, d in enumerate(dates):
         open(os.path.join(site, path, "%d.html" % i), "w").write(page(name, "<p>%s</p>" % d))
 # Two links that lead nowhere, for the broken-link list (死链清单).
