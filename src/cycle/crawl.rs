@@ -18,7 +18,9 @@ use crate::detect::period::Period;
 use crate::extract::{self, DateSource, ListOutcome};
 use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request, Validators};
 use crate::observe::{CrawlOutcome, NewItem, ReadOutcome};
-use crate::store::{CatalogIds, ColumnCrawl, HomeRead, PageValidators, Store, StoreError};
+use crate::store::{
+    CatalogIds, ColumnCrawl, HomeRead, PageValidators, Store, StoreError, StoredColumn,
+};
 
 /// How many columns are crawled at once (the fetcher still limits each host).
 const PARALLEL_COLUMNS: usize = 64;
@@ -228,6 +230,14 @@ pub async fn same_items_now(
 ) -> Result<std::collections::BTreeMap<String, Vec<String>>, StoreError> {
     let stored = store.stored_columns().await?;
     let latest = store.recent_column_crawls(1, clock.now()).await?;
+    Ok(same_items_among(&stored, &latest))
+}
+
+/// [`same_items_now`] over columns and latest crawls already read.
+pub fn same_items_among(
+    stored: &[StoredColumn],
+    latest: &std::collections::HashMap<i64, Vec<ColumnCrawl>>,
+) -> std::collections::BTreeMap<String, Vec<String>> {
     let reads: Vec<ListedRead<'_>> = stored
         .iter()
         .map(|c| ListedRead {
@@ -243,7 +253,7 @@ pub async fn same_items_now(
                 .and_then(|r| r.items_digest.as_deref()),
         })
         .collect();
-    Ok(same_items(&reads))
+    same_items(&reads)
 }
 
 /// Orders work so that every host always has some in the window of parallel reads:

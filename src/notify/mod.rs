@@ -447,7 +447,7 @@ pub fn period_of(day: NaiveDate) -> String {
 async fn column_notes(store: &Store, clock: &Clock) -> Result<Vec<ColumnNote>, NotifyError> {
     let stored = store.stored_columns().await?;
     let latest = store.recent_column_crawls(1, clock.now()).await?;
-    let same = crate::cycle::crawl::same_items_now(store, clock).await?;
+    let same = crate::cycle::crawl::same_items_among(&stored, &latest);
     let mut notes = Vec::new();
     for c in &stored {
         let read = latest.get(&c.id).and_then(|v| v.first());
