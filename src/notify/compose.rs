@@ -1000,7 +1000,7 @@ impl Doc {
         let title = subject.trim_start_matches("【政务公开监测】").to_string();
         let html = format!(
             "<h2 style=\"font-size:18px;margin:0 0 12px 0\">{}</h2>\n",
-            report::html::escape(&format!("政务公开监测：{title}"))
+            report::html::escape(&title)
         );
         Doc {
             text: String::new(),
