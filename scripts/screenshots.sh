@@ -117,11 +117,12 @@ PY
 shot() {
     chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
         --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
-        --user-data-dir="$(mktemp -d -p "$work")" --window-size=1200,2000 \
+        --user-data-dir="$(mktemp -d -p "$work")" --window-size="1200,$3" \
         --screenshot="$2" "file://$1" >/dev/null 2>&1
 }
-shot "$out/notice.html" "$out/notice.png"
-shot "$out/email.html" "$out/email.png"
+# Chromium captures the window only: the notice with its five attachments is longer.
+shot "$out/notice.html" "$out/notice.png" 3000
+shot "$out/email.html" "$out/email.png" 2000
 if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then
     HOME="$work" soffice --headless --convert-to pdf --outdir "$work" "$out/notice.docx" >/dev/null 2>&1
     pdftoppm -png -r 60 "$work/notice.pdf" "$out/notice-docx"

@@ -799,9 +799,12 @@ impl Writer<'_> {
                 ];
                 row.push(f.opened_on.into());
                 match detail {
-                    Detail::New => {}
+                    Detail::New => row.push(self.due(f).into()),
                     Detail::Resolved => row.push(f.resolved_on.into()),
-                    Detail::Open => row.push(self.confirmed_on(f).into()),
+                    Detail::Open => {
+                        row.push(self.confirmed_on(f).into());
+                        row.push(self.due(f).into());
+                    }
                 }
                 row.push(link.into());
                 t.push_row(row);
@@ -819,6 +822,17 @@ impl Writer<'_> {
             format!("整改期限{}，已逾期{late}天", self.week.day(due))
         } else {
             format!("整改期限{}", self.week.day(due))
+        }
+    }
+
+    /// The 整改期限 cell of the HTML tables: `2020年1月16日`, `2020年1月16日（已逾期3天）`.
+    fn due(&self, f: &FindingRecord) -> String {
+        let due = self.week.rectify.deadline(f.opened_on);
+        let late = (self.week.today - due).num_days();
+        if late > 0 {
+            format!("{}（已逾期{late}天）", date_zh(due))
+        } else {
+            date_zh(due)
         }
     }
 
@@ -946,7 +960,14 @@ enum Detail {
 impl Detail {
     fn headers(self) -> Vec<&'static str> {
         match self {
-            Detail::New => vec!["序号", "问题类型", "问题描述", "发现日期", "证据链接"],
+            Detail::New => vec![
+                "序号",
+                "问题类型",
+                "问题描述",
+                "发现日期",
+                "整改期限",
+                "证据链接",
+            ],
             Detail::Resolved => vec![
                 "序号",
                 "问题类型",
@@ -961,6 +982,7 @@ impl Detail {
                 "问题描述",
                 "发现日期",
                 "最近确认",
+                "整改期限",
                 "证据链接",
             ],
         }
@@ -979,7 +1001,7 @@ impl Doc {
         let title = subject.trim_start_matches("【政务公开监测】").to_string();
         let html = format!(
             "<h2 style=\"font-size:18px;margin:0 0 12px 0\">{}</h2>\n",
-            report::html::escape(&format!("政务公开监测：{title}"))
+            report::html::escape(&title)
         );
         Doc {
             text: String::new(),
