@@ -452,10 +452,13 @@ async fn column_notes(store: &Store, clock: &Clock) -> Result<Vec<ColumnNote>, N
     for c in &stored {
         let read = latest.get(&c.id).and_then(|v| v.first());
         let note = match read {
-            Some(r) if r.outcome == CrawlOutcome::Unrecognized => format!(
-                "无法识别栏目列表（{}）",
-                r.detail.as_deref().unwrap_or(crate::extract::list::NO_LIST)
-            ),
+            // The reason when there is one beyond "no list": not 无法识别栏目列表（未识别出栏目列表）.
+            Some(r) if r.outcome == CrawlOutcome::Unrecognized => match r.detail.as_deref() {
+                Some(why) if why != crate::extract::list::NO_LIST => {
+                    format!("无法识别栏目列表（{why}）")
+                }
+                _ => "无法识别栏目列表".to_string(),
+            },
             _ => match same.get(&c.key) {
                 Some(others) => crate::cycle::crawl::same_items_note(others),
                 None => continue,

@@ -271,14 +271,43 @@ fn column_widths(t: &Table) -> Vec<usize> {
     if total <= TEXT_W {
         return natural.iter().map(|w| TEXT_W * w / total).collect();
     }
+    // Columns of dates and numbers keep their room (2020年8月10日 on one line) when the
+    // others can give it.
+    let fixed: Vec<bool> = (0..columns)
+        .map(|col| {
+            t.rows
+                .iter()
+                .any(|r| r.get(col).is_some_and(|c| !matches!(c, Cell::Empty)))
+                && t.rows.iter().all(|r| {
+                    matches!(
+                        r.get(col),
+                        None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_))
+                    )
+                })
+        })
+        .collect();
+    let kept: usize = natural
+        .iter()
+        .zip(&fixed)
+        .filter(|(_, f)| **f)
+        .map(|(w, _)| w)
+        .sum();
+    let keep = kept * 2 <= TEXT_W;
     // The largest cap on a column's width with which the table still fits.
-    let fits = |cap: usize| natural.iter().map(|w| (*w).min(cap)).sum::<usize>() <= TEXT_W;
+    let capped = |cap: usize| -> Vec<usize> {
+        natural
+            .iter()
+            .zip(&fixed)
+            .map(|(w, f)| if keep && *f { *w } else { (*w).min(cap) })
+            .collect()
+    };
+    let fits = |cap: usize| capped(cap).iter().sum::<usize>() <= TEXT_W;
     let (mut lo, mut hi) = (0, natural.iter().copied().max().unwrap_or(0));
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         if fits(mid) { lo = mid } else { hi = mid - 1 }
     }
-    natural.iter().map(|w| (*w).min(lo)).collect()
+    capped(lo)
 }
 
 #[cfg(test)]
@@ -304,5 +333,16 @@ mod tests {
         assert_eq!(w[0], 8 * CHAR_W + PADDING, "单位 keeps its width");
         assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
         assert!(w[1] > TEXT_W - w[0] - 10, "{w:?}");
+
+        let mut t = Table::new("t", ["链接地址", "链接文字", "发现日期"]);
+        let day = chrono::NaiveDate::from_ymd_opt(2020, 8, 10).unwrap();
+        t.push_row(vec![
+            "长".repeat(60).into(),
+            "长".repeat(30).into(),
+            day.into(),
+        ]);
+        let w = column_widths(&t);
+        assert_eq!(w[2], 13 * CHAR_W + PADDING, "a date keeps its line: {w:?}");
+        assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
     }
 }
