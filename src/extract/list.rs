@@ -606,7 +606,7 @@ fn date_in_item(
     year_hint: Option<i32>,
     url_date: Option<NaiveDate>,
 ) -> Option<NaiveDate> {
-    if let Some(d) = publish_date::row_date(el, title_link, today, year_hint, url_date) {
+    if let Some(d) = publish_date::row_date(el, today, year_hint, url_date) {
         return Some(d);
     }
     let outside: String = text_nodes(el)
@@ -614,6 +614,9 @@ fn date_in_item(
         .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
         .collect::<Vec<_>>()
         .join(" ");
+    if let Some(d) = publish_date::labelled_date(&outside, today, url_date) {
+        return Some(d);
+    }
     if let Some(f) = dates::find_date(&outside, today) {
         return Some(f.date);
     }

@@ -40,11 +40,10 @@ struct RowDate {
 }
 
 /// The date a row shows for its item, choosing the publish date when it shows two.
-/// `title_link` is the item's link (dates in running text inside it are the title's);
-/// `url_date` the date in the item's URL.
+/// Date cells inside the title link count too; `url_date` is the date in the item's
+/// URL. Labelled dates in running text are [`labelled_date`]'s.
 pub(crate) fn row_date(
     el: ElementRef<'_>,
-    title_link: ElementRef<'_>,
     today: NaiveDate,
     year_hint: Option<i32>,
     url_date: Option<NaiveDate>,
@@ -75,7 +74,7 @@ pub(crate) fn row_date(
     }
     let distinct =
         |c: &[(NaiveDate, Option<String>, Option<usize>)]| c.iter().any(|(d, _, _)| *d != c[0].0);
-    let mut found: Vec<RowDate> = if !cells.is_empty() && distinct(&cells) {
+    let found: Vec<RowDate> = if !cells.is_empty() && distinct(&cells) {
         // Two dates: the header row names them.
         let headers = header_labels(el);
         cells
@@ -95,17 +94,24 @@ pub(crate) fn row_date(
     if found.len() == 1 {
         return Some(found[0].date);
     }
-    if found.is_empty() {
-        // Labelled dates inside longer text: `成文日期：2020-09-20 发布日期：2020-09-28`.
-        let outside: String = text_nodes(el)
-            .filter(|n| !n.ancestors().any(|a| a.id() == title_link.id()))
-            .filter_map(|n| n.value().as_text().map(|t| t.to_string()))
-            .collect::<Vec<_>>()
-            .join(" ");
-        if outside.contains("日期") || outside.contains("时间") {
-            found = labelled_dates(&outside, today);
-        }
+    match found.len() {
+        0 => None,
+        1 => Some(found[0].date),
+        _ => Some(choose(&found, url_date)),
     }
+}
+
+/// The publish date among the labelled dates of a row's running text
+/// (`成文日期：2020-09-20 发布日期：2020-09-28 浏览：3`), for rows without date cells.
+pub(crate) fn labelled_date(
+    text: &str,
+    today: NaiveDate,
+    url_date: Option<NaiveDate>,
+) -> Option<NaiveDate> {
+    if !(text.contains("日期") || text.contains("时间")) {
+        return None;
+    }
+    let found = labelled_dates(text, today);
     match found.len() {
         0 => None,
         1 => Some(found[0].date),
