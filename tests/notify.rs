@@ -491,15 +491,16 @@ async fn smtp_down_then_up_delivers_each_message_exactly_once(store: Store) {
         office.subject, "政务公开监测问题清单（1月3日至1月9日）",
         "as written on 1月9日"
     );
-    // Week 3's digest counts as new what opened since week 2's email (1月9日).
+    // Week 3's digest counts as new what opened after week 2's email was recorded (on
+    // 1月9日, the first day its window names).
     let week3 = received
         .iter()
         .map(read)
         .find(|m| m.to == OFFICE && !m.subject.contains("（1月3日至1月9日）"))
         .unwrap();
-    assert_eq!(week3.subject, "政务公开监测问题清单（1月10日至1月13日）");
+    assert_eq!(week3.subject, "政务公开监测问题清单（1月9日至1月13日）");
     assert!(
-        week3.text.contains("上次周报以来（1月10日至1月13日）"),
+        week3.text.contains("上次周报以来（1月9日至1月13日）"),
         "{}",
         week3.text
     );

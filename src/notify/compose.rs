@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 use crate::catalog::{Catalog, Platform};
@@ -135,6 +135,10 @@ pub struct Week {
     pub today: NaiveDate,
     /// The first day of the window (`today` is the last).
     pub since: NaiveDate,
+    /// When the previous weekly email to the office was recorded, if any: a problem is
+    /// new when it opened after this instant (the same day's earlier problems were in
+    /// that email). `None`: new means opened on or after `since`.
+    pub after: Option<DateTime<Utc>>,
     pub open: Vec<FindingRecord>,
     pub opened: Vec<FindingRecord>,
     pub resolved: Vec<FindingRecord>,
@@ -191,6 +195,15 @@ impl Rectify {
     }
 }
 
+/// Whether `f` opened after the previous weekly email (`after`), or on or after `since`
+/// when there was none.
+fn is_new_after(f: &FindingRecord, since: NaiveDate, after: Option<DateTime<Utc>>) -> bool {
+    match after {
+        Some(after) => f.opened_at > after,
+        None => f.opened_on >= since,
+    }
+}
+
 /// Single-veto items (单项否决, 《政府网站与政务新媒体检查指标》): they lead the email.
 pub fn is_single_veto(kind: Kind) -> bool {
     matches!(kind, Kind::SiteUnreachable | Kind::SiteHomeStale)
@@ -208,11 +221,31 @@ impl Week {
         Week::from_episodes_since(today, Week::window_start(today), episodes)
     }
 
-    /// As [`Week::from_episodes`], with "new" meaning opened on or after `since` (the
-    /// day after the previous weekly email).
+    /// As [`Week::from_episodes`], with "new" meaning opened on or after `since`.
     pub fn from_episodes_since(
         today: NaiveDate,
         since: NaiveDate,
+        episodes: &[FindingRecord],
+    ) -> Week {
+        Week::sorted(today, since, None, episodes)
+    }
+
+    /// As [`Week::from_episodes`], with "new" meaning opened (and "rectified" meaning
+    /// resolved) after `after`, the instant the previous weekly email was recorded;
+    /// `since` is that instant's day, the first day the window names.
+    pub fn from_episodes_after(
+        today: NaiveDate,
+        after: DateTime<Utc>,
+        since: NaiveDate,
+        episodes: &[FindingRecord],
+    ) -> Week {
+        Week::sorted(today, since, Some(after), episodes)
+    }
+
+    fn sorted(
+        today: NaiveDate,
+        since: NaiveDate,
+        after: Option<DateTime<Utc>>,
         episodes: &[FindingRecord],
     ) -> Week {
         let visible = episodes.iter().filter(|f| f.opened_on <= today);
@@ -221,13 +254,18 @@ impl Week {
             v.sort_by_key(|f| (f.opened_on, f.id));
             v
         };
+        let resolved_in_window = |f: &FindingRecord| match (after, f.resolved_at) {
+            (Some(after), Some(at)) => at > after && f.resolved_on.is_some_and(|r| r <= today),
+            _ => f.resolved_on.is_some_and(|r| r >= since && r <= today),
+        };
         Week {
             period: Period::week_of(today),
             today,
             since,
+            after,
             open: pick(&|f| f.resolved_on.is_none_or(|r| r > today)),
-            opened: pick(&|f| f.opened_on >= since),
-            resolved: pick(&|f| f.resolved_on.is_some_and(|r| r >= since && r <= today)),
+            opened: pick(&|f| is_new_after(f, since, after)),
+            resolved: pick(&resolved_in_window),
             operator: Vec::new(),
             columns: Vec::new(),
             rectify: Rectify::default(),
@@ -299,7 +337,7 @@ impl Week {
     }
 
     fn is_new(&self, f: &FindingRecord) -> bool {
-        f.opened_on >= self.since
+        is_new_after(f, self.since, self.after)
     }
 
     /// `2020年第2周`.
@@ -431,6 +469,15 @@ impl Writer<'_> {
             .collect()
     }
 
+    /// How many items `findings` make in the email: one per column where its rules
+    /// overlap (as listed), one per finding otherwise.
+    fn count<'f>(&self, findings: impl IntoIterator<Item = &'f FindingRecord>) -> usize {
+        self.groups(findings)
+            .iter()
+            .map(|g| by_column(&g.items).len())
+            .sum()
+    }
+
     fn office(&self, to: Vec<String>) -> Result<Message, ReportError> {
         let week = self.week;
         let subject = format!("政务公开监测问题清单{}", week.range());
@@ -441,14 +488,14 @@ impl Writer<'_> {
             format!(
                 "截至{}，监测发现未整改问题{}个，涉及{}个单位。",
                 week.day(week.today),
-                week.open.len(),
+                self.count(&week.open),
                 open_groups.len()
             )
         };
         let summary = format!(
             "{summary}{}新发现问题{}个，已整改问题{}个。",
             self.window(),
-            week.opened.len(),
+            self.count(&week.opened),
             week.resolved.len()
         );
         let mut doc = Doc::new(&subject);
@@ -471,7 +518,7 @@ impl Writer<'_> {
                 "{}、{}新发现问题（{}个）",
                 zh_number(n),
                 self.window(),
-                week.opened.len()
+                self.count(&week.opened)
             ));
             self.grouped(&mut doc, &self.groups(&week.opened), Detail::New);
         }
@@ -492,7 +539,7 @@ impl Writer<'_> {
             doc.heading(&format!(
                 "{}、此前发现仍未整改问题（{}个，按责任单位列示）",
                 zh_number(n),
-                older.len()
+                self.count(older.iter().copied())
             ));
             self.grouped(&mut doc, &self.groups(older), Detail::Open);
         }
@@ -523,7 +570,7 @@ impl Writer<'_> {
         }
         let name = units.join("、");
         let subject = format!("{name}政务公开监测问题清单{}", week.range());
-        let new = open.iter().filter(|f| week.is_new(f)).count();
+        let new = self.count(open.iter().copied().filter(|f| week.is_new(f)));
         let mut doc = Doc::new(&subject);
         doc.para(&format!("{name}："));
         let ask = if open.is_empty() {
@@ -541,7 +588,7 @@ impl Writer<'_> {
             format!(
                 "截至{}，贵单位未整改问题{}个，其中{}新发现{}个",
                 week.day(week.today),
-                open.len(),
+                self.count(open.iter().copied()),
                 self.window(),
                 new
             )
@@ -567,7 +614,7 @@ impl Writer<'_> {
                 "{}、{}新发现问题（{}个）",
                 zh_number(n),
                 self.window(),
-                fresh.len()
+                self.count(fresh.iter().copied())
             ));
             self.grouped(&mut doc, &single(fresh), Detail::New);
         }
@@ -576,7 +623,7 @@ impl Writer<'_> {
             doc.heading(&format!(
                 "{}、此前发现仍未整改问题（{}个）",
                 zh_number(n),
-                older.len()
+                self.count(older.iter().copied())
             ));
             self.grouped(&mut doc, &single(older), Detail::Open);
         }
@@ -674,17 +721,20 @@ impl Writer<'_> {
         }
     }
 
-    /// `近一周（1月3日至1月9日）`.
-    /// 近一周（1月3日至1月9日）, or 上次周报以来（…） when the window is not seven days.
-    fn window(&self) -> String {
-        let days = (self.week.today - self.week.since).num_days() + 1;
-        let name = if days == WINDOW_DAYS as i64 {
-            "近一周"
-        } else {
+    /// 近一周 with no earlier weekly email, else 上次周报以来.
+    fn window_name(&self) -> &'static str {
+        if self.week.after.is_some() {
             "上次周报以来"
-        };
+        } else {
+            "近一周"
+        }
+    }
+
+    /// `近一周（1月3日至1月9日）`, or `上次周报以来（1月2日至1月9日）`.
+    fn window(&self) -> String {
         format!(
-            "{name}（{}至{}）",
+            "{}（{}至{}）",
+            self.window_name(),
             self.week.day(self.week.since),
             self.week.day(self.week.today)
         )
@@ -693,24 +743,32 @@ impl Writer<'_> {
     fn unit_summary(&self) -> Table {
         let week = self.week;
         let all = week.open.iter().chain(&week.opened).chain(&week.resolved);
+        let name = self.window_name();
         let mut t = Table::new(
             format!("按责任单位汇总（截至{}）", date_zh(week.today)),
-            ["责任单位", "未整改问题", "近一周新发现", "近一周已整改"],
+            [
+                "责任单位".to_string(),
+                "未整改".to_string(),
+                format!("{name}新发现"),
+                format!("{name}已整改"),
+            ],
         );
         for g in self.groups(all) {
             let mut seen = BTreeSet::new();
             let items: Vec<&FindingRecord> =
                 g.items.into_iter().filter(|f| seen.insert(f.id)).collect();
-            let count = |list: &[FindingRecord]| {
-                list.iter()
-                    .filter(|f| items.iter().any(|i| i.id == f.id))
-                    .count() as i64
+            let mine = |list: &'_ [FindingRecord]| -> Vec<&FindingRecord> {
+                items
+                    .iter()
+                    .copied()
+                    .filter(|i| list.iter().any(|f| i.id == f.id))
+                    .collect()
             };
             t.push_row(vec![
                 g.unit.into(),
-                Cell::Int(count(&week.open)),
-                Cell::Int(count(&week.opened)),
-                Cell::Int(count(&week.resolved)),
+                Cell::Int(by_column(&mine(&week.open)).len() as i64),
+                Cell::Int(by_column(&mine(&week.opened)).len() as i64),
+                Cell::Int(mine(&week.resolved).len() as i64),
             ]);
         }
         t
@@ -719,19 +777,22 @@ impl Writer<'_> {
     fn grouped(&self, doc: &mut Doc, groups: &[Group<'_>], detail: Detail) {
         let numbered = groups.len() > 1 || groups.iter().any(|g| !g.unit.is_empty());
         for (i, g) in groups.iter().enumerate() {
+            let items: Vec<Vec<&FindingRecord>> = match detail {
+                Detail::Resolved => g.items.iter().map(|f| vec![*f]).collect(),
+                Detail::New | Detail::Open => by_column(&g.items),
+            };
             let title = if numbered {
-                format!("（{}）{}（{}个）", zh_number(i + 1), g.unit, g.items.len())
+                format!("（{}）{}（{}个）", zh_number(i + 1), g.unit, items.len())
             } else {
                 String::new()
             };
             if !title.is_empty() {
                 doc.text.push_str(&format!("{title}\n"));
             }
-            let mut t = Table::new(title, detail.headers());
-            let items: Vec<Vec<&FindingRecord>> = match detail {
-                Detail::Resolved => g.items.iter().map(|f| vec![*f]).collect(),
-                Detail::New | Detail::Open => by_column(&g.items),
-            };
+            let mut t = Table::new(title.clone(), detail.headers());
+            // Older open problems are compact in both parts: one line each, no table.
+            let mut compact = Vec::new();
+            let mut pages = BTreeSet::new();
             for (n, cluster) in items.iter().enumerate() {
                 let f = cluster[0];
                 // One item per column: its rules' sentences, one after the other.
@@ -774,6 +835,10 @@ impl Writer<'_> {
                     ),
                 };
                 doc.text.push_str(&format!("  {line}\n"));
+                if matches!(detail, Detail::Open) {
+                    compact.push(line);
+                    continue;
+                }
                 // The link once: not again when the description already shows it. An
                 // account item links to the account's public page.
                 let page = f
@@ -786,6 +851,7 @@ impl Writer<'_> {
                     .filter(|l| !description.contains(l.as_str()));
                 if let Some(link) = link.as_ref().filter(|_| !matches!(detail, Detail::Open)) {
                     let label = if page.as_ref() == Some(link) {
+                        pages.insert(link.clone());
                         "账号主页"
                     } else {
                         "证据链接"
@@ -801,15 +867,24 @@ impl Writer<'_> {
                 match detail {
                     Detail::New => row.push(self.due(f).into()),
                     Detail::Resolved => row.push(f.resolved_on.into()),
-                    Detail::Open => {
-                        row.push(self.confirmed_on(f).into());
-                        row.push(self.due(f).into());
-                    }
+                    Detail::Open => unreachable!("open problems are listed compact"),
                 }
                 row.push(link.into());
                 t.push_row(row);
             }
-            doc.html.push_str(&report::html::table(&t));
+            if matches!(detail, Detail::Open) {
+                doc.lines(&title, &compact);
+            } else {
+                // A whole address would break across the narrow column: the link shows
+                // what it opens, the address is its target and tooltip.
+                doc.html.push_str(&report::html::table_linking(&t, |url| {
+                    if pages.contains(url) {
+                        "账号主页".to_string()
+                    } else {
+                        "查看".to_string()
+                    }
+                }));
+            }
             doc.text.push('\n');
         }
     }
@@ -976,15 +1051,7 @@ impl Detail {
                 "整改日期",
                 "证据链接",
             ],
-            Detail::Open => vec![
-                "序号",
-                "问题类型",
-                "问题描述",
-                "发现日期",
-                "最近确认",
-                "整改期限",
-                "证据链接",
-            ],
+            Detail::Open => Vec::new(),
         }
     }
 }
@@ -1028,13 +1095,33 @@ impl Doc {
         ));
     }
 
+    /// A titled list of one-line items (HTML only: the text part has them already).
+    fn lines(&mut self, title: &str, lines: &[String]) {
+        if !title.is_empty() {
+            self.html.push_str(&format!(
+                "<p style=\"font-size:15px;font-weight:bold;margin:14px 0 4px 0\">{}</p>\n",
+                report::html::escape(title)
+            ));
+        }
+        for line in lines {
+            self.html.push_str(&format!(
+                "<p style=\"margin:2px 0 2px 1em\">{}</p>\n",
+                report::html::escape(line)
+            ));
+        }
+    }
+
     fn table(&mut self, t: &Table) {
         for row in &t.rows {
             let cells: Vec<String> = row.iter().map(Cell::text).collect();
-            self.text.push_str(&format!(
-                "  {}：未整改{}个，近一周新发现{}个，近一周已整改{}个\n",
-                cells[0], cells[1], cells[2], cells[3]
-            ));
+            // `县公安局：未整改2个，近一周新发现1个，近一周已整改0个`.
+            let counts: Vec<String> = t.headers[1..]
+                .iter()
+                .zip(&cells[1..])
+                .map(|(h, c)| format!("{h}{c}个"))
+                .collect();
+            self.text
+                .push_str(&format!("  {}：{}\n", cells[0], counts.join("，")));
         }
         self.text.push('\n');
         self.html.push_str(&report::html::table(t));

@@ -22,7 +22,7 @@ pub mod send;
 
 use std::path::{Path, PathBuf};
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use lettre::message::Mailbox;
 
 pub use compose::{
@@ -167,13 +167,13 @@ impl Notifier {
         &self.outbox
     }
 
-    /// The day of the last weekly email to the office before this week's (recorded, in
-    /// an earlier week), if any: problems opened after it are new.
-    async fn previous_email_day(
+    /// When the last weekly email to the office before this week's was recorded (in an
+    /// earlier week), if any: problems opened after that instant are new.
+    async fn previous_email(
         &self,
         store: &Store,
         clock: &Clock,
-    ) -> Result<Option<NaiveDate>, NotifyError> {
+    ) -> Result<Option<DateTime<Utc>>, NotifyError> {
         let this_week = Period::week_of(clock.today()).to_string();
         let office: Vec<String> = self
             .recipients
@@ -187,7 +187,7 @@ impl Notifier {
             .into_iter()
             .filter(|n| n.period != this_week && n.created_at <= clock.now())
             .filter(|n| office.contains(&n.recipient.to_lowercase()))
-            .map(|n| clock.day_of(n.created_at))
+            .map(|n| n.created_at)
             .max())
     }
 
@@ -198,10 +198,9 @@ impl Notifier {
         clock: &Clock,
     ) -> Result<(Week, Vec<Message>), NotifyError> {
         let today = clock.today();
-        let since = self
-            .previous_email_day(store, clock)
-            .await?
-            .and_then(|d| d.succ_opt())
+        let after = self.previous_email(store, clock).await?;
+        let since = after
+            .map(|at| clock.day_of(at))
             .filter(|d| *d <= today)
             .unwrap_or_else(|| Week::window_start(today));
         let episodes = store
@@ -218,11 +217,14 @@ impl Notifier {
             .filter(|p| p.at <= clock.now())
             .collect();
         let columns = column_notes(store, clock).await?;
-        let week = Week::from_episodes_since(today, since, &episodes)
-            .with_operator_problems(operator)
-            .with_column_notes(columns)
-            .with_rectify(self.rectify.clone())
-            .with_empty_columns_veto(self.empty_columns_veto);
+        let week = match after {
+            Some(after) => Week::from_episodes_after(today, after, since, &episodes),
+            None => Week::from_episodes_since(today, since, &episodes),
+        }
+        .with_operator_problems(operator)
+        .with_column_notes(columns)
+        .with_rectify(self.rectify.clone())
+        .with_empty_columns_veto(self.empty_columns_veto);
         let messages = compose(&week, &self.office_name, clock.tz(), &self.recipients)?;
         Ok((week, messages))
     }

@@ -32,6 +32,12 @@ pub fn escape(text: &str) -> String {
 
 /// One table as an HTML fragment: its title, the table, its notes.
 pub fn table(t: &Table) -> String {
+    table_linking(t, |url| url.to_string())
+}
+
+/// As [`table`], each link shown as `label(url)`; the address stays in the link and its
+/// tooltip. For narrow tables (the email's), where a whole address would break.
+pub fn table_linking(t: &Table, label: impl Fn(&str) -> String) -> String {
     let mut out = String::new();
     if !t.title.is_empty() {
         let _ = writeln!(out, "<p style=\"{TITLE}\">{}</p>", escape(&t.title));
@@ -48,7 +54,7 @@ pub fn table(t: &Table) -> String {
     for row in &t.rows {
         out.push_str("<tr>");
         for cell in row {
-            let _ = write!(out, "{}", td(cell));
+            let _ = write!(out, "{}", td(cell, &label));
         }
         out.push_str("</tr>\n");
     }
@@ -59,7 +65,7 @@ pub fn table(t: &Table) -> String {
     out
 }
 
-fn td(cell: &Cell) -> String {
+fn td(cell: &Cell, label: &dyn Fn(&str) -> String) -> String {
     match cell {
         Cell::Int(n) => format!("<td style=\"{TD};text-align:right\">{n}</td>"),
         Cell::Date(_) => format!(
@@ -70,7 +76,16 @@ fn td(cell: &Cell) -> String {
         Cell::Text(s) => {
             let body = if s.starts_with("http://") || s.starts_with("https://") {
                 let e = escape(s);
-                format!("<a href=\"{e}\" style=\"color:#1a5fb4;word-break:break-all\">{e}</a>")
+                let shown = label(s);
+                let title = if shown == *s {
+                    String::new()
+                } else {
+                    format!(" title=\"{e}\"")
+                };
+                format!(
+                    "<a href=\"{e}\"{title} style=\"color:#1a5fb4;word-break:break-all\">{}</a>",
+                    escape(&shown)
+                )
             } else {
                 escape(s).replace('\n', "<br>")
             };

@@ -370,7 +370,7 @@ fn single_veto_items_lead_and_every_open_item_has_its_deadline() {
     // Found Thursday 1月9日: 10, 13, 14, 15, 16 → 1月16日, overdue by 5 days.
     assert!(town.contains("整改期限1月16日，已逾期5天"), "{town}");
     assert!(
-        office.html.contains("【单项否决】首页不更新"),
+        office.html.contains("1. 【单项否决】【首页不更新】"),
         "{}",
         office.html
     );
@@ -461,10 +461,76 @@ fn one_item_per_column_where_its_rules_overlap() {
         .remove(0);
     let text = &office.text;
     assert!(
-        text.contains("（一）审计局（3个）\n  1. 【栏目更新不及时、栏目零发布、单位新闻零发布】审计局新闻信息栏目超过两周未更新，最新更新时间为2019年9月20日；审计局新闻信息栏目更新为0；审计局2019年四季度新闻信息发布为0（整改期限1月13日）\n     证据链接：http://127.0.0.1:9/xwxx/\n"),
+        text.contains("（一）审计局（1个）\n  1. 【栏目更新不及时、栏目零发布、单位新闻零发布】审计局新闻信息栏目超过两周未更新，最新更新时间为2019年9月20日；审计局新闻信息栏目更新为0；审计局2019年四季度新闻信息发布为0（整改期限1月13日）\n     证据链接：http://127.0.0.1:9/xwxx/\n"),
         "{text}"
     );
     assert!(!text.contains("  2. "), "{text}");
+    // Counts count the items as listed, not the findings merged into them.
+    assert!(
+        text.contains("监测发现未整改问题1个，涉及1个单位。"),
+        "{text}"
+    );
+    assert!(text.contains("新发现问题（1个）"), "{text}");
+    assert!(
+        text.contains("  审计局：未整改1个，近一周新发现1个，近一周已整改0个\n"),
+        "{text}"
+    );
+    // The html links the evidence without spelling the address out.
+    assert!(
+        office.html.contains("<a href=\"http://127.0.0.1:9/xwxx/\" title=\"http://127.0.0.1:9/xwxx/\" style=\"color:#1a5fb4;word-break:break-all\">查看</a>"),
+        "{}",
+        office.html
+    );
+}
+
+/// After a weekly email, "new" is what opened after the instant it was recorded: a
+/// problem found earlier the same day was in it.
+#[test]
+fn new_since_the_previous_email_is_counted_by_the_instant() {
+    let sent = Shanghai
+        .with_ymd_and_hms(2020, 1, 2, 9, 0, 0)
+        .unwrap()
+        .with_timezone(&Utc);
+    let mut list = Vec::new();
+    for (id, hour) in [(1, 8), (2, 10)] {
+        let opened = Shanghai
+            .with_ymd_and_hms(2020, 1, 2, hour, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc);
+        list.push(FindingRecord::from_stored(
+            id,
+            Kind::SiteUnreachable,
+            format!("site{id}"),
+            Some("县政府办".into()),
+            (opened, d(1, 2)),
+            at(1, 9),
+            (None, None),
+            String::new(),
+            &json!({"url": format!("http://127.0.0.1:9/{id}/"), "error": "timeout", "failures": 2})
+                .to_string(),
+        ));
+    }
+    let week = Week::from_episodes_after(d(1, 9), sent, d(1, 2), &list);
+    assert_eq!(ids(&week.opened), [2]);
+    assert_eq!(ids(&week.open), [1, 2]);
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    assert!(
+        text.contains("上次周报以来（1月2日至1月9日）新发现问题1个"),
+        "{text}"
+    );
+    // The older one is one compact line, in the html too: no table.
+    let older = &office.html[office
+        .html
+        .find("此前发现仍未整改问题")
+        .expect(&office.html)..];
+    assert!(older.contains("1. 【单项否决】【网站无法访问】"), "{older}");
+    assert!(
+        !older[..older.find("</p>\n<p").unwrap_or(older.len())].contains("<table"),
+        "{older}"
+    );
 }
 
 /// An account item links the catalog's `url` (its public page) before its source's
