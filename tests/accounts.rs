@@ -28,7 +28,7 @@ use axum::routing::get;
 use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
 use chrono_tz::Asia::Shanghai;
 use govwatch::catalog::{Catalog, load_texts};
-use govwatch::clock::{Clock, end_of_day};
+use govwatch::clock::{Clock, end_of_day, start_of_day};
 use govwatch::config::Settings;
 use govwatch::cycle::{self, CycleOptions, Env};
 use govwatch::detect::Kind;
@@ -577,7 +577,14 @@ async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: 
     }
     let findings = store.findings(&FindingFilter::default()).await.unwrap();
     let q1: Period = "2020Q1".parse().unwrap();
-    let export = account_export(&s.catalog, &findings, q1, d(2020, 4, 16));
+    let read = store
+        .accounts_read_between(
+            start_of_day(q1.start(), Shanghai),
+            end_of_day(q1.end(), Shanghai),
+        )
+        .await
+        .unwrap();
+    let export = account_export(&s.catalog, &findings, q1, d(2020, 4, 16), &read);
     let row = |cat: &str, name: &str, unit: &str, level: &str, problems: &str, ok: &str| {
         [cat, name, unit, level, problems, ok].map(str::to_string)
     };
@@ -692,6 +699,16 @@ async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: 
     assert_eq!((export.watched, export.passed), (41, 29));
     assert_eq!(export.pass_rate, 0.707);
     assert_eq!(pass_rate_zh(export.pass_rate), "总体合格率为70.7%");
+    assert_eq!(export.running, 41);
+    assert_eq!(export.pass_rate_note(), "总体合格率为70.7%");
+    // An account not read in the period is not watched: with no reads, only the
+    // accounts with a finding count, and none of them passes.
+    let unread = account_export(&s.catalog, &findings, q1, d(2020, 4, 16), &HashSet::new());
+    assert_eq!((unread.running, unread.watched, unread.passed), (41, 12, 0));
+    assert_eq!(
+        unread.pass_rate_note(),
+        "正常运行的政务新媒体41个，期内监测12个，总体合格率为0.0%"
+    );
     let json = serde_json::to_value(&export).unwrap();
     assert_eq!(json["period"], "2020Q1");
     assert_eq!(json["accounts"][1]["platform"], "weibo");
@@ -926,11 +943,11 @@ source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
     .await
     .unwrap();
     assert!(
-        out.contains("3 accounts listed, 2 not in the registered inventory"),
+        out.contains("清单列出账号3个，其中未经报备（不在已登记账号中）2个"),
         "{out}"
     );
     assert!(
-        out.contains("stored as listing \"province-listing\" (3 accounts)"),
+        out.contains("已保存为清单“province-listing”（3个账号）"),
         "{out}"
     );
 
@@ -1094,10 +1111,7 @@ source = {{ kind = "wechat_mp", fakeid = "MzWeibin==" }}
     ]))
     .await
     .unwrap();
-    assert!(
-        out.contains("(1 accounts, replacing the 3 accounts it held before)"),
-        "{out}"
-    );
+    assert!(out.contains("（1个账号，替换原有的3个账号）"), "{out}");
     run(args(&["--now", "2020-01-08", "check"])).await.unwrap();
     let out = run(args(&[
         "--now",
@@ -1262,7 +1276,15 @@ async fn a_week_of_reposts_only_misses_the_weekly_minimum_when_enabled(store: St
     assert_eq!(evidence["week_start"], "2020-01-06");
 
     // The problem-account list carries it on the account's row, rectified.
-    let export = account_export(&s.catalog, &all, "2020Q1".parse().unwrap(), d(2020, 1, 27));
+    let q1: Period = "2020Q1".parse().unwrap();
+    let read = store
+        .accounts_read_between(
+            start_of_day(q1.start(), Shanghai),
+            end_of_day(d(2020, 1, 27), Shanghai),
+        )
+        .await
+        .unwrap();
+    let export = account_export(&s.catalog, &all, q1, d(2020, 1, 27), &read);
     let row = export
         .accounts
         .iter()

@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::app::App;
+use crate::clock::{end_of_day, start_of_day};
 use crate::detect::period::Period;
 use crate::report::Table;
 use crate::report::accounts::{self, account_export};
@@ -159,7 +160,14 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
         }
         What::Accounts(c) => {
             let findings = store.findings(&FindingFilter::default()).await?;
-            let export = account_export(&loaded.catalog, &findings, c.period, today);
+            let tz = app.clock.tz();
+            let read = store
+                .accounts_read_between(
+                    start_of_day(c.period.start(), tz),
+                    end_of_day(c.period.end(), tz).min(app.clock.now()),
+                )
+                .await?;
+            let export = account_export(&loaded.catalog, &findings, c.period, today, &read);
             let bytes = match c.format {
                 Format::Json => serde_json::to_vec_pretty(&export)?,
                 // Problems on one line in CSV, a line each in the sheet.

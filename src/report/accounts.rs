@@ -37,6 +37,9 @@ pub const WIDTHS: [f64; 6] = [10.0, 24.0, 20.0, 10.0, 60.0, 10.0];
 pub struct AccountsExport {
     pub period: String,
     /// Accounts running normally at the end of the period (active, not zombie, not closed).
+    pub running: usize,
+    /// Those of them watched in the period: read successfully in it, or with a finding
+    /// in it. The pass rate is over these only: an account never read passes nothing.
     pub watched: usize,
     /// Those of them without any finding in the period.
     pub passed: usize,
@@ -88,8 +91,25 @@ impl AccountsExport {
         for r in &self.accounts {
             t.push_row(r.cells(sep).into_iter().map(Cell::from).collect());
         }
-        t.notes.push(pass_rate_zh(self.pass_rate));
+        t.notes.push(self.pass_rate_note());
         t
+    }
+
+    /// `总体合格率为70.7%`; `正常运行的政务新媒体41个，期内监测30个，总体合格率为70.0%` when
+    /// some were not read in the period; `期内未监测` when none was.
+    pub fn pass_rate_note(&self) -> String {
+        if self.watched == 0 {
+            "期内未监测".to_string()
+        } else if self.watched < self.running {
+            format!(
+                "正常运行的政务新媒体{}个，期内监测{}个，{}",
+                self.running,
+                self.watched,
+                pass_rate_zh(self.pass_rate)
+            )
+        } else {
+            pass_rate_zh(self.pass_rate)
+        }
     }
 }
 
@@ -105,12 +125,15 @@ pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
 }
 
 /// The problem-account list for `period`, exported on `today`. `findings` are all
-/// episodes (any order of opening is kept); accounts are matched by key.
+/// episodes (any order of opening is kept); accounts are matched by key; `read` holds
+/// the keys of the accounts read successfully in the period
+/// (`Store::accounts_read_between`).
 pub fn account_export(
     catalog: &Catalog,
     findings: &[FindingRecord],
     period: Period,
     today: NaiveDate,
+    read: &HashSet<String>,
 ) -> AccountsExport {
     let end = period.end().min(today);
     let in_period: Vec<&FindingRecord> = findings
@@ -149,6 +172,7 @@ pub fn account_export(
             .any(|f| f.opened_on <= today && f.resolved_on.is_none_or(|r| r > today));
         (problems, rectified)
     };
+    let mut running_count = 0;
     let mut watched = 0;
     let mut passed = 0;
     let mut rows = Vec::new();
@@ -159,6 +183,9 @@ pub fn account_export(
             && a.opened_on.is_none_or(|o| o <= end)
             && !zombie_at_end.contains(key.as_str());
         if running {
+            running_count += 1;
+        }
+        if running && (read.contains(&key) || with_finding.contains(&key)) {
             watched += 1;
             passed += usize::from(!with_finding.contains(&key));
         }
@@ -225,6 +252,7 @@ pub fn account_export(
     rows.sort_by_key(|r| order.iter().position(|c| *c == r.category));
     AccountsExport {
         period: period.to_string(),
+        running: running_count,
         watched,
         passed,
         // Three decimals, as a share the notices print with one decimal in percent.
@@ -308,6 +336,7 @@ mod tests {
 
         let export = AccountsExport {
             period: "2020Q1".into(),
+            running: 41,
             watched: 41,
             passed: 29,
             pass_rate: 0.707,

@@ -3,7 +3,7 @@
 //! latest outcomes). One row per read, keyed by subject and instant, so a rerun writes
 //! nothing twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -343,6 +343,27 @@ impl Store {
         })
         .map_err(ctx("reading account checks"))?;
         Ok(rows.into_iter().collect())
+    }
+
+    /// The keys of the catalog's accounts whose source was read successfully (an `ok`
+    /// check) between `from` and `to`, both included: the accounts watched then.
+    pub async fn accounts_read_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashSet<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT DISTINCT a.key FROM account_checks c JOIN accounts a ON a.id = c.account_id \
+                 WHERE c.outcome = 'ok' AND c.at >= $1 AND c.at <= $2 AND a.removed_at IS NULL",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading account checks"))?;
+        Ok(rows.into_iter().map(|(k,)| k).collect())
     }
 
     /// Publish times of one account's posts.
