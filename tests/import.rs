@@ -74,10 +74,7 @@ fn seed_000_inventory_is_imported_beside_the_hand_written_catalog() {
         &sheet("seed000-accounts.csv"),
     ];
     let stdout = ok(&govwatch(dir.path(), &import));
-    assert!(
-        stdout.contains("30 accounts and 19 units written to"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("已写入30个账号、19个单位到"), "{stdout}");
     assert!(
         stdout.contains("row 33: unknown platform \"飞信\""),
         "{stdout}"
@@ -124,7 +121,7 @@ fn seed_003_list_gives_units_with_levels_and_the_double_account() {
         dir.path(),
         &["import", "accounts", &sheet("seed003-accounts.csv")],
     ));
-    assert!(stdout.contains("14 accounts"), "{stdout}");
+    assert!(stdout.contains("已写入14个账号"), "{stdout}");
     assert!(
         stdout.contains("row 10: one cell names 2 accounts (双河政事, 苍溪县双河乡人民政府)"),
         "{stdout}"
@@ -165,10 +162,7 @@ fn an_account_written_by_hand_wins_and_is_reported() {
         stdout.contains("row 2: wechat account \"示例县生态环境\" is written by hand at"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("1 accounts and 1 units written"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("已写入1个账号、1个单位"), "{stdout}");
     let written = std::fs::read_to_string(imported(dir.path())).unwrap();
     assert!(!written.contains("name = \"示例县生态环境\""), "{written}");
     let json = catalog_json(dir.path());
@@ -214,17 +208,14 @@ fn an_xlsx_inventory_imports_and_a_dry_run_writes_nothing() {
         &["import", "accounts", path.to_str().unwrap(), "--dry-run"],
     ));
     assert!(dry.contains("name = \"渭滨预警发布\""), "{dry}");
-    assert!(dry.contains("dry run: nothing written"), "{dry}");
+    assert!(dry.contains("试运行，未写入任何内容"), "{dry}");
     assert!(!imported(dir.path()).exists());
 
     let stdout = ok(&govwatch(
         dir.path(),
         &["import", "accounts", path.to_str().unwrap()],
     ));
-    assert!(
-        stdout.contains("3 accounts and 2 units written"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("已写入3个账号、2个单位"), "{stdout}");
     let json = catalog_json(dir.path());
     let warning = json["accounts"]
         .as_array()
@@ -267,7 +258,7 @@ fn listing_prints_the_accounts_nobody_registered() {
         &["import", "listing", &sheet("listing.csv")],
     ));
     assert!(
-        stdout.contains("5 accounts listed, 2 not in the registered inventory"),
+        stdout.contains("清单列出账号5个，其中未经报备（不在已登记账号中）2个"),
         "{stdout}"
     );
     assert!(
@@ -314,7 +305,7 @@ fn posts_are_stored_for_catalog_accounts_once() {
     ];
     let stdout = ok(&govwatch(dir.path(), &args));
     assert!(
-        stdout.contains("3 posts of 2 accounts read, 3 new; 2 rows not stored"),
+        stdout.contains("读取2个账号的发布记录3条，其中新增3条；2行未保存"),
         "{stdout}"
     );
     assert!(stdout.contains("row 5: 发布时间 \"不详\""), "{stdout}");
@@ -324,7 +315,7 @@ fn posts_are_stored_for_catalog_accounts_once() {
     );
     let again = ok(&govwatch(dir.path(), &args));
     assert!(
-        again.contains("3 posts of 2 accounts read, 0 new"),
+        again.contains("读取2个账号的发布记录3条，其中新增0条"),
         "{again}"
     );
 }

@@ -23,10 +23,10 @@ struct FindingsFlags {
 
 pub async fn run(args: DemoArgs, now: Option<&str>) -> anyhow::Result<u8> {
     let dir = DemoDir::new(&args.dir);
-    println!("starting the simulated county of 示例县 on 127.0.0.1 …");
+    println!("正在本机（127.0.0.1）启动模拟的示例县网站……");
     let run = demo::run(&dir, now, &|_| {}).await?;
     println!(
-        "county at {}; catalog written to {}",
+        "示例县网站地址：{}；监测目录已写入{}",
         run.county.base(),
         dir.config().display()
     );
@@ -52,11 +52,11 @@ pub async fn run(args: DemoArgs, now: Option<&str>) -> anyhow::Result<u8> {
     println!();
     for delivery in run.email.all() {
         if let Some(path) = &delivery.eml_path {
-            println!("weekly email to {}: {}", delivery.recipient, path.display());
+            println!("周报邮件（{}）：{}", delivery.recipient, path.display());
         }
     }
-    println!("database: {}", dir.database().display());
-    println!("try next:");
+    println!("数据库：{}", dir.database().display());
+    println!("接下来可以运行：");
     // The same clock for what the user tries next, so the lines show what the demo saw.
     let me = match now {
         Some(now) => format!("{} --now {}", invocation(), shell_word(now)),

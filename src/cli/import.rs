@@ -64,7 +64,7 @@ fn print_rows(title: &str, rows: &[RowProblem]) {
     if rows.is_empty() {
         return;
     }
-    println!("{title}:");
+    println!("{title}：");
     for r in rows {
         println!("  {r}");
     }
@@ -75,10 +75,10 @@ fn accounts(app: &App, file: PathBuf, dry_run: bool) -> anyhow::Result<u8> {
     if dry_run {
         print!("{}", result.text);
     }
-    print_rows("rows not imported", &result.rejected);
-    print_rows("rows imported with a remark", &result.notes);
+    print_rows("未导入的行", &result.rejected);
+    print_rows("已导入但需核对的行", &result.notes);
     print_rows(
-        "accounts already in a hand-written catalog file",
+        "手工编写的目录文件中已有的账号（未导入）",
         &result.hand_written,
     );
     for issue in &result.issues {
@@ -86,7 +86,7 @@ fn accounts(app: &App, file: PathBuf, dry_run: bool) -> anyhow::Result<u8> {
     }
     if dry_run {
         println!(
-            "{}: {} accounts and {} units would be written to {} (dry run: nothing written)",
+            "{}：将写入{}个账号、{}个单位到{}（试运行，未写入任何内容）",
             file.display(),
             result.accounts_written,
             result.units_written,
@@ -94,7 +94,7 @@ fn accounts(app: &App, file: PathBuf, dry_run: bool) -> anyhow::Result<u8> {
         );
     } else {
         println!(
-            "{}: {} accounts and {} units written to {}; {} rows not imported; the catalog now has {} accounts",
+            "{}：已写入{}个账号、{}个单位到{}；{}行未导入；目录现有账号{}个",
             file.display(),
             result.accounts_written,
             result.units_written,
@@ -162,7 +162,7 @@ async fn listing(
             );
         }
         Format::Table => {
-            print_rows("rows not read", &problems);
+            print_rows("未能读取的行", &problems);
             if !unregistered.is_empty() {
                 let mut table = super::table::new(&["类别", "账号名称", "单位", "开设主体", "行"]);
                 for l in &unregistered {
@@ -177,21 +177,18 @@ async fn listing(
                 println!("{table}");
             }
             println!(
-                "{}: {} accounts listed, {} not in the registered inventory (未经报备)",
+                "{}：清单列出账号{}个，其中未经报备（不在已登记账号中）{}个",
                 file.display(),
                 listed.len(),
                 unregistered.len()
             );
             let replacing = if replaced.before > 0 {
-                format!(
-                    ", replacing the {} accounts it held before",
-                    replaced.before
-                )
+                format!("，替换原有的{}个账号", replaced.before)
             } else {
                 String::new()
             };
             println!(
-                "stored as listing \"{name}\" ({} accounts{replacing}); the next `govwatch check` records the unregistered ones as account_unregistered",
+                "已保存为清单“{name}”（{}个账号{replacing}）；下次检查（govwatch check）将把未经报备的账号记为问题",
                 replaced.stored
             );
         }
@@ -235,12 +232,12 @@ async fn posts(app: &App, file: PathBuf) -> anyhow::Result<u8> {
         ]);
     }
     store.close().await;
-    print_rows("rows not stored", &assigned.problems);
+    print_rows("未保存的行", &assigned.problems);
     if !assigned.by_account.is_empty() {
         println!("{table}");
     }
     println!(
-        "{}: {stored} posts of {} accounts read, {new} new; {} rows not stored",
+        "{}：读取{}个账号的发布记录{stored}条，其中新增{new}条；{}行未保存",
         file.display(),
         assigned.by_account.len(),
         assigned.problems.len()
