@@ -2,10 +2,17 @@
 //! column finding the simulated county is built to show appears in the printed table
 //! and in the demo's database, and a second run starts afresh without duplicating.
 
+mod support;
+
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use chrono::Datelike;
+use govwatch::demo::{self, DemoDir};
 use govwatch::detect::Kind;
+use govwatch::observe::evidence::Evidence;
+use govwatch::report::wording;
 use govwatch::store::{FindingFilter, Store};
 
 fn govwatch(dir: &Path, args: &[&str]) -> Output {
@@ -107,7 +114,7 @@ async fn the_demo_shows_every_column_finding() {
     );
 }
 
-/// Every "try next" line the demo prints runs as printed, from where the demo ran.
+/// Every "try next" line (接下来可以运行) the demo prints runs as printed, from where the demo ran.
 #[test]
 fn the_demos_try_next_lines_run_as_printed() {
     let tmp = tempfile::tempdir().unwrap();
@@ -125,7 +132,7 @@ fn the_demos_try_next_lines_run_as_printed() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     let lines: Vec<&str> = stdout
-        .split("try next:\n")
+        .split("接下来可以运行：\n")
         .nth(1)
         .unwrap_or_else(|| panic!("no try-next lines in:\n{stdout}"))
         .lines()
@@ -292,6 +299,178 @@ fn the_demos_visible_text_has_no_internal_codes() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// Issue 18's facts on the demo county, replayed on 2026-12-01 with monitoring that
+/// starts on 11月30日 (mid-quarter): every sentence of the notices and the email is backed
+/// by the store's findings and reads.
+async fn the_demos_texts_say_only_what_its_findings_say(url: String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = DemoDir::new(tmp.path().join("demo"));
+    let now = "2026-12-01";
+    let run = demo::run_on(&dir, Some(now), Some(&url), &|_| {})
+        .await
+        .unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let all = store.findings(&FindingFilter::default()).await.unwrap();
+    store.close().await;
+    let config = dir.config().display().to_string();
+    let cli = |args: &[&str]| -> String {
+        let base = ["--now", now, "--config", &config, "--database", &url];
+        let out = govwatch(tmp.path(), &[&base[..], args].concat());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let notice = |period: &str| cli(&["report", "--period", period, "--format", "md"]);
+    let (q2, q3, q4) = (notice("2026Q2"), notice("2026Q3"), notice("2026Q4"));
+    let main_problems = |text: &str| -> String {
+        let from = text.find("二、主要问题").unwrap_or(0);
+        let to = text.find("三、下一步工作要求").unwrap_or(text.len());
+        text[from..to].to_string()
+    };
+    let of_quarter =
+        |f: &&govwatch::store::FindingRecord, q: &str| f.subject_key.ends_with(&format!("#{q}"));
+    assert!(all.iter().any(|f| of_quarter(&f, "2026Q3")), "{all:#?}");
+
+    // 1. One day of detection: an account sentence says the episode's opening day, in
+    // the notice and in the email, however often it was confirmed since.
+    let mail = std::fs::read(dir.outbox().join("2026-W49/gongkai@example.gov.cn.eml")).unwrap();
+    let mail = mail_parser::MessageParser::default().parse(&mail).unwrap();
+    let mail_text = mail.body_text(0).unwrap_or_default().to_string();
+    let accounts: Vec<_> = all.iter().filter(|f| f.kind.is_account()).collect();
+    assert!(!accounts.is_empty());
+    for f in &accounts {
+        let sentence = wording::list_sentence(f, 2026);
+        let day = format!("{}月{}日监测到", f.opened_on.month(), f.opened_on.day());
+        assert!(sentence.starts_with(&day), "{sentence}");
+        assert!(
+            q4.contains(&sentence),
+            "{sentence} not in the Q4 notice:\n{q4}"
+        );
+        assert!(
+            mail_text.contains(&sentence),
+            "{sentence} not in:\n{mail_text}"
+        );
+    }
+
+    // 2. 主要问题 from the period's findings: the units said to publish nothing are
+    // those with a unit finding of the quarter, the columns those with a column finding.
+    let q3_main = main_problems(&q3);
+    let zero_units: BTreeSet<String> = all
+        .iter()
+        .filter(|f| f.kind == Kind::UnitZeroPublish && of_quarter(f, "2026Q3"))
+        .map(|f| f.unit.clone().unwrap())
+        .collect();
+    let said: BTreeSet<String> = q3_main
+        .split(['；', '。'])
+        .filter_map(|s| s.trim().strip_suffix("新闻信息发布为0"))
+        .flat_map(|s| s.split('、'))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(said, zero_units, "{q3_main}");
+    let zero_columns: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == Kind::ColumnZeroPublish && of_quarter(f, "2026Q3"))
+        .collect();
+    for f in &zero_columns {
+        let Some(Evidence::ColumnZeroPublish(e)) = &f.evidence else {
+            panic!("{f:#?}")
+        };
+        let sentence = wording::column_zero_publish(&e.column.units, &e.column.column);
+        assert!(q3_main.contains(&sentence), "{sentence} not in {q3_main}");
+    }
+    assert_eq!(
+        q3_main.matches("栏目更新为0").count(),
+        zero_columns.len(),
+        "{q3_main}"
+    );
+    // The column that answers 404 was never read: 无法访问, never zero.
+    for text in [&q2, &q3, &q4] {
+        assert!(!text.contains("警务公开栏目更新为0"), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("| 警务公开 |"))
+            .unwrap();
+        assert!(row.contains("无法访问") && !row.contains("零发布"), "{row}");
+    }
+
+    // 3. Every kind open in Q4 has its sentence; the single-veto item leads.
+    let q4_main = main_problems(&q4);
+    for f in all.iter().filter(|f| f.open_on(run.app.clock.today())) {
+        match f.kind {
+            Kind::SiteHomeStale
+            | Kind::ColumnStale
+            | Kind::ColumnEmpty
+            | Kind::ColumnUnreachable => {
+                let sentence = wording::sentence(f);
+                assert!(q4_main.contains(&sentence), "{sentence} not in {q4_main}");
+            }
+            Kind::LinkBroken => assert!(q4_main.contains("死链"), "{q4_main}"),
+            _ => {}
+        }
+    }
+    let home = q4_main.find("首页超过两周未更新").expect(&q4_main);
+    for other in ["栏目超过两周未更新", "空白栏目", "无法正常访问", "死链"] {
+        assert!(home < q4_main.find(other).expect(other), "{q4_main}");
+    }
+    assert!(
+        q4_main.contains("县公安局警务公开栏目链接无法正常访问"),
+        "{q4_main}"
+    );
+
+    // 4. A period only for what was watched in it: the real first and last day in Q4;
+    // Q2 was never read, and says so instead of a rate or "no problem found".
+    assert!(
+        q4.contains("监测时间为2026年11月30日至2026年12月1日"),
+        "{q4}"
+    );
+    assert!(q2.contains("未监测"), "{q2}");
+    for claim in ["合格率为100", "未发现问题"] {
+        assert!(!q2.contains(claim), "{claim} in {q2}");
+    }
+
+    // 5. Q3's period findings belong to Q3 only: not in Q4's 主要问题 nor its export.
+    assert!(
+        !q4_main.contains("更新为0") && !q4_main.contains("发布为0"),
+        "{q4_main}"
+    );
+    let q4_findings: serde_json::Value = serde_json::from_str(&cli(&[
+        "export", "findings", "--period", "2026Q4", "--format", "json",
+    ]))
+    .unwrap();
+    let subjects: Vec<&str> = q4_findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.iter().all(|s| !s.ends_with("#2026Q3")),
+        "{subjects:?}"
+    );
+    assert!(!subjects.is_empty());
+    // Where periods mix, the sentence names its quarter.
+    let findings = cli(&["findings", "--format", "csv"]);
+    assert!(
+        findings.contains("审计局三季度新闻信息发布为0"),
+        "{findings}"
+    );
+
+    // 6. A month shows counts and last updates only: no quota, no 完成情况.
+    for what in ["columns", "units"] {
+        let csv = cli(&["export", what, "--period", "2026-11", "--format", "csv"]);
+        let header = csv.lines().next().unwrap();
+        for word in ["应更新", "应公开", "完成情况"] {
+            assert!(!header.contains(word), "{what}: {header}");
+        }
+        assert!(header.contains("最新更新日期"), "{header}");
+    }
+}
+
+on_both_databases_with_url!(the_demos_texts_say_only_what_its_findings_say);
 
 /// The text nodes of an HTML document.
 fn html_text(html: &str) -> String {

@@ -199,6 +199,18 @@ pub async fn run(
     now: Option<&str>,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<DemoRun, DemoError> {
+    run_on(dir, now, None, progress).await
+}
+
+/// As [`run`], on the database at `database` (an empty one: the demo resets only its
+/// own SQLite file) instead of the demo's SQLite file: the tests replay the county on
+/// PostgreSQL too.
+pub async fn run_on(
+    dir: &DemoDir,
+    now: Option<&str>,
+    database: Option<&str>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<DemoRun, DemoError> {
     dir.prepare()?;
     let tz = chrono_tz::Asia::Shanghai;
     let today = match now {
@@ -211,7 +223,7 @@ pub async fn run(
     dir.write_config(&county.base())?;
     let app = App::new(&Options {
         config_dir: dir.config(),
-        database: Some(dir.database_url()),
+        database: Some(database.map_or_else(|| dir.database_url(), str::to_string)),
         now: now.map(str::to_string),
     })?;
     let loaded = app.catalog()?;

@@ -101,3 +101,29 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// As [`on_both_databases`], for tests that need the database's URL (to run the binary
+/// or the demo on it): `async fn NAME(String)`.
+#[macro_export]
+macro_rules! on_both_databases_with_url {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    let db = $crate::support::db::sqlite();
+                    super::$name(db.url.clone()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread")]
+                async fn $name() {
+                    let Some(db) = $crate::support::db::postgres().await else { return };
+                    super::$name(db.url.clone()).await;
+                }
+            )*
+        }
+    };
+}
