@@ -32,6 +32,7 @@ on_both_databases!(
     private_addresses_are_reached_only_when_allowed,
     failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way,
     a_broken_link_removed_from_its_pages_is_rectified,
+    every_link_a_browser_loads_is_checked_and_nothing_else,
 );
 
 const SITE: &str = "示例县人民政府";
@@ -483,4 +484,126 @@ async fn a_broken_link_removed_from_its_pages_is_rectified(store: Store) {
     // The office removed the link from the only page it was on: rectified.
     let day3 = day1 + Duration::days(2);
     assert_eq!(check(2, day3).await, Some(Some(day3)));
+}
+
+/// A home page with a link in every form a browser follows or loads (fixture
+/// `links_every_kind.html`, each to a missing `/gone/…`) and the ones left out (to
+/// `/left-out/…`: a disabled stylesheet, a form's action, `canonical`, `preload`, a text
+/// input's `src`), and a column page that is only a `<meta http-equiv=refresh>`.
+fn every_kind_router() -> Router {
+    let page = |name: &'static str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/pages")
+            .join(name);
+        let body = std::fs::read_to_string(path).unwrap();
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response() }
+        })
+    };
+    Router::new()
+        .route("/", page("links_every_kind.html"))
+        .route("/col/news/", page("links_meta_refresh.html"))
+        .route(
+            "/images/grey.gif",
+            get(|| async { ([(header::CONTENT_TYPE, "image/gif")], vec![0u8; 8]).into_response() }),
+        )
+        .route(
+            "/left-out/{*rest}",
+            get(|| async { html("<p>不应被请求</p>".into()) }),
+        )
+}
+
+async fn every_link_a_browser_loads_is_checked_and_nothing_else(store: Store) {
+    let server = FixtureServer::with_router("127.0.0.1", every_kind_router()).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, None);
+    let settings = settings();
+    let fetcher = fetcher(&settings, &catalog);
+    let clock = clock_at(day(), 0);
+    let env = Env {
+        store: &store,
+        fetcher: &fetcher,
+        catalog: &catalog,
+        settings: &settings,
+        clock: &clock,
+    };
+    let report = cycle::run(env, &CycleOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    let broken: BTreeMap<String, String> = report
+        .links
+        .broken
+        .iter()
+        .map(|b| (b.url.replace(&base, ""), b.outcome.to_string()))
+        .collect();
+    let gone = [
+        "style.css",
+        "favicon.ico",
+        "rss.xml",
+        "banner.jpg",
+        "logo.png",
+        "icon.gif",
+        "jquery.js",
+        "body-bg.jpg",
+        "anchor.html",
+        "img.jpg",
+        "img-2x.jpg",
+        "img-3x.jpg",
+        "pic-480.webp",
+        "pic-800.webp",
+        "pic.jpg",
+        "lazy-original.jpg",
+        "lazy-src.jpg",
+        "lazy-lazy.jpg",
+        "inline-style.jpg",
+        "video.mp4",
+        "poster.jpg",
+        "video-source.mp4",
+        "subtitles.vtt",
+        "audio.mp3",
+        "table-bg.gif",
+        "td-bg.gif",
+        "th-bg.gif",
+        "search-button.gif",
+        "frame.html",
+        "portal/index.html",
+    ];
+    let mut want: BTreeMap<String, String> = gone
+        .iter()
+        .map(|g| (format!("/gone/{g}"), "http".to_string()))
+        .collect();
+    want.insert("https://example]org/x".into(), "malformed".into());
+    want.insert("https;//www.example.gov.cn/".into(), "malformed".into());
+    want.insert("zfb@example.gov.cn".into(), "missing_mailto".into());
+    assert_eq!(broken, want);
+    // What is left out is never requested; the placeholder image is fine.
+    let left_out: Vec<String> = server
+        .hits()
+        .into_iter()
+        .map(|h| h.path)
+        .filter(|p| p.starts_with("/left-out/"))
+        .collect();
+    assert!(left_out.is_empty(), "{left_out:?}");
+    assert_eq!(server.hits_to("/images/grey.gif").len(), 1);
+
+    // Each is a 死链 finding; the unfollowable ones give their reason.
+    let findings = store
+        .findings(&FindingFilter {
+            kind: Some(Kind::LinkBroken),
+            ..FindingFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(findings.len(), want.len());
+    let rows = govwatch::report::links::link_rows(&findings, "2020Q3".parse().unwrap(), &clock);
+    let reason = |url: &str| {
+        rows.iter()
+            .find(|r| r.url == url)
+            .map(|r| govwatch::report::links::error_zh(&r.outcome, r.status))
+            .unwrap_or_else(|| panic!("{url} not in {rows:#?}"))
+    };
+    assert_eq!(reason("zfb@example.gov.cn"), "缺少mailto:");
+    assert_eq!(reason("https://example]org/x"), "链接格式错误");
+    assert_eq!(reason(&format!("{base}/gone/poster.jpg")), "页面不存在");
 }

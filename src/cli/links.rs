@@ -20,11 +20,13 @@ pub async fn run(app: &App, args: LinksArgs) -> anyhow::Result<u8> {
 }
 
 pub fn print_report(report: &LinkReport) {
-    let mut table = super::table::new(&["网站", "所在页面", "链接文字", "死链地址", "结果"]);
+    let mut table = super::table::new(&["网站", "所在页面", "链接文字", "死链地址", "原因"]);
     for b in &report.broken {
-        let result = match b.status {
-            Some(status) => format!("{} {status}", b.outcome),
-            None => b.outcome.to_string(),
+        let status = b.status.map(i64::from);
+        let reason = crate::report::links::error_zh(&b.outcome.to_string(), status);
+        let result = match status {
+            Some(status) => format!("{reason}（{status}）"),
+            None => reason,
         };
         table.add_row([
             b.site.clone(),
@@ -37,18 +39,19 @@ pub fn print_report(report: &LinkReport) {
     if !report.broken.is_empty() {
         println!("{table}");
     }
+    let broken = report
+        .broken
+        .iter()
+        .map(|b| &b.url)
+        .collect::<std::collections::HashSet<_>>()
+        .len();
     println!(
-        "{}: {} pages read ({} unreadable), {} links checked, {} broken, {} skipped (private address), {} excluded",
+        "{}：读取页面{}个（{}个无法读取），检查链接{}个，死链{}个，跳过{}个（内网地址未允许），排除{}个",
         report.cycle,
         report.pages,
         report.unreadable_pages,
         report.checked,
-        report
-            .broken
-            .iter()
-            .map(|b| &b.url)
-            .collect::<std::collections::HashSet<_>>()
-            .len(),
+        broken,
         report.skipped,
         report.excluded
     );

@@ -27,7 +27,7 @@ use url::Url;
 
 use crate::catalog::Site;
 use crate::extract::notfound::{self, NotFoundPage};
-use crate::extract::{LinkKind, PageLink, extract_links};
+use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, page_links};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
 use crate::observe::LinkOutcome;
 use crate::store::{CatalogIds, LinkCheck, StoreError};
@@ -206,13 +206,18 @@ pub async fn run(
         })
         .buffer_unordered(PARALLEL);
     let mut found: Vec<(usize, Url, PageLink)> = Vec::new();
+    let mut unfollowable: Vec<(usize, Url, MalformedLink)> = Vec::new();
     while let Some((page, result)) = reads.next().await {
         record(store, &result).await?;
         match result.page() {
             Some(p) if !p.not_modified => {
                 report.pages += 1;
-                for link in extract_links(&p.text().text, &p.final_url) {
+                let links = page_links(&p.text().text, &p.final_url);
+                for link in links.links {
                     found.push((page.site, page.url.clone(), link));
+                }
+                for bad in links.malformed {
+                    unfollowable.push((page.site, page.url.clone(), bad));
                 }
             }
             _ => report.unreadable_pages += 1,
@@ -334,6 +339,47 @@ pub async fn run(
         outcomes.insert(url.to_string(), (check.outcome, check.status, check.detail));
     }
     drop(checks);
+
+    // Values a browser cannot follow are broken as written: recorded like a check, with
+    // nothing fetched (链接格式错误, 缺少mailto:).
+    for (site_index, page, bad) in unfollowable {
+        let href = bad.href.trim().to_string();
+        if settings
+            .links
+            .exclude
+            .iter()
+            .chain(&settings.links.known_good)
+            .any(|p| matches_pattern(&href, p))
+        {
+            continue;
+        }
+        let outcome = match bad.problem {
+            LinkProblem::Malformed => LinkOutcome::Malformed,
+            LinkProblem::MissingMailto => LinkOutcome::MissingMailto,
+        };
+        let site_id = ids.sites.get(&sites[site_index].key()).copied();
+        store
+            .record_link_source(&href, page.as_str(), site_id, &bad.text, now)
+            .await?;
+        if !outcomes.contains_key(&href) {
+            store
+                .record_link_check(&LinkCheck {
+                    url: href.clone(),
+                    cycle: report.cycle.clone(),
+                    at: now,
+                    outcome,
+                    status: None,
+                    final_url: None,
+                    detail: Some(bad.problem.zh().to_string()),
+                })
+                .await?;
+            report.checked += 1;
+            outcomes.insert(href.clone(), (outcome, None, Some(bad.problem.zh().into())));
+        }
+        anchors
+            .entry((href, page.to_string()))
+            .or_insert((site_index, bad.text));
+    }
 
     for ((link, page), (site_index, anchor)) in anchors {
         let Some((outcome, status, detail)) = outcomes.get(&link) else {

@@ -264,6 +264,9 @@ pub(crate) enum Unfollowable {
     NotAPage,
     /// It should be a URL but does not parse (`http://`, `http://a b.gov.cn/`).
     Malformed,
+    /// An e-mail address without `mailto:` (`zfb@a.gov.cn`): a browser opens it as a
+    /// relative page, which does not exist.
+    MissingMailto,
 }
 
 /// Resolves an attribute value to an absolute http(s) URL.
@@ -272,7 +275,13 @@ pub(crate) fn resolve(base: &Url, href: &str) -> Result<Url, Unfollowable> {
     if href.is_empty() || href.starts_with('#') {
         return Err(Unfollowable::NotAPage);
     }
+    if is_bare_email(href) {
+        return Err(Unfollowable::MissingMailto);
+    }
     let lower = href.to_ascii_lowercase();
+    if is_misspelt_scheme(&lower) {
+        return Err(Unfollowable::Malformed);
+    }
     if ["javascript:", "mailto:", "tel:", "data:", "sms:", "about:"]
         .iter()
         .any(|p| lower.starts_with(p))
@@ -284,6 +293,35 @@ pub(crate) fn resolve(base: &Url, href: &str) -> Result<Url, Unfollowable> {
         Ok(_) => Err(Unfollowable::NotAPage),
         Err(_) => Err(Unfollowable::Malformed),
     }
+}
+
+/// `https;//…`, `http//…`, `http:/…`, `http：//…`: meant as an absolute URL, but a
+/// browser reads it as a relative path.
+fn is_misspelt_scheme(lower: &str) -> bool {
+    let Some(rest) = lower
+        .strip_prefix("https")
+        .or_else(|| lower.strip_prefix("http"))
+    else {
+        return false;
+    };
+    !rest.starts_with("://")
+        && [";", "//", ":/", ":\\", "：", "；"]
+            .iter()
+            .any(|p| rest.starts_with(p))
+}
+
+/// `zfb@a.gov.cn`: one `@` between a local part and a dotted domain, nothing that makes
+/// it a path, a scheme or a query (`user@host/page`, `http://u@h/` are URLs).
+fn is_bare_email(href: &str) -> bool {
+    let Some((local, domain)) = href.split_once('@') else {
+        return false;
+    };
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+') && c.is_ascii())
+    };
+    plain(local) && plain(domain) && domain.contains('.') && !domain.ends_with('.')
 }
 
 /// Collapses runs of whitespace (also U+3000 and NBSP) into one space and trims.

@@ -1,16 +1,23 @@
 //! Every link a page makes a browser follow or load, for the broken-link check (死链).
 //!
-//! Anchors and image maps (`a`, `area`), images, scripts, stylesheets and icons, frames
-//! and iframes, and media (`embed`, `video`, `audio`, `source`, `object`), resolved
-//! against `<base href>` and the page URL. An anchor to a file (`.pdf`, `.doc`, `.xls`,
-//! `.wps`, `.zip` …) is an [`LinkKind::Attachment`]: the national indicators count a
-//! missing attachment like a dead link.
+//! Anchors and image maps (`a`, `area`); images in every form (`src`, `srcset` on `img`
+//! and `picture > source`, lazy-load `data-src` / `data-original` / `data-lazy`, `url()`
+//! in `<style>` blocks and `style=` attributes, `background` of `body`/`table`/`td`/`th`,
+//! `video poster`, `input type=image`); scripts, stylesheets (not disabled ones), icons
+//! and `alternate` feeds; frames and iframes; media (`embed`, `video`, `audio`, `source`,
+//! `track`, `object`); the target of `<meta http-equiv=refresh>`. Resolved against
+//! `<base href>` and the page URL. An anchor to a file (`.pdf`, `.doc`, `.xls`, `.wps`,
+//! `.zip` …) is an [`LinkKind::Attachment`]: the national indicators count a missing
+//! attachment like a dead link.
 //!
 //! Omitted, by design: `javascript:`, `mailto:`, `tel:`, `data:` and other non-http
-//! schemes, empty values and bare `#fragment`s; they have nothing to fetch. Fragments are
-//! cut off (`a.html#top` is `a.html`), and each URL is listed once, with the kind and text
-//! of its first occurrence. Values that should be URLs but do not parse are not dropped
-//! silently: [`malformed_links`] lists them, as they are broken links too.
+//! schemes, empty values and bare `#fragment`s (nothing to fetch); form actions (a bare
+//! GET gives false alarms); `canonical` and `preload` links. Fragments are cut off
+//! (`a.html#top` is `a.html`), and each URL is listed once, with the kind and text of its
+//! first occurrence. Values that should be URLs but cannot be followed are not dropped:
+//! [`page_links`] lists them as [`MalformedLink`]s (链接格式错误: `https://example]org/x`,
+//! `https;//…`; 缺少mailto:: an e-mail address as `href`), and the link stage records
+//! them as broken without fetching anything.
 
 use scraper::ElementRef;
 use serde::Serialize;
@@ -40,11 +47,41 @@ pub struct PageLink {
     pub kind: LinkKind,
 }
 
-/// An `href`/`src` value that does not parse as a URL.
+/// A link value a browser cannot follow though it should: it does not parse as a URL,
+/// or it is an e-mail address without `mailto:`. Broken links too (链接格式错误,
+/// 缺少mailto:).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MalformedLink {
     pub href: String,
     pub text: String,
+    pub problem: LinkProblem,
+}
+
+/// Why a [`MalformedLink`] cannot be followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkProblem {
+    /// Does not parse (`https://example]org/x`, `https;//…`, `http://a b.gov.cn/`).
+    Malformed,
+    /// `zfb@a.gov.cn` in an `href`.
+    MissingMailto,
+}
+
+impl LinkProblem {
+    /// The reason in the words of the 死链清单.
+    pub fn zh(self) -> &'static str {
+        match self {
+            LinkProblem::Malformed => "链接格式错误",
+            LinkProblem::MissingMailto => "缺少mailto:",
+        }
+    }
+}
+
+/// A page's links: those to check, and those broken as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageLinks {
+    pub links: Vec<PageLink>,
+    pub malformed: Vec<MalformedLink>,
 }
 
 /// File extensions that make an anchor an attachment.
@@ -55,36 +92,48 @@ const ATTACHMENT_EXTENSIONS: [&str; 19] = [
 
 /// The followable links of a page, once each, in page order.
 pub fn extract_links(html: &str, page: &Url) -> Vec<PageLink> {
-    let mut out: Vec<PageLink> = Vec::new();
+    page_links(html, page).links
+}
+
+/// The values of a page that should be URLs but cannot be followed.
+pub fn malformed_links(html: &str, page: &Url) -> Vec<MalformedLink> {
+    page_links(html, page).malformed
+}
+
+/// Both of the above from one parse: the followable links once each, in page order, and
+/// the unfollowable ones once each (by value).
+pub fn page_links(html: &str, page: &Url) -> PageLinks {
+    let mut out = PageLinks::default();
     let mut seen = std::collections::HashSet::new();
-    walk(html, page, |raw| {
-        if let Ok(mut url) = raw.resolved {
+    let mut seen_bad = std::collections::HashSet::new();
+    walk(html, page, |raw| match raw.resolved {
+        Ok(mut url) => {
             url.set_fragment(None);
             if seen.insert(url.clone()) {
                 let kind = match raw.kind {
                     LinkKind::Anchor if is_attachment(&url) => LinkKind::Attachment,
                     k => k,
                 };
-                out.push(PageLink {
+                out.links.push(PageLink {
                     url,
                     text: raw.text,
                     kind,
                 });
             }
         }
-    });
-    out
-}
-
-/// The `href`/`src` values of a page that should be URLs but do not parse.
-pub fn malformed_links(html: &str, page: &Url) -> Vec<MalformedLink> {
-    let mut out = Vec::new();
-    walk(html, page, |raw| {
-        if raw.resolved == Err(Unfollowable::Malformed) {
-            out.push(MalformedLink {
-                href: raw.href,
-                text: raw.text,
-            });
+        Err(why) => {
+            let problem = match why {
+                Unfollowable::Malformed => LinkProblem::Malformed,
+                Unfollowable::MissingMailto => LinkProblem::MissingMailto,
+                Unfollowable::NotAPage => return,
+            };
+            if seen_bad.insert(raw.href.clone()) {
+                out.malformed.push(MalformedLink {
+                    href: raw.href,
+                    text: raw.text,
+                    problem,
+                });
+            }
         }
     });
     out
@@ -104,49 +153,168 @@ struct RawLink {
     resolved: Result<Url, Unfollowable>,
 }
 
+/// Elements that can carry a link a browser follows or loads.
+const LINKING: &str = "a[href], area[href], img, script[src], link[href], \
+    iframe[src], frame[src], embed[src], video, audio[src], source, track[src], object[data], \
+    input[src], body[background], table[background], td[background], th[background], \
+    meta[http-equiv][content], style, [style]";
+
 fn walk(html: &str, page: &Url, mut each: impl FnMut(RawLink)) {
     let doc = super::dom::parse_document(html);
     let base = effective_base(&doc, page);
-    let all = sel(
-        "a[href], area[href], img[src], script[src], link[href], iframe[src], frame[src], \
-         embed[src], video[src], audio[src], source[src], object[data]",
-    );
-    for e in doc.select(&all) {
-        let Some((attr, kind)) = classify(e) else {
-            continue;
-        };
-        let Some(href) = e.attr(attr) else { continue };
-        each(RawLink {
-            href: href.to_string(),
-            text: link_text(e, kind),
-            kind,
-            resolved: resolve(&base, href),
-        });
+    for e in doc.select(&sel(LINKING)) {
+        for (href, kind, own) in values(e) {
+            let resolved = resolve(&base, &href);
+            each(RawLink {
+                // A style's or a container's text does not name the image it loads.
+                text: if own {
+                    link_text(e, kind)
+                } else {
+                    String::new()
+                },
+                href,
+                kind,
+                resolved,
+            });
+        }
     }
 }
 
-fn classify(e: ElementRef<'_>) -> Option<(&'static str, LinkKind)> {
-    Some(match e.value().name() {
-        "a" | "area" => ("href", LinkKind::Anchor),
-        "img" => ("src", LinkKind::Image),
-        "script" => ("src", LinkKind::Script),
-        "iframe" | "frame" => ("src", LinkKind::Frame),
-        "embed" | "video" | "audio" | "source" => ("src", LinkKind::Attachment),
-        "object" => ("data", LinkKind::Attachment),
-        "link" => {
-            let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
-            let rel: Vec<&str> = rel.split_whitespace().collect();
-            if rel.contains(&"stylesheet") {
-                ("href", LinkKind::Stylesheet)
-            } else if rel.iter().any(|r| r.contains("icon")) {
-                ("href", LinkKind::Image)
-            } else {
-                // canonical, alternate, preload …: not something a reader follows.
-                return None;
+/// The link values of one element, with what each is for: what a visitor's browser
+/// follows (anchors, a refresh) or loads (images in every form, scripts, styles, frames,
+/// media, feeds). Not: a disabled stylesheet, a form's action (a bare GET would give
+/// false alarms), `canonical`/`preload` links.
+/// Each value comes with whether the element's own text or `alt` names it.
+fn values(e: ElementRef<'_>) -> Vec<(String, LinkKind, bool)> {
+    let mut out: Vec<(String, LinkKind, bool)> = Vec::new();
+    let mut attr = |name: &str, kind: LinkKind| {
+        if let Some(v) = e.attr(name) {
+            out.push((v.to_string(), kind, true));
+        }
+    };
+    match e.value().name() {
+        "a" | "area" => attr("href", LinkKind::Anchor),
+        "img" => {
+            attr("src", LinkKind::Image);
+            // jQuery lazyload and its kin: the real image waits in a data attribute.
+            for lazy in ["data-src", "data-original", "data-lazy"] {
+                attr(lazy, LinkKind::Image);
             }
         }
-        _ => return None,
-    })
+        "script" => attr("src", LinkKind::Script),
+        "iframe" | "frame" => attr("src", LinkKind::Frame),
+        "embed" | "audio" | "track" => attr("src", LinkKind::Attachment),
+        "video" => {
+            attr("src", LinkKind::Attachment);
+            attr("poster", LinkKind::Image);
+        }
+        "source" => attr("src", LinkKind::Attachment),
+        "object" => attr("data", LinkKind::Attachment),
+        "input"
+            if e.attr("type")
+                .is_some_and(|t| t.eq_ignore_ascii_case("image")) =>
+        {
+            attr("src", LinkKind::Image)
+        }
+        "body" | "table" | "td" | "th" => {
+            if let Some(v) = e.attr("background") {
+                out.push((v.to_string(), LinkKind::Image, false));
+            }
+        }
+        "meta" => {
+            let refresh = e
+                .attr("http-equiv")
+                .is_some_and(|h| h.eq_ignore_ascii_case("refresh"));
+            if let Some(target) = e
+                .attr("content")
+                .filter(|_| refresh)
+                .and_then(refresh_target)
+            {
+                out.push((target, LinkKind::Anchor, false));
+            }
+        }
+        "link" => {
+            if let Some(kind) = link_rel(e) {
+                attr("href", kind);
+            }
+        }
+        "style" => {
+            let css: String = e.text().collect();
+            out.extend(
+                css_urls(&css)
+                    .into_iter()
+                    .map(|u| (u, LinkKind::Image, false)),
+            );
+        }
+        _ => {}
+    }
+    if let Some(srcset) = e.attr("srcset") {
+        out.extend(
+            srcset_urls(srcset)
+                .into_iter()
+                .map(|u| (u, LinkKind::Image, true)),
+        );
+    }
+    if let Some(style) = e.attr("style") {
+        out.extend(
+            css_urls(style)
+                .into_iter()
+                .map(|u| (u, LinkKind::Image, false)),
+        );
+    }
+    out
+}
+
+/// What a `<link>` loads: stylesheets (not disabled ones), icons, `alternate` feeds and
+/// pages; `canonical`, `preload` and the like are not followed.
+fn link_rel(e: ElementRef<'_>) -> Option<LinkKind> {
+    let rel = e.attr("rel").unwrap_or("").to_ascii_lowercase();
+    let rel: Vec<&str> = rel.split_whitespace().collect();
+    if rel.contains(&"stylesheet") {
+        (e.attr("disabled").is_none()).then_some(LinkKind::Stylesheet)
+    } else if rel.iter().any(|r| r.contains("icon")) {
+        Some(LinkKind::Image)
+    } else if rel.contains(&"alternate") {
+        Some(LinkKind::Anchor)
+    } else {
+        None
+    }
+}
+
+/// The target of `<meta http-equiv="refresh" content="0; url=/index.html">` (`URL=`,
+/// quotes and spaces as browsers allow).
+fn refresh_target(content: &str) -> Option<String> {
+    let (_, rest) = content.split_once([';', ','])?;
+    let rest = rest.trim_start();
+    let rest = if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("url") {
+        rest[3..].trim_start().strip_prefix('=')?.trim_start()
+    } else {
+        rest
+    };
+    let target = rest.trim_matches(|c: char| c == '\'' || c == '"' || c.is_whitespace());
+    (!target.is_empty()).then(|| target.to_string())
+}
+
+/// The candidates' URLs of a `srcset` (`a.jpg 1x, b.jpg 2x`, `s.jpg 480w`).
+fn srcset_urls(srcset: &str) -> Vec<String> {
+    srcset
+        .split(',')
+        .filter_map(|c| c.split_whitespace().next())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The `url(…)` values of CSS (a `<style>` block or a `style` attribute).
+fn css_urls(css: &str) -> Vec<String> {
+    static URL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?i)url\(\s*(?:"([^"]*)"|'([^']*)'|([^)'"\s]*))\s*\)"#)
+            .expect("css url pattern")
+    });
+    URL.captures_iter(css)
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)))
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|u| !u.is_empty())
+        .collect()
 }
 
 fn link_text(e: ElementRef<'_>, kind: LinkKind) -> String {
@@ -240,6 +408,46 @@ mod tests {
             .map(|m| m.href)
             .collect();
         assert_eq!(bad, ["http://", "http://a b.gov.cn/"]);
+    }
+
+    #[test]
+    fn values_browsers_load_in_every_spelling() {
+        assert_eq!(
+            refresh_target("0; URL='/portal/index.html'").as_deref(),
+            Some("/portal/index.html")
+        );
+        assert_eq!(refresh_target("5;url=a.html").as_deref(), Some("a.html"));
+        assert_eq!(
+            refresh_target("3, http://a.gov.cn/").as_deref(),
+            Some("http://a.gov.cn/")
+        );
+        assert_eq!(refresh_target("30"), None);
+        assert_eq!(
+            srcset_urls("a.jpg 1x,b.jpg 2x , c.jpg"),
+            ["a.jpg", "b.jpg", "c.jpg"]
+        );
+        assert_eq!(
+            css_urls(
+                r#"a{background:url("x.png")} b{background:URL( 'y.gif' )} c{background:url(z.jpg)}"#
+            ),
+            ["x.png", "y.gif", "z.jpg"]
+        );
+        let page = Url::parse("http://www.a.gov.cn/").unwrap();
+        let bad = |href: &str| {
+            malformed_links(&format!(r#"<a href="{href}">x</a>"#), &page)
+                .into_iter()
+                .map(|m| m.problem)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bad("zfb@a.gov.cn"), [LinkProblem::MissingMailto]);
+        assert_eq!(bad("https;//www.a.gov.cn/"), [LinkProblem::Malformed]);
+        assert_eq!(bad("http//www.a.gov.cn/"), [LinkProblem::Malformed]);
+        assert_eq!(bad("http：//www.a.gov.cn/"), [LinkProblem::Malformed]);
+        assert_eq!(bad("https://example]org/x"), [LinkProblem::Malformed]);
+        // Not malformed: a path that starts with the letters, a URL with a user.
+        assert!(bad("httpdocs/a.html").is_empty());
+        assert!(bad("http://u@www.a.gov.cn/").is_empty());
+        assert!(bad("mailto:zfb@a.gov.cn").is_empty());
     }
 
     #[test]

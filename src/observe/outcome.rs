@@ -277,13 +277,25 @@ pub enum LinkOutcome {
     Soft404,
     /// Not fetched: a private address not allowed, or not an http(s) URL.
     Skipped,
+    /// Not fetched: the value should be a URL but does not parse (`https://example]org/x`,
+    /// `https;//…`), so a visitor's click goes nowhere (链接格式错误).
+    Malformed,
+    /// Not fetched: an e-mail address in `href` without `mailto:`, which a browser opens
+    /// as a page beside the current one, a 404 (缺少mailto:).
+    MissingMailto,
     #[strum(transparent)]
     Failed(FailureClass),
 }
 
 by_code!(
     LinkOutcome,
-    own: [LinkOutcome::Ok, LinkOutcome::Soft404, LinkOutcome::Skipped],
+    own: [
+        LinkOutcome::Ok,
+        LinkOutcome::Soft404,
+        LinkOutcome::Skipped,
+        LinkOutcome::Malformed,
+        LinkOutcome::MissingMailto
+    ],
     wrapped: |c| failure(c).map(LinkOutcome::Failed)
 );
 
@@ -377,6 +389,8 @@ mod tests {
             (LinkOutcome::Ok, "ok"),
             (LinkOutcome::Soft404, "soft_404"),
             (LinkOutcome::Skipped, "skipped"),
+            (LinkOutcome::Malformed, "malformed"),
+            (LinkOutcome::MissingMailto, "missing_mailto"),
         ]);
         round_trip(&wrap(LinkOutcome::Failed));
         round_trip(&[

@@ -11,6 +11,7 @@ use super::{Cell, Table, yes_no};
 use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
+use crate::extract::LinkProblem;
 use crate::observe::evidence::Evidence;
 use crate::observe::{FailureClass, LinkOutcome};
 use crate::store::FindingRecord;
@@ -58,6 +59,8 @@ pub fn error_zh(outcome: &str, status: Option<i64>) -> String {
             _ => "访问出错",
         },
         LinkOutcome::Soft404 => "打开为错误页或首页",
+        LinkOutcome::Malformed => LinkProblem::Malformed.zh(),
+        LinkOutcome::MissingMailto => LinkProblem::MissingMailto.zh(),
         LinkOutcome::Failed(FailureClass::Dns) => "域名无法解析",
         LinkOutcome::Failed(FailureClass::Connect) => "无法连接服务器",
         LinkOutcome::Failed(FailureClass::Timeout) => "访问超时",
@@ -259,6 +262,8 @@ mod tests {
         let q2: Period = "2020Q2".parse().unwrap();
         assert!(link_rows(&[record(json!({}), None)], q2, &clock).is_empty());
         assert_eq!(error_zh("soft_404", Some(200)), "打开为错误页或首页");
+        assert_eq!(error_zh("malformed", None), "链接格式错误");
+        assert_eq!(error_zh("missing_mailto", None), "缺少mailto:");
         assert_eq!(error_zh("http", Some(502)), "服务器错误");
     }
 }
