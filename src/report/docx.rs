@@ -6,7 +6,7 @@
 use docx_rs::{
     AlignmentType, BreakType, Docx, Footer, LineSpacing, PageMargin, PageNum, Paragraph, Run,
     RunFonts, Shading, ShdType, SpecialIndentType, Table as DocTable, TableCell, TableRow,
-    WidthType,
+    VAlignType, VMergeType, WidthType,
 };
 
 use super::table::display_width;
@@ -21,6 +21,8 @@ const TEXT_W: usize = (PAGE_W as i32 - LEFT - RIGHT) as usize;
 
 /// Font sizes in half points: 二号, 三号, 四号, 五号.
 const TITLE: usize = 44;
+/// 发文机关标志: larger than the title (初号 is 84; a draft's masthead stays smaller).
+const MASTHEAD: usize = 52;
 const BODY: usize = 32;
 const TABLE_TITLE: usize = 28;
 const TABLE_TEXT: usize = 21;
@@ -93,6 +95,16 @@ impl Document {
     fn push(mut self, p: Paragraph) -> Self {
         self.docx = self.docx.add_paragraph(p);
         self
+    }
+
+    /// The issuing office above the title (发文机关标志): centred, red, in the title font.
+    pub fn masthead(self, text: &str) -> Self {
+        self.push(
+            Paragraph::new()
+                .align(AlignmentType::Center)
+                .line_spacing(LineSpacing::new().after(320))
+                .add_run(run(text, MASTHEAD, TITLE_FONT).color("C00000")),
+        )
     }
 
     /// The document's title, centred.
@@ -177,6 +189,9 @@ impl Document {
                     .keep_next(true)
                     .add_run(run(&t.title, TABLE_TITLE, HEADING_FONT)),
             );
+        } else {
+            // Word joins tables with nothing between them: an empty line keeps them apart.
+            self = self.push(Paragraph::new().keep_next(true));
         }
         let widths = column_widths(t);
         let cell = |text: &str, width: usize, center: bool, header: bool| {
@@ -196,13 +211,43 @@ impl Document {
             }
             c
         };
-        let mut rows = vec![TableRow::new(
-            t.headers
-                .iter()
-                .zip(&widths)
-                .map(|(h, w)| cell(h, *w, true, true))
-                .collect(),
-        )];
+        let mut rows = if t.groups.is_empty() {
+            vec![TableRow::new(
+                t.headers
+                    .iter()
+                    .zip(&widths)
+                    .map(|(h, w)| cell(h, *w, true, true))
+                    .collect(),
+            )]
+        } else {
+            // Two header rows: a group's label over its headers (gridSpan), a header of
+            // no group merged down over both rows (vMerge).
+            let (mut top, mut bottom) = (Vec::new(), Vec::new());
+            let mut col = 0;
+            for (label, span) in &t.groups {
+                let span = (*span).min(t.headers.len().saturating_sub(col));
+                let under = col..col + span;
+                if label.is_empty() {
+                    for i in under {
+                        let w = widths[i];
+                        top.push(
+                            cell(&t.headers[i], w, true, true)
+                                .vertical_merge(VMergeType::Restart)
+                                .vertical_align(VAlignType::Center),
+                        );
+                        bottom.push(cell("", w, true, true).vertical_merge(VMergeType::Continue));
+                    }
+                } else if span > 0 {
+                    let w = widths[under.clone()].iter().sum();
+                    top.push(cell(label, w, true, true).grid_span(span));
+                    for i in under {
+                        bottom.push(cell(&t.headers[i], widths[i], true, true));
+                    }
+                }
+                col += span;
+            }
+            vec![TableRow::new(top), TableRow::new(bottom)]
+        };
         for row in &t.rows {
             rows.push(TableRow::new(
                 widths
@@ -210,7 +255,8 @@ impl Document {
                     .enumerate()
                     .map(|(i, w)| {
                         let c = row.get(i).unwrap_or(&Cell::Empty);
-                        let center = matches!(c, Cell::Int(_) | Cell::Date(_));
+                        // "/" and 及时更新 sit where numbers would: centred as they are.
+                        let center = matches!(c, Cell::Int(_) | Cell::Date(_) | Cell::Mark(_));
                         cell(&c.display(), *w, center, false)
                     })
                     .collect(),
@@ -241,6 +287,25 @@ impl Document {
 /// a cell's left and right padding.
 const CHAR_W: usize = 105;
 const PADDING: usize = 230;
+/// The space Word and LibreOffice add where Chinese meets Latin letters or digits
+/// (autospacing: 2020年8月10日 is set as 2020 年 8 月 10 日), about a quarter of a
+/// Chinese character, with some slack for fonts whose digits run wider.
+const AUTOSPACE: usize = 70;
+
+/// How wide one line of a cell is set, in twips: its characters and the autospacing
+/// between its Chinese and its Latin runs.
+fn line_twips(line: &str) -> usize {
+    let mut boundaries = 0;
+    let mut last: Option<bool> = None;
+    for c in line.chars().filter(|c| !c.is_whitespace()) {
+        let wide = display_width(c.encode_utf8(&mut [0; 4])) == 2;
+        if last.is_some_and(|l| l != wide) {
+            boundaries += 1;
+        }
+        last = Some(wide);
+    }
+    display_width(line) * CHAR_W + boundaries * AUTOSPACE
+}
 
 /// Column widths in twips. Each column wants room for its widest line (header
 /// included); when all fit they share the text width by what they want, otherwise the
@@ -256,15 +321,15 @@ fn column_widths(t: &Table) -> Vec<usize> {
     }
     let natural: Vec<usize> = (0..columns)
         .map(|col| {
-            let header = t.headers.get(col).map_or(0, |h| display_width(h));
+            let header = t.headers.get(col).map_or(0, |h| line_twips(h));
             let cells = t
                 .rows
                 .iter()
                 .filter_map(|r| r.get(col))
-                .map(|c| c.display().lines().map(display_width).max().unwrap_or(0))
+                .map(|c| c.display().lines().map(line_twips).max().unwrap_or(0))
                 .max()
                 .unwrap_or(0);
-            header.max(cells).max(4) * CHAR_W + PADDING
+            header.max(cells).max(4 * CHAR_W) + PADDING
         })
         .collect();
     let total: usize = natural.iter().sum();
@@ -281,7 +346,7 @@ fn column_widths(t: &Table) -> Vec<usize> {
                 && t.rows.iter().all(|r| {
                     matches!(
                         r.get(col),
-                        None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_))
+                        None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_) | Cell::Mark(_))
                     )
                 })
         })
@@ -342,7 +407,12 @@ mod tests {
             day.into(),
         ]);
         let w = column_widths(&t);
-        assert_eq!(w[2], 13 * CHAR_W + PADDING, "a date keeps its line: {w:?}");
+        // 2020年8月10日: thirteen half widths and five Chinese–digit boundaries.
+        assert_eq!(
+            w[2],
+            13 * CHAR_W + 5 * AUTOSPACE + PADDING,
+            "a date keeps its line: {w:?}"
+        );
         assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
     }
 }
