@@ -199,12 +199,15 @@ impl Document {
             if header {
                 r = r.bold();
             }
-            let mut p = Paragraph::new().add_run(r);
+            // The paragraph mark at the table's size too: an empty cell is no taller
+            // than its row's text.
+            let mut p = Paragraph::new().size(TABLE_TEXT).add_run(r);
             if center {
                 p = p.align(AlignmentType::Center);
             }
             let mut c = TableCell::new()
                 .width(width, WidthType::Dxa)
+                .vertical_align(VAlignType::Center)
                 .add_paragraph(p);
             if header {
                 c = c.shading(Shading::new().shd_type(ShdType::Clear).fill("DDEBF7"));
@@ -231,9 +234,7 @@ impl Document {
                     for i in under {
                         let w = widths[i];
                         top.push(
-                            cell(&t.headers[i], w, true, true)
-                                .vertical_merge(VMergeType::Restart)
-                                .vertical_align(VAlignType::Center),
+                            cell(&t.headers[i], w, true, true).vertical_merge(VMergeType::Restart),
                         );
                         bottom.push(cell("", w, true, true).vertical_merge(VMergeType::Continue));
                     }
@@ -291,6 +292,11 @@ const PADDING: usize = 230;
 /// (autospacing: 2020年8月10日 is set as 2020 年 8 月 10 日), about a quarter of a
 /// Chinese character, with some slack for fonts whose digits run wider.
 const AUTOSPACE: usize = 70;
+/// The least room a wrapping column keeps: four Chinese characters a line.
+const MIN_TEXT: usize = 8 * CHAR_W + PADDING;
+/// A label this wide or narrower (six Chinese characters: 页面不存在, 是否整改) keeps its
+/// line when the table has room.
+const SHORT: usize = 12 * CHAR_W + PADDING;
 
 /// How wide one line of a cell is set, in twips: its characters and the autospacing
 /// between its Chinese and its Latin runs.
@@ -336,34 +342,41 @@ fn column_widths(t: &Table) -> Vec<usize> {
     if total <= TEXT_W {
         return natural.iter().map(|w| TEXT_W * w / total).collect();
     }
-    // Columns of dates and numbers keep their room (2020年8月10日 on one line) when the
-    // others can give it.
-    let fixed: Vec<bool> = (0..columns)
-        .map(|col| {
-            t.rows
-                .iter()
-                .any(|r| r.get(col).is_some_and(|c| !matches!(c, Cell::Empty)))
-                && t.rows.iter().all(|r| {
-                    matches!(
-                        r.get(col),
-                        None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_) | Cell::Mark(_))
-                    )
-                })
-        })
+    // Columns of dates and numbers keep their room (2020年8月10日 on one line), then
+    // short labels (单位, 错误类型, 是否整改), shortest first, as long as every other
+    // column keeps room for four Chinese characters a line.
+    let numeric = |col: usize| {
+        t.rows
+            .iter()
+            .any(|r| r.get(col).is_some_and(|c| !matches!(c, Cell::Empty)))
+            && t.rows.iter().all(|r| {
+                matches!(
+                    r.get(col),
+                    None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_) | Cell::Mark(_))
+                )
+            })
+    };
+    let mut order: Vec<usize> = (0..columns).filter(|c| numeric(*c)).collect();
+    let mut short: Vec<usize> = (0..columns)
+        .filter(|c| !numeric(*c) && natural[*c] <= SHORT)
         .collect();
-    let kept: usize = natural
-        .iter()
-        .zip(&fixed)
-        .filter(|(_, f)| **f)
-        .map(|(w, _)| w)
-        .sum();
-    let keep = kept * 2 <= TEXT_W;
+    short.sort_by_key(|c| natural[*c]);
+    order.extend(short);
+    let mut fixed = vec![false; columns];
+    let mut kept = 0;
+    for col in order {
+        let others = fixed.iter().filter(|f| !**f).count() - 1;
+        if kept + natural[col] + others * MIN_TEXT <= TEXT_W {
+            fixed[col] = true;
+            kept += natural[col];
+        }
+    }
     // The largest cap on a column's width with which the table still fits.
     let capped = |cap: usize| -> Vec<usize> {
         natural
             .iter()
             .zip(&fixed)
-            .map(|(w, f)| if keep && *f { *w } else { (*w).min(cap) })
+            .map(|(w, f)| if *f { *w } else { (*w).min(cap) })
             .collect()
     };
     let fits = |cap: usize| capped(cap).iter().sum::<usize>() <= TEXT_W;
@@ -399,8 +412,41 @@ mod tests {
         assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
         assert!(w[1] > TEXT_W - w[0] - 10, "{w:?}");
 
-        let mut t = Table::new("t", ["链接地址", "链接文字", "发现日期"]);
         let day = chrono::NaiveDate::from_ymd_opt(2020, 8, 10).unwrap();
+        // The broken-link list: the date and the short labels keep their line, the
+        // page, the anchor and the URL wrap.
+        let mut t = Table::new(
+            "t",
+            [
+                "单位",
+                "所在页面",
+                "链接文字",
+                "链接地址",
+                "错误类型",
+                "发现日期",
+                "是否整改",
+            ],
+        );
+        t.push_row(vec![
+            "县政府办".into(),
+            "示例县人民政府首页".into(),
+            "2019年政策文件汇编".into(),
+            "http://127.0.0.1:40309/xxgk/2019/zcwj.html".into(),
+            "页面不存在".into(),
+            day.into(),
+            "否".into(),
+        ]);
+        let w = column_widths(&t);
+        assert!(w.iter().sum::<usize>() <= TEXT_W, "{w:?}");
+        assert_eq!(w[0], 8 * CHAR_W + PADDING, "{w:?}");
+        assert_eq!(
+            w[4],
+            10 * CHAR_W + PADDING,
+            "页面不存在 keeps its line: {w:?}"
+        );
+        assert_eq!(w[6], 8 * CHAR_W + PADDING, "{w:?}");
+        assert!(w[1].min(w[2]).min(w[3]) >= MIN_TEXT, "{w:?}");
+        let mut t = Table::new("t", ["链接地址", "链接文字", "发现日期"]);
         t.push_row(vec![
             "长".repeat(60).into(),
             "长".repeat(30).into(),
