@@ -2,8 +2,10 @@
 //! completed their columns and those that did not, the zero-publish sentences ("审计局、
 //! 林业局新闻信息发布为0", "县公安局、县人行工作动态栏目更新为0"), broken column links,
 //! the new-media part with its pass rate, and the attachments: the column table (seed 000
-//! 附件2), the per-unit table (附件3), the problem-account list (seed 003 附件2) and,
-//! when configured, the score table (seed 004). The office edits the draft; it does the
+//! 附件2), the per-unit table, seed 000's 附件3 (工作动态 and 单位文件 side by side), the
+//! problem-account list (seed 003 附件2) and, when configured, the score table (seed
+//! 004). Per-unit tables put 乡镇 and the other units apart, as seeds 003 and 004 do. The
+//! issuing office heads the draft and signs it. The office edits the draft; it does the
 //! counting for them.
 //!
 //! Pure: catalog, the period's column, unit and broken-link rows and the stored episodes
