@@ -47,6 +47,9 @@ columns = [  # path, name, class, quota, unit, dates
     ("zdcq", "征地拆迁", "other", None, "旧改办", ["2020-07-15"]),
     ("jsjf", "减税降费", "policy", 3, "财政局", ["2020-07-06", "2020-08-12", "2020-09-08"]),
     ("rsxx", "人事信息", "personnel", None, "旧改办", []),
+    # A township's news and documents: 乡镇 are tabled apart from the departments.
+    ("cgdt", "乡镇动态", "news", 12, "城关镇", ["2020-07-09", "2020-08-20", "2020-09-16"]),
+    ("cgwj", "政策文件", "policy", 3, "城关镇", ["2020-07-30"]),
 ]
 def page(title, body):
     return ('<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="ColumnName" content="%s">'
@@ -76,7 +79,7 @@ open(os.path.join(work, "config", "govwatch.toml"), "w").write(
     '[report.scoring]\nbase = 300\n[report.scoring.points]\ncolumn_zero_publish = -8\n'
     'column_quota_shortfall = -4\ncolumn_stale = -2\n')
 units = [("县政府办", "县级部门"), ("县公安局", "县级部门"), ("审计局", "县级部门"),
-         ("旧改办", "县级部门"), ("财政局", "县级部门")]
+         ("旧改办", "县级部门"), ("财政局", "县级部门"), ("城关镇", "乡镇")]
 text = "".join('[[unit]]\nname = "%s"\nlevel = "%s"\n\n' % u for u in units)
 text += '[[site]]\nname = "示例县人民政府"\nurl = "%s/"\nunit = "县政府办"\n\n' % base
 for path, name, cls, quota, unit, dates in columns:

@@ -361,9 +361,9 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     // The notice draft for Q3.
     let md = String::from_utf8(run(&["report", "--period", "2020Q3", "--format", "md"])).unwrap();
     for expected in [
-        "# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
-        "示例县人民政府办公室",
-        "各乡镇人民政府，县级各部门：",
+        // The issuing office above the title, as seeds 000, 003 and 004 print it; the
+        // addressees straight under the title.
+        "示例县人民政府办公室\n\n# 关于2020年三季度全县政务公开和政务新媒体监测情况的通报\n\n各乡镇人民政府，县级各部门：\n",
         // 三、下一步工作要求: 5 working days from Thursday 10月8日, the 9th a holiday.
         "## 三、下一步工作要求",
         "请于10月16日前将整改情况书面报示例县人民政府办公室。",
@@ -389,16 +389,26 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "| 审计动态 | 审计局 | 及时更新 | / |",
         "| 单位 | 栏目 | 应公开数 | 实公开数 | 完成情况 |",
         "| 县公安局 | 工作动态 | 12 | 4 | 未完成 |",
+        // Seed 000's 附件3: news columns as 工作动态, policy columns as 单位文件; 警务公开
+        // was never read, so 县公安局's news has no number.
+        "## 附件3\n\n### 2020年三季度单位工作动态和单位文件更新情况统计表\n\n\
+         | 单位 | 工作动态应公开数 | 工作动态实公开数 | 单位文件应公开数 | 单位文件实公开数 |\n\
+         | --- | --- | --- | --- | --- |\n\
+         | 县公安局 | 12 | 无法访问 |  |  |\n\
+         | 审计局 | 及时更新 | / |  |  |\n",
+        // 问题统计's total without ASCII spaces.
+        format!("\n合计{}条\n", stored.len()).as_str(),
         "| 类别 | 政务新媒体名称 | 主办单位 | 级别 | 突出问题 | 是否整改 |",
         "| 政务微博 | 苍溪县高坡镇 | 高坡镇 | 乡镇 | 9月14日监测到超过两周未更新内容，最新更新时间为8月28日 | 是 |",
         "| 政务微信 | 审计之窗 | 审计局 | 县级部门 | 9月20日监测到为“僵尸”账号，最新更新时间为2019年12月2日 | 否 |",
-        "| 单位 | 基准分 | 超过两周未更新 | 栏目零发布 | 小计 | 名次 |",
+        // 乡镇 and 县级部门 scored and ranked apart, as seeds 003 and 004.
+        "| 乡镇 | 基准分 | 超过两周未更新 | 栏目零发布 | 小计 | 名次 |\n| --- | --- | --- | --- | --- | --- |\n| 高坡镇 | 300 | -2 |  | 298 | 1 |\n",
+        "| 县级部门 | 基准分 | 超过两周未更新 | 栏目零发布 | 小计 | 名次 |",
         "| 县政府办 | 300 |  |  | 300 | 1 |",
         "| 县公安局 | 300 |  |  | 300 | 1 |",
-        "| 高坡镇 | 300 | -2 |  | 298 | 2 |",
         // Q2's zero-publish finding on 人事信息 is Q2's, not Q3's.
-        "| 旧改办 | 300 |  | -8 | 292 | 3 |",
-        "| 审计局 | 300 |  | -16 | 284 | 4 |",
+        "| 旧改办 | 300 |  | -8 | 292 | 2 |",
+        "| 审计局 | 300 |  | -16 | 284 | 3 |",
     ] {
         assert!(md.contains(expected), "{expected}\nnot in\n{md}");
     }
@@ -406,13 +416,41 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         "县公安局警务公开栏目更新为0",
         "旧改办新闻信息发布为0",
         "9月20日监测到超过两周",
+        // The issuer is not between the title and the addressees.
+        "通报\n\n示例县人民政府办公室",
     ] {
         assert!(!md.contains(wrong), "{wrong} in\n{md}");
+    }
+    // Official-document text has no ASCII space between Chinese characters and digits
+    // ("合计10条", not "合计 10 条"); table rows and URLs aside.
+    let han = |c: char| ('\u{4e00}'..='\u{9fff}').contains(&c);
+    for line in md.lines().filter(|l| !l.starts_with('|')) {
+        let chars: Vec<char> = line.chars().collect();
+        for w in chars.windows(3) {
+            let [a, ' ', b] = w else { continue };
+            assert!(
+                !((han(*a) || han(*b)) && (a.is_alphanumeric() && b.is_alphanumeric())),
+                "an ASCII space in Chinese text: {line}"
+            );
+        }
     }
     let html = String::from_utf8(run(&["report", "--period", "2020Q3"])).unwrap();
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("关于2020年三季度全县政务公开和政务新媒体监测情况的通报"));
     assert!(html.contains("审计局新闻信息发布为0"));
+    let masthead = html
+        .find(">示例县人民政府办公室</p>")
+        .expect("the issuer above the title");
+    assert!(masthead < html.find("<h2").unwrap(), "{html}");
+    // "/" and 及时更新 stand where numbers would and align as they do.
+    assert!(
+        html.contains("text-align:right;white-space:nowrap\">/</td>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<th rowspan=\"2\"") && html.contains(">工作动态</th>"),
+        "{html}"
+    );
     assert!(!html.contains("<script") && !html.contains("<link"));
 
     let links = broken_links_match_the_store(&store, &run, dir.path()).await;
@@ -425,8 +463,8 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     let sentence = format!("期内监测发现死链、错链问题{}处", urls.len());
     assert!(md.contains(&sentence), "{sentence}\nnot in\n{md}");
     assert!(md.contains(&format!("等{}个页面", pages.len())), "{md}");
-    assert!(md.contains("，详见附件4。"), "{md}");
-    assert!(md.contains("4.2020年三季度网站死链清单"), "{md}");
+    assert!(md.contains("，详见附件5。"), "{md}");
+    assert!(md.contains("5.2020年三季度网站死链清单"), "{md}");
     assert!(
         md.contains("| 单位 | 所在页面 | 链接文字 | 链接地址 | 错误类型 | 发现日期 | 是否整改 |")
     );
@@ -467,6 +505,15 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     ]);
     let doc = docx_text(&std::fs::read(&out).unwrap());
     let paragraphs = doc.paragraphs();
+    assert_eq!(
+        paragraphs[..3],
+        [
+            "示例县人民政府办公室",
+            "关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
+            "各乡镇人民政府，县级各部门："
+        ],
+        "the issuer above the title"
+    );
     for expected in [
         "关于2020年三季度全县政务公开和政务新媒体监测情况的通报",
         "示例县人民政府办公室",
@@ -520,7 +567,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
             "发现日期",
             "是否整改",
         ]),
-        s(&["审计局", "300", "", "-16", "284", "4"]),
+        s(&["审计局", "300", "", "-16", "284", "3"]),
+        // 附件3's two header rows: 单位 merged down, the groups over their counts.
+        s(&["单位", "工作动态", "单位文件"]),
+        s(&["", "应公开数", "实公开数", "应公开数", "实公开数"]),
+        s(&["县公安局", "12", "无法访问", "", ""]),
     ] {
         assert!(rows.contains(&row), "{row:?} not in {rows:#?}");
     }

@@ -15,7 +15,7 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{Cell, Table};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ColumnClass};
 use crate::detect::period::Period;
 use crate::observe::{CrawlOutcome, FailureClass};
 use crate::store::ColumnCrawl;
@@ -193,6 +193,10 @@ pub fn is_quarter(period: Period) -> bool {
 pub struct UnitRow {
     pub unit: String,
     pub column: String,
+    /// The column's class: news columns are a unit's 工作动态, policy columns its 单位文件
+    /// (seed 000 附件3).
+    #[serde(skip)]
+    pub class: ColumnClass,
     pub quota: Option<u32>,
     pub published: usize,
     /// `None` for a month or week whose count is stated.
@@ -264,6 +268,7 @@ pub fn unit_rows(
             rows.push(UnitRow {
                 unit: unit.name.clone(),
                 column: c.name.clone(),
+                class: c.class,
                 quota: c.quota.filter(|_| is_quarter(period)),
                 published,
                 status: status_in(seen.reads.get(&c.key()), period, today, c.quota, published),
@@ -292,8 +297,8 @@ pub fn published_zh(quota: Option<u32>, published: usize) -> String {
 /// is none (无法访问, 未监测, 不完整).
 pub fn published_cell(quota: Option<u32>, published: usize, status: Option<Status>) -> Cell {
     match status {
-        Some(s) if !s.is_counted() => s.zh().into(),
-        _ if quota.is_none() && published == 0 => "/".into(),
+        Some(s) if !s.is_counted() => Cell::Mark(s.zh().into()),
+        _ if quota.is_none() && published == 0 => Cell::Mark("/".into()),
         _ => Cell::Int(published as i64),
     }
 }
@@ -302,7 +307,7 @@ pub fn published_cell(quota: Option<u32>, published: usize, status: Option<Statu
 pub fn quota_cell(quota: Option<u32>) -> Cell {
     match quota {
         Some(q) => Cell::Int(q.into()),
-        None => "及时更新".into(),
+        None => Cell::Mark("及时更新".into()),
     }
 }
 
@@ -430,9 +435,12 @@ units = ["旧改办", "财政局"]
         assert_eq!(rows[1].status, Some(Status::Incomplete));
         assert_eq!(
             published_cell(rows[1].quota, rows[1].published, rows[1].status),
-            Cell::from("不完整")
+            Cell::Mark("不完整".into())
         );
-        assert_eq!(published_cell(None, 0, Some(Status::Zero)), Cell::from("/"));
+        assert_eq!(
+            published_cell(None, 0, Some(Status::Zero)),
+            Cell::Mark("/".into())
+        );
         assert_eq!(published_cell(Some(3), 2, None), Cell::Int(2));
         assert_eq!(quota_zh(rows[1].quota), "及时更新");
         // Mid-quarter: progress so far, nothing after the run's day.
@@ -471,5 +479,52 @@ units = ["旧改办", "财政局"]
         assert_eq!((units[0].quota, units[0].status), (None, None));
         let t = unit_table("8月", UNIT_HEADERS, august, &units);
         assert_eq!(t.headers, ["单位", "栏目名称", "实公开数", "最新更新日期"]);
+    }
+
+    /// A 及时更新 column has no quota: 应公开数 says 及时更新, never a number; it is never
+    /// 未完成. Nothing published in the period is "/" in 实公开数 (seed 000's 征地拆迁)
+    /// and 零发布 in 完成情况, as detect opens its column_zero_publish ("及时更新 columns
+    /// have no quota but still report 0", DOMAIN.md); something published is counted
+    /// and 完成.
+    #[test]
+    fn a_column_updated_when_there_is_news_has_no_quota_and_still_reports_zero() {
+        let q3: Period = "2020Q3".parse().unwrap();
+        let row = |published| UnitRow {
+            unit: "旧改办".into(),
+            column: "征地拆迁".into(),
+            class: ColumnClass::Other,
+            quota: None,
+            published,
+            status: Some(Status::of(None, published)),
+            last_update: None,
+        };
+        let t = unit_table("t", UNIT_HEADERS, q3, &[row(0), row(2)]);
+        assert_eq!(
+            t.rows[0],
+            vec![
+                "旧改办".into(),
+                "征地拆迁".into(),
+                Cell::Mark("及时更新".into()),
+                Cell::Mark("/".into()),
+                "零发布".into()
+            ]
+        );
+        assert_eq!(
+            t.rows[1][2..],
+            [Cell::Mark("及时更新".into()), Cell::Int(2), "完成".into()]
+        );
+        for published in 0..5 {
+            assert_ne!(Status::of(None, published), Status::Short);
+        }
+        // A column not read in the period says why, in both cells.
+        let unread = UnitRow {
+            status: Some(Status::Unreadable),
+            ..row(0)
+        };
+        let t = unit_table("t", UNIT_HEADERS, q3, &[unread]);
+        assert_eq!(
+            t.rows[0][3..],
+            [Cell::Mark("无法访问".into()), "无法访问".into()]
+        );
     }
 }

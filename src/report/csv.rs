@@ -37,7 +37,7 @@ pub fn write_with(
     let mut w = ::csv::WriterBuilder::new()
         .terminator(terminator)
         .from_writer(out);
-    w.write_record(&table.headers)?;
+    w.write_record(table.flat_headers())?;
     for row in &table.rows {
         w.write_record(row.iter().map(|c| c.text()))?;
     }

@@ -46,11 +46,9 @@ pub fn table_linking(t: &Table, label: impl Fn(&str) -> String) -> String {
         out,
         "<table border=\"1\" cellpadding=\"4\" cellspacing=\"0\" style=\"{TABLE}\">"
     );
-    out.push_str("<thead><tr>");
-    for h in &t.headers {
-        let _ = write!(out, "<th style=\"{TH}\">{}</th>", escape(h));
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
+    out.push_str("<thead>");
+    out.push_str(&header_rows(t));
+    out.push_str("</thead>\n<tbody>\n");
     for row in &t.rows {
         out.push_str("<tr>");
         for cell in row {
@@ -65,9 +63,45 @@ pub fn table_linking(t: &Table, label: impl Fn(&str) -> String) -> String {
     out
 }
 
+/// The header row, or two when the headers are grouped: a group's label centred over
+/// its headers, a header of no group standing over both rows.
+fn header_rows(t: &Table) -> String {
+    let th = |text: &str, attrs: &str, align: &str| {
+        format!("<th{attrs} style=\"{TH}{align}\">{}</th>", escape(text))
+    };
+    if t.groups.is_empty() {
+        let cells: String = t.headers.iter().map(|h| th(h, "", "")).collect();
+        return format!("<tr>{cells}</tr>");
+    }
+    let (mut top, mut bottom) = (String::new(), String::new());
+    let mut headers = t.headers.iter();
+    for (label, span) in &t.groups {
+        let under: Vec<&String> = headers.by_ref().take(*span).collect();
+        if label.is_empty() {
+            for h in under {
+                top.push_str(&th(h, " rowspan=\"2\"", ""));
+            }
+        } else {
+            top.push_str(&th(
+                label,
+                &format!(" colspan=\"{span}\""),
+                ";text-align:center",
+            ));
+            for h in under {
+                bottom.push_str(&th(h, "", ""));
+            }
+        }
+    }
+    format!("<tr>{top}</tr>\n<tr>{bottom}</tr>")
+}
+
 fn td(cell: &Cell, label: &dyn Fn(&str) -> String) -> String {
     match cell {
         Cell::Int(n) => format!("<td style=\"{TD};text-align:right\">{n}</td>"),
+        Cell::Mark(s) => format!(
+            "<td style=\"{TD};text-align:right;white-space:nowrap\">{}</td>",
+            escape(s)
+        ),
         Cell::Date(_) => format!(
             "<td style=\"{TD};white-space:nowrap\">{}</td>",
             cell.display()
@@ -144,5 +178,27 @@ mod tests {
         assert!(html.contains(">2020年1月9日</td>"));
         assert!(html.contains(">合格率 70.7%</p>"));
         assert!(!html.contains("<link") && !html.contains("<script") && !html.contains("<style"));
+    }
+
+    #[test]
+    fn marks_align_as_numbers_and_groups_head_their_columns() {
+        let mut t = Table::new("附件3", ["单位", "应公开数", "实公开数"]);
+        t.groups = vec![("".into(), 1), ("工作动态".into(), 2)];
+        t.push_row(vec![
+            "审计局".into(),
+            Cell::Mark("及时更新".into()),
+            Cell::Mark("/".into()),
+        ]);
+        let html = table(&t);
+        assert!(html.contains("<th rowspan=\"2\""), "{html}");
+        assert!(html.contains("colspan=\"2\""), "{html}");
+        assert!(
+            html.contains(";text-align:center\">工作动态</th></tr>\n<tr><th"),
+            "{html}"
+        );
+        assert!(
+            html.contains("text-align:right;white-space:nowrap\">/</td>"),
+            "{html}"
+        );
     }
 }

@@ -9,12 +9,13 @@ pub fn table(t: &Table) -> String {
     if !t.title.is_empty() {
         out.push_str(&format!("### {}\n\n", t.title));
     }
-    let columns = t
-        .headers
+    // One header row: a grouped header reads 工作动态应公开数.
+    let headers = t.flat_headers();
+    let columns = headers
         .len()
         .max(t.rows.iter().map(Vec::len).max().unwrap_or(0));
     let header: Vec<String> = (0..columns)
-        .map(|i| t.headers.get(i).map_or(String::new(), |h| cell(h)))
+        .map(|i| headers.get(i).map_or(String::new(), |h| cell(h)))
         .collect();
     out.push_str(&format!("| {} |\n", header.join(" | ")));
     out.push_str(&format!("|{}\n", " --- |".repeat(columns.max(1))));

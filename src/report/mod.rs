@@ -2,7 +2,7 @@
 //! XLSX for auditors, HTML for mail clients and browsers, Markdown and Word for drafts).
 //!
 //! A [`Table`] is only data: a title, headers, typed cells and notes such as
-//! "合格率 70.7%". Writers are pure: they take tables and return bytes or text, never
+//! "合格率70.7%". Writers are pure: they take tables and return bytes or text, never
 //! read the store or the clock. Each export and the notice draft build their own tables;
 //! the writers do not know what the tables mean. Row builders for the exports
 //! ([`columns`], [`findings`], [`links`]) and the notice draft ([`notice`]) are pure too: catalog,

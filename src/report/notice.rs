@@ -2,8 +2,10 @@
 //! completed their columns and those that did not, the zero-publish sentences ("审计局、
 //! 林业局新闻信息发布为0", "县公安局、县人行工作动态栏目更新为0"), broken column links,
 //! the new-media part with its pass rate, and the attachments: the column table (seed 000
-//! 附件2), the per-unit table (附件3), the problem-account list (seed 003 附件2) and,
-//! when configured, the score table (seed 004). The office edits the draft; it does the
+//! 附件2), the per-unit table, seed 000's 附件3 (工作动态 and 单位文件 side by side), the
+//! problem-account list (seed 003 附件2) and, when configured, the score table (seed
+//! 004). Per-unit tables put 乡镇 and the other units apart, as seeds 003 and 004 do. The
+//! issuing office heads the draft and signs it. The office edits the draft; it does the
 //! counting for them.
 //!
 //! Pure: catalog, the period's column, unit and broken-link rows and the stored episodes
@@ -22,7 +24,7 @@ use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
 use super::wording;
 use super::{Cell, ReportError, Table, docx, html, markdown};
-use crate::catalog::{AccountStatus, Catalog};
+use crate::catalog::{AccountStatus, Catalog, ColumnClass};
 use crate::detect::Kind;
 use crate::detect::accounts::account_key_of;
 use crate::detect::period::Period;
@@ -140,11 +142,90 @@ pub enum Block {
     Table(Table),
 }
 
-/// The draft: a title and its blocks.
+/// The draft: the issuing office above its title (发文机关标志, as seeds 000, 003 and
+/// 004 print it), the title and its blocks; the office signs again at the end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
+    pub issuer: String,
     pub title: String,
     pub blocks: Vec<Block>,
+}
+
+/// One attachment: its title in the 附件 list and its tables (two when its units are
+/// split by level).
+struct Attachment {
+    title: String,
+    tables: Vec<Table>,
+}
+
+impl Attachment {
+    fn one(table: Table) -> Attachment {
+        Attachment {
+            title: table.title.clone(),
+            tables: vec![table],
+        }
+    }
+}
+
+/// The 级别 that seeds 003 and 004 table apart from the others.
+pub const TOWNSHIP: &str = "乡镇";
+
+/// Units by level as seeds 003 and 004 table them: 乡镇 first, then all others under
+/// their common level (县级部门), else the area's (全区 → 区级部门); each group in the
+/// order given. `None` unless both groups have units.
+pub fn level_groups<'u>(
+    catalog: &Catalog,
+    units: &[&'u str],
+    area: &str,
+) -> Option<[(String, Vec<&'u str>); 2]> {
+    let level = |u: &str| catalog.unit(u).and_then(|u| u.level.as_deref());
+    let (towns, others): (Vec<&str>, Vec<&str>) =
+        units.iter().partition(|u| level(u) == Some(TOWNSHIP));
+    if towns.is_empty() || others.is_empty() {
+        return None;
+    }
+    let first = level(others[0]);
+    let name = match first {
+        Some(l) if others.iter().all(|u| level(u) == first) => l.to_string(),
+        _ => format!("{}级部门", area.trim_start_matches('全')),
+    };
+    Some([(TOWNSHIP.to_string(), towns), (name, others)])
+}
+
+/// A table whose first column names units, split as [`level_groups`] says: each group
+/// its own table, the group's name heading the first column (seed 003's 乡镇 and
+/// 县级部门); the title above the first.
+fn split_by_level(t: Table, catalog: &Catalog, area: &str) -> Vec<Table> {
+    let mut units: Vec<&str> = Vec::new();
+    for r in &t.rows {
+        if let Some(Cell::Text(u)) = r.first()
+            && !units.contains(&u.as_str())
+        {
+            units.push(u);
+        }
+    }
+    let Some(groups) = level_groups(catalog, &units, area) else {
+        return vec![t];
+    };
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, (name, members))| {
+            let mut part = Table {
+                title: if i == 0 { t.title.clone() } else { String::new() },
+                rows: t
+                    .rows
+                    .iter()
+                    .filter(|r| matches!(r.first(), Some(Cell::Text(u)) if members.contains(&u.as_str())))
+                    .cloned()
+                    .collect(),
+                notes: if i == 1 { t.notes.clone() } else { Vec::new() },
+                ..t.clone()
+            };
+            part.headers[0] = name.clone();
+            part
+        })
+        .collect()
 }
 
 /// The title the seeds use: 关于2020年一季度全县政务公开和政务新媒体监测情况的通报.
@@ -322,7 +403,6 @@ impl Notice {
         let label = period.label_zh();
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
-        blocks.push(Block::Line(issuer.to_string()));
         blocks.push(Block::Line(salutation.to_string()));
         blocks.push(Block::Para(match monitoring.span {
             Some(_) => format!(
@@ -335,9 +415,19 @@ impl Notice {
         }));
 
         // The attachments come first: the sentences point at them by number.
-        let mut attachments: Vec<Table> = Vec::new();
-        attachments.push(column_table(&label, period, columns));
-        attachments.push(unit_table(&label, period, units));
+        let mut attachments: Vec<Attachment> = Vec::new();
+        attachments.push(Attachment::one(column_table(&label, period, columns)));
+        let by_unit = unit_table(&label, period, units);
+        attachments.push(Attachment {
+            title: by_unit.title.clone(),
+            tables: split_by_level(by_unit, catalog, area),
+        });
+        if let Some(t) = unit_class_table(&label, period, units) {
+            attachments.push(Attachment {
+                title: t.title.clone(),
+                tables: split_by_level(t, catalog, area),
+            });
+        }
         let mut account_list =
             accounts.unwrap_or_else(|| account_table(catalog, &found, period, today));
         if account_list.is_empty() && monitoring.span.is_some() {
@@ -346,17 +436,34 @@ impl Notice {
                 .push("期内未监测发现存在突出问题的政务新媒体。".into());
         }
         account_list.notes.push(monitoring.sentence() + "。");
-        attachments.push(Table {
+        attachments.push(Attachment::one(Table {
             title: format!("{label}监测发现存在突出问题政务新媒体名单"),
             ..account_list
-        });
+        }));
         let accounts_no = attachments.len();
         let links_no = (!links.is_empty()).then(|| {
-            attachments.push(link_table(&format!("{label}网站死链清单"), links));
+            attachments.push(Attachment::one(link_table(
+                &format!("{label}网站死链清单"),
+                links,
+            )));
             attachments.len()
         });
         if let Some(s) = scoring {
-            attachments.push(score_table(&label, catalog, &found, s));
+            let title = format!("{label}各单位政务公开工作考核结果");
+            let names: Vec<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
+            // Each level its own table and ranks, as seed 004's 各镇 and 各部门.
+            let tables = match level_groups(catalog, &names, area) {
+                Some(groups) => groups
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, members))| {
+                        let t = if i == 0 { title.clone() } else { String::new() };
+                        score_table(t, name, members, &found, s)
+                    })
+                    .collect(),
+                None => vec![score_table(title.clone(), "单位", &names, &found, s)],
+            };
+            attachments.push(Attachment { title, tables });
         }
 
         // 一、总体情况
@@ -402,7 +509,7 @@ impl Notice {
         for (k, n) in by_kind.values() {
             kinds.push_row(vec![k.name_zh().into(), Cell::Int(*n as i64)]);
         }
-        kinds.notes.push(format!("合计 {} 条", found.len()));
+        kinds.notes.push(format!("合计{}条", found.len()));
         blocks.push(Block::Table(kinds));
 
         // 二、主要问题: the period's findings, single-veto items (网站无法访问, 首页不更新)
@@ -495,11 +602,12 @@ impl Notice {
             issuer.to_string(),
             format!("{}年{}月{}日", today.year(), today.month(), today.day()),
         ]));
-        for (i, t) in attachments.into_iter().enumerate() {
+        for (i, a) in attachments.into_iter().enumerate() {
             blocks.push(Block::Appendix(format!("附件{}", i + 1)));
-            blocks.push(Block::Table(t));
+            blocks.extend(a.tables.into_iter().map(Block::Table));
         }
         Notice {
+            issuer: issuer.to_string(),
             title: title(period, area),
             blocks,
         }
@@ -516,7 +624,9 @@ impl Notice {
     /// A self-contained HTML document (inline styles, as the email).
     pub fn html(&self) -> String {
         let mut body = format!(
-            "<h2 style=\"font-size:20px;text-align:center;margin:8px 0 16px 0\">{}</h2>\n",
+            "<p style=\"font-size:26px;text-align:center;color:#c00000;letter-spacing:2px;margin:8px 0 12px 0\">{}</p>\n\
+             <h2 style=\"font-size:20px;text-align:center;margin:8px 0 16px 0\">{}</h2>\n",
+            html::escape(&self.issuer),
             html::escape(&self.title)
         );
         let lines = |text: &str| html::escape(text).replace('\n', "<br>");
@@ -554,7 +664,7 @@ impl Notice {
 
     /// Markdown for editing in a text editor.
     pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n\n", self.title);
+        let mut out = format!("{}\n\n# {}\n\n", self.issuer, self.title);
         let lines = |text: &str| text.replace('\n', "  \n");
         for b in &self.blocks {
             match b {
@@ -575,7 +685,9 @@ impl Notice {
 
     /// A Word document (.docx) for the office to edit.
     pub fn docx(&self) -> Result<Vec<u8>, ReportError> {
-        let mut doc = docx::Document::new().title(&self.title);
+        let mut doc = docx::Document::new()
+            .masthead(&self.issuer)
+            .title(&self.title);
         for b in &self.blocks {
             doc = match b {
                 Block::Heading(h) => doc.heading(h),
@@ -673,6 +785,72 @@ pub fn unit_table(label: &str, period: Period, rows: &[UnitRow]) -> Table {
         period,
         rows,
     )
+}
+
+/// 附件: seed 000's 附件3 side by side: per unit, its news columns as 工作动态 and its
+/// policy columns as 单位文件, each 应公开数 and 实公开数 (a month or week: 实公开数
+/// only); `None` when no unit has either. A unit's columns of a class add up; a count
+/// that one of them cannot back gives that column's reason (无法访问, 不完整, 未监测),
+/// never a number.
+pub fn unit_class_table(label: &str, period: Period, rows: &[UnitRow]) -> Option<Table> {
+    const CLASSES: [(ColumnClass, &str); 2] = [
+        (ColumnClass::News, "工作动态"),
+        (ColumnClass::Policy, "单位文件"),
+    ];
+    let quarter = is_quarter(period);
+    let mut units: Vec<&str> = Vec::new();
+    for r in rows
+        .iter()
+        .filter(|r| CLASSES.iter().any(|(c, _)| *c == r.class))
+    {
+        if !units.contains(&r.unit.as_str()) {
+            units.push(&r.unit);
+        }
+    }
+    if units.is_empty() {
+        return None;
+    }
+    let per_class: &[&str] = if quarter {
+        &["应公开数", "实公开数"]
+    } else {
+        &["实公开数"]
+    };
+    let mut headers = vec!["单位"];
+    let mut groups = vec![(String::new(), 1)];
+    for (_, name) in CLASSES {
+        headers.extend(per_class);
+        groups.push((name.to_string(), per_class.len()));
+    }
+    let mut t = Table::new(
+        format!("{label}单位工作动态和单位文件更新情况统计表"),
+        headers,
+    );
+    t.groups = groups;
+    for unit in units {
+        let mut row: Vec<Cell> = vec![unit.into()];
+        for (class, _) in CLASSES {
+            let of: Vec<&UnitRow> = rows
+                .iter()
+                .filter(|r| r.unit == unit && r.class == class)
+                .collect();
+            if of.is_empty() {
+                row.extend(per_class.iter().map(|_| Cell::Empty));
+                continue;
+            }
+            let quotas: Vec<u32> = of.iter().filter_map(|r| r.quota).collect();
+            let quota = (!quotas.is_empty()).then(|| quotas.iter().sum::<u32>());
+            if quarter {
+                row.push(quota_cell(quota));
+            }
+            let uncounted = [Status::Unreadable, Status::Incomplete, Status::Unwatched]
+                .into_iter()
+                .find(|s| of.iter().any(|r| r.status == Some(*s)));
+            let published = of.iter().map(|r| r.published).sum();
+            row.push(published_cell(quota, published, uncounted));
+        }
+        t.push_row(row);
+    }
+    Some(t)
 }
 
 /// The account sentence for a list covering `period`: the detecting day carries its
@@ -834,19 +1012,26 @@ pub fn pass_rate(passed: usize, total: usize) -> String {
     format!("{:.1}%", passed as f64 * 100.0 / total as f64)
 }
 
-/// The score table of seed 004: per unit, 基准分, points per finding kind, 小计, 名次.
-pub fn score_table(label: &str, catalog: &Catalog, found: &[&FindingRecord], s: &Scoring) -> Table {
+/// The score table of seed 004 for `units`: per unit, 基准分, points per finding kind,
+/// 小计, 名次 among them; `first` heads the unit column (单位, or seed 004's level).
+pub fn score_table(
+    title: String,
+    first: &str,
+    units: &[&str],
+    found: &[&FindingRecord],
+    s: &Scoring,
+) -> Table {
     // Configured codes, in their order; a code of no kind scores nothing.
     let kinds: Vec<(&String, Option<Kind>)> = s
         .points
         .keys()
         .map(|k| (k, k.parse::<Kind>().ok()))
         .collect();
-    let mut headers = vec!["单位".to_string(), "基准分".to_string()];
+    let mut headers = vec![first.to_string(), "基准分".to_string()];
     headers.extend(kinds.iter().map(|(k, _)| kind_zh(k).to_string()));
     headers.extend(["小计".to_string(), "名次".to_string()]);
     let mut rows: Vec<(String, Vec<i64>, i64)> = Vec::new();
-    for unit in &catalog.units {
+    for unit in units {
         let mut parts = Vec::new();
         for (code, kind) in &kinds {
             let n = found
@@ -855,17 +1040,17 @@ pub fn score_table(label: &str, catalog: &Catalog, found: &[&FindingRecord], s: 
                 .filter(|f| {
                     f.unit
                         .as_deref()
-                        .is_some_and(|u| u.split('、').any(|x| x == unit.name))
+                        .is_some_and(|u| u.split('、').any(|x| x == *unit))
                 })
                 .count() as i64;
             parts.push(n * s.points_for(code));
         }
         let total = s.base + parts.iter().sum::<i64>();
-        rows.push((unit.name.clone(), parts, total));
+        rows.push((unit.to_string(), parts, total));
     }
     rows.sort_by_key(|r| std::cmp::Reverse(r.2));
     let ranks = dense_ranks(&rows.iter().map(|r| r.2).collect::<Vec<_>>());
-    let mut t = Table::new(format!("{label}各单位政务公开工作考核结果"), headers);
+    let mut t = Table::new(title, headers);
     for ((unit, parts, total), rank) in rows.into_iter().zip(ranks) {
         let mut row: Vec<Cell> = vec![unit.into(), Cell::Int(s.base)];
         row.extend(
@@ -943,6 +1128,7 @@ mod tests {
         UnitRow {
             unit: unit.into(),
             column: column.into(),
+            class: ColumnClass::guess(column),
             quota,
             published,
             status: Some(Status::of(quota, published)),
@@ -982,5 +1168,163 @@ mod tests {
         assert_eq!(done, ["财政局"]);
         assert_eq!(short, ["县公安局"]);
         assert_eq!(pass_rate(29, 41), "70.7%");
+    }
+
+    fn classed(unit: &str, class: ColumnClass, quota: Option<u32>, published: usize) -> UnitRow {
+        UnitRow {
+            class,
+            ..row(unit, "栏目", quota, published)
+        }
+    }
+
+    fn quarter() -> Period {
+        "2020Q3".parse().unwrap()
+    }
+
+    fn mark(s: &str) -> Cell {
+        Cell::Mark(s.into())
+    }
+
+    #[test]
+    fn units_side_by_side_show_news_and_policy_as_seed_000() {
+        let mut unread = classed("县公安局", ColumnClass::News, None, 0);
+        unread.status = Some(Status::Unreadable);
+        let rows = [
+            classed("城区统一建设局", ColumnClass::News, Some(12), 9),
+            classed("城区统一建设局", ColumnClass::Policy, Some(3), 2),
+            classed("城区统一建设局", ColumnClass::Notice, Some(3), 0),
+            // Two news columns add up; one that could not be read leaves no number.
+            classed("县公安局", ColumnClass::News, Some(12), 4),
+            unread,
+            classed("审计局", ColumnClass::News, None, 0),
+            classed("旧改办", ColumnClass::Other, None, 1),
+        ];
+        let t = unit_class_table("2020年三季度", quarter(), &rows).unwrap();
+        assert_eq!(
+            t.groups,
+            [
+                (String::new(), 1),
+                ("工作动态".to_string(), 2),
+                ("单位文件".to_string(), 2)
+            ]
+        );
+        assert_eq!(
+            t.headers,
+            ["单位", "应公开数", "实公开数", "应公开数", "实公开数"]
+        );
+        assert_eq!(
+            t.rows,
+            [
+                vec![
+                    "城区统一建设局".into(),
+                    Cell::Int(12),
+                    Cell::Int(9),
+                    Cell::Int(3),
+                    Cell::Int(2)
+                ],
+                vec![
+                    "县公安局".into(),
+                    Cell::Int(12),
+                    mark("无法访问"),
+                    Cell::Empty,
+                    Cell::Empty
+                ],
+                // A 及时更新 column with nothing: "/" as seed 000 prints it.
+                vec![
+                    "审计局".into(),
+                    mark("及时更新"),
+                    mark("/"),
+                    Cell::Empty,
+                    Cell::Empty
+                ],
+            ]
+        );
+        // A month has no quota: 实公开数 only.
+        let month: Period = "2020-08".parse().unwrap();
+        let t = unit_class_table("2020年8月", month, &rows).unwrap();
+        assert_eq!(t.headers, ["单位", "实公开数", "实公开数"]);
+        assert_eq!(
+            t.flat_headers(),
+            ["单位", "工作动态实公开数", "单位文件实公开数"]
+        );
+        // No news or policy column: no such table.
+        assert!(unit_class_table("2020年三季度", quarter(), &rows[6..]).is_none());
+    }
+
+    fn catalog(units: &[(&str, Option<&str>)]) -> Catalog {
+        let text: String = units
+            .iter()
+            .map(|(name, level)| match level {
+                Some(l) => format!("[[unit]]\nname = \"{name}\"\nlevel = \"{l}\"\n\n"),
+                None => format!("[[unit]]\nname = \"{name}\"\n\n"),
+            })
+            .collect();
+        crate::catalog::load_texts(&[(std::path::Path::new("c.toml"), text.as_str())])
+            .unwrap()
+            .catalog
+    }
+
+    #[test]
+    fn townships_and_departments_are_tabled_apart_as_seeds_003_and_004() {
+        let c = catalog(&[
+            ("县公安局", Some("县级部门")),
+            ("高坡镇", Some("乡镇")),
+            ("审计局", Some("县级部门")),
+            ("白桥镇", Some("乡镇")),
+        ]);
+        let rows = [
+            row("县公安局", "工作动态", Some(12), 4),
+            row("高坡镇", "乡镇动态", Some(12), 12),
+            row("审计局", "通知公告", Some(3), 0),
+            row("白桥镇", "乡镇动态", Some(12), 1),
+        ];
+        let t = unit_table("2020年三季度", quarter(), &rows);
+        let parts = split_by_level(t, &c, "全县");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].title, "2020年三季度单位栏目信息更新情况统计表");
+        assert_eq!(parts[0].headers[0], "乡镇");
+        assert_eq!(parts[1].headers[0], "县级部门");
+        let units = |t: &Table| -> Vec<String> { t.rows.iter().map(|r| r[0].text()).collect() };
+        assert_eq!(units(&parts[0]), ["高坡镇", "白桥镇"]);
+        assert_eq!(units(&parts[1]), ["县公安局", "审计局"]);
+        // Departments without a common level take the area's: 全区 → 区级部门.
+        let c2 = catalog(&[("高坡镇", Some("乡镇")), ("审计局", None)]);
+        let groups = level_groups(&c2, &["高坡镇", "审计局"], "全区").unwrap();
+        assert_eq!(groups[1].0, "区级部门");
+        // One group only: one table, as before.
+        let parts = split_by_level(
+            unit_table("2020年三季度", quarter(), &rows[..1]),
+            &c,
+            "全县",
+        );
+        assert_eq!(parts.len(), 1);
+        assert_eq!(parts[0].headers[0], "单位");
+        // Scores rank within each level, as seed 004's 各镇 and 各部门.
+        let scoring = Scoring {
+            base: 300,
+            points: [("column_zero_publish".to_string(), -8)]
+                .into_iter()
+                .collect(),
+        };
+        let records = [zero("白桥镇", "乡镇动态")];
+        let found: Vec<&FindingRecord> = records.iter().collect();
+        let t = score_table(
+            String::new(),
+            "乡镇",
+            &["高坡镇", "白桥镇"],
+            &found,
+            &scoring,
+        );
+        assert_eq!(t.headers[0], "乡镇");
+        assert_eq!(
+            t.rows[1],
+            vec![
+                "白桥镇".into(),
+                Cell::Int(300),
+                Cell::Int(-8),
+                Cell::Int(292),
+                Cell::Int(2)
+            ]
+        );
     }
 }

@@ -7,8 +7,13 @@ use chrono::{Datelike, NaiveDate};
 pub struct Table {
     pub title: String,
     pub headers: Vec<String>,
+    /// A header row above `headers` grouping them, as seed 000's 附件3 prints 工作动态
+    /// over its 应公开数 and 实公开数: each group's label and how many headers it spans;
+    /// an empty label leaves its headers standing alone over both rows (单位). Empty
+    /// when the table has one header row.
+    pub groups: Vec<(String, usize)>,
     pub rows: Vec<Vec<Cell>>,
-    /// Lines under the table, e.g. "合格率 70.7%".
+    /// Lines under the table, e.g. "合格率70.7%".
     pub notes: Vec<String>,
 }
 
@@ -18,6 +23,10 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Date(NaiveDate),
+    /// Text standing where a number would: "/" (a 及时更新 column with nothing), 及时更新,
+    /// or why there is no count (无法访问, 不完整, 未监测). Written as text, aligned as
+    /// the numbers beside it.
+    Mark(String),
     Empty,
 }
 
@@ -30,9 +39,23 @@ impl Table {
         Table {
             title: title.into(),
             headers: headers.into_iter().map(Into::into).collect(),
+            groups: Vec::new(),
             rows: Vec::new(),
             notes: Vec::new(),
         }
+    }
+
+    /// The headers in one row, each under its group's label: 工作动态应公开数, for the
+    /// writers with a single header row (Markdown, CSV, XLSX).
+    pub fn flat_headers(&self) -> Vec<String> {
+        let mut labels = self
+            .groups
+            .iter()
+            .flat_map(|(label, span)| std::iter::repeat_n(label.as_str(), *span));
+        self.headers
+            .iter()
+            .map(|h| format!("{}{h}", labels.next().unwrap_or("")))
+            .collect()
     }
 
     pub fn push_row(&mut self, row: Vec<Cell>) {
@@ -48,7 +71,7 @@ impl Cell {
     /// The cell as text: dates as `2020-01-09`, empty as "".
     pub fn text(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) | Cell::Mark(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::Empty => String::new(),
@@ -128,6 +151,27 @@ mod tests {
         assert_eq!(display_width("责任单位"), 8);
         assert_eq!(display_width("合格率 70.7%"), 12);
         assert_eq!(display_width("（截至1月9日）"), 14);
+    }
+
+    #[test]
+    fn grouped_headers_flatten_under_their_labels() {
+        let mut t = Table::new("附件3", ["单位", "应公开数", "实公开数", "应公开数"]);
+        t.groups = vec![
+            ("".into(), 1),
+            ("工作动态".into(), 2),
+            ("单位文件".into(), 1),
+        ];
+        assert_eq!(
+            t.flat_headers(),
+            [
+                "单位",
+                "工作动态应公开数",
+                "工作动态实公开数",
+                "单位文件应公开数"
+            ]
+        );
+        t.groups.clear();
+        assert_eq!(t.flat_headers(), t.headers);
     }
 
     #[test]

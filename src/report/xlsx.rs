@@ -67,6 +67,8 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
     };
     let date = Format::new().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
     let plain = Format::new();
+    // "/", 及时更新, 无法访问 … stand where numbers would: aligned as Excel aligns them.
+    let mark = Format::new().set_align(FormatAlign::Right);
 
     let fitted = match layout {
         Layout::Fitted => column_widths(table),
@@ -95,7 +97,7 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
     } else {
         sheet.write_string_with_format(0, 0, &table.title, &title)?;
     }
-    for (col, h) in table.headers.iter().enumerate() {
+    for (col, h) in table.flat_headers().iter().enumerate() {
         sheet.write_string_with_format(1, col as u16, h, &header)?;
     }
     sheet.set_freeze_panes(2, 0)?;
@@ -111,6 +113,9 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
                         &plain
                     };
                     sheet.write_string_with_format(r, c, s, format)?;
+                }
+                Cell::Mark(s) => {
+                    sheet.write_string_with_format(r, c, s, &mark)?;
                 }
                 Cell::Int(n) => {
                     sheet.write_number(r, c, *n as f64)?;
@@ -134,13 +139,13 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
 
 /// Each column's width in character widths: its widest line, within bounds.
 fn column_widths(table: &Table) -> Vec<usize> {
-    let columns = table
-        .headers
+    let headers = table.flat_headers();
+    let columns = headers
         .len()
         .max(table.rows.iter().map(Vec::len).max().unwrap_or(0));
     (0..columns)
         .map(|col| {
-            let header = table.headers.get(col).map_or(0, |h| display_width(h));
+            let header = headers.get(col).map_or(0, |h| display_width(h));
             let cells = table
                 .rows
                 .iter()
