@@ -404,15 +404,19 @@ impl Notice {
         let found = in_period(findings, period, today);
         let mut blocks = Vec::new();
         blocks.push(Block::Line(salutation.to_string()));
-        blocks.push(Block::Para(match monitoring.span {
-            Some(_) => format!(
-                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（{}）。",
-                monitoring.sentence()
-            ),
-            None => format!(
-                "现将{label}{area}政务公开与政务新媒体监测情况通报如下（期内未监测，栏目更新情况据期后读取的栏目列表统计）。"
-            ),
-        }));
+        let counted: Vec<&ColumnRow> = columns
+            .iter()
+            .filter(|c| c.status.is_none_or(Status::is_counted))
+            .collect();
+        let how = match (monitoring.span, counted.is_empty()) {
+            (Some(_), _) => monitoring.sentence(),
+            // Lists read later reach back into the period: their counts stand.
+            (None, false) => "期内未监测，栏目更新情况据期后读取的栏目列表统计".to_string(),
+            (None, true) => "期内未监测".to_string(),
+        };
+        blocks.push(Block::Para(format!(
+            "现将{label}{area}政务公开与政务新媒体监测情况通报如下（{how}）。"
+        )));
 
         // The attachments come first: the sentences point at them by number.
         let mut attachments: Vec<Attachment> = Vec::new();
@@ -468,12 +472,13 @@ impl Notice {
 
         // 一、总体情况
         blocks.push(Block::Heading("一、总体情况".into()));
-        let counted: Vec<&ColumnRow> = columns
-            .iter()
-            .filter(|c| c.status.is_none_or(Status::is_counted))
-            .collect();
         let published: usize = counted.iter().map(|c| c.published).sum();
-        let mut text = if counted.len() == columns.len() {
+        let mut text = if counted.is_empty() && !columns.is_empty() {
+            format!(
+                "（一）政务公开情况。{label}，监测政府网站栏目{}个，均未能统计期内更新情况（见附件1）。",
+                columns.len()
+            )
+        } else if counted.len() == columns.len() {
             format!(
                 "（一）政务公开情况。{label}，监测政府网站栏目{}个，期内更新信息{published}条。",
                 columns.len()
@@ -510,7 +515,11 @@ impl Notice {
             kinds.push_row(vec![k.name_zh().into(), Cell::Int(*n as i64)]);
         }
         kinds.notes.push(format!("合计{}条", found.len()));
-        blocks.push(Block::Table(kinds));
+        // No finding: 二、主要问题 says so (期内未监测 where nothing was read), not an
+        // empty table.
+        if !found.is_empty() {
+            blocks.push(Block::Table(kinds));
+        }
 
         // 二、主要问题: the period's findings, single-veto items (网站无法访问, 首页不更新)
         // first.
