@@ -280,6 +280,11 @@ pub struct Thresholds {
     pub account_zombie_days: i64,
     pub account_unreachable_failures: u32,
     pub account_weekly_minimum: bool,
+    /// Working days to answer a citizen's letter (message_overdue), unless a mailbox
+    /// says otherwise.
+    pub reply_days: u32,
+    /// 互动回应差: days a letter may stay unanswered (interaction_unanswered).
+    pub interaction_unanswered_days: i64,
 }
 
 impl Default for Thresholds {
@@ -298,6 +303,8 @@ impl Default for Thresholds {
             account_zombie_days: 180,
             account_unreachable_failures: 2,
             account_weekly_minimum: false,
+            reply_days: 5,
+            interaction_unanswered_days: 90,
         }
     }
 }

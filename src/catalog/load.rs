@@ -48,9 +48,11 @@ struct RawFile {
     column: Vec<Spanned<RawEntry>>,
     #[serde(default)]
     account: Vec<Spanned<RawEntry>>,
+    #[serde(default)]
+    mailbox: Vec<Spanned<RawEntry>>,
 }
 
-const SECTIONS: [&str; 4] = ["unit", "site", "column", "account"];
+const SECTIONS: [&str; 5] = ["unit", "site", "column", "account", "mailbox"];
 /// The keys of a `[column.select]` table.
 const SELECT_KEYS: &[&str] = &["item", "title", "link", "date", "next", "source", "items"];
 
@@ -443,11 +445,12 @@ pub fn parse_http_url(text: &str) -> Result<Url, String> {
 
 #[derive(Default)]
 struct Builder<'a> {
-    pending: [Vec<Entry<'a>>; 4],
+    pending: [Vec<Entry<'a>>; 5],
     units: Vec<Unit>,
     sites: Vec<Site>,
     columns: Vec<(Column, bool)>,
     accounts: Vec<(Account, bool)>,
+    mailboxes: Vec<(Mailbox, bool)>,
     unit_imported: Vec<bool>,
     site_imported: Vec<bool>,
     /// Names of entries that were dropped, so dependents say why they are skipped.
@@ -475,7 +478,7 @@ impl<'a> Builder<'a> {
                         line: line_of(text, value.span().start),
                     },
                     format!("unknown section `{key}`"),
-                    "catalog entries are [[unit]], [[site]], [[column]] and [[account]]",
+                    "catalog entries are [[unit]], [[site]], [[column]], [[account]] and [[mailbox]]",
                 ));
             } else if !value.get_ref().is_array() {
                 return Err(CatalogError::Parse {
@@ -510,6 +513,7 @@ impl<'a> Builder<'a> {
         self.pending[1].extend(raw.site.into_iter().map(|e| entry("site", e)));
         self.pending[2].extend(raw.column.into_iter().map(|e| entry("column", e)));
         self.pending[3].extend(raw.account.into_iter().map(|e| entry("account", e)));
+        self.pending[4].extend(raw.mailbox.into_iter().map(|e| entry("mailbox", e)));
         Ok(())
     }
 
@@ -912,6 +916,149 @@ impl<'a> Builder<'a> {
         }
     }
 
+    fn mailbox(&mut self, mut e: Entry) {
+        let id = e.opt_string("id");
+        let site = e.string("site");
+        let name = e.string("name");
+        let url = e.url("url");
+        let units = e.string_list("units");
+        let days_line = e.key_line("reply_days");
+        let reply_days = match e.take("reply_days") {
+            None => None,
+            Some(toml::Value::Integer(n)) if (1..=365).contains(&n) => Some(n as u32),
+            Some(other) => {
+                e.problems.push((
+                    days_line,
+                    format!(
+                        "reply_days must be a whole number of working days, found {}",
+                        describe(&other)
+                    ),
+                    "write reply_days = 5 (no quotes), or delete it for [thresholds] reply_days"
+                        .into(),
+                ));
+                None
+            }
+        };
+        let select = self.mailbox_selectors(&mut e);
+        e.finish_keys(&["id", "site", "name", "url", "units", "reply_days", "select"]);
+        let label = format!("mailbox \"{}\"", name.as_deref().unwrap_or("?"));
+        let mut site_unit = None;
+        if let Some(s) = &site {
+            match self.sites.iter().find(|x| &x.name == s) {
+                Some(found) => site_unit = found.unit.clone(),
+                None if self.broken_sites.contains(s) => e.problem(
+                    "site",
+                    format!("skipped because site \"{s}\" has errors"),
+                    "fix that site first",
+                ),
+                None => {
+                    let known: Vec<&str> = self.sites.iter().map(|x| x.name.as_str()).collect();
+                    e.problem(
+                        "site",
+                        format!("unknown site \"{s}\""),
+                        format!(
+                            "add a [[site]] with name = \"{s}\", or use one of: {}",
+                            shortlist(&known)
+                        ),
+                    );
+                }
+            }
+        }
+        let units = if units.is_empty() {
+            match site_unit {
+                Some(u) => vec![u],
+                None => {
+                    e.problem(
+                        "units",
+                        "no default handling unit (承办单位)",
+                        "add units = [\"…\"] (the unit that answers letters naming none), or give the site a unit",
+                    );
+                    Vec::new()
+                }
+            }
+        } else {
+            units
+        };
+        for u in &units {
+            self.check_unit(&mut e, "units", u);
+        }
+        let (Some(site), Some(name), Some(url)) = (site, name, url) else {
+            self.settle(&mut e, &label);
+            return;
+        };
+        let mailbox = Mailbox {
+            id,
+            site,
+            name,
+            url,
+            units,
+            reply_days,
+            select,
+            origin: e.origin(),
+        };
+        let key = mailbox.key();
+        if let Some((first, first_imported)) = self
+            .mailboxes
+            .iter()
+            .find(|(m, _)| m.key() == key)
+            .map(|(m, i)| (m.origin.clone(), *i))
+        {
+            let what = if mailbox.id.is_some() { "id" } else { "url" };
+            self.duplicate(&e, &label, what, first_imported, &first);
+            return;
+        }
+        if self.settle(&mut e, &label) {
+            self.mailboxes.push((mailbox, e.imported));
+        }
+    }
+
+    /// `[mailbox.select]`: item/title/link/received/replied/status/unit/category/next.
+    fn mailbox_selectors(&mut self, e: &mut Entry) -> Option<MailboxSelectors> {
+        let line = e.key_line("select");
+        let table = match e.take("select")? {
+            toml::Value::Table(t) => t,
+            other => {
+                e.problems.push((
+                    line,
+                    format!("`select` must be a table, found {}", describe(&other)),
+                    "write [mailbox.select] with item/title/link/received/replied/status/unit/category/next selectors".into(),
+                ));
+                return None;
+            }
+        };
+        let mut sel = MailboxSelectors::default();
+        for (k, v) in table {
+            let Some(slot) = sel.slot(&k) else {
+                e.problems.push((
+                    line,
+                    format!("`select.{k}` is not a selector name"),
+                    known_keys_hint(&k, MailboxSelectors::KEYS),
+                ));
+                continue;
+            };
+            match v {
+                toml::Value::String(s) => *slot = Some(s),
+                other => e.problems.push((
+                    line,
+                    format!(
+                        "`select.{k}` must be a CSS selector text, found {}",
+                        describe(&other)
+                    ),
+                    format!("write {k} = \"table.list tr\""),
+                )),
+            }
+        }
+        if let Err(err) = sel.check() {
+            e.problems.push((
+                line,
+                err.to_string(),
+                "test the selectors with govwatch extract --mailbox URL".into(),
+            ));
+            return None;
+        }
+        Some(sel)
+    }
+
     fn source(&mut self, e: &mut Entry) -> Option<Source> {
         let line = e.key_line("source");
         let fix = "write source = { kind = \"feed\", url = \"https://…/rss\" }";
@@ -1021,16 +1168,18 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(mut self) -> Loaded {
-        let [units, sites, columns, accounts] = std::mem::take(&mut self.pending);
+        let [units, sites, columns, accounts, mailboxes] = std::mem::take(&mut self.pending);
         units.into_iter().for_each(|e| self.unit(e));
         sites.into_iter().for_each(|e| self.site(e));
         columns.into_iter().for_each(|e| self.column(e));
         accounts.into_iter().for_each(|e| self.account(e));
+        mailboxes.into_iter().for_each(|e| self.mailbox(e));
         let catalog = Catalog {
             units: self.units,
             sites: self.sites,
             columns: self.columns.into_iter().map(|(c, _)| c).collect(),
             accounts: self.accounts.into_iter().map(|(a, _)| a).collect(),
+            mailboxes: self.mailboxes.into_iter().map(|(m, _)| m).collect(),
         };
         Loaded {
             catalog,

@@ -29,6 +29,8 @@ pub struct Catalog {
     pub sites: Vec<Site>,
     pub columns: Vec<Column>,
     pub accounts: Vec<Account>,
+    /// 信箱 and 留言板 (`[[mailbox]]`).
+    pub mailboxes: Vec<Mailbox>,
 }
 
 impl Catalog {
@@ -128,6 +130,38 @@ impl Column {
         }
     }
 }
+
+/// 信箱 / 留言板: the public list of a site's letters (政民互动). Its letters are read like
+/// a column's items, with their received and answered dates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mailbox {
+    /// Optional stable id; without it the URL identifies the mailbox.
+    pub id: Option<String>,
+    pub site: String,
+    pub name: String,
+    /// The public list of letters.
+    pub url: Url,
+    /// The default handling units (承办单位) of a letter that names none.
+    pub units: Vec<String>,
+    /// Working days to answer; `None` for `[thresholds] reply_days`.
+    pub reply_days: Option<u32>,
+    /// CSS selectors that override automatic letter extraction.
+    pub select: Option<MailboxSelectors>,
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+impl Mailbox {
+    pub fn key(&self) -> String {
+        match &self.id {
+            Some(id) => format!("id:{id}"),
+            None => self.url.to_string(),
+        }
+    }
+}
+
+/// Per-mailbox CSS selectors (`[mailbox.select]`): extract's type.
+pub use crate::extract::MailboxSelectors;
 
 /// Per-column CSS selectors (`[column.select]`): extract's type, named here too so
 /// catalog paths (`catalog::Selectors`) keep working.

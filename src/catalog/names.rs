@@ -63,6 +63,27 @@ pub fn split_names(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// The catalog unit a written 承办单位 names: the same name once normalized, or the
+/// same without the 县/区/市 prefix (`住建局` is `县住建局`). `None` when none matches.
+pub fn unit_named<'a>(written: &str, units: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let bare = |n: &str| {
+        let n = normalize_name(n);
+        n.trim_start_matches(['县', '区', '市']).to_string()
+    };
+    let want = normalize_name(written);
+    let want_bare = bare(written);
+    let mut loose = None;
+    for u in units {
+        if normalize_name(u) == want {
+            return Some(u);
+        }
+        if loose.is_none() && !want_bare.is_empty() && bare(u) == want_bare {
+            loose = Some(u);
+        }
+    }
+    loose
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

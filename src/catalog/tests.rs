@@ -277,3 +277,50 @@ closed_on = 2024-01-01
     assert_eq!(c.closed_on, chrono::NaiveDate::from_ymd_opt(2024, 1, 1));
     assert_eq!(c.source.kind, SourceKind::Manual);
 }
+
+#[test]
+fn mailboxes_load_with_their_defaults_and_problems_name_the_line() {
+    let text = format!(
+        "{GOOD}{}",
+        r#"
+[[mailbox]]
+site = "渭滨区人民政府"
+name = "区长信箱"
+url = "https://www.example.gov.cn/hdjl/qzxx/index.html"
+reply_days = 7
+
+[mailbox.select]
+item = "table.xjlb tr"
+status = "td.zt"
+
+[[mailbox]]
+site = "渭滨区人民政府"
+name = "留言板"
+url = "https://www.example.gov.cn/lyb/"
+units = ["无此单位"]
+reply_day = 5
+"#
+    );
+    let loaded = load(&text);
+    let boxes = &loaded.catalog.mailboxes;
+    assert_eq!(boxes.len(), 1, "{:?}", loaded.issues);
+    assert_eq!(boxes[0].units, ["政府办"], "the site's unit by default");
+    assert_eq!(boxes[0].reply_days, Some(7));
+    assert_eq!(
+        boxes[0].select.as_ref().unwrap().status.as_deref(),
+        Some("td.zt")
+    );
+    let messages: Vec<String> = loaded.issues.iter().map(|i| i.to_string()).collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown unit \"无此单位\"")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("unknown key `reply_day`") && m.contains("reply_days")),
+        "{messages:?}"
+    );
+}

@@ -45,12 +45,13 @@ fn check(app: &App) -> anyhow::Result<u8> {
         .count()
         + app.warnings.len();
     println!(
-        "{}: {} units, {} sites, {} columns, {} accounts valid; {errors} error(s), {warnings} warning(s)",
+        "{}: {} units, {} sites, {} columns, {} accounts, {} mailboxes valid; {errors} error(s), {warnings} warning(s)",
         app.config_dir().join("catalog").display(),
         c.units.len(),
         c.sites.len(),
         c.columns.len(),
         c.accounts.len(),
+        c.mailboxes.len(),
     );
     Ok(if errors > 0 {
         super::EXIT_PROBLEMS
@@ -122,6 +123,21 @@ fn show(app: &App, format: ShowFormat) -> anyhow::Result<u8> {
                 ]);
             }
             println!("{accounts}");
+            if !c.mailboxes.is_empty() {
+                let default_days = app.settings.thresholds.reply_days;
+                let mut mailboxes =
+                    super::table::new(&["网站", "信箱名称", "默认承办单位", "办理时限", "地址"]);
+                for m in &c.mailboxes {
+                    mailboxes.add_row([
+                        m.site.clone(),
+                        m.name.clone(),
+                        m.units.join("、"),
+                        format!("{}个工作日", m.reply_days.unwrap_or(default_days)),
+                        m.url.to_string(),
+                    ]);
+                }
+                println!("{mailboxes}");
+            }
         }
     }
     Ok(super::EXIT_OK)

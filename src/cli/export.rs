@@ -43,6 +43,18 @@ enum What {
     /// The broken-link list (死链清单): one row per broken link and page it is on, with
     /// its text, the error, and when it was found and fixed.
     Links(Common),
+    /// 政民互动: per 承办单位, the messages received in the period (承办数量, 办结数量,
+    /// 逾期数量, 按期办结件, 超时办结件, 返工件, 按期办结率; seed 000 附件4, seed 004 附件3/4).
+    Messages(MessagesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct MessagesArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Only this channel: a mailbox's name (区长信箱) or an imported 渠道 (12345热线).
+    #[arg(long, value_name = "NAME")]
+    channel: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -118,6 +130,34 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
     let store = app.open_store().await?;
     let today = app.clock.today();
     let (common, bytes) = match args.what {
+        What::Messages(a) => {
+            let c = a.common;
+            let messages = store.messages(app.clock.now()).await?;
+            let states: Vec<_> =
+                crate::cycle::detect::message_states(&loaded.catalog, &app.settings, &messages)
+                    .into_iter()
+                    .filter(|s| {
+                        a.channel
+                            .as_deref()
+                            .is_none_or(|ch| s.channel_name == ch || s.message.channel == ch)
+                    })
+                    .collect();
+            let calendar = crate::cycle::detect::message_calendar(&app.settings);
+            let order: Vec<String> = loaded
+                .catalog
+                .units
+                .iter()
+                .map(|u| u.name.clone())
+                .collect();
+            let export = crate::report::messages::message_export(
+                &states, &calendar, c.period, today, &order,
+            );
+            let title = format!("{}网民留言办理情况统计表", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &export, || {
+                crate::report::messages::table(&title, &export)
+            })?;
+            (c, bytes)
+        }
         What::Findings(c) => {
             let records = episodes(app, &store).await?;
             let rows = finding_rows(&records, c.period, &app.clock);

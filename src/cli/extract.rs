@@ -16,8 +16,25 @@ use crate::fetch::{Fetcher, Purpose, Request, charset};
 #[derive(Debug, clap::Args)]
 pub struct ExtractArgs {
     /// The page to fetch and read.
-    #[arg(value_name = "URL", required_unless_present_any = ["file", "source"])]
+    #[arg(value_name = "URL", required_unless_present_any = ["file", "source", "mailbox"])]
     target: Option<Url>,
+    /// Read this mailbox (信箱, 留言板) list page and print its letters (title, URL,
+    /// received, replied, status, unit, category): the tool for `[mailbox.select]`.
+    /// With --file, the saved page's address.
+    #[arg(long, value_name = "URL")]
+    mailbox: Option<Url>,
+    /// With --mailbox: `[mailbox.select]` overrides of a letter's received date, reply
+    /// date, status, unit and category (item/title/link/next as above).
+    #[arg(long)]
+    received: Option<String>,
+    #[arg(long)]
+    replied: Option<String>,
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    unit: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
     /// Read a saved page instead of fetching (give its address with --url).
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
@@ -49,6 +66,9 @@ pub struct ExtractArgs {
 }
 
 pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
+    if args.mailbox.is_some() {
+        return mailbox(app, args).await;
+    }
     let (url, decoded) = match (&args.file, &args.source, &args.target) {
         (Some(file), source, _) => {
             let bytes = std::fs::read(file)
@@ -126,6 +146,68 @@ pub async fn run(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
     if args.explain {
         out["candidates"] = serde_json::to_value(&candidates)?;
     }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(super::EXIT_OK)
+}
+
+/// `govwatch extract --mailbox URL [--file F]`: the letters of one mailbox list page.
+async fn mailbox(app: &App, args: ExtractArgs) -> anyhow::Result<u8> {
+    let address = args.mailbox.clone().expect("--mailbox given");
+    let (url, decoded) = match &args.file {
+        Some(file) => {
+            let bytes = std::fs::read(file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            (address, charset::decode(&bytes, None))
+        }
+        None => {
+            let fetcher = Fetcher::new(&app.settings.fetch, &[])?;
+            let result = fetcher
+                .fetch(Request::get(address.clone(), Purpose::Column))
+                .await;
+            match result.outcome {
+                Ok(page) => (page.final_url.clone(), page.text()),
+                Err(failure) => anyhow::bail!("{address}: {failure}"),
+            }
+        }
+    };
+    let select = extract::MailboxSelectors {
+        item: args.item,
+        title: args.title,
+        link: args.link,
+        received: args.received,
+        replied: args.replied,
+        status: args.status,
+        unit: args.unit,
+        category: args.category,
+        next: args.next,
+    };
+    let page = extract::extract_mailbox(&decoded.text, &url, Some(&select), app.clock.today())?;
+    let keys = extract::mailbox::letter_keys(&page.letters);
+    let letters: Vec<_> = page
+        .letters
+        .iter()
+        .zip(&keys)
+        .map(|(l, key)| {
+            json!({
+                "key": key,
+                "title": l.title,
+                "url": l.url.as_ref().map(Url::as_str),
+                "received": l.received,
+                "replied": l.replied,
+                "status": l.status,
+                "state": l.state,
+                "answered": l.answered(),
+                "unit": l.unit,
+                "category": l.category,
+            })
+        })
+        .collect();
+    let out = json!({
+        "url": url.as_str(),
+        "charset": decoded.charset_name(),
+        "letters": letters,
+        "next": page.next.as_ref().map(Url::as_str),
+    });
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(super::EXIT_OK)
 }

@@ -15,6 +15,9 @@ use crate::detect::accounts::{
 };
 use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, PagesRead, SiteLinks, judge_links};
+use crate::detect::messages::{
+    Calendar, MailboxState, MessageState, judge_mailboxes, judge_messages,
+};
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Evidence, Finding, Kind};
 use crate::report::wording;
@@ -257,7 +260,90 @@ pub async fn run(
         &mut report,
     )
     .await?;
+
+    // 政民互动: every message and every mailbox is judged on every check.
+    let messages = store.messages(now).await?;
+    let calendar = message_calendar(settings);
+    let states = message_states(catalog, settings, &messages);
+    let found = judge_messages(&ctx, &calendar, &states);
+    reconcile(
+        store,
+        &[Kind::MessageOverdue, Kind::InteractionUnanswered],
+        None,
+        found,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+    let needed = settings.thresholds.column_unreachable_failures.max(1) as usize;
+    let mut reads = store.recent_mailbox_reads(needed, now).await?;
+    let boxes: Vec<MailboxState> = catalog
+        .mailboxes
+        .iter()
+        .filter_map(|m| {
+            let key = m.key();
+            let id = *ids.mailboxes.get(&key)?;
+            Some(MailboxState {
+                mailbox: m,
+                reads: reads
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|r| (r.outcome, r.status))
+                    .collect(),
+                key,
+            })
+        })
+        .collect();
+    let found = judge_mailboxes(&ctx, &boxes);
+    reconcile(
+        store,
+        &[Kind::MailboxUnreachable],
+        None,
+        found,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
     Ok(report)
+}
+
+/// The working-day calendar of `[schedule]`.
+pub fn message_calendar(settings: &Settings) -> Calendar {
+    Calendar {
+        holidays: settings.schedule.holidays.clone(),
+        workdays: settings.schedule.workdays.clone(),
+    }
+}
+
+/// Messages with their channel's name and reply days: a crawled letter's mailbox, else
+/// the imported 渠道 with `[thresholds] reply_days`.
+pub fn message_states<'a>(
+    catalog: &Catalog,
+    settings: &Settings,
+    messages: &'a [crate::observe::Message],
+) -> Vec<MessageState<'a>> {
+    let boxes: HashMap<String, &crate::catalog::Mailbox> =
+        catalog.mailboxes.iter().map(|m| (m.key(), m)).collect();
+    messages
+        .iter()
+        .map(|m| match boxes.get(&m.channel) {
+            Some(b) => MessageState {
+                message: m,
+                channel_name: b.name.clone(),
+                site: Some(b.site.clone()),
+                reply_days: b.reply_days.unwrap_or(settings.thresholds.reply_days),
+            },
+            None => MessageState {
+                message: m,
+                channel_name: m.channel.clone(),
+                site: None,
+                reply_days: settings.thresholds.reply_days,
+            },
+        })
+        .collect()
 }
 
 /// The broken-link findings of this cycle, and the subjects (site|URL) it checked.

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod crawl;
 pub mod detect;
 pub mod links;
+pub mod mailboxes;
 pub mod probe;
 
 use std::collections::HashSet;
@@ -36,6 +37,7 @@ pub struct CycleReport {
     pub probe: probe::ProbeReport,
     pub links: links::LinkReport,
     pub accounts: accounts::AccountsReport,
+    pub mailboxes: Vec<mailboxes::MailboxOutcome>,
     pub detect: detect::DetectReport,
 }
 
@@ -102,6 +104,12 @@ pub async fn run(
     } else {
         accounts::AccountsReport::default()
     };
+    let mailboxes = if filter.column.is_none() && filter.keys.is_none() {
+        progress("mailboxes");
+        mailboxes::run(env, &ids, filter.site.as_deref()).await?
+    } else {
+        Vec::new()
+    };
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
     Ok(CycleReport {
         sync,
@@ -109,6 +117,7 @@ pub async fn run(
         probe,
         links,
         accounts,
+        mailboxes,
         detect,
     })
 }
@@ -119,6 +128,7 @@ pub struct SiteReport {
     pub crawl: crawl::CrawlReport,
     pub probe: probe::ProbeReport,
     pub links: links::LinkReport,
+    pub mailboxes: Vec<mailboxes::MailboxOutcome>,
 }
 
 /// One site's share of a cycle (a job of `govwatch serve`): crawl its columns and home
@@ -135,9 +145,11 @@ pub async fn site(
     let crawl = crawl::run(env, ids, &filter, &|_| {}).await?;
     let probe = probe::run(env, ids, Some(name)).await?;
     let links = links::run(env, ids, Some(name)).await?;
+    let mailboxes = mailboxes::run(env, ids, Some(name)).await?;
     Ok(SiteReport {
         crawl,
         probe,
         links,
+        mailboxes,
     })
 }

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod columns;
 pub mod links;
 pub mod listings;
+pub mod messages;
 pub mod period;
 pub mod sites;
 

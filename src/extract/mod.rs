@@ -21,6 +21,7 @@ pub mod list;
 mod list_choice;
 mod list_empty;
 pub mod list_source;
+pub mod mailbox;
 pub mod notfound;
 mod pager;
 mod publish_date;
@@ -43,6 +44,9 @@ pub use list::{
 };
 pub use list_choice::CandidateReport;
 pub use list_empty::ScriptList;
+pub use mailbox::{
+    Letter, LetterPage, LetterState, MailboxPage, MailboxSelectors, extract_mailbox, letter_page,
+};
 
 /// What extraction can refuse: only a column's own selectors, as nothing else in a page
 /// is an error (an unreadable page is an empty list, and the column rules report that).

@@ -32,6 +32,9 @@ pub enum Evidence {
     AccountUnregistered(AccountUnregistered),
     AccountClosedActive(AccountClosedActive),
     AccountUnreachable(AccountUnreachable),
+    MessageOverdue(MessageOverdue),
+    InteractionUnanswered(InteractionUnanswered),
+    MailboxUnreachable(MailboxUnreachable),
 }
 
 /// site_unreachable: the probes of the window.
@@ -244,6 +247,55 @@ pub struct AccountUnregistered {
     pub detected_on: NaiveDate,
 }
 
+/// What every finding about one citizen's message names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageBase {
+    /// The mailbox's name (区长信箱), or an imported record's 渠道 (12345热线).
+    pub channel: String,
+    pub site: Option<String>,
+    /// 编号, or the letter's URL.
+    pub number: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    /// 承办单位.
+    pub unit: Option<String>,
+    pub received_on: NaiveDate,
+    /// False: no received date was shown; `received_on` is the day first seen (日期不详).
+    pub received_known: bool,
+}
+
+/// message_overdue: not answered by its deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageOverdue {
+    #[serde(flatten)]
+    pub message: MessageBase,
+    pub deadline_on: NaiveDate,
+    /// The working days it had; `None` when an imported 办理时限 set the deadline.
+    pub reply_days: Option<u32>,
+}
+
+/// interaction_unanswered (互动回应差): unanswered for more than the limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InteractionUnanswered {
+    #[serde(flatten)]
+    pub message: MessageBase,
+    pub days_unanswered: i64,
+    pub limit_days: i64,
+}
+
+/// mailbox_unreachable: the mailbox's list cannot be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MailboxUnreachable {
+    pub site: String,
+    pub mailbox: String,
+    pub url: String,
+    pub units: Vec<String>,
+    /// The failure class of the latest read (`http`, `dns`, `extract` …).
+    pub failure: String,
+    pub status: Option<i64>,
+    pub consecutive_failures: usize,
+}
+
 impl Evidence {
     /// The kind this evidence shows.
     pub fn kind(&self) -> Kind {
@@ -265,6 +317,9 @@ impl Evidence {
             Evidence::AccountUnregistered(_) => Kind::AccountUnregistered,
             Evidence::AccountClosedActive(_) => Kind::AccountClosedActive,
             Evidence::AccountUnreachable(_) => Kind::AccountUnreachable,
+            Evidence::MessageOverdue(_) => Kind::MessageOverdue,
+            Evidence::InteractionUnanswered(_) => Kind::InteractionUnanswered,
+            Evidence::MailboxUnreachable(_) => Kind::MailboxUnreachable,
         }
     }
 
@@ -301,6 +356,9 @@ impl Evidence {
             Evidence::ColumnZeroPublish(e) => Some(&e.column.url),
             Evidence::ColumnQuotaShortfall(e) => Some(&e.column.url),
             Evidence::LinkBroken(e) => Some(&e.url),
+            Evidence::MailboxUnreachable(e) => Some(&e.url),
+            Evidence::MessageOverdue(e) => e.message.url.as_deref(),
+            Evidence::InteractionUnanswered(e) => e.message.url.as_deref(),
             Evidence::UnitZeroPublish(_)
             | Evidence::AccountSilent(_)
             | Evidence::AccountZombie(_)
@@ -331,7 +389,10 @@ impl Evidence {
             | Evidence::AccountWeeklyMinimum(_)
             | Evidence::AccountUnregistered(_)
             | Evidence::AccountClosedActive(_)
-            | Evidence::AccountUnreachable(_) => None,
+            | Evidence::AccountUnreachable(_)
+            | Evidence::MessageOverdue(_)
+            | Evidence::InteractionUnanswered(_)
+            | Evidence::MailboxUnreachable(_) => None,
         }
     }
 
@@ -358,7 +419,10 @@ impl Evidence {
             | Evidence::ColumnZeroPublish(_)
             | Evidence::ColumnQuotaShortfall(_)
             | Evidence::UnitZeroPublish(_)
-            | Evidence::LinkBroken(_) => None,
+            | Evidence::LinkBroken(_)
+            | Evidence::MessageOverdue(_)
+            | Evidence::InteractionUnanswered(_)
+            | Evidence::MailboxUnreachable(_) => None,
         }
     }
 

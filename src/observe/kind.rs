@@ -42,6 +42,9 @@ pub enum Kind {
     AccountUnregistered,
     AccountClosedActive,
     AccountUnreachable,
+    MessageOverdue,
+    InteractionUnanswered,
+    MailboxUnreachable,
 }
 
 impl Kind {
@@ -73,6 +76,9 @@ impl Kind {
             Kind::AccountUnregistered => "未经报备",
             Kind::AccountClosedActive => "已注销仍运行",
             Kind::AccountUnreachable => "账号无法访问",
+            Kind::MessageOverdue => "留言办理超期",
+            Kind::InteractionUnanswered => "互动回应差",
+            Kind::MailboxUnreachable => "信箱无法使用",
         }
     }
 
@@ -95,7 +101,10 @@ impl Kind {
             | Kind::ColumnZeroPublish
             | Kind::ColumnQuotaShortfall
             | Kind::UnitZeroPublish
-            | Kind::LinkBroken => false,
+            | Kind::LinkBroken
+            | Kind::MessageOverdue
+            | Kind::InteractionUnanswered
+            | Kind::MailboxUnreachable => false,
         }
     }
 }
@@ -127,6 +136,9 @@ mod tests {
                 "account_unregistered",
                 "account_closed_active",
                 "account_unreachable",
+                "message_overdue",
+                "interaction_unanswered",
+                "mailbox_unreachable",
             ]
         );
         for k in Kind::ALL {

@@ -11,10 +11,12 @@
 mod episode;
 pub mod evidence;
 pub mod kind;
+mod messages;
 mod outcome;
 mod records;
 
 pub use episode::Episode;
+pub use messages::Message;
 pub use outcome::{
     CrawlOutcome, FailureClass, LinkOutcome, ReadOutcome, SourceOutcome, SourceProblem,
     TlsProblemKind, UnknownCode,

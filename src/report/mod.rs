@@ -16,6 +16,7 @@ pub mod findings;
 pub mod html;
 pub mod links;
 pub mod markdown;
+pub mod messages;
 pub mod notice;
 pub mod scoring;
 pub mod table;

@@ -129,7 +129,44 @@ pub fn render(
             account_closed_active(e.closed_on, e.account.last_post?)
         }
         Evidence::AccountUnreachable(_) => account_unreachable(detected, list_year),
+        Evidence::MessageOverdue(e) => {
+            let limit = match e.reply_days {
+                Some(days) => format!("超过{days}个工作日未办结"),
+                None => "超过办理时限未办结".to_string(),
+            };
+            format!("{}{limit}", message_named(&e.message))
+        }
+        Evidence::InteractionUnanswered(e) => {
+            let limit = if e.limit_days == 90 {
+                "3个月".to_string()
+            } else {
+                format!("{}天", e.limit_days)
+            };
+            format!("{}超过{limit}未回复", message_named(&e.message))
+        }
+        Evidence::MailboxUnreachable(e) => mailbox_unreachable(&e.units, &e.mailbox),
     })
+}
+
+/// A message as the notices name it: `县自然资源局区长信箱9月1日来信《关于…的咨询》`, an
+/// imported record `城关镇12345热线6月1日受理的工单（编号QY0601）`; a letter with no
+/// visible date `…来信《…》（来信日期不详，9月3日首次发现）`.
+pub fn message_named(m: &crate::observe::evidence::MessageBase) -> String {
+    let unit = m.unit.as_deref().unwrap_or_default();
+    let day = day_zh(m.received_on, m.received_on.year());
+    match (&m.title, m.received_known) {
+        (Some(title), true) => format!("{unit}{}{day}来信《{title}》", m.channel),
+        (Some(title), false) => format!(
+            "{unit}{}来信《{title}》（来信日期不详，{day}首次发现）",
+            m.channel
+        ),
+        (None, _) => format!("{unit}{}{day}受理的工单（编号{}）", m.channel, m.number),
+    }
+}
+
+/// mailbox_unreachable (互动渠道不能使用).
+pub fn mailbox_unreachable(units: &[impl AsRef<str>], mailbox: &str) -> String {
+    format!("{}{mailbox}无法正常访问", join(units))
 }
 
 /// `1月9日`, or `2019年12月25日` when `day` is not in `reference_year`.

@@ -39,6 +39,7 @@ pub struct CatalogIds {
     pub sites: HashMap<String, i64>,
     pub columns: HashMap<String, i64>,
     pub accounts: HashMap<String, i64>,
+    pub mailboxes: HashMap<String, i64>,
 }
 
 enum Val {
@@ -124,6 +125,20 @@ fn entities(catalog: &Catalog) -> Vec<Entity> {
             ],
         })
         .collect();
+    let mailboxes = catalog
+        .mailboxes
+        .iter()
+        .map(|m| CatalogRow {
+            key: m.key(),
+            spec: spec(m),
+            values: vec![
+                ("site", text(&m.site)),
+                ("name", text(&m.name)),
+                ("url", text(m.url.as_str())),
+                ("units", Val::Text(Some(spec(&m.units)))),
+            ],
+        })
+        .collect();
     vec![
         Entity {
             table: "units",
@@ -140,6 +155,10 @@ fn entities(catalog: &Catalog) -> Vec<Entity> {
         Entity {
             table: "accounts",
             rows: accounts,
+        },
+        Entity {
+            table: "mailboxes",
+            rows: mailboxes,
         },
     ]
 }
@@ -253,6 +272,7 @@ impl Store {
             ("sites", &mut ids.sites),
             ("columns", &mut ids.columns),
             ("accounts", &mut ids.accounts),
+            ("mailboxes", &mut ids.mailboxes),
         ] {
             let sql = format!("SELECT key, id FROM {table} WHERE removed_at IS NULL");
             let rows: Vec<(String, i64)> = on_pool!(self, pool => {
@@ -285,7 +305,7 @@ impl Store {
     /// The stored name of an entry, removed or not (for reports about past periods).
     pub async fn stored_name(&self, entity: &str, key: &str) -> Result<Option<(String, bool)>> {
         let sql = match entity {
-            "units" | "sites" | "columns" | "accounts" => format!(
+            "units" | "sites" | "columns" | "accounts" | "mailboxes" => format!(
                 "SELECT name, removed_at IS NOT NULL AS removed FROM {entity} WHERE key = $1"
             ),
             _ => return Ok(None),

@@ -13,6 +13,7 @@ mod codes;
 mod findings;
 mod links;
 mod listings;
+mod messages;
 mod notifications;
 mod observations;
 mod pacing;
@@ -32,6 +33,7 @@ pub use catalog::{CatalogIds, SyncReport};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkSource};
 pub use listings::{ListedRow, ListingReplaced};
+pub use messages::{MailboxRead, MessagesWritten};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::StoredItem;
 pub use reads::{

@@ -238,6 +238,50 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
             "id:sjzc",
             "1月9日监测到账号无法访问",
         ),
+        Kind::MessageOverdue => (
+            Evidence::MessageOverdue(MessageOverdue {
+                message: message(),
+                deadline_on: d(2020, 9, 8),
+                reply_days: Some(5),
+            }),
+            "msg:http://127.0.0.1:9/hdjl/|http://127.0.0.1:9/hdjl/1.html",
+            "县自然资源局区长信箱9月1日来信《关于宅基地审批的咨询》超过5个工作日未办结",
+        ),
+        Kind::InteractionUnanswered => (
+            Evidence::InteractionUnanswered(InteractionUnanswered {
+                message: message(),
+                days_unanswered: 91,
+                limit_days: 90,
+            }),
+            "msg:http://127.0.0.1:9/hdjl/|http://127.0.0.1:9/hdjl/1.html",
+            "县自然资源局区长信箱9月1日来信《关于宅基地审批的咨询》超过3个月未回复",
+        ),
+        Kind::MailboxUnreachable => (
+            Evidence::MailboxUnreachable(MailboxUnreachable {
+                site: "渭滨区人民政府".into(),
+                mailbox: "区长信箱".into(),
+                url: "http://127.0.0.1:9/hdjl/".into(),
+                units: vec!["政府办".into()],
+                failure: "http".into(),
+                status: Some(500),
+                consecutive_failures: 2,
+            }),
+            "http://127.0.0.1:9/hdjl/",
+            "政府办区长信箱无法正常访问",
+        ),
+    }
+}
+
+fn message() -> MessageBase {
+    MessageBase {
+        channel: "区长信箱".into(),
+        site: Some("渭滨区人民政府".into()),
+        number: "http://127.0.0.1:9/hdjl/1.html".into(),
+        title: Some("关于宅基地审批的咨询".into()),
+        url: Some("http://127.0.0.1:9/hdjl/1.html".into()),
+        unit: Some("县自然资源局".into()),
+        received_on: d(2020, 9, 1),
+        received_known: true,
     }
 }
 
