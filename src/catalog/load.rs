@@ -663,6 +663,53 @@ impl<'a> Builder<'a> {
         self.site_imported.push(e.imported);
     }
 
+    /// The site an entry names (checked: known, not broken) and its units: the given
+    /// ones, else the site's unit; with neither, `missing` and its `fix` are reported.
+    /// Every unit is checked.
+    fn site_and_units(
+        &mut self,
+        e: &mut Entry,
+        site: Option<&str>,
+        units: Vec<String>,
+        missing: &str,
+        fix: &str,
+    ) -> Vec<String> {
+        let mut site_unit = None;
+        if let Some(s) = site {
+            match self.sites.iter().find(|x| x.name == s) {
+                Some(found) => site_unit = found.unit.clone(),
+                None if self.broken_sites.contains(s) => e.problem(
+                    "site",
+                    format!("skipped because site \"{s}\" has errors"),
+                    "fix that site first",
+                ),
+                None => {
+                    let known: Vec<&str> = self.sites.iter().map(|x| x.name.as_str()).collect();
+                    e.problem(
+                        "site",
+                        format!("unknown site \"{s}\""),
+                        format!(
+                            "add a [[site]] with name = \"{s}\", or use one of: {}",
+                            shortlist(&known)
+                        ),
+                    );
+                }
+            }
+        }
+        let units = match (units.is_empty(), site_unit) {
+            (false, _) => units,
+            (true, Some(u)) => vec![u],
+            (true, None) => {
+                e.problem("units", missing, fix);
+                Vec::new()
+            }
+        };
+        for u in &units {
+            self.check_unit(e, "units", u);
+        }
+        units
+    }
+
     fn check_unit(&mut self, e: &mut Entry, key: &str, unit: &str) {
         if self.units.iter().any(|u| u.name == unit) {
             return;
@@ -742,46 +789,13 @@ impl<'a> Builder<'a> {
                 }
             },
         };
-        let mut site_unit = None;
-        if let Some(s) = &site {
-            match self.sites.iter().find(|x| &x.name == s) {
-                Some(found) => site_unit = found.unit.clone(),
-                None if self.broken_sites.contains(s) => e.problem(
-                    "site",
-                    format!("skipped because site \"{s}\" has errors"),
-                    "fix that site first",
-                ),
-                None => {
-                    let known: Vec<&str> = self.sites.iter().map(|x| x.name.as_str()).collect();
-                    e.problem(
-                        "site",
-                        format!("unknown site \"{s}\""),
-                        format!(
-                            "add a [[site]] with name = \"{s}\", or use one of: {}",
-                            shortlist(&known)
-                        ),
-                    );
-                }
-            }
-        }
-        let units = if units.is_empty() {
-            match site_unit {
-                Some(u) => vec![u],
-                None => {
-                    e.problem(
-                        "units",
-                        "no responsible unit (保障单位)",
-                        "add units = [\"…\"], or give the site a unit",
-                    );
-                    Vec::new()
-                }
-            }
-        } else {
-            units
-        };
-        for u in &units {
-            self.check_unit(&mut e, "units", u);
-        }
+        let units = self.site_and_units(
+            &mut e,
+            site.as_deref(),
+            units,
+            "no responsible unit (保障单位)",
+            "add units = [\"…\"], or give the site a unit",
+        );
         let (Some(site), Some(name), Some(url)) = (site, name, url) else {
             self.settle(&mut e, &label);
             return;
@@ -942,46 +956,13 @@ impl<'a> Builder<'a> {
         let select = self.mailbox_selectors(&mut e);
         e.finish_keys(&["id", "site", "name", "url", "units", "reply_days", "select"]);
         let label = format!("mailbox \"{}\"", name.as_deref().unwrap_or("?"));
-        let mut site_unit = None;
-        if let Some(s) = &site {
-            match self.sites.iter().find(|x| &x.name == s) {
-                Some(found) => site_unit = found.unit.clone(),
-                None if self.broken_sites.contains(s) => e.problem(
-                    "site",
-                    format!("skipped because site \"{s}\" has errors"),
-                    "fix that site first",
-                ),
-                None => {
-                    let known: Vec<&str> = self.sites.iter().map(|x| x.name.as_str()).collect();
-                    e.problem(
-                        "site",
-                        format!("unknown site \"{s}\""),
-                        format!(
-                            "add a [[site]] with name = \"{s}\", or use one of: {}",
-                            shortlist(&known)
-                        ),
-                    );
-                }
-            }
-        }
-        let units = if units.is_empty() {
-            match site_unit {
-                Some(u) => vec![u],
-                None => {
-                    e.problem(
-                        "units",
-                        "no default handling unit (承办单位)",
-                        "add units = [\"…\"] (the unit that answers letters naming none), or give the site a unit",
-                    );
-                    Vec::new()
-                }
-            }
-        } else {
-            units
-        };
-        for u in &units {
-            self.check_unit(&mut e, "units", u);
-        }
+        let units = self.site_and_units(
+            &mut e,
+            site.as_deref(),
+            units,
+            "no default handling unit (承办单位)",
+            "add units = [\"…\"] (the unit that answers letters naming none), or give the site a unit",
+        );
         let (Some(site), Some(name), Some(url)) = (site, name, url) else {
             self.settle(&mut e, &label);
             return;
