@@ -254,13 +254,26 @@ impl Default for ProbeSettings {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct LinkSettings {
     /// URL prefixes or globs never checked.
     pub exclude: Vec<String>,
     /// URL prefixes known to be good (checked never, reported never).
     pub known_good: Vec<String>,
+    /// Every known item page has its links checked at least this often (days): each
+    /// cycle reads the least recently read ones beside the newest.
+    pub full_every_days: u32,
+}
+
+impl Default for LinkSettings {
+    fn default() -> Self {
+        LinkSettings {
+            exclude: Vec::new(),
+            known_good: Vec::new(),
+            full_every_days: 7,
+        }
+    }
 }
 
 /// Every number a rule reads. Defaults are the national inspection values (DOMAIN.md).

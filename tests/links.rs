@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use axum::Router;
+use axum::extract::Path as UrlPath;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -33,6 +34,7 @@ on_both_databases!(
     failed_probes_open_site_unreachable_and_blocked_ones_count_neither_way,
     a_broken_link_removed_from_its_pages_is_rectified,
     every_link_a_browser_loads_is_checked_and_nothing_else,
+    every_known_page_is_read_on_the_rotation,
 );
 
 const SITE: &str = "示例县人民政府";
@@ -606,4 +608,93 @@ async fn every_link_a_browser_loads_is_checked_and_nothing_else(store: Store) {
     assert_eq!(reason("zfb@example.gov.cn"), "缺少mailto:");
     assert_eq!(reason("https://example]org/x"), "链接格式错误");
     assert_eq!(reason(&format!("{base}/gone/poster.jpg")), "页面不存在");
+}
+
+/// A column of 20 dated items, each item page with a link to a missing `/gone/N`.
+fn twenty_items_router() -> Router {
+    let list: String = (1..=20)
+        .map(|n| {
+            format!(r#"<li><a href="/art/{n}.html">第{n}篇</a><span>2020-08-{n:02}</span></li>"#)
+        })
+        .collect();
+    Router::new()
+        .route(
+            "/",
+            get(|| async { html(r#"<a href="/col/news/">工作动态</a>"#.into()) }),
+        )
+        .route(
+            "/col/news/",
+            get(move || {
+                let list = list.clone();
+                async move { html(format!(r#"<ul class="list">{list}</ul>"#)) }
+            }),
+        )
+        .route(
+            "/art/{page}",
+            get(|UrlPath(page): UrlPath<String>| async move {
+                let n = page.trim_end_matches(".html");
+                html(format!(
+                    r#"<h1>第{n}篇</h1><a href="/gone/{n}">相关链接</a>"#
+                ))
+            }),
+        )
+}
+
+/// Beside the newest five item pages each cycle, the rotation reads the least recently
+/// read older ones, ceil(15 / 4) a day with `full_every_days = 4`, so every page is read
+/// within four days; after a gap, every page not read for four days is read at once.
+async fn every_known_page_is_read_on_the_rotation(store: Store) {
+    let server = FixtureServer::with_router("127.0.0.1", twenty_items_router()).await;
+    let base = format!("http://{}", server.addr);
+    let catalog = catalog(&base, None);
+    let mut settings = settings();
+    settings.links.full_every_days = 4;
+    let fetcher = fetcher(&settings, &catalog);
+    let run = |day: NaiveDate| {
+        let (store, fetcher, catalog, settings) = (&store, &fetcher, &catalog, &settings);
+        async move {
+            let clock = clock_at(day, 0);
+            let env = Env {
+                store,
+                fetcher,
+                catalog,
+                settings,
+                clock: &clock,
+            };
+            cycle::run(env, &CycleOptions::default(), &|_| {})
+                .await
+                .unwrap()
+        }
+    };
+    // The pages the link stage has read (the crawl reads item pages too, for dates).
+    let item_pages_read = || async {
+        store
+            .link_page_reads()
+            .await
+            .unwrap()
+            .into_keys()
+            .filter(|p| p.contains("/art/"))
+            .collect::<BTreeSet<String>>()
+    };
+    let first = day();
+    let report = run(first).await;
+    assert_eq!(report.links.rotated, 4);
+    assert_eq!(item_pages_read().await.len(), 9);
+    for n in 1..4 {
+        let report = run(first + Duration::days(n)).await;
+        assert_eq!(report.links.rotated, 4, "day {n}");
+    }
+    assert_eq!(item_pages_read().await.len(), 20);
+    // Every planted link is a finding, old pages' too.
+    let broken = store
+        .findings(&FindingFilter {
+            kind: Some(Kind::LinkBroken),
+            ..FindingFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(broken.len(), 20, "{broken:#?}");
+    // Ten days later, every older page is due: all fifteen are read.
+    let report = run(first + Duration::days(13)).await;
+    assert_eq!(report.links.rotated, 15);
 }

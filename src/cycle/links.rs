@@ -1,7 +1,9 @@
 //! The link stage (死链): collects the links and attachments of every site's home page,
 //! its watched column pages, and the item pages of each column's newest
-//! [`ITEM_PAGES_PER_COLUMN`] items (by publish date: bounded, and re-checked every cycle
-//! so that a fixed link resolves its finding), then checks each unique URL once.
+//! [`ITEM_PAGES_PER_COLUMN`] items (by publish date: re-checked every cycle so that a
+//! fixed link resolves its finding), plus the other known item pages on a rotation (the
+//! least recently read first, each at least every `[links] full_every_days`: old
+//! articles are where links rot), then checks each unique URL once.
 //!
 //! - A page link (anchor, frame) is checked with a GET: only the body tells a soft 404.
 //!   Images, scripts, stylesheets and attachments get a HEAD first, and a GET where the
@@ -22,6 +24,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
 
@@ -57,6 +60,8 @@ pub struct LinkReport {
     pub pages: usize,
     /// Pages that could not be read.
     pub unreadable_pages: usize,
+    /// Of the pages, older item pages read on the rotation (`[links] full_every_days`).
+    pub rotated: usize,
     /// Unique URLs checked.
     pub checked: usize,
     /// Links not fetched: a private address not allowed.
@@ -145,8 +150,10 @@ pub async fn run(
         .chain(catalog.columns.iter().map(|c| c.url.to_string()))
         .collect();
 
-    // The pages to read, and each site's trusted hosts and allowances.
+    // The pages to read, and each site's trusted hosts and allowances; the older item
+    // pages wait for the rotation.
     let mut pages = Vec::new();
+    let mut older = Vec::new();
     let mut trusted: Vec<HashSet<String>> = Vec::new();
     let mut allow: Vec<Vec<Cidr>> = Vec::new();
     for (i, s) in sites.iter().enumerate() {
@@ -169,18 +176,22 @@ pub async fn run(
                 continue;
             };
             let items = store.column_items(*column_id).await?;
-            for item in items
+            let visible = items
                 .iter()
-                .filter(|i| i.published_on.is_none_or(|d| d <= clock.today()))
-                .take(ITEM_PAGES_PER_COLUMN)
-            {
+                .filter(|i| i.published_on.is_none_or(|d| d <= clock.today()));
+            for (n, item) in visible.enumerate() {
                 if let Ok(url) = Url::parse(&item.url) {
-                    pages.push(SourcePage {
+                    let page = SourcePage {
                         site: i,
                         url,
                         purpose: Purpose::Item,
                         subject: c.key(),
-                    });
+                    };
+                    if n < ITEM_PAGES_PER_COLUMN {
+                        pages.push(page);
+                    } else {
+                        older.push((page, item.first_seen));
+                    }
                 }
             }
         }
@@ -197,6 +208,11 @@ pub async fn run(
     // Read the pages (each once) and their links.
     let mut seen_pages = HashSet::new();
     pages.retain(|p| seen_pages.insert(p.url.clone()));
+    older.retain(|(p, _)| seen_pages.insert(p.url.clone()));
+    let last_read = store.link_page_reads().await?;
+    let rotation = rotation(older, &last_read, settings.links.full_every_days, clock);
+    report.rotated = rotation.len();
+    pages.extend(rotation);
     let mut reads = futures::stream::iter(pages)
         .map(|p| async move {
             let result = fetcher
@@ -207,11 +223,13 @@ pub async fn run(
         .buffer_unordered(PARALLEL);
     let mut found: Vec<(usize, Url, PageLink)> = Vec::new();
     let mut unfollowable: Vec<(usize, Url, MalformedLink)> = Vec::new();
+    let mut read_pages = Vec::new();
     while let Some((page, result)) = reads.next().await {
         record(store, &result).await?;
         match result.page() {
             Some(p) if !p.not_modified => {
                 report.pages += 1;
+                read_pages.push(page.url.to_string());
                 let links = page_links(&p.text().text, &p.final_url);
                 for link in links.links {
                     found.push((page.site, page.url.clone(), link));
@@ -224,6 +242,7 @@ pub async fn run(
         }
     }
     drop(reads);
+    store.record_link_page_reads(&read_pages, now).await?;
 
     // One target per unique URL; every occurrence recorded as a source.
     let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
@@ -401,6 +420,34 @@ pub async fn run(
         .broken
         .sort_by(|a, b| (&a.site, &a.page_url, &a.url).cmp(&(&b.site, &b.page_url, &b.url)));
     Ok(report)
+}
+
+/// The older item pages to read this cycle, each with the instant the crawl first listed
+/// it: the least recently read first (never read before all), at least
+/// ceil(N / `full_every_days`) of the N, and every one unread for `full_every_days` or
+/// more days (since it was last read, or listed), so each is read within that many days
+/// however irregularly cycles run, and a column's thousand old items found at once are
+/// spread over those days.
+fn rotation(
+    mut older: Vec<(SourcePage, DateTime<Utc>)>,
+    last_read: &HashMap<String, DateTime<Utc>>,
+    full_every_days: u32,
+    clock: &crate::clock::Clock,
+) -> Vec<SourcePage> {
+    let days = full_every_days.max(1);
+    let read = |p: &SourcePage| last_read.get(p.url.as_str()).copied();
+    older.sort_by_key(|(p, listed)| (read(p).is_some(), read(p).unwrap_or(*listed)));
+    let share = older.len().div_ceil(days as usize);
+    let due = |(p, listed): &(SourcePage, DateTime<Utc>)| {
+        let since = read(p).unwrap_or(*listed);
+        (clock.today() - clock.day_of(since)).num_days() >= i64::from(days)
+    };
+    older
+        .into_iter()
+        .enumerate()
+        .take_while(|(n, page)| *n < share || due(page))
+        .map(|(_, (p, _))| p)
+        .collect()
 }
 
 /// How checking one URL ended.

@@ -2,9 +2,11 @@
 //! and anchor text), so an office can find and fix it. Both are upserts: a rerun of the
 //! same cycle replaces the cycle's result and refreshes `last_seen`, never duplicates.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 use crate::observe::LinkOutcome;
 
 /// How checking one URL ended in one cycle.
@@ -132,6 +134,42 @@ impl Store {
             .await
         })
         .map_err(ctx("reading the item pages of links"))
+    }
+
+    /// When the link stage last read each page for its links.
+    pub async fn link_page_reads(&self) -> Result<HashMap<String, DateTime<Utc>>> {
+        let rows: Vec<(String, DateTime<Utc>)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT page_url, last_read FROM link_pages")
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading when pages were read for links"))?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Records that the link stage read `pages` at `at`, in one transaction.
+    pub async fn record_link_page_reads(&self, pages: &[String], at: DateTime<Utc>) -> Result<()> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(ctx("recording pages read for links"))?;
+            for page in pages {
+                sqlx::query(
+                    "INSERT INTO link_pages (page_url, last_read) VALUES ($1, $2) \
+                     ON CONFLICT (page_url) DO UPDATE SET last_read = excluded.last_read",
+                )
+                .bind(page)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(ctx("recording a page read for links"))?;
+            }
+            tx.commit().await.map_err(ctx("recording pages read for links"))
+        })
     }
 
     /// How many link checks and link sources are stored (for tests and `db` reports).
