@@ -264,6 +264,29 @@ pub struct LinkSettings {
     /// Every known item page has its links checked at least this often (days): each
     /// cycle reads the least recently read ones beside the newest.
     pub full_every_days: u32,
+    /// Crawl every site's pages from its home page (a `[[site]] crawl_site` decides
+    /// for its site), so pages outside watched columns are checked too.
+    pub crawl_site: bool,
+    /// Pages a site crawl reads at most per site and cycle.
+    pub max_pages_per_site: usize,
+    /// Links followed from the home page at most.
+    pub max_depth: u32,
+    /// Pages read at most under one prefix (the first two path segments): calendars and
+    /// endless listings stop there.
+    pub max_pages_per_prefix: usize,
+    /// Query parameters dropped before two URLs are compared (session ids, cache busters).
+    pub ignore_query: Vec<String>,
+    /// Whether the site crawl obeys robots.txt (catalog entries are always read).
+    pub robots: RobotsPolicy,
+}
+
+/// `[links] robots`: `obey` (default) or `ignore` (an office checking its own sites).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RobotsPolicy {
+    #[default]
+    Obey,
+    Ignore,
 }
 
 impl Default for LinkSettings {
@@ -272,6 +295,14 @@ impl Default for LinkSettings {
             exclude: Vec::new(),
             known_good: Vec::new(),
             full_every_days: 7,
+            crawl_site: false,
+            max_pages_per_site: 5000,
+            max_depth: 6,
+            max_pages_per_prefix: 1000,
+            ignore_query: ["jsessionid", "sid", "timestamp", "t", "_"]
+                .map(String::from)
+                .to_vec(),
+            robots: RobotsPolicy::Obey,
         }
     }
 }

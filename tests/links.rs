@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use axum::Router;
 use axum::extract::Path as UrlPath;
-use axum::http::{StatusCode, header};
+use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Duration, NaiveDate};
@@ -35,6 +35,7 @@ on_both_databases!(
     a_broken_link_removed_from_its_pages_is_rectified,
     every_link_a_browser_loads_is_checked_and_nothing_else,
     every_known_page_is_read_on_the_rotation,
+    the_site_crawl_checks_pages_no_column_lists_within_its_budgets,
 );
 
 const SITE: &str = "示例县人民政府";
@@ -697,4 +698,129 @@ async fn every_known_page_is_read_on_the_rotation(store: Store) {
     // Ten days later, every older page is due: all fifteen are read.
     let report = run(first + Duration::days(13)).await;
     assert_eq!(report.links.rotated, 15);
+}
+
+/// A site with pages no column lists: 办事指南 under a watched column's directory (a
+/// dead link on it), an endless calendar (every day links the next two), a page whose
+/// every link carries a new session id, and a directory robots.txt closes.
+fn crawled_site_router() -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async {
+                html(
+                    r#"<a href="/col/news/">工作动态</a><a href="/bszn/list/index.html">办事指南</a>
+                    <a href="/bszn/list/special/guide.html">特别指南</a>
+                    <a href="/cal/2020/1.html">日历</a>
+                    <a href="/sess/page.jsp?sid=1">会话</a>
+                    <a href="/private/x.html">内部</a>"#
+                        .into(),
+                )
+            }),
+        )
+        .route(
+            "/robots.txt",
+            get(|| async { "User-agent: *\nDisallow: /private/\n" }),
+        )
+        .route(
+            "/col/news/",
+            get(|| async {
+                html(r#"<ul class="list"><li><a href="/art/1.html">要闻</a><span>2020-09-10</span></li></ul>"#.into())
+            }),
+        )
+        .route("/art/1.html", get(|| async { html("<h1>要闻</h1>".into()) }))
+        .route(
+            "/bszn/list/index.html",
+            get(|| async {
+                html(r#"<ul class="list"><li><a href="/bszn/list/a.html">指南一</a><span>2020-09-01</span></li></ul>"#.into())
+            }),
+        )
+        .route("/bszn/list/a.html", get(|| async { html("<h1>指南一</h1>".into()) }))
+        .route(
+            "/bszn/list/special/guide.html",
+            get(|| async { html(r#"<h1>特别指南</h1><a href="/gone/guide-form.html">申请表</a>"#.into()) }),
+        )
+        .route(
+            "/cal/{year}/{day}",
+            get(|UrlPath((year, day)): UrlPath<(u32, String)>| async move {
+                let n: u32 = day.trim_end_matches(".html").parse().unwrap_or(1);
+                html(format!(
+                    r#"<a href="/cal/{year}/{}.html">次日</a><a href="/cal/{year}/{}.html">后日</a>"#,
+                    n + 1,
+                    n + 2
+                ))
+            }),
+        )
+        .route(
+            "/sess/page.jsp",
+            get(|uri: Uri| async move {
+                let n: u32 = uri
+                    .query()
+                    .and_then(|q| q.strip_prefix("sid="))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                html(format!(r#"<a href="/sess/page.jsp?sid={}">刷新</a>"#, n + 1))
+            }),
+        )
+        .route("/private/x.html", get(|| async { html("<p>内部</p>".into()) }))
+}
+
+async fn the_site_crawl_checks_pages_no_column_lists_within_its_budgets(store: Store) {
+    let server = FixtureServer::with_router("127.0.0.1", crawled_site_router()).await;
+    let base = format!("http://{}", server.addr);
+    let text = format!(
+        "[[unit]]\nname = \"县政府办\"\n\n[[unit]]\nname = \"县政务服务中心\"\n\n\
+         [[site]]\nname = \"{SITE}\"\nurl = \"{base}/\"\nunit = \"县政府办\"\ncrawl_site = true\n\n\
+         [[column]]\nsite = \"{SITE}\"\nname = \"工作动态\"\nurl = \"{base}/col/news/\"\nclass = \"news\"\n\n\
+         [[column]]\nsite = \"{SITE}\"\nname = \"办事指南\"\nurl = \"{base}/bszn/list/index.html\"\nunits = [\"县政务服务中心\"]\n"
+    );
+    let loaded = load_texts(&[(Path::new("crawl.toml"), text.as_str())]).unwrap();
+    assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
+    let catalog = loaded.catalog;
+    let mut settings = settings();
+    settings.links.max_pages_per_prefix = 10;
+    let fetcher = fetcher(&settings, &catalog);
+    let clock = clock_at(day(), 0);
+    let env = Env {
+        store: &store,
+        fetcher: &fetcher,
+        catalog: &catalog,
+        settings: &settings,
+        clock: &clock,
+    };
+    let report = cycle::run(env, &CycleOptions::default(), &|_| {})
+        .await
+        .unwrap();
+    let read = store.link_page_reads().await.unwrap();
+    let read_under = |prefix: &str| {
+        read.keys()
+            .filter(|p| p.starts_with(&format!("{base}{prefix}")))
+            .count()
+    };
+    // The calendar stops at its prefix's budget; the session ids are one page; robots.txt
+    // keeps the crawl out of /private/. (Links found on the last pages read are still
+    // checked, once each, as links.)
+    assert_eq!(read_under("/cal/2020/"), 10, "{read:#?}");
+    assert_eq!(read_under("/sess/"), 1, "{read:#?}");
+    assert_eq!(read_under("/private/"), 0, "{read:#?}");
+    assert_eq!(read_under("/bszn/list/special/"), 1, "{read:#?}");
+    assert_eq!(report.links.crawled, 12, "{read:#?}");
+    assert!(report.links.crawl_refused > 0);
+    // The page the crawl read is not fetched again for its link check.
+    assert_eq!(server.hits_to("/bszn/list/special/guide.html").len(), 1);
+
+    // The dead link on a page no column lists is found, and it is the unit's whose
+    // column directory holds the page.
+    let broken = store
+        .findings(&FindingFilter {
+            kind: Some(Kind::LinkBroken),
+            ..FindingFilter::default()
+        })
+        .await
+        .unwrap();
+    let guide = broken
+        .iter()
+        .find(|f| f.subject_key.ends_with("/gone/guide-form.html"))
+        .unwrap_or_else(|| panic!("{broken:#?}"));
+    assert_eq!(guide.unit.as_deref(), Some("县政务服务中心"));
 }

@@ -317,17 +317,21 @@ impl<'a> Entry<'a> {
     }
 
     fn bool(&mut self, key: &str) -> bool {
+        self.opt_bool(key).unwrap_or(false)
+    }
+
+    fn opt_bool(&mut self, key: &str) -> Option<bool> {
         let line = self.key_line(key);
         match self.take(key) {
-            None => false,
-            Some(toml::Value::Boolean(b)) => b,
+            None => None,
+            Some(toml::Value::Boolean(b)) => Some(b),
             Some(other) => {
                 self.problems.push((
                     line,
                     format!("`{key}` must be true or false, found {}", describe(&other)),
                     format!("write {key} = true"),
                 ));
-                false
+                None
             }
         }
     }
@@ -609,6 +613,7 @@ impl<'a> Builder<'a> {
             accept_invalid_certs: e.bool("accept_invalid_certs"),
             allow_private: e.string_list("allow_private"),
         };
+        let crawl_site = e.opt_bool("crawl_site");
         for cidr in fetch.allow_private.clone() {
             if !is_cidr(&cidr) {
                 e.problem(
@@ -627,6 +632,7 @@ impl<'a> Builder<'a> {
             "timeout_s",
             "accept_invalid_certs",
             "allow_private",
+            "crawl_site",
         ]);
         let label = format!("site \"{}\"", name.as_deref().unwrap_or("?"));
         if let Some(u) = &unit {
@@ -658,6 +664,7 @@ impl<'a> Builder<'a> {
             url,
             unit,
             fetch,
+            crawl_site,
             origin: e.origin(),
         });
         self.site_imported.push(e.imported);

@@ -74,6 +74,9 @@ pub struct Site {
     pub unit: Option<String>,
     /// Per-site overrides of `[fetch]` politeness and TLS.
     pub fetch: SiteFetch,
+    /// Whether the link stage crawls the whole site (`[links] crawl_site` when absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl_site: Option<bool>,
     #[serde(skip)]
     pub origin: Origin,
 }

@@ -46,10 +46,11 @@ pub fn print_report(report: &LinkReport) {
         .collect::<std::collections::HashSet<_>>()
         .len();
     println!(
-        "{}：读取页面{}个（其中轮检旧文章页面{}个，{}个无法读取），检查链接{}个，死链{}个，跳过{}个（内网地址未允许），排除{}个",
+        "{}：读取页面{}个（其中轮检旧文章页面{}个、全站爬取页面{}个，{}个无法读取），检查链接{}个，死链{}个，跳过{}个（内网地址未允许），排除{}个",
         report.cycle,
         report.pages,
         report.rotated,
+        report.crawled,
         report.unreadable_pages,
         report.checked,
         broken,

@@ -412,6 +412,11 @@ async fn link_states(
         states.push(SiteLinks {
             site,
             key,
+            columns: catalog
+                .columns
+                .iter()
+                .filter(|c| c.site == site.name)
+                .collect(),
             broken: broken.into_values().collect(),
         });
     }

@@ -28,13 +28,19 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use url::Url;
 
+use texting_robots::Robot;
+
+use super::site_crawl::{self, Frontier};
 use crate::catalog::Site;
+use crate::config::RobotsPolicy;
 use crate::extract::notfound::{self, NotFoundPage};
 use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, page_links};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
 use crate::observe::LinkOutcome;
 use crate::store::{CatalogIds, LinkCheck, StoreError};
 
+/// The name govwatch's site crawl goes by in robots.txt (`User-agent: govwatch`).
+const ROBOTS_AGENT: &str = "govwatch";
 /// Item pages read per column and cycle (the newest by publish date).
 pub const ITEM_PAGES_PER_COLUMN: usize = 5;
 /// Pages and links fetched at once (the fetcher still limits each host).
@@ -62,6 +68,10 @@ pub struct LinkReport {
     pub unreadable_pages: usize,
     /// Of the pages, older item pages read on the rotation (`[links] full_every_days`).
     pub rotated: usize,
+    /// Of the pages, pages read by the site crawl (`[links] crawl_site`).
+    pub crawled: usize,
+    /// Pages the site crawl found but left for its budgets (pages, depth, prefix).
+    pub crawl_refused: usize,
     /// Unique URLs checked.
     pub checked: usize,
     /// Links not fetched: a private address not allowed.
@@ -213,35 +223,95 @@ pub async fn run(
     let rotation = rotation(older, &last_read, settings.links.full_every_days, clock);
     report.rotated = rotation.len();
     pages.extend(rotation);
-    let mut reads = futures::stream::iter(pages)
-        .map(|p| async move {
-            let result = fetcher
-                .fetch(Request::get(p.url.clone(), p.purpose).subject(p.subject.clone()))
-                .await;
-            (p, result)
+    // On sites that crawl, same-site links are followed level by level from the pages
+    // read anyway (the home page at depth 0, the others at 1).
+    let mut frontiers: Vec<Option<Frontier>> = sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            s.crawl_site
+                .unwrap_or(settings.links.crawl_site)
+                .then(|| Frontier::new(&settings.links, trusted[i].clone()))
         })
-        .buffer_unordered(PARALLEL);
+        .collect();
+    for p in &pages {
+        if let Some(f) = frontiers[p.site].as_mut() {
+            f.read_anyway(&p.url);
+        }
+    }
+    let robots = robots(fetcher, store, settings, &frontiers, &trusted, &sites).await?;
+    let mut level: Vec<(SourcePage, u32)> = pages
+        .into_iter()
+        .map(|p| {
+            let depth = u32::from(p.purpose != Purpose::Home);
+            (p, depth)
+        })
+        .collect();
     let mut found: Vec<(usize, Url, PageLink)> = Vec::new();
     let mut unfollowable: Vec<(usize, Url, MalformedLink)> = Vec::new();
     let mut read_pages = Vec::new();
-    while let Some((page, result)) = reads.next().await {
-        record(store, &result).await?;
-        match result.page() {
-            Some(p) if !p.not_modified => {
-                report.pages += 1;
-                read_pages.push(page.url.to_string());
-                let links = page_links(&p.text().text, &p.final_url);
-                for link in links.links {
-                    found.push((page.site, page.url.clone(), link));
-                }
-                for bad in links.malformed {
-                    unfollowable.push((page.site, page.url.clone(), bad));
-                }
+    // What each page read says about it as a link: checked from that, not fetched again.
+    let mut as_link: HashMap<Url, ReadAsLink> = HashMap::new();
+    while !level.is_empty() {
+        let mut reads = futures::stream::iter(std::mem::take(&mut level))
+            .map(|(p, depth)| async move {
+                let result = fetcher
+                    .fetch(Request::get(p.url.clone(), p.purpose).subject(p.subject.clone()))
+                    .await;
+                (p, depth, result)
+            })
+            .buffer_unordered(PARALLEL);
+        while let Some((page, depth, result)) = reads.next().await {
+            record(store, &result).await?;
+            if let Some(read) = ReadAsLink::of(&result) {
+                as_link.insert(page.url.clone(), read);
             }
-            _ => report.unreadable_pages += 1,
+            match result.page() {
+                Some(p) if !p.not_modified => {
+                    report.pages += 1;
+                    if page.purpose == Purpose::Link {
+                        report.crawled += 1;
+                    }
+                    read_pages.push(page.url.to_string());
+                    let text = p.text().text;
+                    if let Some(ReadAsLink::Page { fingerprint, .. }) = as_link.get_mut(&page.url) {
+                        *fingerprint = notfound::fingerprint(&text);
+                    }
+                    let links = page_links(&text, &p.final_url);
+                    if let Some(frontier) = frontiers[page.site].as_mut() {
+                        for link in &links.links {
+                            let follow = matches!(link.kind, LinkKind::Anchor | LinkKind::Frame)
+                                && site_crawl::is_page(&link.url)
+                                && !excluded_by(settings, link.url.as_str())
+                                && robots
+                                    .get(&host_key(&link.url).unwrap_or_default())
+                                    .is_none_or(|r| r.allowed(link.url.as_str()))
+                                && frontier.admit(&link.url, depth + 1);
+                            if follow {
+                                level.push((
+                                    SourcePage {
+                                        site: page.site,
+                                        url: link.url.clone(),
+                                        purpose: Purpose::Link,
+                                        subject: sites[page.site].key(),
+                                    },
+                                    depth + 1,
+                                ));
+                            }
+                        }
+                    }
+                    for link in links.links {
+                        found.push((page.site, page.url.clone(), link));
+                    }
+                    for bad in links.malformed {
+                        unfollowable.push((page.site, page.url.clone(), bad));
+                    }
+                }
+                _ => report.unreadable_pages += 1,
+            }
         }
     }
-    drop(reads);
+    report.crawl_refused = frontiers.iter().flatten().map(|f| f.refused).sum();
     store.record_link_page_reads(&read_pages, now).await?;
 
     // One target per unique URL; every occurrence recorded as a source.
@@ -253,13 +323,7 @@ pub async fn run(
         if !matches!(link.url.scheme(), "http" | "https") {
             continue;
         }
-        if settings
-            .links
-            .exclude
-            .iter()
-            .chain(&settings.links.known_good)
-            .any(|p| matches_pattern(text, p))
-        {
+        if excluded_by(settings, text) {
             excluded.insert(link.url.clone());
             continue;
         }
@@ -329,8 +393,17 @@ pub async fn run(
 
     // Check each unique URL once.
     let not_found = &not_found;
+    let as_link = &as_link;
     let mut checks = futures::stream::iter(targets)
         .map(|(url, target)| async move {
+            let page_like = matches!(target.kind, Some(LinkKind::Anchor | LinkKind::Frame) | None);
+            if page_like && let Some(read) = as_link.get(&url) {
+                return (
+                    url.clone(),
+                    read.judge(&url, &target, not_found),
+                    Vec::new(),
+                );
+            }
             let (check, results) = check_url(fetcher, &url, &target, not_found).await;
             (url, check, results)
         })
@@ -363,13 +436,7 @@ pub async fn run(
     // nothing fetched (链接格式错误, 缺少mailto:).
     for (site_index, page, bad) in unfollowable {
         let href = bad.href.trim().to_string();
-        if settings
-            .links
-            .exclude
-            .iter()
-            .chain(&settings.links.known_good)
-            .any(|p| matches_pattern(&href, p))
-        {
+        if excluded_by(settings, &href) {
             continue;
         }
         let outcome = match bad.problem {
@@ -422,6 +489,62 @@ pub async fn run(
     Ok(report)
 }
 
+/// Whether `[links] exclude` or `known_good` covers `url`: neither checked nor stored,
+/// nor followed by the site crawl.
+fn excluded_by(settings: &crate::config::Settings, url: &str) -> bool {
+    settings
+        .links
+        .exclude
+        .iter()
+        .chain(&settings.links.known_good)
+        .any(|p| matches_pattern(url, p))
+}
+
+/// The robots.txt of each host of the sites that crawl, when `[links] robots = "obey"`
+/// (by `host:port`; a host without one, or whose file cannot be read, allows all).
+async fn robots(
+    fetcher: &crate::fetch::Fetcher,
+    store: &crate::store::Store,
+    settings: &crate::config::Settings,
+    frontiers: &[Option<Frontier>],
+    trusted: &[HashSet<String>],
+    sites: &[&Site],
+) -> Result<HashMap<String, Robot>, StoreError> {
+    let mut out = HashMap::new();
+    if settings.links.robots == RobotsPolicy::Ignore {
+        return Ok(out);
+    }
+    let mut hosts: BTreeMap<String, Url> = BTreeMap::new();
+    for (i, s) in sites
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| frontiers[*i].is_some())
+    {
+        for host in &trusted[i] {
+            if let Ok(url) = Url::parse(&format!("{}://{host}/robots.txt", s.url.scheme())) {
+                hosts.entry(host.clone()).or_insert(url);
+            }
+        }
+    }
+    for (host, url) in hosts {
+        let result = fetcher
+            .fetch(
+                Request::get(url, Purpose::Link)
+                    .subject(format!("robots:{host}"))
+                    .no_retry(),
+            )
+            .await;
+        record(store, &result).await?;
+        if let Some(page) = result.page()
+            && page.status == 200
+            && let Ok(robot) = Robot::new(ROBOTS_AGENT, &page.body)
+        {
+            out.insert(host, robot);
+        }
+    }
+    Ok(out)
+}
+
 /// The older item pages to read this cycle, each with the instant the crawl first listed
 /// it: the least recently read first (never read before all), at least
 /// ceil(N / `full_every_days`) of the N, and every one unread for `full_every_days` or
@@ -450,6 +573,72 @@ fn rotation(
         .collect()
 }
 
+/// A page read in this cycle, as its link check would see it: its answer (without the
+/// body, its fingerprint kept instead) or its failure.
+enum ReadAsLink {
+    Page {
+        final_url: Url,
+        redirected: bool,
+        status: u16,
+        content_type: Option<String>,
+        has_body: bool,
+        fingerprint: notfound::Fingerprint,
+    },
+    Failed(Checked),
+}
+
+impl ReadAsLink {
+    /// `None` for an answer that says nothing about the page now (304 Not Modified).
+    fn of(result: &FetchResult) -> Option<ReadAsLink> {
+        match &result.outcome {
+            Err(f) => Some(ReadAsLink::Failed(Checked::failed(f))),
+            Ok(p) if p.not_modified => None,
+            Ok(p) => Some(ReadAsLink::Page {
+                final_url: p.final_url.clone(),
+                redirected: !p.redirects.is_empty(),
+                status: p.status,
+                content_type: p.content_type.clone(),
+                has_body: !p.body.is_empty(),
+                fingerprint: notfound::Fingerprint::default(),
+            }),
+        }
+    }
+
+    /// As [`judge`] would on a GET of the page.
+    fn judge(
+        &self,
+        url: &Url,
+        target: &Target,
+        not_found: &HashMap<String, NotFoundPage>,
+    ) -> Checked {
+        match self {
+            ReadAsLink::Failed(checked) => checked.clone(),
+            ReadAsLink::Page {
+                final_url,
+                redirected,
+                status,
+                content_type,
+                has_body,
+                fingerprint,
+            } => {
+                let answer = notfound::Answer {
+                    url,
+                    final_url,
+                    redirected: *redirected,
+                    status: *status,
+                    content_type: content_type.as_deref(),
+                    has_body: *has_body,
+                };
+                let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
+                let soft = notfound::soft_404_by(&answer, &target.homes, host_not_found, || {
+                    fingerprint.clone()
+                });
+                Checked::answered(*status, final_url, soft)
+            }
+        }
+    }
+}
+
 /// How checking one URL ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Checked {
@@ -457,6 +646,31 @@ struct Checked {
     status: Option<u16>,
     final_url: Option<String>,
     detail: Option<String>,
+}
+
+impl Checked {
+    fn failed(f: &crate::fetch::Failure) -> Checked {
+        Checked {
+            outcome: LinkOutcome::of_failure(f.class),
+            status: f.status,
+            final_url: None,
+            detail: Some(f.detail.clone()),
+        }
+    }
+
+    /// An answer: working, or a soft 404 when `soft` says why.
+    fn answered(status: u16, final_url: &Url, soft: Option<String>) -> Checked {
+        Checked {
+            outcome: if soft.is_some() {
+                LinkOutcome::Soft404
+            } else {
+                LinkOutcome::Ok
+            },
+            status: Some(status),
+            final_url: Some(final_url.to_string()),
+            detail: soft,
+        }
+    }
 }
 
 fn guard_of(t: &Target) -> LinkGuard {
@@ -531,14 +745,7 @@ fn judge(
     has_body: bool,
 ) -> Checked {
     let page = match &result.outcome {
-        Err(f) => {
-            return Checked {
-                outcome: LinkOutcome::of_failure(f.class),
-                status: f.status,
-                final_url: None,
-                detail: Some(f.detail.clone()),
-            };
-        }
+        Err(f) => return Checked::failed(f),
         Ok(page) => page,
     };
     let answer = notfound::Answer {
@@ -551,16 +758,7 @@ fn judge(
     };
     let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
     let soft = notfound::soft_404(&answer, &target.homes, host_not_found, || page.text().text);
-    Checked {
-        outcome: if soft.is_some() {
-            LinkOutcome::Soft404
-        } else {
-            LinkOutcome::Ok
-        },
-        status: Some(page.status),
-        final_url: Some(page.final_url.to_string()),
-        detail: soft,
-    }
+    Checked::answered(page.status, &page.final_url, soft)
 }
 
 /// Records every attempt of a fetch.

@@ -10,6 +10,7 @@ pub mod detect;
 pub mod links;
 pub mod mailboxes;
 pub mod probe;
+pub mod site_crawl;
 
 use std::collections::HashSet;
 

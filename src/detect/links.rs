@@ -75,7 +75,26 @@ pub struct BrokenUrl {
 pub struct SiteLinks<'a> {
     pub site: &'a Site,
     pub key: String,
+    /// The site's watched columns: a page no column lists (one the site crawl found)
+    /// belongs to the column whose URL path is the longest prefix of its own.
+    pub columns: Vec<&'a Column>,
     pub broken: Vec<BrokenUrl>,
+}
+
+/// The watched column a page sits under: on the same host, the column whose directory
+/// (its URL path up to the last `/`) is the longest prefix of the page's path.
+pub fn column_of_page<'c>(columns: &[&'c Column], page_url: &str) -> Option<&'c Column> {
+    let page = url::Url::parse(page_url).ok()?;
+    columns
+        .iter()
+        .filter(|c| c.url.host_str() == page.host_str() && c.url.port() == page.port())
+        .filter_map(|c| {
+            let path = c.url.path();
+            let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+            (dir.len() > 1 && page.path().starts_with(dir)).then_some((dir.len(), *c))
+        })
+        .max_by_key(|(len, _)| *len)
+        .map(|(_, c)| c)
 }
 
 /// The subject of a broken-link finding: the site's key, `|`, the URL.
@@ -121,10 +140,18 @@ pub fn judge_links(sites: &[SiteLinks]) -> Vec<Finding> {
             if places.is_empty() {
                 continue;
             }
+            // The site's unit answers for its pages; a page only the site crawl reads is
+            // the unit's of the column it sits under.
+            let unit = match &places[0].role {
+                PageRole::Other => column_of_page(&state.columns, &places[0].page_url)
+                    .map(|c| c.units.join("、"))
+                    .or_else(|| state.site.unit.clone()),
+                _ => state.site.unit.clone(),
+            };
             out.push(Finding {
                 kind: Kind::LinkBroken,
                 subject_key: subject_key(&state.key, &b.url),
-                unit: state.site.unit.clone(),
+                unit,
                 evidence: Evidence::LinkBroken(evidence::LinkBroken {
                     url: b.url.clone(),
                     outcome: b.outcome.clone(),
@@ -158,6 +185,7 @@ mod tests {
             url: "http://127.0.0.1:9/".parse().unwrap(),
             unit: Some("县政府办".into()),
             fetch: SiteFetch::default(),
+            crawl_site: None,
             origin: Origin {
                 file: "c.toml".into(),
                 line: 1,
@@ -171,6 +199,7 @@ mod tests {
         let state = SiteLinks {
             site: &site,
             key: "某县人民政府".into(),
+            columns: Vec::new(),
             broken: vec![
                 BrokenUrl {
                     url: "http://127.0.0.1:9/gone.html".into(),

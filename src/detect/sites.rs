@@ -135,6 +135,7 @@ mod tests {
             url: "http://127.0.0.1:9/".parse().unwrap(),
             unit: Some("县政府办".into()),
             fetch: SiteFetch::default(),
+            crawl_site: None,
             origin: Origin {
                 file: "c.toml".into(),
                 line: 1,

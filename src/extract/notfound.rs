@@ -162,6 +162,17 @@ pub fn soft_404(
     host_not_found: Option<&NotFoundPage>,
     text: impl FnOnce() -> String,
 ) -> Option<String> {
+    soft_404_by(answer, homes, host_not_found, || fingerprint(&text()))
+}
+
+/// As [`soft_404`], with the body's fingerprint (taken when the page was read for its
+/// links, so the page is not fetched again to learn whether it is a link that works).
+pub fn soft_404_by(
+    answer: &Answer,
+    homes: &HashSet<String>,
+    host_not_found: Option<&NotFoundPage>,
+    fingerprint: impl FnOnce() -> Fingerprint,
+) -> Option<String> {
     let Answer {
         url,
         final_url,
@@ -189,7 +200,7 @@ pub fn soft_404(
         .content_type
         .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
     if answer.has_body && answer.status == 200 && is_html {
-        let fp = fingerprint(&text());
+        let fp = fingerprint();
         if says_not_found(&fp) {
             return Some(format!(
                 "HTTP 200 but the page says it does not exist (\"{}\")",

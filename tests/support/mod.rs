@@ -74,6 +74,7 @@ pub fn site(name: &str, url: &Url, fetch: SiteFetch) -> Site {
         url: url.clone(),
         unit: None,
         fetch,
+        crawl_site: None,
         origin: Origin {
             file: PathBuf::from("catalog/test.toml"),
             line: 1,
