@@ -1,11 +1,14 @@
-//! `govwatch import accounts|listing|posts F.csv|F.xlsx`: the sheets offices already
-//! keep, read by [`crate::catalog::import`] and [`crate::sources::manual`].
+//! `govwatch import accounts|listing|posts|messages F.csv|F.xlsx`: the sheets offices
+//! already keep, read by [`crate::catalog::import`] and [`crate::sources::manual`].
 //!
 //! `accounts` rewrites `catalog/imported.toml` (never a hand-written file); `listing`
 //! stores the listing (replacing an earlier import under the same name) for the
 //! account_unregistered rule and prints the listed accounts that are not registered;
-//! `posts` stores posts of `manual` accounts. Rows that cannot be used are printed with their row number and
-//! the reason; the command still exits 0 when the sheet itself could be read.
+//! `posts` stores posts of `manual` accounts; `messages` stores 12345 hotline work
+//! orders and mailbox records keyed by (渠道, 编号): a later import of a key updates it,
+//! records missing from it are kept. Rows that cannot be used are printed with their
+//! row number and the reason; the command still exits 0 when the sheet itself could be
+//! read.
 
 use std::path::PathBuf;
 
@@ -44,6 +47,15 @@ pub enum ImportCommand {
     /// Store posts (账号名称, 平台, 发布时间, 标题, 链接) or last-post dates (最新更新时间)
     /// of catalog accounts.
     Posts { file: PathBuf },
+    /// Store 政民互动 records from internal systems (12345 hotline work orders, a
+    /// mailbox's back office): 编号 (工单号), 受理日期, and any of 渠道, 承办单位, 办结日期,
+    /// 办理时限, 状态, 类别, 是否撤单, 是否返工. `govwatch export messages` counts them.
+    Messages {
+        file: PathBuf,
+        /// The 渠道 of rows that name none (12345热线, 区长信箱 …); a 渠道 column wins.
+        #[arg(long, value_name = "NAME")]
+        channel: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -57,6 +69,7 @@ pub async fn run(app: &App, command: ImportCommand) -> anyhow::Result<u8> {
         ImportCommand::Accounts { file, dry_run } => accounts(app, file, dry_run),
         ImportCommand::Listing { file, name, format } => listing(app, file, name, format).await,
         ImportCommand::Posts { file } => posts(app, file).await,
+        ImportCommand::Messages { file, channel } => messages(app, file, channel).await,
     }
 }
 
@@ -241,6 +254,70 @@ async fn posts(app: &App, file: PathBuf) -> anyhow::Result<u8> {
         file.display(),
         assigned.by_account.len(),
         assigned.problems.len()
+    );
+    Ok(super::EXIT_OK)
+}
+
+async fn messages(app: &App, file: PathBuf, channel: Option<String>) -> anyhow::Result<u8> {
+    let channel = match channel {
+        Some(c) if c.trim().is_empty() => {
+            anyhow::bail!("--channel is empty: name the channel (12345热线 …), or leave it out")
+        }
+        c => c.map(|c| c.trim().to_string()),
+    };
+    let loaded = app.catalog()?;
+    let units: Vec<String> = loaded
+        .catalog
+        .units
+        .iter()
+        .map(|u| u.name.clone())
+        .collect();
+    let schedule = &app.settings.schedule;
+    let cx = import::MessageContext {
+        channel: channel.as_deref(),
+        units: &units,
+        holidays: &schedule.holidays,
+        workdays: &schedule.workdays,
+        today: app.clock.today(),
+    };
+    let mut sheet = import::read_messages(&file, &cx)?;
+    let store = app.open_store().await?;
+    let mut channels: Vec<(String, usize)> = Vec::new();
+    for record in &sheet.records {
+        match channels.iter_mut().find(|(c, _)| *c == record.channel) {
+            Some((_, n)) => *n += 1,
+            None => channels.push((record.channel.clone(), 1)),
+        }
+    }
+    for (channel, _) in &channels {
+        let known = store.messages_of(channel).await?;
+        for record in sheet.records.iter_mut().filter(|r| r.channel == *channel) {
+            import::keep_known(record, known.get(&record.number));
+        }
+    }
+    let written = store
+        .upsert_messages(&sheet.records, app.clock.now())
+        .await?;
+    store.close().await;
+    print_rows("未导入的行", &sheet.rejected);
+    print_rows("已导入但需核对的行", &sheet.notes);
+    if !sheet.unknown_units.is_empty() {
+        println!(
+            "目录中没有的承办单位（按原文保存；在目录中添加同名单位即可归入）：{}",
+            sheet.unknown_units.join("、")
+        );
+    }
+    if channels.len() > 1 {
+        let per: Vec<String> = channels.iter().map(|(c, n)| format!("{c}{n}条")).collect();
+        println!("按渠道：{}", per.join("，"));
+    }
+    println!(
+        "{}：读取{}条，新增{}条，更新{}条；{}行未导入",
+        file.display(),
+        sheet.records.len(),
+        written.added,
+        written.updated,
+        sheet.rejected.len()
     );
     Ok(super::EXIT_OK)
 }

@@ -257,7 +257,10 @@ impl Document {
                     .map(|(i, w)| {
                         let c = row.get(i).unwrap_or(&Cell::Empty);
                         // "/" and 及时更新 sit where numbers would: centred as they are.
-                        let center = matches!(c, Cell::Int(_) | Cell::Date(_) | Cell::Mark(_));
+                        let center = matches!(
+                            c,
+                            Cell::Int(_) | Cell::Date(_) | Cell::Mark(_) | Cell::Percent { .. }
+                        );
                         cell(&c.display(), *w, center, false)
                     })
                     .collect(),
@@ -352,7 +355,13 @@ fn column_widths(t: &Table) -> Vec<usize> {
             && t.rows.iter().all(|r| {
                 matches!(
                     r.get(col),
-                    None | Some(Cell::Empty | Cell::Date(_) | Cell::Int(_) | Cell::Mark(_))
+                    None | Some(
+                        Cell::Empty
+                            | Cell::Date(_)
+                            | Cell::Int(_)
+                            | Cell::Mark(_)
+                            | Cell::Percent { .. }
+                    )
                 )
             })
     };

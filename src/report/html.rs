@@ -98,6 +98,10 @@ fn header_rows(t: &Table) -> String {
 fn td(cell: &Cell, label: &dyn Fn(&str) -> String) -> String {
     match cell {
         Cell::Int(n) => format!("<td style=\"{TD};text-align:right\">{n}</td>"),
+        Cell::Percent { .. } => format!(
+            "<td style=\"{TD};text-align:right;white-space:nowrap\">{}</td>",
+            cell.display()
+        ),
         Cell::Mark(s) => format!(
             "<td style=\"{TD};text-align:right;white-space:nowrap\">{}</td>",
             escape(s)

@@ -27,6 +27,13 @@ pub enum Cell {
     /// or why there is no count (无法访问, 不完整, 未监测). Written as text, aligned as
     /// the numbers beside it.
     Mark(String),
+    /// A share, `part` of `whole` (20 of 22): a percent-formatted number in XLSX, the
+    /// seeds' "90.9%" (one decimal, none when whole: "100%") everywhere else. Build it
+    /// with [`Cell::percent`], which leaves a share of nothing empty.
+    Percent {
+        part: i64,
+        whole: i64,
+    },
     Empty,
 }
 
@@ -74,8 +81,36 @@ impl Cell {
             Cell::Text(s) | Cell::Mark(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Cell::Percent { .. } => self.fraction().map(percent_text).unwrap_or_default(),
             Cell::Empty => String::new(),
         }
+    }
+
+    /// `part` of `whole` as a percent cell; empty when `whole` is 0.
+    pub fn percent(part: i64, whole: i64) -> Cell {
+        if whole == 0 {
+            Cell::Empty
+        } else {
+            Cell::Percent { part, whole }
+        }
+    }
+
+    /// The number a spreadsheet holds for the cell: a share as a fraction (0.909).
+    pub fn fraction(&self) -> Option<f64> {
+        match self {
+            Cell::Percent { part, whole } if *whole != 0 => Some(*part as f64 / *whole as f64),
+            _ => None,
+        }
+    }
+}
+
+/// A rate as the seeds print it: `100%`, `90.9%`, `0%`.
+pub fn percent_text(rate: f64) -> String {
+    let p = (rate * 1000.0).round() / 10.0;
+    if p.fract() == 0.0 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
     }
 }
 
@@ -181,5 +216,16 @@ mod tests {
         assert_eq!(Cell::from(d).display(), "2020年1月9日");
         assert_eq!(Cell::from(None::<NaiveDate>), Cell::Empty);
         assert_eq!(Cell::from(12_i64).text(), "12");
+    }
+
+    #[test]
+    fn shares_print_as_the_seeds_percentages() {
+        assert_eq!(Cell::percent(20, 22).text(), "90.9%");
+        assert_eq!(Cell::percent(20, 22).display(), "90.9%");
+        assert_eq!(Cell::percent(7, 7).text(), "100%");
+        assert_eq!(Cell::percent(0, 3).text(), "0%");
+        assert_eq!(Cell::percent(329, 331).text(), "99.4%");
+        assert_eq!(Cell::percent(0, 0), Cell::Empty);
+        assert_eq!(Cell::percent(1, 8).fraction(), Some(0.125));
     }
 }

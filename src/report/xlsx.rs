@@ -69,6 +69,8 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
     let plain = Format::new();
     // "/", 及时更新, 无法访问 … stand where numbers would: aligned as Excel aligns them.
     let mark = Format::new().set_align(FormatAlign::Right);
+    // 按期办结率 and other shares: a number (0.909) Excel shows as 90.9%.
+    let percent = Format::new().set_num_format("0.0%");
 
     let fitted = match layout {
         Layout::Fitted => column_widths(table),
@@ -124,6 +126,11 @@ fn write_sheet(sheet: &mut Worksheet, table: &Table, layout: Layout) -> Result<(
                     let day =
                         ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
                     sheet.write_datetime_with_format(r, c, &day, &date)?;
+                }
+                Cell::Percent { .. } => {
+                    if let Some(f) = cell.fraction() {
+                        sheet.write_number_with_format(r, c, f, &percent)?;
+                    }
                 }
                 Cell::Empty => {}
             }
@@ -213,6 +220,32 @@ mod tests {
         assert!(sheet_name(long, &[]).encode_utf16().count() <= 31);
         assert_eq!(sheet_name("", &[]), "工作表");
         assert_eq!(sheet_name("问题清单（截至2020年1月9日）", &[]), "问题清单");
+    }
+
+    #[test]
+    fn shares_are_numbers_formatted_as_percent() {
+        use calamine::{Data, Reader, Xlsx};
+        use std::io::Read;
+
+        let mut t = Table::new("按期办结率", ["承办单位", "按期办结率"]);
+        t.push_row(vec!["城关镇".into(), Cell::percent(20, 22)]);
+        t.push_row(vec!["高崖镇".into(), Cell::percent(7, 7)]);
+        let bytes = to_bytes(&[t]).unwrap();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(&bytes[..])).expect("a workbook");
+        let range = book.worksheet_range("按期办结率").unwrap();
+        match range.get_value((2, 1)) {
+            Some(Data::Float(f)) => assert!((f - 20.0 / 22.0).abs() < 1e-12, "{f}"),
+            other => panic!("90.9% is a number, not {other:?}"),
+        }
+        assert_eq!(range.get_value((3, 1)), Some(&Data::Float(1.0)));
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&bytes[..])).unwrap();
+        let mut styles = String::new();
+        zip.by_name("xl/styles.xml")
+            .unwrap()
+            .read_to_string(&mut styles)
+            .unwrap();
+        assert!(styles.contains("formatCode=\"0.0%\""), "{styles}");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Header synonyms: which column of a sheet holds what ([`Field`]), found by the words
 //! offices write in their header rows (责任单位, 账号名称, 开设主体, 账号类型, 类别,
 //! 政务新媒体名称, 主办单位, 级 别 …), and the platform words they write in cells
-//! (微信订阅号, 新浪微博, 政 务 微 博 …).
+//! (微信订阅号, 新浪微博, 政 务 微 博 …); for 政民互动 records, the words of 12345 hotline
+//! and mailbox back-office exports (工单编号, 受理渠道, 承办单位, 受理时间, 办结时间, 办理时限,
+//! 是否撤单, 是否返工 …).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -30,6 +32,17 @@ pub enum Field {
     PublishedAt,
     LastPost,
     Title,
+    /// A message's 编号 (工单号): with its channel, the record's key.
+    Number,
+    /// A message's 渠道 (12345热线, 区长信箱 …).
+    Channel,
+    Received,
+    Answered,
+    /// 办理时限: the last day to answer (or a number of working days).
+    Deadline,
+    Category,
+    Withdrawn,
+    Reworked,
 }
 
 impl Field {
@@ -38,6 +51,8 @@ impl Field {
         match self {
             Self::Unit => &[
                 "责任单位",
+                "承办单位",
+                "办理单位",
                 "主办单位",
                 "单位名称",
                 "单位",
@@ -107,7 +122,15 @@ impl Field {
             ],
             Self::Uid => &["uid", "微博uid", "用户id", "微博id"],
             Self::Fakeid => &["fakeid", "__biz", "biz"],
-            Self::Status => &["状态", "运行状态", "账号状态", "运营状态", "status"],
+            Self::Status => &[
+                "状态",
+                "运行状态",
+                "账号状态",
+                "运营状态",
+                "办理状态",
+                "工单状态",
+                "status",
+            ],
             Self::OpenedOn => &[
                 "开设时间",
                 "开通时间",
@@ -137,6 +160,105 @@ impl Field {
                 "last_post",
             ],
             Self::Title => &["标题", "文章标题", "微博内容", "内容", "title"],
+            Self::Number => &[
+                "编号",
+                "工单号",
+                "工单编号",
+                "信件编号",
+                "来信编号",
+                "留言编号",
+                "受理编号",
+                "流水号",
+                "单号",
+                "number",
+            ],
+            Self::Channel => &[
+                "渠道",
+                "受理渠道",
+                "来源渠道",
+                "诉求渠道",
+                "来源",
+                "信件来源",
+                "工单来源",
+                "channel",
+            ],
+            Self::Received => &[
+                "受理日期",
+                "受理时间",
+                "来信日期",
+                "来信时间",
+                "留言日期",
+                "留言时间",
+                "来电日期",
+                "来电时间",
+                "登记日期",
+                "登记时间",
+                "交办日期",
+                "交办时间",
+                "派单日期",
+                "派单时间",
+                "创建时间",
+                "received_on",
+            ],
+            Self::Answered => &[
+                "办结日期",
+                "办结时间",
+                "回复日期",
+                "回复时间",
+                "答复日期",
+                "答复时间",
+                "完成日期",
+                "完成时间",
+                "结案日期",
+                "结案时间",
+                "answered_on",
+            ],
+            // Longer than the 办结时间 they contain, so they win the partial match.
+            Self::Deadline => &[
+                "办理时限",
+                "办结时限",
+                "时限",
+                "办理期限",
+                "办结期限",
+                "期限",
+                "截止日期",
+                "截止时间",
+                "到期日期",
+                "到期时间",
+                "应办结日期",
+                "应办结时间",
+                "要求办结日期",
+                "要求办结时间",
+                "要求完成时间",
+                "承诺办结时间",
+                "限办日期",
+                "限办时间",
+                "deadline_on",
+            ],
+            Self::Category => &[
+                "类别",
+                "类型",
+                "分类",
+                "诉求类型",
+                "诉求类别",
+                "工单类型",
+                "工单类别",
+                "信件类型",
+                "信件类别",
+                "问题类型",
+                "问题类别",
+                "业务类型",
+                "category",
+            ],
+            Self::Withdrawn => &[
+                "是否撤单",
+                "撤单",
+                "是否撤回",
+                "撤回",
+                "是否撤销",
+                "withdrawn",
+            ],
+            Self::Reworked => &["是否返工", "返工", "是否重办", "重办", "reworked"],
         }
     }
 

@@ -1,6 +1,7 @@
 //! Importing the sheets offices already keep (CSV or XLSX): account inventories
-//! (`govwatch import accounts`), platform listings (`govwatch import listing`) and posts
-//! (`govwatch import posts`, read by the manual source).
+//! (`govwatch import accounts`), platform listings (`govwatch import listing`), posts
+//! (`govwatch import posts`, read by the manual source) and 政民互动 records such as
+//! 12345 hotline work orders (`govwatch import messages`).
 //!
 //! Headers are matched, not demanded: seed 000's 附件5 (责任单位, 账号名称, 开设主体,
 //! 账号类型) and seed 003's 附件2 (类别, 政务新媒体名称, 主办单位, 级 别) both read, with
@@ -16,7 +17,8 @@
 //!
 //! One file per concern: [`sheet`] reads CSV and workbooks into rows, [`headers`] finds
 //! which column holds what, [`accounts`] turns inventory rows into catalog accounts and
-//! writes the imported file, [`listing`] reads platform listings. Names are compared as
+//! writes the imported file, [`listing`] reads platform listings, [`messages`] reads
+//! hotline and mailbox records. Names are compared as
 //! [`crate::catalog::names`] says, the one normalization detect shares.
 //!
 //! [`IMPORTED_FILE`]: crate::catalog::IMPORTED_FILE
@@ -24,6 +26,7 @@
 pub mod accounts;
 pub mod headers;
 pub mod listing;
+pub mod messages;
 pub mod sheet;
 
 use std::path::PathBuf;
@@ -38,6 +41,7 @@ pub use headers::{
     Columns, Field, HEADER_SEARCH_ROWS, find_columns, normalize_header, platform_of,
 };
 pub use listing::{ListedAccount, parse_listing};
+pub use messages::{MessageContext, MessageSheet, keep_known, parse_messages, read_messages};
 pub use sheet::{Row, RowProblem, RowRef, Sheet, read_sheets, read_sheets_from};
 
 /// A sheet that cannot be imported at all.

@@ -143,11 +143,28 @@ fn read_csv(bytes: &[u8]) -> Result<Sheet, String> {
     // A spreadsheet shows a cell's line breaks inside one row: the row number is the
     // record's first line less the line breaks inside earlier records.
     let mut inner_breaks = 0;
+    // Lines are counted from byte offsets: after a blank line the reader reports the
+    // blank's line for the next record (BurntSushi/rust-csv#208), so the line breaks
+    // that start a record's offset are skipped here.
+    let (mut counted_to, mut file_line) = (0, 1);
     for record in reader.records() {
         let record = record.map_err(|e| format!("not a CSV file it can read: {e}"))?;
-        let line = record
-            .position()
-            .map_or(rows.len() + 1, |p| p.line() as usize);
+        let line = match record.position().map(|p| p.byte() as usize) {
+            Some(start) if start >= counted_to && start <= text.len() => {
+                let blank = text.as_bytes()[start..]
+                    .iter()
+                    .take_while(|b| matches!(b, b'\n' | b'\r'))
+                    .count();
+                let start = start + blank;
+                file_line += text.as_bytes()[counted_to..start]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count();
+                counted_to = start;
+                file_line
+            }
+            _ => rows.len() + 1 + inner_breaks,
+        };
         rows.push(Row {
             number: line - inner_breaks,
             cells: record.iter().map(str::to_string).collect(),

@@ -502,3 +502,20 @@ fn the_imported_file_keeps_its_comments() {
         plan.text
     );
 }
+
+#[test]
+fn csv_rows_keep_the_numbers_a_spreadsheet_shows_after_blank_lines() {
+    let sheets = read_sheets_from(
+        "编号,标题\nA1,一\n\nA3,\"两行\n标题\"\r\n\r\n\r\nA6,六\nA7,七\n".as_bytes(),
+    )
+    .unwrap();
+    let numbers: Vec<(usize, &str)> = sheets[0]
+        .rows
+        .iter()
+        .map(|r| (r.number, r.cells[0].as_str()))
+        .collect();
+    assert_eq!(
+        numbers,
+        [(1, "编号"), (2, "A1"), (4, "A3"), (7, "A6"), (8, "A7")]
+    );
+}
