@@ -115,12 +115,25 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         dates: &dates,
         reads: &reads,
     };
-    let monitoring = Monitoring::of(
+    let mut monitoring = Monitoring::of(
         &reads,
         &account_reads(app, &store).await?,
         args.period,
         today,
     );
+    // A mailbox read in the period is monitoring too.
+    let (from, to) = (args.period.start(), args.period.end().min(today));
+    for day in mailbox_reads(app, &store)
+        .await?
+        .into_values()
+        .flatten()
+        .filter(|d| from <= *d && *d <= to)
+    {
+        monitoring.span = Some(match monitoring.span {
+            Some((a, b)) => (a.min(day), b.max(day)),
+            None => (day, day),
+        });
+    }
     let columns = column_rows(&loaded.catalog, seen, args.period, today);
     let units = unit_rows(&loaded.catalog, seen, args.period, today);
     let links = link_rows(&records, args.period, &app.clock);
