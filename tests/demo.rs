@@ -66,6 +66,14 @@ async fn the_demo_shows_every_column_finding() {
         "审计局…季度新闻信息发布为0 not in:\n{stdout}"
     );
     assert!(stdout.contains("findings --open"), "{stdout}");
+    // The 县长信箱: letters past their 5 working days, one unanswered for 100 days.
+    for kind in [Kind::MessageOverdue, Kind::InteractionUnanswered] {
+        assert!(stdout.contains(kind.name_zh()), "{stdout}");
+    }
+    assert!(
+        stdout.contains("《关于小区周边噪音扰民的投诉》超过3个月未回复"),
+        "{stdout}"
+    );
 
     let db = tmp.path().join("demo/govwatch.db");
     let url = format!("sqlite://{}", db.display());
@@ -228,7 +236,9 @@ fn the_demos_visible_text_has_no_internal_codes() {
             format!("{period} notice docx"),
             docx_text(&std::fs::read(&docx).unwrap()),
         ));
-        for what in ["findings", "columns", "units", "accounts", "links"] {
+        for what in [
+            "findings", "columns", "units", "accounts", "links", "messages",
+        ] {
             let csv = run(&["export", what, "--period", period, "--format", "csv"]);
             texts.push((
                 format!("{period} {what} csv"),
@@ -470,7 +480,64 @@ async fn the_demos_texts_say_only_what_its_findings_say(url: String) {
         "{findings}"
     );
 
-    // 6. A month shows counts and last updates only: no quota, no 完成情况.
+    // 6. The 县长信箱 (政民互动): Q4's letters counted as seed 000 counts them, with
+    // their table; 互动回应差 right after the other single-veto item, the overdue letters
+    // it does not already name under 网民留言办理不及时; the email flags the veto first in
+    // its unit; Q2, before the mailbox was read, is 未监测.
+    assert!(
+        q4.contains("（三）政民互动情况。2026年四季度，县长信箱受理网民留言共计5条，办结2条，逾期办理信件3条（逾期包括未在规定时间内办理完成和正在办理的信件），各单位具体办理情况见附件6。"),
+        "{q4}"
+    );
+    assert!(q4.contains("6.2026年四季度网民留言办理情况统计表"), "{q4}");
+    assert!(q4.contains("| 审计局 | 2 | 1 | 2 |"), "{q4}");
+    assert!(q4.contains("| 城关镇 | 1 | 0 | 1 |"), "{q4}");
+    let veto: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == Kind::InteractionUnanswered)
+        .collect();
+    assert_eq!(veto.len(), 1, "{all:#?}");
+    let veto_sentence = wording::list_sentence(veto[0], 2026);
+    assert!(
+        q4_main.contains(&format!("（二）互动回应差。{veto_sentence}。")),
+        "{q4_main}"
+    );
+    let overdue: Vec<_> = all
+        .iter()
+        .filter(|f| f.kind == Kind::MessageOverdue)
+        .collect();
+    assert_eq!(overdue.len(), 3, "{all:#?}");
+    for f in &overdue {
+        let sentence = wording::list_sentence(f, 2026);
+        if f.subject_key == veto[0].subject_key {
+            assert!(!q4_main.contains(&sentence), "said twice: {q4_main}");
+        } else {
+            let section = &q4_main[q4_main.find("网民留言办理不及时。").expect(&q4_main)..];
+            assert!(section.contains(&sentence), "{sentence} not in {q4_main}");
+        }
+        assert!(
+            mail_text.contains(&wording::sentence(f)) || f.subject_key == veto[0].subject_key,
+            "{} not in:\n{mail_text}",
+            wording::sentence(f)
+        );
+    }
+    let police = &mail_text[mail_text.find("县公安局（").expect(&mail_text)..];
+    assert!(
+        police.contains(&format!(
+            "1. 【单项否决】【互动回应差、留言办理超期】{}",
+            wording::sentence(veto[0])
+        )),
+        "{police}"
+    );
+    assert!(
+        q2.contains("（三）政民互动情况。县长信箱期内未监测。"),
+        "{q2}"
+    );
+    assert!(
+        q2.contains("| 县政府办 | 未监测 | 未监测 | 未监测 |"),
+        "{q2}"
+    );
+
+    // 7. A month shows counts and last updates only: no quota, no 完成情况.
     for what in ["columns", "units"] {
         let csv = cli(&["export", what, "--period", "2026-11", "--format", "csv"]);
         let header = csv.lines().next().unwrap();

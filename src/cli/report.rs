@@ -11,6 +11,7 @@ use crate::config::working_days_after;
 use crate::detect::period::Period;
 use crate::observe::SourceOutcome;
 use crate::report::columns::{Observed, column_rows, unit_rows};
+use crate::report::interaction::Interaction;
 use crate::report::links::link_rows;
 use crate::report::notice::{Monitoring, Notice, NoticeInput};
 
@@ -57,6 +58,52 @@ async fn account_reads(
         .collect())
 }
 
+/// The days each mailbox's list was read, by mailbox key (up to the run's day).
+async fn mailbox_reads(
+    app: &App,
+    store: &crate::store::Store,
+) -> anyhow::Result<HashMap<String, Vec<NaiveDate>>> {
+    let ids = store.catalog_ids().await?;
+    let key_of: HashMap<i64, &String> = ids.mailboxes.iter().map(|(k, id)| (*id, k)).collect();
+    let reads = store
+        .recent_mailbox_reads(usize::MAX, app.clock.now())
+        .await?;
+    Ok(reads
+        .into_iter()
+        .filter_map(|(id, list)| {
+            let key = key_of.get(&id)?;
+            let days = list
+                .iter()
+                .filter(|r| r.outcome == crate::observe::CrawlOutcome::Ok)
+                .map(|r| app.clock.day_of(r.at))
+                .collect();
+            Some(((*key).clone(), days))
+        })
+        .collect())
+}
+
+/// 政民互动 for the period: the stored messages, counted as `export messages` counts them.
+async fn interaction(
+    app: &App,
+    store: &crate::store::Store,
+    catalog: &crate::catalog::Catalog,
+    period: Period,
+) -> anyhow::Result<Interaction> {
+    let messages = store.messages(app.clock.now()).await?;
+    let states = crate::cycle::detect::message_states(catalog, &app.settings, &messages);
+    let calendar = crate::cycle::detect::message_calendar(&app.settings);
+    let reads = mailbox_reads(app, store).await?;
+    Ok(Interaction::gather(
+        catalog,
+        &states,
+        &calendar,
+        period,
+        app.clock.today(),
+        &reads,
+        &|day| crate::cycle::crawl::back_to(&app.settings, day),
+    ))
+}
+
 pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
     let loaded = app.catalog()?;
     let store = app.open_store().await?;
@@ -68,15 +115,29 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         dates: &dates,
         reads: &reads,
     };
-    let monitoring = Monitoring::of(
+    let mut monitoring = Monitoring::of(
         &reads,
         &account_reads(app, &store).await?,
         args.period,
         today,
     );
+    // A mailbox read in the period is monitoring too.
+    let (from, to) = (args.period.start(), args.period.end().min(today));
+    for day in mailbox_reads(app, &store)
+        .await?
+        .into_values()
+        .flatten()
+        .filter(|d| from <= *d && *d <= to)
+    {
+        monitoring.span = Some(match monitoring.span {
+            Some((a, b)) => (a.min(day), b.max(day)),
+            None => (day, day),
+        });
+    }
     let columns = column_rows(&loaded.catalog, seen, args.period, today);
     let units = unit_rows(&loaded.catalog, seen, args.period, today);
     let links = link_rows(&records, args.period, &app.clock);
+    let interaction = interaction(app, &store, &loaded.catalog, args.period).await?;
     let notice = Notice::build(NoticeInput {
         issuer: app.settings.issuer(),
         salutation: &app.settings.report.salutation,
@@ -97,6 +158,7 @@ pub async fn run(app: &App, args: ReportArgs) -> anyhow::Result<u8> {
         accounts: None,
         scoring: app.settings.report.scoring.as_ref(),
         monitoring: &monitoring,
+        interaction: &interaction,
     });
     let bytes = match args.format {
         Format::Html => notice.html().into_bytes(),

@@ -2,7 +2,8 @@
 //! templates government CMSs use (TRS with a JavaScript pager, GBK behind a header that
 //! says utf-8, a table, a div list with 年月日 dates), a column that answers 404, an empty
 //! column, a home page whose 要闻 are old and whose links are partly broken, and RSS feeds
-//! for a few new-media accounts (one active, one silent, one zombie).
+//! for a few new-media accounts (one active, one silent, one zombie), and a 县长信箱
+//! whose letters are answered on time, late, or not at all (one for 100 days).
 //!
 //! Every date is relative to the day the demo runs, so the findings are the same on any
 //! day: what each column is built to show is written next to it.
@@ -154,6 +155,71 @@ const ACCOUNTS: &[Account] = &[
     },
 ];
 
+/// A letter of the 县长信箱: days since it was received, since it was answered (none:
+/// open), its status as the list shows it, its 承办单位 and title.
+struct Letter {
+    received: u64,
+    replied: Option<u64>,
+    status: &'static str,
+    unit: &'static str,
+    title: &'static str,
+}
+
+/// The 县长信箱's letters; the comment says what each shows (5 working days to answer).
+const LETTERS: &[Letter] = &[
+    // Received three days ago, in hand: within its time.
+    Letter {
+        received: 3,
+        replied: None,
+        status: "办理中",
+        unit: "县政府办",
+        title: "关于城区停车难问题的建议",
+    },
+    // Answered in two days: 按期办结.
+    Letter {
+        received: 20,
+        replied: Some(18),
+        status: "已回复",
+        unit: "县政府办",
+        title: "咨询居住证办理流程",
+    },
+    // Answered after two weeks: 超时办结, counted as 逾期 in its period, no open finding.
+    Letter {
+        received: 25,
+        replied: Some(10),
+        status: "已回复",
+        unit: "审计局",
+        title: "关于村级财务公开的咨询",
+    },
+    // Open a month: message_overdue.
+    Letter {
+        received: 30,
+        replied: None,
+        status: "办理中",
+        unit: "审计局",
+        title: "关于工程款拖欠问题的反映",
+    },
+    // Open two weeks: message_overdue, a town's.
+    Letter {
+        received: 15,
+        replied: None,
+        status: "待回复",
+        unit: "城关镇",
+        title: "城关镇老街路灯损坏的反映",
+    },
+    // Unanswered for 100 days: interaction_unanswered (互动回应差) and message_overdue.
+    Letter {
+        received: 100,
+        replied: None,
+        status: "未回复",
+        unit: "县公安局",
+        title: "关于小区周边噪音扰民的投诉",
+    },
+];
+
+/// Where the 县长信箱's list is.
+const MAILBOX: &str = "/hdjl/xzxx/index.html";
+
 const TITLES: &[&str] = &[
     "县公安局召开全县公安工作会议",
     "关于开展安全生产大检查的通知",
@@ -248,6 +314,32 @@ impl County {
         }
     }
 
+    /// The 县长信箱: a Hanweb-style table of letters (信件列表) with the received and
+    /// answered dates, newest first.
+    fn mailbox(&self) -> Response {
+        let mut letters: Vec<(usize, &Letter)> = LETTERS.iter().enumerate().collect();
+        letters.sort_by_key(|(_, l)| l.received);
+        let mut rows = String::from(
+            "<h2>县长信箱 信件列表</h2><table class=\"xjlb\"><tr><th>信件编号</th><th>信件标题</th><th>来信时间</th><th>办理状态</th><th>回复时间</th><th>承办单位</th></tr>",
+        );
+        for (i, l) in letters {
+            let received = self.ago(l.received);
+            rows.push_str(&format!(
+                "<tr><td>{}{i:02}</td><td><a href=\"/hdjl/xzxx/{i}.html\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                received.format("%Y%m%d"),
+                l.title,
+                received.format("%Y-%m-%d"),
+                l.status,
+                l.replied
+                    .map(|r| self.ago(r).format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                l.unit
+            ));
+        }
+        rows.push_str("</table>");
+        html(shell("县长信箱", &rows))
+    }
+
     /// The home page: 要闻 last dated 18 days ago (site_home_stale), links to every
     /// column, and two links that are broken.
     fn home(&self) -> Response {
@@ -317,6 +409,9 @@ impl County {
                 Some(a) => self.feed(a),
                 None => not_found(),
             };
+        }
+        if path == MAILBOX {
+            return self.mailbox();
         }
         for c in COLUMNS {
             if path == c.path {
@@ -395,6 +490,9 @@ pub fn catalog(base: &str) -> String {
             .to_toml(),
         );
     }
+    text.push_str(&format!(
+        "[[mailbox]]\nid = \"demo-xzxx\"\nsite = \"示例县人民政府\"\nname = \"县长信箱\"\nurl = \"{base}{MAILBOX}\"\nunits = [\"县政府办\"]\n\n"
+    ));
     for a in ACCOUNTS {
         text.push_str(&format!(
             "[[account]]\nid = \"demo-{}\"\nname = \"{}\"\nunit = \"{}\"\nplatform = \"{}\"\nsource = {{ kind = \"feed\", url = \"{base}/feeds/{}.xml\" }}\n\n",

@@ -206,7 +206,10 @@ fn is_new_after(f: &FindingRecord, since: NaiveDate, after: Option<DateTime<Utc>
 
 /// Single-veto items (单项否决, 《政府网站与政务新媒体检查指标》): they lead the email.
 pub fn is_single_veto(kind: Kind) -> bool {
-    matches!(kind, Kind::SiteUnreachable | Kind::SiteHomeStale)
+    matches!(
+        kind,
+        Kind::SiteUnreachable | Kind::SiteHomeStale | Kind::InteractionUnanswered
+    )
 }
 
 impl Week {
@@ -795,9 +798,14 @@ impl Writer<'_> {
             let mut pages = BTreeSet::new();
             for (n, cluster) in items.iter().enumerate() {
                 let f = cluster[0];
-                // One item per column: its rules' sentences, one after the other.
+                // One item per column: its rules' sentences, one after the other. A
+                // letter unanswered for months says so; its overdue sentence adds nothing.
+                let vetoed = cluster
+                    .iter()
+                    .any(|f| f.kind == Kind::InteractionUnanswered);
                 let description = cluster
                     .iter()
+                    .filter(|f| !(vetoed && f.kind == Kind::MessageOverdue))
                     .map(|f| self.description(f))
                     .collect::<Vec<_>>()
                     .join("；");
@@ -1207,6 +1215,15 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
         let site = site.unwrap_or_default();
         return (format!("{site}{column}栏目"), column);
     }
+    match &f.evidence {
+        // A letter by its mailbox (the sentence names it), a mailbox by its site.
+        Some(Evidence::MessageOverdue(e)) => return message_label(&e.message),
+        Some(Evidence::InteractionUnanswered(e)) => return message_label(&e.message),
+        Some(Evidence::MailboxUnreachable(e)) => {
+            return (format!("{}{}", e.site, e.mailbox), e.mailbox.clone());
+        }
+        _ => {}
+    }
     match f.kind {
         Kind::UnitZeroPublish => {
             let unit = f.unit.clone().unwrap_or_default();
@@ -1218,6 +1235,15 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
         }
         _ => (f.subject_key.clone(), f.subject_key.clone()),
     }
+}
+
+/// A letter's mailbox with its site (`某县人民政府区长信箱`), or an imported record's 渠道.
+fn message_label(m: &crate::observe::evidence::MessageBase) -> (String, String) {
+    let label = match &m.site {
+        Some(site) => format!("{site}{}", m.channel),
+        None => m.channel.clone(),
+    };
+    (label, m.channel.clone())
 }
 
 /// The URL that shows the problem, when the evidence has one (for evidence an older
@@ -1239,13 +1265,18 @@ fn evidence_link(f: &FindingRecord) -> Option<String> {
 }
 
 /// The items of one list, one per column where its rules overlap (栏目更新不及时, 零发布 and
-/// the unit's 新闻零发布 about that column are one item), in order of their first item.
+/// the unit's 新闻零发布 about that column are one item) and one per letter (留言办理超期
+/// and 互动回应差 about it are one item), in order of their first item.
 fn by_column<'f>(items: &[&'f FindingRecord]) -> Vec<Vec<&'f FindingRecord>> {
-    let column_of = |f: &FindingRecord| {
-        f.evidence
+    let column_of = |f: &FindingRecord| match f.kind {
+        Kind::MessageOverdue | Kind::InteractionUnanswered => {
+            Some((f.subject_key.clone(), String::new()))
+        }
+        _ => f
+            .evidence
             .as_ref()
             .and_then(|e| e.column())
-            .map(|c| (c.url.clone(), c.column.clone()))
+            .map(|c| (c.url.clone(), c.column.clone())),
     };
     // (the column's URL and name, or none), the items about it.
     type Column = Option<(String, String)>;

@@ -14,6 +14,7 @@ pub mod csv;
 pub mod docx;
 pub mod findings;
 pub mod html;
+pub mod interaction;
 pub mod links;
 pub mod markdown;
 pub mod messages;

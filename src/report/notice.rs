@@ -3,8 +3,10 @@
 //! 林业局新闻信息发布为0", "县公安局、县人行工作动态栏目更新为0"), broken column links,
 //! the new-media part with its pass rate, and the attachments: the column table (seed 000
 //! 附件2), the per-unit table, seed 000's 附件3 (工作动态 and 单位文件 side by side), the
-//! problem-account list (seed 003 附件2) and, when configured, the score table (seed
-//! 004). Per-unit tables put 乡镇 and the other units apart, as seeds 003 and 004 do. The
+//! problem-account list (seed 003 附件2), 政民互动 (seed 000 §四 and 附件4 for the
+//! mailboxes, seed 004's 12345 sentence and 附件3/4 for imported records, 互动回应差
+//! leading 主要问题 with the other single-veto items; see [`super::interaction`]) and,
+//! when configured, the score table (seed 004). Per-unit tables put 乡镇 and the other units apart, as seeds 003 and 004 do. The
 //! issuing office heads the draft and signs it. The office edits the draft; it does the
 //! counting for them.
 //!
@@ -20,6 +22,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::columns::{self, ColumnRow, Status, UnitRow, is_quarter, published_cell, quota_cell};
 use super::findings::{in_period, kind_zh};
+use super::interaction::{self, Interaction};
 use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
 use super::wording;
@@ -58,6 +61,8 @@ pub struct NoticeInput<'a> {
     pub scoring: Option<&'a Scoring>,
     /// What was watched in the period.
     pub monitoring: &'a Monitoring,
+    /// 政民互动: the period's letters and imported records (empty: no section).
+    pub interaction: &'a Interaction,
 }
 
 /// What govwatch watched in a period: monitoring of a subject begins with its first
@@ -382,6 +387,37 @@ fn sentences_of(found: &[&FindingRecord], kind: Kind, period: Period) -> Vec<Str
     out
 }
 
+/// The period's overdue messages that are not 互动回应差 already: the mailboxes' letters
+/// (网民留言办理不及时), then each imported channel's records (12345热线工单办理不及时),
+/// the sentences of each once.
+fn overdue_sections(found: &[&FindingRecord], period: Period) -> Vec<(String, Vec<String>)> {
+    let vetoed: HashSet<&str> = of_kind(found, Kind::InteractionUnanswered)
+        .iter()
+        .map(|f| f.subject_key.as_str())
+        .collect();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for f in of_kind(found, Kind::MessageOverdue) {
+        if vetoed.contains(f.subject_key.as_str()) {
+            continue;
+        }
+        let title = match &f.evidence {
+            Some(Evidence::MessageOverdue(e)) if e.message.site.is_none() => {
+                format!("{}工单办理不及时。", e.message.channel)
+            }
+            _ => "网民留言办理不及时。".to_string(),
+        };
+        let s = wording::list_sentence(f, period.year());
+        match out.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, list)) if list.contains(&s) => {}
+            Some((_, list)) => list.push(s),
+            None => out.push((title, vec![s])),
+        }
+    }
+    // The mailboxes' letters first.
+    out.sort_by_key(|(t, _)| !t.starts_with("网民留言"));
+    out
+}
+
 impl Notice {
     pub fn build(input: NoticeInput<'_>) -> Notice {
         let NoticeInput {
@@ -399,6 +435,7 @@ impl Notice {
             accounts,
             scoring,
             monitoring,
+            interaction,
         } = input;
         let label = period.label_zh();
         let found = in_period(findings, period, today);
@@ -452,6 +489,29 @@ impl Notice {
             )));
             attachments.len()
         });
+        // 政民互动: seed 000 附件4, then seed 004 附件3/4 for each imported channel.
+        let letters_no = interaction::letters_table(&label, interaction).map(|t| {
+            attachments.push(Attachment {
+                title: t.title.clone(),
+                tables: split_by_level(t, catalog, area),
+            });
+            attachments.len()
+        });
+        let mut hotlines_no = Vec::new();
+        for (channel, export) in &interaction.hotlines {
+            let title = format!("{label}{channel}工单办理情况统计表");
+            let mut t = interaction::hotline_table(&title, export);
+            if let Some(day) = interaction.as_of {
+                t.title = format!("{title}（截至{}）", date_zh(day));
+            }
+            // Each level its own table and numbers, as seed 004's 各镇 and 各部门.
+            let tables = split_by_level(t, catalog, area)
+                .into_iter()
+                .map(interaction::numbered)
+                .collect();
+            attachments.push(Attachment { title, tables });
+            hotlines_no.push(attachments.len());
+        }
         if let Some(s) = scoring {
             let title = format!("{label}各单位政务公开工作考核结果");
             let names: Vec<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
@@ -504,6 +564,23 @@ impl Notice {
         blocks.push(Block::Para(new_media_summary(
             catalog, &found, period, today, monitoring, area,
         )));
+        // （三）政民互动情况 and （四）12345热线办理情况, where there is something to say.
+        let mut item = 2;
+        if let Some(text) = interaction.mailbox_paragraph(&label, letters_no) {
+            item += 1;
+            blocks.push(Block::Para(format!(
+                "（{}）政民互动情况。{text}",
+                number_zh(item)
+            )));
+        }
+        for ((channel, export), no) in interaction.hotlines.iter().zip(&hotlines_no) {
+            item += 1;
+            blocks.push(Block::Para(format!(
+                "（{}）{channel}办理情况。{}",
+                number_zh(item),
+                Interaction::hotline_paragraph(&label, area, channel, export, *no)
+            )));
+        }
         let mut by_kind: BTreeMap<usize, (Kind, usize)> = BTreeMap::new();
         for f in &found {
             let k = f.kind;
@@ -524,10 +601,10 @@ impl Notice {
         // 二、主要问题: the period's findings, single-veto items (网站无法访问, 首页不更新)
         // first.
         blocks.push(Block::Heading("二、主要问题".into()));
-        let mut sections: Vec<(&str, String)> = Vec::new();
+        let mut sections: Vec<(String, String)> = Vec::new();
         let mut add = |title: &'static str, sentences: Vec<String>| {
             if !sentences.is_empty() {
-                sections.push((title, ends(sentences.join("；"))));
+                sections.push((title.to_string(), ends(sentences.join("；"))));
             }
         };
         add(
@@ -537,6 +614,10 @@ impl Notice {
         add(
             "首页更新不及时。",
             sentences_of(&found, Kind::SiteHomeStale, period),
+        );
+        add(
+            "互动回应差。",
+            sentences_of(&found, Kind::InteractionUnanswered, period),
         );
         let mut zero: Vec<String> = unit_zero_sentence(&found).into_iter().collect();
         zero.extend(column_zero_sentences(&found));
@@ -555,7 +636,17 @@ impl Notice {
             sentences_of(&found, Kind::ColumnUnreachable, period),
         );
         if let Some(no) = links_no {
-            sections.push(("网站存在死链。", broken_links_sentence(links, no)));
+            sections.push(("网站存在死链。".into(), broken_links_sentence(links, no)));
+        }
+        for (title, sentences) in overdue_sections(&found, period) {
+            sections.push((title, ends(sentences.join("；"))));
+        }
+        let unreachable = sentences_of(&found, Kind::MailboxUnreachable, period);
+        if !unreachable.is_empty() {
+            sections.push((
+                "互动渠道无法正常使用。".into(),
+                ends(unreachable.join("；")),
+            ));
         }
         let account_found: Vec<&&FindingRecord> =
             found.iter().filter(|f| is_account(f.kind)).collect();
@@ -569,7 +660,7 @@ impl Notice {
                 }
             }
             sections.push((
-                "政务新媒体运维保障不力。",
+                "政务新媒体运维保障不力。".into(),
                 format!(
                     "{}等单位政务新媒体存在突出问题{}个，详见附件{accounts_no}。",
                     wording::join(&names),
@@ -595,8 +686,23 @@ impl Notice {
         blocks.push(Block::Para(
             "（一）切实加大工作力度。各单位要严格执行信息审核发布制度，及时、准确、规范更新政府网站栏目和政务新媒体内容，确保信息真实、完整、准确。".into(),
         ));
+        let mut next = 2;
+        let about_messages = found.iter().any(|f| {
+            matches!(
+                f.kind,
+                Kind::MessageOverdue | Kind::InteractionUnanswered | Kind::MailboxUnreachable
+            )
+        });
+        if interaction.has_messages() || about_messages {
+            // Seed 000's third requirement, as seed 004 words its 12345 one.
+            blocks.push(Block::Para(
+                "（二）切实提升网民留言办理质效。各单位要进一步增强网民留言办理工作的责任感、紧迫感和使命感，做到一把手批办，分管领导主抓，明确责任科室，限期办理落实，确保群众合理诉求实实在在得到解决。".into(),
+            ));
+            next += 1;
+        }
         blocks.push(Block::Para(format!(
-            "（二）限期整改到位。通报中存在问题的单位要立即采取有效措施，全面自查，积极整改，请于{}前将整改情况书面报{issuer}。",
+            "（{}）限期整改到位。通报中存在问题的单位要立即采取有效措施，全面自查，积极整改，请于{}前将整改情况书面报{issuer}。",
+            number_zh(next),
             day_zh_in(deadline, today.year())
         )));
 

@@ -134,7 +134,7 @@ pub fn render(
                 Some(days) => format!("超过{days}个工作日未办结"),
                 None => "超过办理时限未办结".to_string(),
             };
-            format!("{}{limit}", message_named(&e.message))
+            format!("{}{limit}", message_named(&e.message, detected.year()))
         }
         Evidence::InteractionUnanswered(e) => {
             let limit = if e.limit_days == 90 {
@@ -142,7 +142,10 @@ pub fn render(
             } else {
                 format!("{}天", e.limit_days)
             };
-            format!("{}超过{limit}未回复", message_named(&e.message))
+            format!(
+                "{}超过{limit}未回复",
+                message_named(&e.message, detected.year())
+            )
         }
         Evidence::MailboxUnreachable(e) => mailbox_unreachable(&e.units, &e.mailbox),
     })
@@ -150,10 +153,11 @@ pub fn render(
 
 /// A message as the notices name it: `县自然资源局区长信箱9月1日来信《关于…的咨询》`, an
 /// imported record `城关镇12345热线6月1日受理的工单（编号QY0601）`; a letter with no
-/// visible date `…来信《…》（来信日期不详，9月3日首次发现）`.
-pub fn message_named(m: &crate::observe::evidence::MessageBase) -> String {
+/// visible date `…来信《…》（来信日期不详，9月3日首次发现）`. The day carries its year
+/// when it is not `year` (the detection's): a letter of last year found in January.
+pub fn message_named(m: &crate::observe::evidence::MessageBase, year: i32) -> String {
     let unit = m.unit.as_deref().unwrap_or_default();
-    let day = day_zh(m.received_on, m.received_on.year());
+    let day = day_zh(m.received_on, year);
     match (&m.title, m.received_known) {
         (Some(title), true) => format!("{unit}{}{day}来信《{title}》", m.channel),
         (Some(title), false) => format!(

@@ -583,3 +583,61 @@ source = { kind = "feed", url = "https://rss.example.org/old.xml" }
         Some("https://rss.example.org/old.xml")
     );
 }
+
+/// Overdue letters per unit: a letter also unanswered for months is one item, flagged
+/// 【单项否决】 and first, worded once; each names its mailbox and links the letter.
+#[test]
+fn overdue_letters_are_listed_per_unit_and_a_long_unanswered_one_leads() {
+    let letter = |id: i64, kind: Kind, unit: &str, n: u32, received: &str| {
+        let url = format!("http://127.0.0.1:9/xzxx/{n}.html");
+        let mut e = json!({"channel": "县长信箱", "site": "某县人民政府", "number": url,
+            "title": format!("关于第{n}件事的咨询"), "url": url, "unit": unit,
+            "received_on": received, "received_known": true});
+        let extra = match kind {
+            Kind::InteractionUnanswered => json!({"days_unanswered": 100, "limit_days": 90}),
+            _ => json!({"deadline_on": "2020-01-03", "reply_days": 5}),
+        };
+        e.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        FindingRecord::from_stored(
+            id,
+            kind,
+            format!("msg:http://127.0.0.1:9/xzxx/|{url}"),
+            Some(unit.into()),
+            (at(1, 6), d(1, 6)),
+            at(1, 9),
+            (None, None),
+            String::new(),
+            &e.to_string(),
+        )
+    };
+    let list = vec![
+        letter(1, Kind::MessageOverdue, "审计局", 1, "2019-10-01"),
+        letter(2, Kind::MessageOverdue, "审计局", 2, "2019-12-20"),
+        letter(3, Kind::InteractionUnanswered, "审计局", 1, "2019-10-01"),
+        letter(4, Kind::MessageOverdue, "高坡镇", 3, "2019-12-23"),
+    ];
+    let week = Week::from_episodes(d(1, 9), &list);
+    let office = compose(&week, "某县政务公开办", Shanghai, &recipients())
+        .unwrap()
+        .remove(0);
+    let text = &office.text;
+    assert!(
+        text.contains("（一）审计局（2个）\n  1. 【单项否决】【互动回应差、留言办理超期】审计局县长信箱2019年10月1日来信《关于第1件事的咨询》超过3个月未回复（整改期限1月13日）\n     证据链接：http://127.0.0.1:9/xzxx/1.html\n  2. 【留言办理超期】审计局县长信箱2019年12月20日来信《关于第2件事的咨询》超过5个工作日未办结"),
+        "{text}"
+    );
+    assert!(
+        text.contains("（二）高坡镇（1个）\n  1. 【留言办理超期】高坡镇县长信箱2019年12月23日来信"),
+        "{text}"
+    );
+    assert!(!text.contains("msg:"), "{text}");
+    assert!(
+        text.contains("  审计局：未整改2个，近一周新发现2个"),
+        "{text}"
+    );
+    // The attachment's 监测对象 names the mailbox, not the key.
+    let csv = String::from_utf8(office.attachments[1].bytes.clone()).unwrap();
+    assert!(csv.contains("某县人民政府县长信箱"), "{csv}");
+    assert!(!csv.contains("msg:"), "{csv}");
+}
