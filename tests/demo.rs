@@ -428,11 +428,20 @@ async fn the_demos_texts_say_only_what_its_findings_say(url: String) {
         "{q4}"
     );
     assert!(q2.contains("未监测"), "{q2}");
-    for claim in ["合格率为100", "未发现问题", "更新信息0条", "合计0条", "据期后读取"] {
+    for claim in [
+        "合格率为100",
+        "未发现问题",
+        "更新信息0条",
+        "合计0条",
+        "据期后读取",
+    ] {
         assert!(!q2.contains(claim), "{claim} in {q2}");
     }
     assert!(q2.contains("（期内未监测）"), "{q2}");
-    assert!(q2.contains("监测政府网站栏目7个，均未能统计期内更新情况"), "{q2}");
+    assert!(
+        q2.contains("监测政府网站栏目7个，均未能统计期内更新情况"),
+        "{q2}"
+    );
 
     // 5. Q3's period findings belong to Q3 only: not in Q4's 主要问题 nor its export.
     assert!(
