@@ -47,6 +47,7 @@ pub struct Settings {
     pub crawl: CrawlSettings,
     pub probe: ProbeSettings,
     pub links: LinkSettings,
+    pub content: ContentSettings,
     pub thresholds: Thresholds,
     pub schedule: ScheduleSettings,
     pub smtp: SmtpSettings,
@@ -303,6 +304,41 @@ impl Default for LinkSettings {
                 .map(String::from)
                 .to_vec(),
             robots: RobotsPolicy::Obey,
+        }
+    }
+}
+
+/// `[content]`: what the text of the pages the cycle reads is checked for (错敏词,
+/// personal data, hidden links) and how attachments are read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct ContentSettings {
+    /// The whole content stage.
+    pub enabled: bool,
+    /// 错敏词 (content_error).
+    pub errors: bool,
+    /// Personal data (privacy_leak).
+    pub privacy: bool,
+    /// 暗链 (link_hidden).
+    pub hidden_links: bool,
+    /// The list shipped with govwatch, besides `config/words/错敏词.txt`.
+    pub builtin_words: bool,
+    /// Largest attachment read for its text (replaces `[fetch] max_body_mb` for them).
+    pub max_attachment_mb: u64,
+    /// Time one attachment's text extraction may take.
+    pub attachment_timeout_s: u64,
+}
+
+impl Default for ContentSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            errors: true,
+            privacy: true,
+            hidden_links: true,
+            builtin_words: true,
+            max_attachment_mb: 20,
+            attachment_timeout_s: 20,
         }
     }
 }

@@ -25,6 +25,8 @@ fn init_writes_an_example_that_checks_clean_and_migrates() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(dir.path().join("config/govwatch.toml").exists());
     assert!(dir.path().join("config/catalog/county.toml").exists());
+    assert!(dir.path().join("config/words/错敏词.txt").exists());
+    assert!(dir.path().join("config/words/allow.txt").exists());
 
     let again = govwatch(dir.path(), &["init"]);
     assert_eq!(
@@ -130,6 +132,32 @@ fn catalog_check_prints_all_five_errors_and_exits_1_while_other_commands_run_the
         1,
         "the valid column still loads"
     );
+}
+
+#[test]
+fn word_list_mistakes_are_catalog_errors_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    govwatch(dir.path(), &["init"]);
+    let words = dir.path().join("config/words/错敏词.txt");
+    let mut text = std::fs::read_to_string(&words).unwrap();
+    text.push_str("攻府 → 政府 | 政策表述\n旧名 → 新名 | 过时表述 | since 2021-02-30\n");
+    std::fs::write(&words, text.as_bytes()).unwrap();
+    let lines = text.lines().count();
+    let (gbk, _, _) = encoding_rs::GBK.encode("路口交通\n");
+    std::fs::write(dir.path().join("config/words/allow.txt"), &gbk).unwrap();
+    let check = govwatch(dir.path(), &["catalog", "check"]);
+    let out = text_of(&check);
+    assert_eq!(check.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("错敏词.txt:{lines}: error")), "{out}");
+    assert!(out.contains("since 2021-02-25"), "{out}");
+    assert!(
+        out.contains("allow.txt:1: error") && out.contains("UTF-8"),
+        "{out}"
+    );
+}
+
+fn text_of(out: &std::process::Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
 }
 
 #[test]

@@ -63,7 +63,10 @@ fn list_page(n: usize) -> String {
         })
         .collect();
     let next = if n * 20 < 41 {
-        format!("<div class=\"pages\"><a href=\"index_{}.html\">下一页</a></div>", n + 1)
+        format!(
+            "<div class=\"pages\"><a href=\"index_{}.html\">下一页</a></div>",
+            n + 1
+        )
     } else {
         String::new()
     };
@@ -153,7 +156,10 @@ async fn seed_000_figures_from_a_crawled_mailbox(database: String) {
     };
     tool(&["check"]).await;
     let json: serde_json::Value = serde_json::from_str(
-        &tool(&["export", "messages", "--period", "2020Q3", "--format", "json"]).await,
+        &tool(&[
+            "export", "messages", "--period", "2020Q3", "--format", "json",
+        ])
+        .await,
     )
     .unwrap();
     let total = &json["total"];

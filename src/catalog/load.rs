@@ -64,7 +64,11 @@ pub fn load_dir(config_dir: &Path) -> Result<Loaded, CatalogError> {
         .iter()
         .map(|(p, t)| (p.as_path(), t.as_str()))
         .collect();
-    load_texts(&refs)
+    let mut loaded = load_texts(&refs)?;
+    let (words, mut issues) = super::read_words(config_dir);
+    loaded.catalog.words = words;
+    loaded.issues.append(&mut issues);
+    Ok(loaded)
 }
 
 /// Like [`load_dir`], for `govwatch catalog check`: a file that is not valid TOML is one
@@ -88,7 +92,10 @@ pub fn check_dir(config_dir: &Path) -> Result<Loaded, CatalogError> {
         }
     }
     let mut loaded = builder.finish();
+    let (words, mut word_issues) = super::read_words(config_dir);
+    loaded.catalog.words = words;
     unreadable.append(&mut loaded.issues);
+    unreadable.append(&mut word_issues);
     loaded.issues = unreadable;
     Ok(loaded)
 }
@@ -1168,6 +1175,7 @@ impl<'a> Builder<'a> {
             columns: self.columns.into_iter().map(|(c, _)| c).collect(),
             accounts: self.accounts.into_iter().map(|(a, _)| a).collect(),
             mailboxes: self.mailboxes.into_iter().map(|(m, _)| m).collect(),
+            words: Default::default(),
         };
         Loaded {
             catalog,

@@ -9,6 +9,7 @@ pub mod import;
 mod load;
 mod model;
 pub mod names;
+mod words;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -18,6 +19,7 @@ pub use load::{
     IMPORTED_FILE, Loaded, check_dir, load_dir, load_texts, parse_http_url, units_by_name,
 };
 pub use model::*;
+pub use words::{WordLists, read_words};
 
 pub use crate::config::line_of;
 

@@ -31,6 +31,9 @@ pub struct Catalog {
     pub accounts: Vec<Account>,
     /// 信箱 and 留言板 (`[[mailbox]]`).
     pub mailboxes: Vec<Mailbox>,
+    /// The word lists of `config/words/` (错敏词.txt, allow.txt).
+    #[serde(skip)]
+    pub words: super::WordLists,
 }
 
 impl Catalog {

@@ -46,6 +46,10 @@ enum What {
     /// 政民互动: per 承办单位, the messages received in the period (承办数量, 办结数量,
     /// 逾期数量, 按期办结件, 超时办结件, 返工件, 按期办结率; seed 000 附件4, seed 004 附件3/4).
     Messages(MessagesArgs),
+    /// 内容安全: every 错敏词 hit and every piece of personal data (masked) on the pages,
+    /// one row per hit: 单位, 网站, 页面, 标题, 附件, 类型, 原文, 建议, 类别, 位置, 发现日期,
+    /// 是否整改.
+    Content(Common),
 }
 
 #[derive(Debug, clap::Args)]
@@ -163,6 +167,15 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
             let rows = finding_rows(&records, c.period, &app.clock);
             let title = format!("{}问题清单", c.period.label_zh());
             let bytes = rows_bytes(c.format, &rows, || findings::table(&title, &rows))?;
+            (c, bytes)
+        }
+        What::Content(c) => {
+            let records = episodes(app, &store).await?;
+            let export = crate::report::content::content_export(&records, c.period, today);
+            let title = format!("{}内容安全问题清单", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &export, || {
+                crate::report::content::table(&title, &export)
+            })?;
             (c, bytes)
         }
         What::Links(c) => {

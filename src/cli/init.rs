@@ -7,11 +7,15 @@ use anyhow::{Context, bail};
 
 use crate::app::Options;
 use crate::config::SETTINGS_FILE;
+use crate::extract::content::words::{ALLOW_FILE, WORDS_FILE};
 
 /// The example settings, the same file as the repository's `config/govwatch.toml`.
 pub const EXAMPLE_SETTINGS: &str = crate::config::EXAMPLE_SETTINGS;
 /// The example catalog, the same file as the repository's `config/catalog/county.toml`.
 pub const EXAMPLE_CATALOG: &str = include_str!("../../config/catalog/county.toml");
+/// The example word lists, the repository's `config/words/` (commented examples).
+pub const EXAMPLE_WORDS: &str = include_str!("../../config/words/错敏词.txt");
+pub const EXAMPLE_ALLOW: &str = include_str!("../../config/words/allow.txt");
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
@@ -25,6 +29,8 @@ pub fn run(options: &Options, args: InitArgs) -> anyhow::Result<u8> {
     let files = [
         (dir.join(SETTINGS_FILE), EXAMPLE_SETTINGS),
         (dir.join("catalog").join("county.toml"), EXAMPLE_CATALOG),
+        (dir.join("words").join(WORDS_FILE), EXAMPLE_WORDS),
+        (dir.join("words").join(ALLOW_FILE), EXAMPLE_ALLOW),
     ];
     if !args.force {
         let existing: Vec<String> = files

@@ -143,6 +143,19 @@ pub async fn run(
     )
     .await?;
 
+    // Content: only pages read in this cycle are judged (or rectified).
+    let (found, read) = content_states(store, catalog, ids, clock).await?;
+    reconcile(
+        store,
+        &[Kind::ContentError, Kind::PrivacyLeak],
+        Some(read),
+        found,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+
     // Accounts: those whose source was never checked (and is not imported by hand) are
     // unknown, so neither judged nor resolved.
     let needed = settings.thresholds.account_unreachable_failures.max(1) as usize + 1;
@@ -447,6 +460,73 @@ async fn link_states(
         }
     }
     Ok((judge_links(&states), subjects))
+}
+
+/// The content findings of the pages read in this cycle, and the subjects (site|page)
+/// judged: every page read, but one that answered 404 once (gone only after two).
+async fn content_states(
+    store: &Store,
+    catalog: &Catalog,
+    ids: &CatalogIds,
+    clock: &Clock,
+) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
+    let since = start_of_day(clock.today(), clock.tz());
+    let rows = store.page_scans_read_since(since).await?;
+    let sites: HashMap<i64, &crate::catalog::Site> = catalog
+        .sites
+        .iter()
+        .filter_map(|s| Some((*ids.sites.get(&s.key())?, s)))
+        .collect();
+    let mut states = Vec::new();
+    let mut subjects = HashSet::new();
+    for row in rows {
+        let Some(site) = row.site_id.and_then(|id| sites.get(&id)).copied() else {
+            continue;
+        };
+        if row.missing_reads == 1 {
+            continue;
+        }
+        let key = site.key();
+        subjects.insert(crate::detect::content::subject_key(&key, &row.page_url));
+        let column = row.column_name.as_deref().and_then(|name| {
+            catalog
+                .columns
+                .iter()
+                .find(|c| c.site == site.name && c.name == name)
+        });
+        let unit = match column {
+            Some(c) if !c.units.is_empty() => Some(crate::detect::join_names(&c.units)),
+            _ => site.unit.clone(),
+        };
+        let role = match (row.role.as_str(), &row.column_name) {
+            ("home", _) => PageRole::Home,
+            ("column", Some(name)) => PageRole::Column(name.clone()),
+            (_, Some(name)) => PageRole::Item(name.clone()),
+            _ => PageRole::Other,
+        };
+        let scan = serde_json::from_str(&row.hits).unwrap_or_default();
+        states.push(crate::detect::content::PageState {
+            site,
+            site_key: key,
+            unit,
+            place: role.zh(),
+            title: row
+                .title
+                .filter(|_| role != PageRole::Home && !matches!(role, PageRole::Column(_))),
+            page_url: row.page_url,
+            published_on: row.published_on,
+            scan,
+            gone: row.missing_reads >= 2,
+        });
+    }
+    let ctx = Context {
+        today: clock.today(),
+        thresholds: &Default::default(),
+    };
+    Ok((
+        crate::detect::content::judge_content(&ctx, &states),
+        subjects,
+    ))
 }
 
 async fn reconcile(

@@ -80,6 +80,8 @@ pub struct LinkReport {
     pub excluded: usize,
     /// Broken links by page, sorted by site, page and URL.
     pub broken: Vec<BrokenLink>,
+    /// What the content stage made of the pages' text.
+    pub content: super::content::ContentReport,
 }
 
 /// The cycle id of a run: its day.
@@ -116,6 +118,10 @@ struct SourcePage {
     url: Url,
     purpose: Purpose,
     subject: String,
+    /// For the content stage: the column's name, the item's title and day.
+    column: Option<String>,
+    title: Option<String>,
+    published_on: Option<chrono::NaiveDate>,
 }
 
 /// A unique URL to check, with everything its occurrences say about it.
@@ -173,6 +179,9 @@ pub async fn run(
             url: s.url.clone(),
             purpose: Purpose::Home,
             subject: s.key(),
+            column: None,
+            title: None,
+            published_on: None,
         });
         for c in catalog.columns.iter().filter(|c| c.site == s.name) {
             hosts.extend(host_key(&c.url));
@@ -181,6 +190,9 @@ pub async fn run(
                 url: c.url.clone(),
                 purpose: Purpose::Column,
                 subject: c.key(),
+                column: Some(c.name.clone()),
+                title: None,
+                published_on: None,
             });
             let Some(column_id) = ids.columns.get(&c.key()) else {
                 continue;
@@ -196,6 +208,9 @@ pub async fn run(
                         url,
                         purpose: Purpose::Item,
                         subject: c.key(),
+                        column: Some(c.name.clone()),
+                        title: Some(item.title.clone()),
+                        published_on: item.published_on,
                     };
                     if n < ITEM_PAGES_PER_COLUMN {
                         pages.push(page);
@@ -213,6 +228,33 @@ pub async fn run(
                 .filter_map(|c| Cidr::parse(c))
                 .collect(),
         );
+    }
+
+    // Pages whose text had hits are read again until corrected, wherever they are now.
+    let scanner = super::content::Scanner::new(catalog, &settings.content);
+    if scanner.is_some() {
+        let site_ids: HashMap<i64, usize> = sites
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((*ids.sites.get(&s.key())?, i)))
+            .collect();
+        for row in store.pages_with_hits().await? {
+            let (Some(i), Ok(url)) = (
+                row.site_id.and_then(|id| site_ids.get(&id)),
+                Url::parse(&row.page_url),
+            ) else {
+                continue;
+            };
+            pages.push(SourcePage {
+                site: *i,
+                url,
+                purpose: Purpose::Item,
+                subject: sites[*i].key(),
+                column: row.column_name,
+                title: row.title,
+                published_on: row.published_on,
+            });
+        }
     }
 
     // Read the pages (each once) and their links.
@@ -263,6 +305,30 @@ pub async fn run(
             .buffer_unordered(PARALLEL);
         while let Some((page, depth, result)) = reads.next().await {
             record(store, &result).await?;
+            if let Some(scanner) = &scanner {
+                let read = super::content::PageRead {
+                    url: page.url.as_str(),
+                    site_id: ids.sites.get(&sites[page.site].key()).copied(),
+                    role: match page.purpose {
+                        Purpose::Home => "home",
+                        Purpose::Column => "column",
+                        _ => "item",
+                    },
+                    column_name: page.column.as_deref(),
+                    title: page.title.as_deref(),
+                    published_on: page.published_on,
+                };
+                super::content::record_read(
+                    store,
+                    scanner,
+                    &read,
+                    &result,
+                    now,
+                    clock.today(),
+                    &mut report.content,
+                )
+                .await?;
+            }
             if let Some(read) = ReadAsLink::of(&result) {
                 as_link.insert(page.url.clone(), read);
             }
@@ -294,6 +360,9 @@ pub async fn run(
                                         url: link.url.clone(),
                                         purpose: Purpose::Link,
                                         subject: sites[page.site].key(),
+                                        column: None,
+                                        title: None,
+                                        published_on: None,
                                     },
                                     depth + 1,
                                 ));

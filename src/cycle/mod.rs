@@ -5,6 +5,7 @@
 //! entry is reported and the rest still runs.
 
 pub mod accounts;
+pub mod content;
 pub mod crawl;
 pub mod detect;
 pub mod links;

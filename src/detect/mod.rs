@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod columns;
+pub mod content;
 pub mod links;
 pub mod listings;
 pub mod messages;

@@ -35,6 +35,8 @@ pub enum Evidence {
     MessageOverdue(MessageOverdue),
     InteractionUnanswered(InteractionUnanswered),
     MailboxUnreachable(MailboxUnreachable),
+    ContentError(ContentError),
+    PrivacyLeak(PrivacyLeak),
 }
 
 /// site_unreachable: the probes of the window.
@@ -296,6 +298,70 @@ pub struct MailboxUnreachable {
     pub consecutive_failures: usize,
 }
 
+/// What every finding about one page's text names: the page, its site, where on the
+/// site it is and the day it was read with the hit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PageBase {
+    pub site: String,
+    /// The responsible unit(s) as the sentence names them (the column's, else the
+    /// site's), joined with 、.
+    pub unit: Option<String>,
+    pub page: String,
+    /// The item's title (《关于…的通知》); none for home and column pages.
+    pub title: Option<String>,
+    /// 首页, 工作动态栏目页面, 工作动态栏目文章页面.
+    #[serde(rename = "where")]
+    pub place: String,
+    pub published_on: Option<NaiveDate>,
+    /// The day of the latest read that found it (confirmations rewrite it).
+    pub detected_on: NaiveDate,
+}
+
+/// One wrong or banned expression on a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentHit {
+    /// As the page writes it.
+    pub text: String,
+    /// As the word list writes it.
+    pub wrong: String,
+    pub right: Option<String>,
+    pub category: String,
+    /// Character offset in the page's text.
+    pub position: usize,
+    /// 20 characters each side, digit runs of 11 or more masked.
+    pub context: String,
+}
+
+/// content_error (错敏词): every hit on the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentError {
+    #[serde(flatten)]
+    pub page: PageBase,
+    pub hits: Vec<ContentHit>,
+}
+
+/// One number on a page, masked: never the full number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakHit {
+    /// What data: `id_number`, `mobile` or `bank_card`.
+    pub data: String,
+    /// 110105********1234.
+    pub masked: String,
+    pub position: usize,
+    pub context: String,
+}
+
+/// privacy_leak: how many numbers of each kind (all of them) and the first ones, masked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyLeak {
+    #[serde(flatten)]
+    pub page: PageBase,
+    pub id_numbers: usize,
+    pub mobiles: usize,
+    pub bank_cards: usize,
+    pub hits: Vec<LeakHit>,
+}
+
 impl Evidence {
     /// The kind this evidence shows.
     pub fn kind(&self) -> Kind {
@@ -320,6 +386,8 @@ impl Evidence {
             Evidence::MessageOverdue(_) => Kind::MessageOverdue,
             Evidence::InteractionUnanswered(_) => Kind::InteractionUnanswered,
             Evidence::MailboxUnreachable(_) => Kind::MailboxUnreachable,
+            Evidence::ContentError(_) => Kind::ContentError,
+            Evidence::PrivacyLeak(_) => Kind::PrivacyLeak,
         }
     }
 
@@ -357,6 +425,8 @@ impl Evidence {
             Evidence::ColumnQuotaShortfall(e) => Some(&e.column.url),
             Evidence::LinkBroken(e) => Some(&e.url),
             Evidence::MailboxUnreachable(e) => Some(&e.url),
+            Evidence::ContentError(e) => Some(&e.page.page),
+            Evidence::PrivacyLeak(e) => Some(&e.page.page),
             Evidence::MessageOverdue(e) => e.message.url.as_deref(),
             Evidence::InteractionUnanswered(e) => e.message.url.as_deref(),
             Evidence::UnitZeroPublish(_)
@@ -392,7 +462,9 @@ impl Evidence {
             | Evidence::AccountUnreachable(_)
             | Evidence::MessageOverdue(_)
             | Evidence::InteractionUnanswered(_)
-            | Evidence::MailboxUnreachable(_) => None,
+            | Evidence::MailboxUnreachable(_)
+            | Evidence::ContentError(_)
+            | Evidence::PrivacyLeak(_) => None,
         }
     }
 
@@ -422,7 +494,9 @@ impl Evidence {
             | Evidence::LinkBroken(_)
             | Evidence::MessageOverdue(_)
             | Evidence::InteractionUnanswered(_)
-            | Evidence::MailboxUnreachable(_) => None,
+            | Evidence::MailboxUnreachable(_)
+            | Evidence::ContentError(_)
+            | Evidence::PrivacyLeak(_) => None,
         }
     }
 

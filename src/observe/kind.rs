@@ -45,6 +45,8 @@ pub enum Kind {
     MessageOverdue,
     InteractionUnanswered,
     MailboxUnreachable,
+    ContentError,
+    PrivacyLeak,
 }
 
 impl Kind {
@@ -79,6 +81,8 @@ impl Kind {
             Kind::MessageOverdue => "留言办理超期",
             Kind::InteractionUnanswered => "互动回应差",
             Kind::MailboxUnreachable => "信箱无法使用",
+            Kind::ContentError => "表述错误",
+            Kind::PrivacyLeak => "泄露个人信息",
         }
     }
 
@@ -104,7 +108,9 @@ impl Kind {
             | Kind::LinkBroken
             | Kind::MessageOverdue
             | Kind::InteractionUnanswered
-            | Kind::MailboxUnreachable => false,
+            | Kind::MailboxUnreachable
+            | Kind::ContentError
+            | Kind::PrivacyLeak => false,
         }
     }
 }
@@ -139,6 +145,8 @@ mod tests {
                 "message_overdue",
                 "interaction_unanswered",
                 "mailbox_unreachable",
+                "content_error",
+                "privacy_leak",
             ]
         );
         for k in Kind::ALL {

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod columns;
+pub mod content;
 pub mod csv;
 pub mod docx;
 pub mod findings;

@@ -148,7 +148,68 @@ pub fn render(
             )
         }
         Evidence::MailboxUnreachable(e) => mailbox_unreachable(&e.units, &e.mailbox),
+        Evidence::ContentError(e) => content_error(&e.page, &e.hits),
+        Evidence::PrivacyLeak(e) => privacy_leak(&e.page, e.id_numbers, e.mobiles, e.bank_cards),
     })
+}
+
+/// A page as content sentences name it: `县财政局网站《关于…的通知》`, `县财政局网站首页`.
+pub fn page_named(p: &crate::observe::evidence::PageBase) -> String {
+    let owner = p.unit.as_deref().unwrap_or(&p.site);
+    match &p.title {
+        Some(title) => format!("{owner}网站《{title}》"),
+        None => format!("{owner}网站{}", p.place),
+    }
+}
+
+/// content_error: `县财政局网站《关于…的通知》存在错误表述“中华人民共合国”，应为“中华人民共和国”`;
+/// several forms are joined with ；, more than three end with 等N处.
+pub fn content_error(
+    p: &crate::observe::evidence::PageBase,
+    hits: &[crate::observe::evidence::ContentHit],
+) -> String {
+    let mut seen = std::collections::HashSet::new();
+    let distinct: Vec<_> = hits.iter().filter(|h| seen.insert(&h.text)).collect();
+    let parts: Vec<String> = distinct
+        .iter()
+        .take(3)
+        .map(|h| {
+            let what = match (h.category.as_str(), &h.right) {
+                ("过时表述", _) => "过时表述",
+                ("禁用词", _) | (_, None) => "禁用表述",
+                _ => "错误表述",
+            };
+            match &h.right {
+                Some(right) => format!("{what}“{}”，应为“{right}”", h.text),
+                None => format!("{what}“{}”", h.text),
+            }
+        })
+        .collect();
+    let more = if distinct.len() > 3 {
+        format!("等{}处", hits.len())
+    } else {
+        String::new()
+    };
+    format!("{}存在{}{more}", page_named(p), parts.join("；"))
+}
+
+/// privacy_leak: `县卫健局网站《…公示》泄露个人信息（身份证号12处、手机号3处）`.
+pub fn privacy_leak(
+    p: &crate::observe::evidence::PageBase,
+    id_numbers: usize,
+    mobiles: usize,
+    bank_cards: usize,
+) -> String {
+    let counts: Vec<String> = [
+        ("身份证号", id_numbers),
+        ("手机号", mobiles),
+        ("银行卡号", bank_cards),
+    ]
+    .iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(k, n)| format!("{k}{n}处"))
+    .collect();
+    format!("{}泄露个人信息（{}）", page_named(p), counts.join("、"))
 }
 
 /// A message as the notices name it: `县自然资源局区长信箱9月1日来信《关于…的咨询》`, an

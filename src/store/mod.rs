@@ -10,6 +10,7 @@
 
 mod catalog;
 mod codes;
+mod content;
 mod findings;
 mod links;
 mod listings;
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 };
 
 pub use catalog::{CatalogIds, SyncReport};
+pub use content::{NewPageScan, PageScanRow};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkSource};
 pub use listings::{ListedRow, ListingReplaced};

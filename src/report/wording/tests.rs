@@ -269,6 +269,53 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
             "http://127.0.0.1:9/hdjl/",
             "政府办区长信箱无法正常访问",
         ),
+        Kind::ContentError => (
+            Evidence::ContentError(ContentError {
+                page: page(),
+                hits: vec![ContentHit {
+                    text: "中华人民共合国".into(),
+                    wrong: "中华人民共合国".into(),
+                    right: Some("中华人民共和国".into()),
+                    category: "国名".into(),
+                    position: 12,
+                    context: "热烈庆祝中华人民共合国成立".into(),
+                }],
+            }),
+            "苍溪县人民政府|http://127.0.0.1:9/czj/1.html",
+            "县财政局网站《关于开展财政资金检查的通知》存在错误表述“中华人民共合国”，应为“中华人民共和国”",
+        ),
+        Kind::PrivacyLeak => (
+            Evidence::PrivacyLeak(PrivacyLeak {
+                page: PageBase {
+                    unit: Some("县卫健局".into()),
+                    title: Some("城乡居民救助名单公示".into()),
+                    ..page()
+                },
+                id_numbers: 12,
+                mobiles: 3,
+                bank_cards: 0,
+                hits: vec![LeakHit {
+                    data: "id_number".into(),
+                    masked: "110105********1234".into(),
+                    position: 30,
+                    context: "张三 110105********1234".into(),
+                }],
+            }),
+            "苍溪县人民政府|http://127.0.0.1:9/czj/1.html",
+            "县卫健局网站《城乡居民救助名单公示》泄露个人信息（身份证号12处、手机号3处）",
+        ),
+    }
+}
+
+fn page() -> PageBase {
+    PageBase {
+        site: "苍溪县人民政府".into(),
+        unit: Some("县财政局".into()),
+        page: "http://127.0.0.1:9/czj/1.html".into(),
+        title: Some("关于开展财政资金检查的通知".into()),
+        place: "通知公告栏目文章页面".into(),
+        published_on: Some(d(2020, 1, 2)),
+        detected_on: d(2020, 1, 9),
     }
 }
 

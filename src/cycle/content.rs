@@ -1,0 +1,165 @@
+//! The content stage (内容安全): the text of every HTML page the link stage reads (home,
+//! column and item pages, and every page whose last scan found something) is scanned
+//! for 错敏词 and personal data, once per content hash: a page whose text and word lists
+//! are unchanged only has its scan confirmed. The hits (masked) go to the store; the
+//! detect stage turns them into findings.
+//!
+//! Attachments, hidden links and outside links are not read here yet.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Catalog;
+use crate::config::ContentSettings;
+use crate::extract::content::{Checks, Lexicon, mask_digit_runs, page_text, scan, words};
+use crate::fetch::FetchResult;
+use crate::store::{NewPageScan, Store, StoreError};
+
+/// What the content stage did in one cycle.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContentReport {
+    /// Pages whose text was scanned (new or changed).
+    pub scanned: usize,
+    /// Pages read unchanged: their scan holds.
+    pub unchanged: usize,
+    /// Pages that answered 404 or 410.
+    pub missing: usize,
+    /// Pages whose scan has hits.
+    pub with_hits: usize,
+}
+
+/// The compiled word lists and the checks that run: what scans a page.
+#[derive(Debug)]
+pub struct Scanner {
+    lexicon: Lexicon,
+    checks: Checks,
+    /// Changes with the lists and the switches: a page scanned under another key is
+    /// scanned again.
+    key: String,
+}
+
+impl Scanner {
+    /// The scanner of `[content]` and the catalog's word lists; `None` when the stage is
+    /// off.
+    pub fn new(catalog: &Catalog, settings: &ContentSettings) -> Option<Scanner> {
+        if !settings.enabled {
+            return None;
+        }
+        let mut entries = catalog.words.entries.clone();
+        let mut allow = catalog.words.allow.clone();
+        if settings.builtin_words {
+            entries.extend(words::builtin_words());
+            allow.extend(words::builtin_allow());
+        }
+        let lexicon = Lexicon::new(entries, &allow);
+        let checks = Checks {
+            errors: settings.errors,
+            privacy: settings.privacy,
+        };
+        let key = format!(
+            "{}-{}{}",
+            lexicon.fingerprint(),
+            u8::from(checks.errors),
+            u8::from(checks.privacy)
+        );
+        Some(Scanner {
+            lexicon,
+            checks,
+            key,
+        })
+    }
+}
+
+/// A page read, and what the catalog and the store know about it.
+#[derive(Debug, Clone)]
+pub struct PageRead<'a> {
+    pub url: &'a str,
+    pub site_id: Option<i64>,
+    /// `home`, `column` or `item`.
+    pub role: &'static str,
+    pub column_name: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub published_on: Option<NaiveDate>,
+}
+
+/// Records what one read of a page says about its text: a new scan, a confirmation of
+/// the last one, or a missing page.
+pub async fn record_read(
+    store: &Store,
+    scanner: &Scanner,
+    page: &PageRead<'_>,
+    result: &FetchResult,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    report: &mut ContentReport,
+) -> Result<(), StoreError> {
+    let fetched = match &result.outcome {
+        Err(f) => {
+            if matches!(f.status, Some(404 | 410)) {
+                report.missing += 1;
+                store.record_page_missing(page.url, now).await?;
+            }
+            return Ok(());
+        }
+        Ok(p) => p,
+    };
+    let previous = store.page_scan(page.url).await?;
+    if fetched.not_modified {
+        if let Some(prev) = previous {
+            report.unchanged += 1;
+            report.with_hits += usize::from(prev.hit_count > 0);
+            store.confirm_page_scan(page.url, now).await?;
+        }
+        return Ok(());
+    }
+    let is_html = fetched
+        .content_type
+        .as_deref()
+        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+    if !is_html {
+        return Ok(());
+    }
+    let html = fetched.text().text;
+    let hash: String = Sha256::digest(html.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    if let Some(prev) = previous
+        .as_ref()
+        .filter(|p| p.content_hash == hash && p.lexicon == scanner.key)
+    {
+        report.unchanged += 1;
+        report.with_hits += usize::from(prev.hit_count > 0);
+        return store.confirm_page_scan(page.url, now).await;
+    }
+    let found = scan(
+        &page_text(&html),
+        &scanner.lexicon,
+        scanner.checks,
+        page.published_on,
+        today,
+    );
+    report.scanned += 1;
+    let hit_count = (found.words.len() + found.leak_counts.total()) as i64;
+    report.with_hits += usize::from(hit_count > 0);
+    let hits = serde_json::to_string(&found).unwrap_or_else(|_| "{}".into());
+    let title = page.title.map(mask_digit_runs);
+    store
+        .record_page_scan(
+            &NewPageScan {
+                page_url: page.url,
+                site_id: page.site_id,
+                role: page.role,
+                column_name: page.column_name,
+                title: title.as_deref(),
+                published_on: page.published_on,
+                content_hash: &hash,
+                lexicon: &scanner.key,
+                hits: &hits,
+                hit_count,
+            },
+            now,
+        )
+        .await
+}
