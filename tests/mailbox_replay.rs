@@ -101,6 +101,11 @@ fn router() -> Router {
 }
 
 fn govwatch(dir: &Path, database: &str, args: &[&str]) -> String {
+    run(dir, database, args).0
+}
+
+/// stdout and stderr of a run that succeeded.
+fn run(dir: &Path, database: &str, args: &[&str]) -> (String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_govwatch"))
         .current_dir(dir)
         .arg("--database")
@@ -112,12 +117,12 @@ fn govwatch(dir: &Path, database: &str, args: &[&str]) -> String {
         .output()
         .expect("run govwatch");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(
         out.status.success(),
-        "govwatch {args:?}\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "govwatch {args:?}\n{stdout}\n{stderr}"
     );
-    stdout
+    (stdout, stderr)
 }
 
 async fn seed_000_figures_from_a_crawled_mailbox(database: String) {
@@ -154,7 +159,37 @@ async fn seed_000_figures_from_a_crawled_mailbox(database: String) {
             .unwrap()
         }
     };
-    tool(&["check"]).await;
+    // `--timings`: where the cycle's time went, on stderr; the mailbox stage read the
+    // three list pages.
+    let (dir2, database2) = (dir.to_path_buf(), database.clone());
+    let (_, timings) = tokio::task::spawn_blocking(move || {
+        run(
+            &dir2,
+            &database2,
+            &["--now", "2020-10-09", "check", "--timings"],
+        )
+    })
+    .await
+    .unwrap();
+    let row = |stage: &str| -> Vec<String> {
+        timings
+            .lines()
+            .find(|l| l.starts_with(&format!("{stage} ")))
+            .unwrap_or_else(|| panic!("no {stage} in:\n{timings}"))
+            .split_whitespace()
+            .map(str::to_string)
+            .collect()
+    };
+    for stage in [
+        "sync", "crawl", "probes", "links", "accounts", "detect", "total",
+    ] {
+        row(stage);
+    }
+    assert!(
+        row("mailboxes")[1].parse::<u64>().unwrap() >= 3,
+        "{timings}"
+    );
+    assert!(row("mailboxes")[2].parse::<u64>().unwrap() > 0, "{timings}");
     let json: serde_json::Value = serde_json::from_str(
         &tool(&[
             "export", "messages", "--period", "2020Q3", "--format", "json",

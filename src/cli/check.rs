@@ -17,6 +17,10 @@ pub struct CheckArgs {
     /// Only this site (its name in the catalog).
     #[arg(long, value_name = "SITE")]
     site: Option<String>,
+    /// After the run, print to stderr where the time went: each stage's requests, bytes,
+    /// seconds and share of the wall time (also logged at info).
+    #[arg(long)]
+    timings: bool,
 }
 
 pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
@@ -49,6 +53,9 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     .await?;
     bar.finish_and_clear();
     super::crawl::print_report(&report.crawl);
+    if args.timings {
+        eprint!("{}", report.timings.table());
+    }
     print_accounts(
         &report.accounts,
         app.clock.today(),

@@ -12,6 +12,7 @@ pub mod links;
 pub mod mailboxes;
 pub mod probe;
 pub mod site_crawl;
+pub mod timings;
 
 use std::collections::HashSet;
 
@@ -41,6 +42,8 @@ pub struct CycleReport {
     pub accounts: accounts::AccountsReport,
     pub mailboxes: Vec<mailboxes::MailboxOutcome>,
     pub detect: detect::DetectReport,
+    /// Where the time went, stage by stage.
+    pub timings: timings::Timings,
 }
 
 /// Options of one cycle.
@@ -60,11 +63,12 @@ pub async fn run(
 ) -> Result<CycleReport, StoreError> {
     let Env {
         store,
+        fetcher,
         catalog,
         settings,
         clock,
-        ..
     } = env;
+    let mut watch = timings::Stopwatch::start(fetcher);
     let sync = store.sync_catalog(catalog, clock.now()).await?;
     let ids = store.catalog_ids().await?;
     let mut filter = options.filter.clone();
@@ -89,14 +93,18 @@ pub async fn run(
     } else {
         None
     };
+    watch.lap("sync");
     let crawl = crawl::run(env, &ids, &filter, progress).await?;
+    watch.lap("crawl");
     // A re-check, or a crawl of one column, is not a probe or link cycle.
     let whole_sites = filter.column.is_none() && filter.keys.is_none();
     let (probe, links) = if whole_sites {
         progress("probes");
         let probe = probe::run(env, &ids, filter.site.as_deref()).await?;
+        watch.lap("probes");
         progress("links");
         let links = links::run(env, &ids, filter.site.as_deref()).await?;
+        watch.lap("links");
         (probe, links)
     } else {
         Default::default()
@@ -106,13 +114,16 @@ pub async fn run(
     } else {
         accounts::AccountsReport::default()
     };
+    watch.lap("accounts");
     let mailboxes = if filter.column.is_none() && filter.keys.is_none() {
         progress("mailboxes");
         mailboxes::run(env, &ids, filter.site.as_deref()).await?
     } else {
         Vec::new()
     };
+    watch.lap("mailboxes");
     let detect = detect::run(store, catalog, &ids, settings, clock, only.as_ref()).await?;
+    watch.lap("detect");
     Ok(CycleReport {
         sync,
         crawl,
@@ -121,6 +132,7 @@ pub async fn run(
         accounts,
         mailboxes,
         detect,
+        timings: watch.finish(),
     })
 }
 

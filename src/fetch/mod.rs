@@ -328,6 +328,28 @@ struct Inner {
     max_body: u64,
     max_redirects: usize,
     user_agent: String,
+    /// Requests sent (each try of each fetch) and body bytes received, since the start.
+    requests: std::sync::atomic::AtomicU64,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+/// What a fetcher has sent and received so far: the difference of two readings is a
+/// stage's share (`check --timings`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub requests: u64,
+    pub bytes: u64,
+}
+
+impl Fetcher {
+    /// Requests sent and body bytes received since the fetcher was built.
+    pub fn traffic(&self) -> Traffic {
+        use std::sync::atomic::Ordering::Relaxed;
+        Traffic {
+            requests: self.inner.requests.load(Relaxed),
+            bytes: self.inner.bytes.load(Relaxed),
+        }
+    }
 }
 
 impl fmt::Debug for Fetcher {
@@ -481,6 +503,8 @@ impl<'a> FetcherBuilder<'a> {
                 max_body: s.max_body_mb.saturating_mul(1024 * 1024),
                 max_redirects: s.max_redirects,
                 user_agent,
+                requests: Default::default(),
+                bytes: Default::default(),
             }),
         })
     }
@@ -619,6 +643,12 @@ impl Fetcher {
         if let Err(failure) = &outcome {
             tracing::debug!(%url, %failure, tries = attempts.len(), "fetch failed");
         }
+        use std::sync::atomic::Ordering::Relaxed;
+        self.inner
+            .requests
+            .fetch_add(attempts.len() as u64, Relaxed);
+        let bytes: u64 = attempts.iter().filter_map(|a| a.bytes).sum();
+        self.inner.bytes.fetch_add(bytes, Relaxed);
         FetchResult {
             url,
             outcome,
