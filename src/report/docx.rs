@@ -154,11 +154,14 @@ impl Document {
     }
 
     /// `lead` then items, the items after the first aligned under the first one:
-    /// `附件:1.…` / `     2.…`.
+    /// `附件:1.…` / `     2.…`. Kept whole and on the page of what follows (the
+    /// signature), so the signature never stands alone on a page.
     pub fn hanging(self, lead: &str, items: &[String]) -> Self {
         let lead_w = display_width(lead) as i32 * 160;
         self.push(
             Paragraph::new()
+                .keep_next(true)
+                .keep_lines(true)
                 .indent(
                     Some(640 + lead_w),
                     Some(SpecialIndentType::Hanging(lead_w)),
@@ -174,6 +177,7 @@ impl Document {
         self.push(
             Paragraph::new()
                 .align(AlignmentType::Right)
+                .keep_lines(true)
                 .line_spacing(LineSpacing::new().before(640))
                 .indent(None, None, Some(640 * 2), None)
                 .add_run(run(text, BODY, BODY_FONT)),
