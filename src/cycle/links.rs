@@ -37,12 +37,14 @@ use crate::extract::notfound::{self, NotFoundPage};
 use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, page_links};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
 use crate::observe::LinkOutcome;
-use crate::store::{CatalogIds, LinkCheck, StoreError};
+use crate::store::{CatalogIds, LinkCheck, NewLinkSource, StoreError};
 
 /// The name govwatch's site crawl goes by in robots.txt (`User-agent: govwatch`).
 const ROBOTS_AGENT: &str = "govwatch";
 /// Item pages read per column and cycle (the newest by publish date).
 pub const ITEM_PAGES_PER_COLUMN: usize = 5;
+/// Link results written at once (multi-row upserts in one transaction).
+const CHECKS_PER_WRITE: usize = 500;
 /// Pages and links fetched at once (the fetcher still limits each host).
 const PARALLEL: usize = 32;
 
@@ -412,12 +414,16 @@ pub async fn run(
             .or_insert((*site_index, link.text.clone()));
     }
     report.excluded = excluded.len();
-    for ((link, page), (site_index, anchor)) in &anchors {
-        let site_id = ids.sites.get(&sites[*site_index].key()).copied();
-        store
-            .record_link_source(link, page, site_id, anchor, now)
-            .await?;
-    }
+    let sources: Vec<NewLinkSource> = anchors
+        .iter()
+        .map(|((link, page), (site_index, anchor))| NewLinkSource {
+            link_url: link.clone(),
+            page_url: page.clone(),
+            site_id: ids.sites.get(&sites[*site_index].key()).copied(),
+            anchor: anchor.clone(),
+        })
+        .collect();
+    store.record_link_sources(&sources, now).await?;
 
     // Learn each host's "not found" page, once.
     let mut hosts: BTreeMap<String, (Url, Arc<LinkGuard>)> = BTreeMap::new();
@@ -478,6 +484,8 @@ pub async fn run(
         })
         .buffer_unordered(PARALLEL);
     let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
+    // Results are written in batches, not a statement per link.
+    let mut results_to_write: Vec<LinkCheck> = Vec::new();
     while let Some((url, check, results)) = checks.next().await {
         for r in &results {
             record(store, r).await?;
@@ -486,23 +494,26 @@ pub async fn run(
         if check.outcome == LinkOutcome::Skipped {
             report.skipped += 1;
         }
-        store
-            .record_link_check(&LinkCheck {
-                url: url.to_string(),
-                cycle: report.cycle.clone(),
-                at: now,
-                outcome: check.outcome,
-                status: check.status.map(i64::from),
-                final_url: check.final_url.clone(),
-                detail: check.detail.clone(),
-            })
-            .await?;
+        results_to_write.push(LinkCheck {
+            url: url.to_string(),
+            cycle: report.cycle.clone(),
+            at: now,
+            outcome: check.outcome,
+            status: check.status.map(i64::from),
+            final_url: check.final_url.clone(),
+            detail: check.detail.clone(),
+        });
+        if results_to_write.len() >= CHECKS_PER_WRITE {
+            store.record_link_checks(&results_to_write).await?;
+            results_to_write.clear();
+        }
         outcomes.insert(url.to_string(), (check.outcome, check.status, check.detail));
     }
     drop(checks);
 
     // Values a browser cannot follow are broken as written: recorded like a check, with
     // nothing fetched (链接格式错误, 缺少mailto:).
+    let mut bad_sources = Vec::new();
     for (site_index, page, bad) in unfollowable {
         let href = bad.href.trim().to_string();
         if excluded_by(settings, &href) {
@@ -512,22 +523,22 @@ pub async fn run(
             LinkProblem::Malformed => LinkOutcome::Malformed,
             LinkProblem::MissingMailto => LinkOutcome::MissingMailto,
         };
-        let site_id = ids.sites.get(&sites[site_index].key()).copied();
-        store
-            .record_link_source(&href, page.as_str(), site_id, &bad.text, now)
-            .await?;
+        bad_sources.push(NewLinkSource {
+            link_url: href.clone(),
+            page_url: page.to_string(),
+            site_id: ids.sites.get(&sites[site_index].key()).copied(),
+            anchor: bad.text.clone(),
+        });
         if !outcomes.contains_key(&href) {
-            store
-                .record_link_check(&LinkCheck {
-                    url: href.clone(),
-                    cycle: report.cycle.clone(),
-                    at: now,
-                    outcome,
-                    status: None,
-                    final_url: None,
-                    detail: Some(bad.problem.zh().to_string()),
-                })
-                .await?;
+            results_to_write.push(LinkCheck {
+                url: href.clone(),
+                cycle: report.cycle.clone(),
+                at: now,
+                outcome,
+                status: None,
+                final_url: None,
+                detail: Some(bad.problem.zh().to_string()),
+            });
             report.checked += 1;
             outcomes.insert(href.clone(), (outcome, None, Some(bad.problem.zh().into())));
         }
@@ -535,6 +546,9 @@ pub async fn run(
             .entry((href, page.to_string()))
             .or_insert((site_index, bad.text));
     }
+
+    store.record_link_sources(&bad_sources, now).await?;
+    store.record_link_checks(&results_to_write).await?;
 
     for ((link, page), (site_index, anchor)) in anchors {
         let Some((outcome, status, detail)) = outcomes.get(&link) else {

@@ -35,29 +35,113 @@ pub struct LinkSource {
     pub last_seen: DateTime<Utc>,
 }
 
+/// One occurrence of a link on a page, for [`Store::record_link_sources`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLinkSource {
+    pub link_url: String,
+    pub page_url: String,
+    pub site_id: Option<i64>,
+    pub anchor: String,
+}
+
+/// Rows a multi-row insert carries (7 values each: far below SQLite's and PostgreSQL's
+/// limits on bound parameters).
+const BATCH_ROWS: usize = 500;
+
+const UPSERT_CHECK: &str = " ON CONFLICT (url, cycle) DO UPDATE SET at = excluded.at, \
+    outcome = excluded.outcome, status = excluded.status, final_url = excluded.final_url, \
+    detail = excluded.detail";
+
+const UPSERT_SOURCE: &str = " ON CONFLICT (link_url, page_url) DO UPDATE SET \
+    site_id = COALESCE(excluded.site_id, link_sources.site_id), \
+    anchor = COALESCE(excluded.anchor, link_sources.anchor), \
+    first_seen = CASE WHEN link_sources.first_seen > excluded.first_seen \
+      THEN excluded.first_seen ELSE link_sources.first_seen END, \
+    last_seen = CASE WHEN link_sources.last_seen < excluded.last_seen \
+      THEN excluded.last_seen ELSE link_sources.last_seen END";
+
 impl Store {
+    /// Stores many link results at once: multi-row upserts of [`BATCH_ROWS`] rows, all
+    /// in one transaction (a crash leaves none of them, and the next run checks again).
+    /// A URL given twice keeps its last result.
+    pub async fn record_link_checks(&self, checks: &[LinkCheck]) -> Result<()> {
+        let mut last: HashMap<(&str, &str), &LinkCheck> = HashMap::new();
+        for c in checks {
+            last.insert((c.url.as_str(), c.cycle.as_str()), c);
+        }
+        let rows: Vec<&LinkCheck> = last.into_values().collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("recording link checks"))?;
+            for chunk in rows.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO link_checks (url, cycle, at, outcome, status, final_url, detail) ",
+                );
+                q.push_values(chunk, |mut b, c| {
+                    b.push_bind(&c.url)
+                        .push_bind(&c.cycle)
+                        .push_bind(c.at)
+                        .push_bind(c.outcome)
+                        .push_bind(c.status)
+                        .push_bind(&c.final_url)
+                        .push_bind(&c.detail);
+                });
+                q.push(UPSERT_CHECK);
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording link checks"))?;
+            }
+            tx.commit().await.map_err(ctx("recording link checks"))
+        })
+    }
+
+    /// Records many link occurrences seen at `seen`, as [`Store::record_link_source`]
+    /// does one, in multi-row upserts within one transaction.
+    pub async fn record_link_sources(
+        &self,
+        sources: &[NewLinkSource],
+        seen: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut last: HashMap<(&str, &str), &NewLinkSource> = HashMap::new();
+        for s in sources {
+            last.insert((s.link_url.as_str(), s.page_url.as_str()), s);
+        }
+        let rows: Vec<&NewLinkSource> = last.into_values().collect();
+        if rows.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("recording link sources"))?;
+            for chunk in rows.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO link_sources (link_url, page_url, site_id, anchor, first_seen, last_seen) ",
+                );
+                q.push_values(chunk, |mut b, s| {
+                    let anchor = Some(s.anchor.trim()).filter(|a| !a.is_empty());
+                    b.push_bind(&s.link_url)
+                        .push_bind(&s.page_url)
+                        .push_bind(s.site_id)
+                        .push_bind(anchor)
+                        .push_bind(seen)
+                        .push_bind(seen);
+                });
+                q.push(UPSERT_SOURCE);
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording link sources"))?;
+            }
+            tx.commit().await.map_err(ctx("recording link sources"))
+        })
+    }
+
     /// Stores the result of a URL for a cycle; a second result in the same cycle
     /// replaces the first.
     pub async fn record_link_check(&self, c: &LinkCheck) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO link_checks (url, cycle, at, outcome, status, final_url, detail) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (url, cycle) DO UPDATE SET at = excluded.at, outcome = excluded.outcome, \
-                 status = excluded.status, final_url = excluded.final_url, detail = excluded.detail",
-            )
-            .bind(&c.url)
-            .bind(&c.cycle)
-            .bind(c.at)
-            .bind(c.outcome)
-            .bind(c.status)
-            .bind(&c.final_url)
-            .bind(&c.detail)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .map_err(ctx("recording a link check"))
+        self.record_link_checks(std::slice::from_ref(c)).await
     }
 
     /// Records that `link_url` appears on `page_url` (of the site `site_id`) at `seen`.
@@ -69,29 +153,13 @@ impl Store {
         anchor: &str,
         seen: DateTime<Utc>,
     ) -> Result<()> {
-        let anchor = Some(anchor.trim()).filter(|a| !a.is_empty());
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO link_sources (link_url, page_url, site_id, anchor, first_seen, last_seen) \
-                 VALUES ($1, $2, $3, $4, $5, $5) \
-                 ON CONFLICT (link_url, page_url) DO UPDATE SET \
-                 site_id = COALESCE(excluded.site_id, link_sources.site_id), \
-                 anchor = COALESCE(excluded.anchor, link_sources.anchor), \
-                 first_seen = CASE WHEN link_sources.first_seen > excluded.first_seen \
-                   THEN excluded.first_seen ELSE link_sources.first_seen END, \
-                 last_seen = CASE WHEN link_sources.last_seen < excluded.last_seen \
-                   THEN excluded.last_seen ELSE link_sources.last_seen END",
-            )
-            .bind(link_url)
-            .bind(page_url)
-            .bind(site_id)
-            .bind(anchor)
-            .bind(seen)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })
-        .map_err(ctx("recording where a link appears"))
+        let source = NewLinkSource {
+            link_url: link_url.to_string(),
+            page_url: page_url.to_string(),
+            site_id,
+            anchor: anchor.to_string(),
+        };
+        self.record_link_sources(&[source], seen).await
     }
 
     /// Every URL checked in a cycle, by URL.

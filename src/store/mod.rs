@@ -33,7 +33,7 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageScanRow};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
-pub use links::{LinkCheck, LinkSource};
+pub use links::{LinkCheck, LinkSource, NewLinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use messages::{MailboxRead, MessagesWritten};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
