@@ -58,6 +58,8 @@ pub struct Scanner {
     pub max_attachment: u64,
     timeout: Duration,
     extractor: Option<PathBuf>,
+    /// Extracting children at once: one per core (each may take its memory limit).
+    extracting: tokio::sync::Semaphore,
 }
 
 impl Scanner {
@@ -91,6 +93,9 @@ impl Scanner {
             max_attachment: settings.max_attachment_mb.saturating_mul(1024 * 1024),
             timeout: Duration::from_secs(settings.attachment_timeout_s.max(1)),
             extractor: settings.extractor.clone(),
+            extracting: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     }
 }
@@ -313,6 +318,11 @@ pub async fn extract_text(
     kind: AttachmentKind,
     bytes: &[u8],
 ) -> Result<String, Unreadable> {
+    let _permit = scanner
+        .extracting
+        .acquire()
+        .await
+        .map_err(|e| Unreadable::Failed(e.to_string()))?;
     let program = match &scanner.extractor {
         Some(p) => p.clone(),
         None => std::env::current_exe().map_err(|e| Unreadable::Failed(e.to_string()))?,
