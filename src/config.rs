@@ -327,6 +327,11 @@ pub struct ContentSettings {
     pub max_attachment_mb: u64,
     /// Time one attachment's text extraction may take.
     pub attachment_timeout_s: u64,
+    /// The program that extracts an attachment's text (`govwatch internal
+    /// extract-text`); none: this executable. Not a setting: tests point it at the built
+    /// binary.
+    #[serde(skip)]
+    pub extractor: Option<std::path::PathBuf>,
 }
 
 impl Default for ContentSettings {
@@ -339,6 +344,7 @@ impl Default for ContentSettings {
             builtin_words: true,
             max_attachment_mb: 20,
             attachment_timeout_s: 20,
+            extractor: None,
         }
     }
 }

@@ -123,6 +123,24 @@ pub enum Command {
 
 /// Parses the process's arguments and runs the command.
 pub fn run() -> ExitCode {
+    // `govwatch internal extract-text --kind KIND [--cpu-seconds N]`: the content stage's
+    // child that reads one attachment (stdin) and prints its text, under its own limits,
+    // before any runtime or logging starts. Not a command for people: not in --help.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("internal")
+        && args.get(2).map(String::as_str) == Some("extract-text")
+    {
+        let value = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+        };
+        let kind = value("--kind").map_or("", String::as_str);
+        let cpu = value("--cpu-seconds")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60);
+        return ExitCode::from(crate::extract::attachment::run_child(kind, cpu));
+    }
     let cli = Cli::parse();
     telemetry::init(cli.log_format);
     ExitCode::from(run_cli(cli))

@@ -4,14 +4,27 @@
 //! are unchanged only has its scan confirmed. The hits (masked) go to the store; the
 //! detect stage turns them into findings.
 //!
-//! Attachments, hidden links and outside links are not read here yet.
+//! Attachments (PDF, DOCX, XLSX, XLS) linked from the office's own pages are read by the
+//! link check's GET (one request per URL and cycle) up to `[content] max_attachment_mb`;
+//! their text is extracted by a child process ([`extract_text`]) killed after
+//! `attachment_timeout_s`, with a memory limit: a file it cannot read is counted
+//! `unreadable`, never a failure of the cycle. An attachment's scan is keyed by its URL
+//! and names the page that links it. Hidden links and outside links are not read here yet.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::catalog::Catalog;
 use crate::config::ContentSettings;
-use crate::extract::content::{Checks, Lexicon, mask_digit_runs, page_text, scan, words};
+use crate::extract::attachment::AttachmentKind;
+use crate::extract::content::{
+    AttachmentOf, Checks, Lexicon, mask_digit_runs, page_text, scan, words,
+};
 use crate::fetch::FetchResult;
 use crate::store::{NewPageScan, Store, StoreError};
 
@@ -26,6 +39,11 @@ pub struct ContentReport {
     pub missing: usize,
     /// Pages whose scan has hits.
     pub with_hits: usize,
+    /// Attachments whose text was read and scanned (new or changed).
+    pub attachments: usize,
+    /// Attachments whose text could not be read (malformed, hostile, over the time or
+    /// memory limit).
+    pub unreadable: usize,
 }
 
 /// The compiled word lists and the checks that run: what scans a page.
@@ -36,6 +54,12 @@ pub struct Scanner {
     /// Changes with the lists and the switches: a page scanned under another key is
     /// scanned again.
     key: String,
+    /// Largest attachment read, in bytes.
+    pub max_attachment: u64,
+    timeout: Duration,
+    extractor: Option<PathBuf>,
+    /// Extracting children at once: one per core (each may take its memory limit).
+    extracting: tokio::sync::Semaphore,
 }
 
 impl Scanner {
@@ -66,6 +90,12 @@ impl Scanner {
             lexicon,
             checks,
             key,
+            max_attachment: settings.max_attachment_mb.saturating_mul(1024 * 1024),
+            timeout: Duration::from_secs(settings.attachment_timeout_s.max(1)),
+            extractor: settings.extractor.clone(),
+            extracting: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ),
         })
     }
 }
@@ -154,6 +184,267 @@ pub async fn record_read(
                 column_name: page.column_name,
                 title: title.as_deref(),
                 published_on: page.published_on,
+                content_hash: &hash,
+                lexicon: &scanner.key,
+                hits: &hits,
+                hit_count,
+            },
+            now,
+        )
+        .await
+}
+
+/// A page read in this cycle, kept for the attachments it links.
+#[derive(Debug, Clone)]
+pub struct HostPage {
+    pub site_id: Option<i64>,
+    pub role: &'static str,
+    pub column_name: Option<String>,
+    pub title: Option<String>,
+    pub published_on: Option<NaiveDate>,
+}
+
+impl HostPage {
+    pub fn of(read: &PageRead<'_>) -> HostPage {
+        HostPage {
+            site_id: read.site_id,
+            role: read.role,
+            column_name: read.column_name.map(str::to_string),
+            title: read.title.map(str::to_string),
+            published_on: read.published_on,
+        }
+    }
+
+    pub fn as_read<'a>(&'a self, url: &'a str) -> PageRead<'a> {
+        PageRead {
+            url,
+            site_id: self.site_id,
+            role: self.role,
+            column_name: self.column_name.as_deref(),
+            title: self.title.as_deref(),
+            published_on: self.published_on,
+        }
+    }
+}
+
+/// An attachment whose text this cycle reads, where it was found.
+#[derive(Debug, Clone)]
+pub struct AttachmentSource {
+    pub kind: AttachmentKind,
+    pub page_url: String,
+    pub name: String,
+}
+
+/// The attachments to read (on the office's own hosts, of a kind govwatch reads, linked
+/// from a page read in this cycle), by URL, each with the first page linking it.
+pub fn attachments_to_read<'a>(
+    links: impl Iterator<Item = (&'a url::Url, &'a str, &'a str, bool)>,
+    host_pages: &std::collections::HashMap<String, HostPage>,
+) -> std::collections::HashMap<url::Url, AttachmentSource> {
+    let mut out: std::collections::HashMap<url::Url, AttachmentSource> = Default::default();
+    let mut sorted: Vec<_> = links.collect();
+    sorted.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (url, page, anchor, own_site) in sorted {
+        let Some(kind) = AttachmentKind::of_url(url).filter(|_| own_site) else {
+            continue;
+        };
+        if host_pages.contains_key(page) && !out.contains_key(url) {
+            out.insert(
+                url.clone(),
+                AttachmentSource {
+                    kind,
+                    page_url: page.to_string(),
+                    name: anchor.to_string(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The page to read again for a stored scan with hits: the page itself, or for an
+/// attachment the page that links it.
+pub fn page_to_reread(row: &crate::store::PageScanRow) -> String {
+    if row.role == "attachment" {
+        let scan: crate::extract::content::PageScan =
+            serde_json::from_str(&row.hits).unwrap_or_default();
+        if let Some(a) = scan.attachment {
+            return a.page_url;
+        }
+    }
+    row.page_url.clone()
+}
+
+impl ContentReport {
+    /// Adds another report's counts.
+    pub fn add(&mut self, other: &ContentReport) {
+        self.scanned += other.scanned;
+        self.unchanged += other.unchanged;
+        self.missing += other.missing;
+        self.with_hits += other.with_hits;
+        self.attachments += other.attachments;
+        self.unreadable += other.unreadable;
+    }
+}
+
+/// Text read from one attachment is capped at this (a file that "extracts" to more is
+/// cut there).
+const MAX_TEXT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// An attachment linked from a page read in this cycle.
+#[derive(Debug, Clone)]
+pub struct AttachmentRead<'a> {
+    pub url: &'a url::Url,
+    pub kind: AttachmentKind,
+    /// The link's text (名单.xlsx).
+    pub name: &'a str,
+    /// The page linking it, as the content stage knows it.
+    pub page: PageRead<'a>,
+}
+
+/// How reading an attachment's text ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// Over `attachment_timeout_s`: killed.
+    TimedOut,
+    /// The child failed, crashed or was killed by its limits.
+    Failed(String),
+}
+
+/// The text of an attachment, read by a child process (`govwatch internal extract-text`)
+/// with the scanner's time limit; the child limits its own memory and CPU first.
+pub async fn extract_text(
+    scanner: &Scanner,
+    kind: AttachmentKind,
+    bytes: &[u8],
+) -> Result<String, Unreadable> {
+    let _permit = scanner
+        .extracting
+        .acquire()
+        .await
+        .map_err(|e| Unreadable::Failed(e.to_string()))?;
+    let program = match &scanner.extractor {
+        Some(p) => p.clone(),
+        None => std::env::current_exe().map_err(|e| Unreadable::Failed(e.to_string()))?,
+    };
+    let mut child = tokio::process::Command::new(program)
+        .args([
+            "internal",
+            "extract-text",
+            "--kind",
+            kind.code(),
+            "--cpu-seconds",
+        ])
+        .arg((scanner.timeout.as_secs() + 1).to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| Unreadable::Failed(format!("cannot start the extractor: {e}")))?;
+    let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+        return Err(Unreadable::Failed("no pipes to the extractor".into()));
+    };
+    let input = bytes.to_vec();
+    let work = async {
+        // Writing and reading at once: a child that prints before it has read all
+        // cannot block on a full pipe.
+        let write = async move {
+            let _ = stdin.write_all(&input).await;
+            drop(stdin);
+        };
+        let read = async {
+            let mut out = Vec::new();
+            let mut limited = stdout.take(MAX_TEXT_BYTES);
+            limited.read_to_end(&mut out).await.map(|_| out)
+        };
+        let ((), out) = tokio::join!(write, read);
+        let status = child.wait().await;
+        (out, status)
+    };
+    match tokio::time::timeout(scanner.timeout, work).await {
+        Err(_) => Err(Unreadable::TimedOut),
+        Ok((Ok(out), Ok(status))) if status.success() => {
+            Ok(String::from_utf8_lossy(&out).into_owned())
+        }
+        Ok((_, Ok(status))) => Err(Unreadable::Failed(format!("the extractor {status}"))),
+        Ok((Err(e), _) | (_, Err(e))) => Err(Unreadable::Failed(e.to_string())),
+    }
+}
+
+/// Records what the link check's GET of an attachment says about its text: a new scan
+/// (its text extracted in a child), a confirmation of the last one (same bytes, same
+/// lists), nothing for a failed read (the link check judges it), or `unreadable`.
+pub async fn record_attachment(
+    store: &Store,
+    scanner: &Scanner,
+    attachment: &AttachmentRead<'_>,
+    result: &FetchResult,
+    now: DateTime<Utc>,
+    today: NaiveDate,
+    report: &mut ContentReport,
+) -> Result<(), StoreError> {
+    let url = attachment.url.as_str();
+    let fetched = match &result.outcome {
+        Err(f) => {
+            if matches!(f.status, Some(404 | 410)) {
+                report.missing += 1;
+                store.record_page_missing(url, now).await?;
+            } else if f.class == crate::fetch::FailureClass::TooLarge {
+                report.unreadable += 1;
+            }
+            return Ok(());
+        }
+        Ok(p) if p.status == 200 && !p.not_modified => p,
+        Ok(_) => return Ok(()),
+    };
+    let hash: String = Sha256::digest(&fetched.body)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let previous = store.page_scan(url).await?;
+    if let Some(prev) = previous
+        .as_ref()
+        .filter(|p| p.content_hash == hash && p.lexicon == scanner.key)
+    {
+        report.unchanged += 1;
+        report.with_hits += usize::from(prev.hit_count > 0);
+        return store.confirm_page_scan(url, now).await;
+    }
+    let text = match extract_text(scanner, attachment.kind, &fetched.body).await {
+        Ok(text) => text,
+        Err(why) => {
+            report.unreadable += 1;
+            tracing::info!(url, ?why, "attachment unreadable");
+            return Ok(());
+        }
+    };
+    let mut found = scan(
+        &text,
+        &scanner.lexicon,
+        scanner.checks,
+        attachment.page.published_on,
+        today,
+    );
+    found.attachment = Some(AttachmentOf {
+        name: mask_digit_runs(attachment.name.trim()),
+        page_url: attachment.page.url.to_string(),
+    });
+    report.attachments += 1;
+    let hit_count = (found.words.len() + found.leak_counts.total()) as i64;
+    report.with_hits += usize::from(hit_count > 0);
+    let hits = serde_json::to_string(&found).unwrap_or_else(|_| "{}".into());
+    let title = attachment.page.title.map(mask_digit_runs);
+    store
+        .record_page_scan(
+            &NewPageScan {
+                page_url: url,
+                site_id: attachment.page.site_id,
+                role: "attachment",
+                column_name: attachment.page.column_name,
+                title: title.as_deref(),
+                published_on: attachment.page.published_on,
                 content_hash: &hash,
                 lexicon: &scanner.key,
                 hits: &hits,

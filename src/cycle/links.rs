@@ -243,7 +243,7 @@ pub async fn run(
         for row in store.pages_with_hits().await? {
             let (Some(i), Ok(url)) = (
                 row.site_id.and_then(|id| site_ids.get(&id)),
-                Url::parse(&row.page_url),
+                Url::parse(&super::content::page_to_reread(&row)),
             ) else {
                 continue;
             };
@@ -296,6 +296,8 @@ pub async fn run(
     let mut read_pages = Vec::new();
     // What each page read says about it as a link: checked from that, not fetched again.
     let mut as_link: HashMap<Url, ReadAsLink> = HashMap::new();
+    // The pages read, for the attachments they link (content stage).
+    let mut host_pages: HashMap<String, super::content::HostPage> = HashMap::new();
     while !level.is_empty() {
         let mut reads = futures::stream::iter(std::mem::take(&mut level))
             .map(|(p, depth)| async move {
@@ -320,6 +322,7 @@ pub async fn run(
                     title: page.title.as_deref(),
                     published_on: page.published_on,
                 };
+                host_pages.insert(page.url.to_string(), super::content::HostPage::of(&read));
                 super::content::record_read(
                     store,
                     scanner,
@@ -466,27 +469,72 @@ pub async fn run(
     }
     drop(probes);
 
+    // Attachments on the sites' own hosts whose text the content stage reads: their link
+    // check is a GET of the whole file (`[content] max_attachment_mb`).
+    let attachment_reads = match &scanner {
+        Some(_) => super::content::attachments_to_read(
+            anchors
+                .iter()
+                .filter_map(|((link, page), (site_index, anchor))| {
+                    let url = targets.get_key_value(&Url::parse(link).ok()?)?.0;
+                    let own = targets[url].kind == Some(LinkKind::Attachment)
+                        && host_key(url).is_some_and(|h| trusted[*site_index].contains(&h));
+                    Some((url, page.as_str(), anchor.as_str(), own))
+                }),
+            &host_pages,
+        ),
+        None => HashMap::new(),
+    };
+
     // Check each unique URL once.
     let not_found = &not_found;
     let as_link = &as_link;
+    let (attachment_reads, host_pages, scanner_ref) = (&attachment_reads, &host_pages, &scanner);
+    let today = clock.today();
     let mut checks = futures::stream::iter(targets)
         .map(|(url, target)| async move {
             let page_like = matches!(target.kind, Some(LinkKind::Anchor | LinkKind::Frame) | None);
             if page_like && let Some(read) = as_link.get(&url) {
-                return (
+                return Ok((
                     url.clone(),
                     read.judge(&url, &target, not_found),
                     Vec::new(),
-                );
+                    Default::default(),
+                ));
             }
-            let (check, results) = check_url(fetcher, &url, &target, not_found).await;
-            (url, check, results)
+            let text = scanner_ref.as_ref().zip(attachment_reads.get(&url));
+            let max_body = text.map(|(s, _)| s.max_attachment);
+            let (check, results) = check_url(fetcher, &url, &target, not_found, max_body).await;
+            let mut content = super::content::ContentReport::default();
+            if let (Some((scanner, a)), Some(get)) = (text, results.first())
+                && let Some(page) = host_pages.get(&a.page_url)
+            {
+                let read = super::content::AttachmentRead {
+                    url: &url,
+                    kind: a.kind,
+                    name: &a.name,
+                    page: page.as_read(&a.page_url),
+                };
+                super::content::record_attachment(
+                    store,
+                    scanner,
+                    &read,
+                    get,
+                    now,
+                    today,
+                    &mut content,
+                )
+                .await?;
+            }
+            Ok::<_, StoreError>((url, check, results, content))
         })
         .buffer_unordered(PARALLEL);
     let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
     // Results are written in batches, not a statement per link.
     let mut results_to_write: Vec<LinkCheck> = Vec::new();
-    while let Some((url, check, results)) = checks.next().await {
+    while let Some(checked) = checks.next().await {
+        let (url, check, results, content) = checked?;
+        report.content.add(&content);
         for r in &results {
             record(store, r).await?;
         }
@@ -779,6 +827,7 @@ async fn check_url(
     url: &Url,
     target: &Target,
     not_found: &HashMap<String, NotFoundPage>,
+    text_up_to: Option<u64>,
 ) -> (Checked, Vec<FetchResult>) {
     let request = |method_head: bool| {
         let r = if method_head {
@@ -794,6 +843,19 @@ async fn check_url(
     };
     let page_like = matches!(target.kind, Some(LinkKind::Anchor | LinkKind::Frame) | None);
     let mut results = Vec::new();
+    // An attachment read for its text: the GET that reads it is its check, unless it is
+    // too large to read (then the HEAD below checks it).
+    if let Some(bytes) = text_up_to {
+        let get = fetcher.fetch(request(false).max_body(bytes)).await;
+        let too_large = get
+            .failure()
+            .is_some_and(|f| f.class == FailureClass::TooLarge);
+        results.push(get);
+        if !too_large {
+            let checked = judge(url, &results[0], target, not_found, true);
+            return (checked, results);
+        }
+    }
     if !page_like {
         let head = fetcher.fetch(request(true)).await;
         let refused = head.failure().is_some_and(|f| {

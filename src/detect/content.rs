@@ -36,10 +36,13 @@ pub fn subject_key(site_key: &str, page_url: &str) -> String {
 pub fn judge_content(ctx: &Context, pages: &[PageState]) -> Vec<Finding> {
     let mut out = Vec::new();
     for p in pages.iter().filter(|p| !p.gone) {
+        // An attachment's hits are told on the page that links it.
+        let attachment = p.scan.attachment.as_ref();
         let base = PageBase {
             site: p.site.name.clone(),
             unit: p.unit.clone(),
-            page: p.page_url.clone(),
+            page: attachment.map_or_else(|| p.page_url.clone(), |a| a.page_url.clone()),
+            attachment: attachment.map(|a| a.name.clone()),
             title: p.title.clone(),
             place: p.place.clone(),
             published_on: p.published_on,

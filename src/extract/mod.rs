@@ -11,6 +11,7 @@
 //! argument), no call into fetch or store. That keeps every rule replayable with `--now`
 //! and every template testable from a fixture file.
 
+pub mod attachment;
 pub mod content;
 pub mod dates;
 mod dom;

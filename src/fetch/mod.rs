@@ -95,6 +95,9 @@ pub struct Request {
     /// Query parameters whose values are secrets (a token): replaced by `***` in
     /// attempts, results and logs.
     pub secret_params: Vec<String>,
+    /// Overrides `[fetch] max_body_mb` (an attachment read for its text: `[content]
+    /// max_attachment_mb`).
+    pub max_body: Option<u64>,
 }
 
 /// A header value that never prints (`Debug` shows `***`).
@@ -162,6 +165,7 @@ impl Request {
             guard: None,
             headers: Vec::new(),
             secret_params: Vec::new(),
+            max_body: None,
         }
     }
 
@@ -180,6 +184,12 @@ impl Request {
 
     pub fn validators(mut self, validators: Validators) -> Self {
         self.validators = Some(validators);
+        self
+    }
+
+    /// Reads bodies up to `bytes` (instead of `[fetch] max_body_mb`).
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = Some(bytes);
         self
     }
 
@@ -806,8 +816,7 @@ impl Fetcher {
             .timeout
             .or_else(|| self.inner.host_timeouts.get(host).copied())
             .unwrap_or(self.inner.timeout);
-        match tokio::time::timeout(timeout, self.exchange(builder, request.method, url, seen)).await
-        {
+        match tokio::time::timeout(timeout, self.exchange(builder, request, url, seen)).await {
             Ok(hop) => hop,
             Err(_) => Hop::Done(Err(Failure::new(
                 FailureClass::Timeout,
@@ -820,7 +829,7 @@ impl Fetcher {
     async fn exchange(
         &self,
         builder: reqwest::RequestBuilder,
-        method: Method,
+        request: &Request,
         url: &Url,
         seen: Option<&tls::SeenProblems>,
     ) -> Hop {
@@ -888,15 +897,16 @@ impl Fetcher {
             return Hop::Done(Ok(page));
         }
         let may_be_challenge = matches!(code, 200 | 403 | 503 | 521);
-        if !status.is_success() && (!may_be_challenge || method == Method::Head) {
+        if !status.is_success() && (!may_be_challenge || request.method == Method::Head) {
             return Hop::Done(Err(http_failure(reason(status))));
         }
-        if method == Method::Head {
+        if request.method == Method::Head {
             return Hop::Done(Ok(page));
         }
 
+        let max_body = request.max_body.unwrap_or(self.inner.max_body);
         let limit = if status.is_success() {
-            self.inner.max_body
+            max_body
         } else {
             blocked::MAX_CHALLENGE_BYTES as u64
         };
@@ -905,8 +915,8 @@ impl Fetcher {
                 FailureClass::TooLarge,
                 Some(code),
                 format!(
-                    "the body is larger than {} bytes ({bytes} read or announced); raise [fetch] max_body_mb if the page is real",
-                    self.inner.max_body
+                    "the body is larger than {} bytes ({bytes} read or announced); raise [fetch] max_body_mb (for attachments [content] max_attachment_mb) if the file is real",
+                    max_body
                 ),
             )
         };

@@ -315,6 +315,9 @@ pub struct PageBase {
     pub published_on: Option<NaiveDate>,
     /// The day of the latest read that found it (confirmations rewrite it).
     pub detected_on: NaiveDate,
+    /// For a hit in an attachment of the page: its name as the page's link says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<String>,
 }
 
 /// One wrong or banned expression on a page.

@@ -30,7 +30,7 @@ pub struct ContentRow {
     pub site: String,
     pub page_url: String,
     pub title: Option<String>,
-    /// The attachment's name, for a hit in an attachment (not read yet: always none).
+    /// The attachment's name, for a hit in an attachment (the page's link text).
     pub attachment: Option<String>,
     /// `content_error` or `privacy_leak`.
     pub kind: String,
@@ -70,7 +70,7 @@ pub fn content_export(
             site: p.site.clone(),
             page_url: p.page.clone(),
             title: p.title.clone(),
-            attachment: None,
+            attachment: p.attachment.clone(),
             kind: kind.code().to_string(),
             text: String::new(),
             suggestion: None,

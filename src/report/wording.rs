@@ -156,9 +156,13 @@ pub fn render(
 /// A page as content sentences name it: `县财政局网站《关于…的通知》`, `县财政局网站首页`.
 pub fn page_named(p: &crate::observe::evidence::PageBase) -> String {
     let owner = p.unit.as_deref().unwrap_or(&p.site);
-    match &p.title {
+    let page = match &p.title {
         Some(title) => format!("{owner}网站《{title}》"),
         None => format!("{owner}网站{}", p.place),
+    };
+    match &p.attachment {
+        Some(name) => format!("{page}附件《{name}》"),
+        None => page,
     }
 }
 

@@ -99,6 +99,18 @@ pub struct PageScan {
     pub leaks: Vec<LeakHit>,
     #[serde(default)]
     pub leak_counts: LeakCounts,
+    /// For the scan of an attachment: which it is and where it is linked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<AttachmentOf>,
+}
+
+/// An attachment as the page linking it names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentOf {
+    /// The link's text (名单.xlsx), digit runs masked.
+    pub name: String,
+    /// The page that links it.
+    pub page_url: String,
 }
 
 impl PageScan {

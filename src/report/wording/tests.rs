@@ -289,6 +289,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 page: PageBase {
                     unit: Some("县卫健局".into()),
                     title: Some("城乡居民救助名单公示".into()),
+                    attachment: Some("名单.xlsx".into()),
                     ..page()
                 },
                 id_numbers: 12,
@@ -302,7 +303,7 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
                 }],
             }),
             "苍溪县人民政府|http://127.0.0.1:9/czj/1.html",
-            "县卫健局网站《城乡居民救助名单公示》泄露个人信息（身份证号12处、手机号3处）",
+            "县卫健局网站《城乡居民救助名单公示》附件《名单.xlsx》泄露个人信息（身份证号12处、手机号3处）",
         ),
     }
 }
@@ -316,6 +317,7 @@ fn page() -> PageBase {
         place: "通知公告栏目文章页面".into(),
         published_on: Some(d(2020, 1, 2)),
         detected_on: d(2020, 1, 9),
+        attachment: None,
     }
 }
 
