@@ -80,6 +80,8 @@ pub struct LinkReport {
     pub excluded: usize,
     /// Broken links by page, sorted by site, page and URL.
     pub broken: Vec<BrokenLink>,
+    /// Outside pages whose body the link check scanned for 外链禁用词.
+    pub outside_scanned: usize,
     /// What the content stage made of the pages' text.
     pub content: super::content::ContentReport,
 }
@@ -317,6 +319,7 @@ pub async fn run(
                     column_name: page.column.as_deref(),
                     title: page.title.as_deref(),
                     published_on: page.published_on,
+                    own_hosts: &trusted[page.site],
                 };
                 super::content::record_read(
                     store,
@@ -463,6 +466,7 @@ pub async fn run(
     // Check each unique URL once.
     let not_found = &not_found;
     let as_link = &as_link;
+    let scanner = &scanner;
     let mut checks = futures::stream::iter(targets)
         .map(|(url, target)| async move {
             let page_like = matches!(target.kind, Some(LinkKind::Anchor | LinkKind::Frame) | None);
@@ -471,16 +475,34 @@ pub async fn run(
                     url.clone(),
                     read.judge(&url, &target, not_found),
                     Vec::new(),
+                    None,
                 );
             }
             let (check, results) = check_url(fetcher, &url, &target, not_found).await;
-            (url, check, results)
+            // An outside page's body, read anyway: scanned for 外链禁用词.
+            let outside = scanner
+                .as_ref()
+                .filter(|_| is_outside(&url, &target))
+                .and_then(|s| {
+                    let page = results.last()?.page()?;
+                    let html = page
+                        .content_type
+                        .as_deref()
+                        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+                    (page_like && html && check.outcome == LinkOutcome::Ok)
+                        .then(|| s.scan_outside(&page.text().text))
+                });
+            (url, check, results, outside)
         })
         .buffer_unordered(PARALLEL);
     let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
-    while let Some((url, check, results)) = checks.next().await {
+    while let Some((url, check, results, outside)) = checks.next().await {
         for r in &results {
             record(store, r).await?;
+        }
+        if let (Some(scanner), Some(found)) = (scanner, &outside) {
+            super::content::record_outside(store, scanner, url.as_str(), found, now).await?;
+            report.outside_scanned += 1;
         }
         report.checked += 1;
         if check.outcome == LinkOutcome::Skipped {
@@ -740,6 +762,11 @@ impl Checked {
             detail: soft,
         }
     }
+}
+
+/// Whether `url` is off every site it appears on (and not a watched catalog URL).
+fn is_outside(url: &Url, target: &Target) -> bool {
+    !target.catalog && host_key(url).is_none_or(|h| !target.trusted_hosts.contains(&h))
 }
 
 fn guard_of(t: &Target) -> LinkGuard {
