@@ -15,6 +15,9 @@
 //!   under a [`LinkGuard`]: a private, loopback or link-local address is not fetched
 //!   (outcome `skipped`, never broken) unless the site lists it in `allow_private`. The
 //!   fetcher checks the addresses it connects to, at every redirect hop.
+//! - The body of an outside page-like link's GET (a host other than its site's and
+//!   columns') is scanned for 外链禁用词 (`link_suspicious`) in the same request; own
+//!   pages never are.
 //! - `[links] exclude` and `known_good` (URL prefixes, `*` matches anything) are neither
 //!   checked nor stored.
 //!
