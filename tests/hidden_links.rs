@@ -79,15 +79,27 @@ fn site_router(outside: String, mode: Arc<AtomicU8>) -> Router {
         "<a href=\"/col/a/\">财政信息</a><a href=\"/col/b/\">通知公告</a>\
          <p>友情链接：<a href=\"{outside}/old-partner/\">某某网</a></p>"
     );
+    let home_mode = mode.clone();
     Router::new()
-        .route("/", get(move || async move { html(home) }))
+        .route(
+            "/",
+            get(move || {
+                // Mode 3: the office removed the link.
+                let body = if home_mode.load(Ordering::SeqCst) == 3 {
+                    "<a href=\"/col/a/\">财政信息</a><a href=\"/col/b/\">通知公告</a>".into()
+                } else {
+                    home.clone()
+                };
+                async move { html(body) }
+            }),
+        )
         .route("/col/a/", get(|| async { html(column(&PAGES[..5])) }))
         .route("/col/b/", get(|| async { html(column(&PAGES[5..])) }))
         .route(
             "/art/{page}",
             get(move |UrlPath(page): UrlPath<String>| {
                 let name = page.trim_end_matches(".html").to_string();
-                let fixed = mode.load(Ordering::SeqCst) > 0
+                let fixed = mode.load(Ordering::SeqCst) == 1
                     && !matches!(name.as_str(), "must_not_fire" | "own_gambling_news");
                 let body = if fixed {
                     "<h1>已整改</h1><p>正文。</p>".to_string()
@@ -104,7 +116,7 @@ fn outside_router(mode: Arc<AtomicU8>) -> Router {
         .route(
             "/old-partner/",
             get(move || async move {
-                if mode.load(Ordering::SeqCst) == 0 {
+                if mode.load(Ordering::SeqCst) != 1 {
                     html(fixture("outside_gambling"))
                 } else {
                     html("<h1>某某网</h1><p>本站已关闭。</p>".into())
@@ -253,5 +265,26 @@ async fn hidden_and_suspicious_outside_links_are_found_and_rectified(url: String
             .iter()
             .map(|f| (wording::sentence(f), f.resolved_on))
             .collect::<Vec<_>>()
+    );
+
+    // The outside page sells gambling again: a new episode; the office then removes the
+    // link from its home page, and that rectifies it although the page is never read.
+    let suspicious = async || {
+        let mut all = store.findings(&FindingFilter::default()).await.unwrap();
+        all.retain(|f| f.kind == Kind::LinkSuspicious);
+        all.sort_by_key(|f| f.opened_on);
+        all
+    };
+    let day3 = day2 + Duration::days(1);
+    run(2, day3).await;
+    let again = suspicious().await;
+    assert_eq!(again.len(), 2);
+    assert_eq!((again[1].opened_on, again[1].resolved_on), (day3, None));
+    let day4 = day3 + Duration::days(1);
+    run(3, day4).await;
+    assert_eq!(
+        suspicious().await[1].resolved_on,
+        Some(day4),
+        "the link removed"
     );
 }

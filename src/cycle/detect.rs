@@ -565,6 +565,34 @@ async fn outside_states(
         })
         .collect();
     let mut subjects = HashSet::new();
+    // A link gone from a page read in this cycle is rectified there too.
+    let read_today: HashSet<String> = store
+        .link_page_reads()
+        .await?
+        .into_iter()
+        .filter(|(_, at)| *at >= since)
+        .map(|(page, _)| page)
+        .collect();
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkSuspicious),
+            ..FindingFilter::default()
+        })
+        .await?;
+    let sources = store.link_sources_since(since).await?;
+    let seen: HashSet<(&str, &str)> = sources
+        .iter()
+        .map(|s| (s.page_url.as_str(), s.link_url.as_str()))
+        .collect();
+    for f in open {
+        if let Some(Evidence::LinkSuspicious(e)) = &f.evidence
+            && read_today.contains(&e.page.page)
+            && !seen.contains(&(e.page.page.as_str(), e.url.as_str()))
+        {
+            subjects.insert(f.subject_key.clone());
+        }
+    }
     if scans.is_empty() {
         return Ok((Vec::new(), subjects));
     }
@@ -581,7 +609,7 @@ async fn outside_states(
     let item_pages: HashMap<String, i64> =
         store.link_item_pages(since).await?.into_iter().collect();
     let mut links = Vec::new();
-    for s in store.link_sources_since(since).await? {
+    for s in &sources {
         let (Some(scan), Some(site)) = (
             scans.get(&s.link_url),
             s.site_id.and_then(|id| sites.get(&id)).copied(),
