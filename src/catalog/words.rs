@@ -1,4 +1,4 @@
-//! The word lists of `config/words/` (错敏词.txt, allow.txt), read with the catalog so
+//! The word lists of `config/words/` (错敏词.txt, allow.txt, 外链禁用词.txt), read with the catalog so
 //! that `catalog check` reports their mistakes by `file:line` and a reload picks up an
 //! office's edits. Both files are optional; the built-in list is the cycle's business
 //! (`[content] builtin_words`).
@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Issue, Origin};
+use crate::extract::content::outside::OUTSIDE_FILE;
 use crate::extract::content::words::{
     ALLOW_FILE, WORDS_FILE, WordEntry, decode_word_file, parse_allow_list, parse_word_list,
 };
@@ -19,6 +20,8 @@ pub struct WordLists {
     pub entries: Vec<WordEntry>,
     /// `allow.txt`.
     pub allow: Vec<String>,
+    /// `外链禁用词.txt`: words banned on the outside pages the sites link to.
+    pub outside: Vec<WordEntry>,
 }
 
 /// Reads `<config>/words/`; a missing file is an empty list, a file that is not UTF-8
@@ -62,6 +65,21 @@ pub fn read_words(config_dir: &Path) -> (WordLists, Vec<Issue>) {
     }
     if let Some(text) = read(&dir.join(ALLOW_FILE), &mut issues) {
         lists.allow = parse_allow_list(&text);
+    }
+    let path = dir.join(OUTSIDE_FILE);
+    if let Some(text) = read(&path, &mut issues) {
+        let (entries, errors) = parse_word_list(&text, OUTSIDE_FILE);
+        for e in errors {
+            issues.push(Issue::error(
+                Origin {
+                    file: path.clone(),
+                    line: e.line,
+                },
+                e.message,
+                "correct the line (禁用词 | 类别, e.g. 网上赌场 | 赌博), or delete it",
+            ));
+        }
+        lists.outside = entries;
     }
     (lists, issues)
 }
@@ -114,11 +132,19 @@ mod tests {
         .unwrap();
         let (gbk, _, _) = encoding_rs::GBK.encode("路口交通\n");
         std::fs::write(words.join(ALLOW_FILE), &gbk).unwrap();
+        std::fs::write(
+            words.join(OUTSIDE_FILE),
+            "# 外链禁用词\n某某娱乐城 | 赌博\n | 赌博\n",
+        )
+        .unwrap();
         let (lists, issues) = read_words(dir.path());
         assert_eq!(lists.entries.len(), 2);
         assert!(lists.allow.is_empty());
+        assert_eq!(lists.outside.len(), 1);
+        assert_eq!(lists.outside[0].category, "赌博");
         let shown: Vec<String> = issues.iter().map(ToString::to_string).collect();
-        assert_eq!(shown.len(), 3, "{shown:#?}");
+        assert_eq!(shown.len(), 4, "{shown:#?}");
+        assert!(shown[3].contains("外链禁用词.txt:3: error"), "{}", shown[3]);
         assert!(shown[0].contains("错敏词.txt:3: error"), "{}", shown[0]);
         assert!(shown[1].contains("错敏词.txt:4: warning"), "{}", shown[1]);
         assert!(shown[2].contains("allow.txt:1: error") && shown[2].contains("UTF-8"));

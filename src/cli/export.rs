@@ -50,6 +50,9 @@ enum What {
     /// one row per hit: 单位, 网站, 页面, 标题, 附件, 类型, 原文, 建议, 类别, 位置, 发现日期,
     /// 是否整改.
     Content(Common),
+    /// 外链清单: every domain off the sites that their pages link to in the period, with
+    /// the pages linking to it (域名, 链接数, 页面数, 所在网站, 所在页面, 首次发现, 最近发现).
+    External(Common),
 }
 
 #[derive(Debug, clap::Args)]
@@ -175,6 +178,31 @@ pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
             let title = format!("{}内容安全问题清单", c.period.label_zh());
             let bytes = rows_bytes(c.format, &export, || {
                 crate::report::content::table(&title, &export)
+            })?;
+            (c, bytes)
+        }
+        What::External(c) => {
+            store.sync_catalog(&loaded.catalog, app.clock.now()).await?;
+            let ids = store.catalog_ids().await?;
+            let key_of: HashMap<i64, &String> = ids.sites.iter().map(|(k, id)| (*id, k)).collect();
+            let since = start_of_day(c.period.start(), app.clock.tz());
+            let rows = store.link_sources_since(since).await?;
+            let sources: Vec<crate::report::external::SourceSeen> = rows
+                .iter()
+                .map(|s| crate::report::external::SourceSeen {
+                    link_url: &s.link_url,
+                    page_url: &s.page_url,
+                    site_key: s.site_id.and_then(|id| key_of.get(&id)).map(|k| k.as_str()),
+                    anchor: s.anchor.as_deref(),
+                    first_seen: app.clock.day_of(s.first_seen),
+                    last_seen: app.clock.day_of(s.last_seen),
+                })
+                .collect();
+            let export =
+                crate::report::external::external_export(&loaded.catalog, &sources, c.period);
+            let title = format!("{}外链清单", c.period.label_zh());
+            let bytes = rows_bytes(c.format, &export, || {
+                crate::report::external::table(&title, &export)
             })?;
             (c, bytes)
         }

@@ -9,8 +9,12 @@
 //! their text is extracted by a child process ([`extract_text`]) killed after
 //! `attachment_timeout_s`, with a memory limit: a file it cannot read is counted
 //! `unreadable`, never a failure of the cycle. An attachment's scan is keyed by its URL
-//! and names the page that links it. Hidden links and outside links are not read here yet.
+//! and names the page that links it.
+//!
+//! Hidden links (暗链) are found in the same read: outside links (to a host other than
+//! the site's and its columns') a reader cannot see.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -23,7 +27,8 @@ use crate::catalog::Catalog;
 use crate::config::ContentSettings;
 use crate::extract::attachment::AttachmentKind;
 use crate::extract::content::{
-    AttachmentOf, Checks, Lexicon, mask_digit_runs, page_text, scan, words,
+    AttachmentOf, Checks, Lexicon, PageScan, hidden_links, mask_digit_runs, outside, page_text,
+    scan, words,
 };
 use crate::fetch::FetchResult;
 use crate::store::{NewPageScan, Store, StoreError};
@@ -51,6 +56,11 @@ pub struct ContentReport {
 pub struct Scanner {
     lexicon: Lexicon,
     checks: Checks,
+    /// `[content] hidden_links`.
+    hidden_links: bool,
+    /// 外链禁用词: for the outside pages the link check reads.
+    outside: Lexicon,
+    outside_key: String,
     /// Changes with the lists and the switches: a page scanned under another key is
     /// scanned again.
     key: String,
@@ -81,14 +91,22 @@ impl Scanner {
             privacy: settings.privacy,
         };
         let key = format!(
-            "{}-{}{}",
+            "{}-{}{}{}",
             lexicon.fingerprint(),
             u8::from(checks.errors),
-            u8::from(checks.privacy)
+            u8::from(checks.privacy),
+            u8::from(settings.hidden_links)
         );
+        let mut outside = catalog.words.outside.clone();
+        outside.extend(outside::builtin_outside());
+        let outside = Lexicon::new(outside, &[]);
+        let outside_key = format!("outside-{}", outside.fingerprint());
         Some(Scanner {
             lexicon,
             checks,
+            hidden_links: settings.hidden_links,
+            outside,
+            outside_key,
             key,
             max_attachment: settings.max_attachment_mb.saturating_mul(1024 * 1024),
             timeout: Duration::from_secs(settings.attachment_timeout_s.max(1)),
@@ -98,6 +116,67 @@ impl Scanner {
             ),
         })
     }
+}
+
+impl Scanner {
+    /// Scans an outside page's HTML (an outside link's GET) with the 外链禁用词 list.
+    pub fn scan_outside(&self, html: &str) -> OutsideScan {
+        OutsideScan {
+            hash: content_hash(html),
+            hits: outside::scan_outside(html, &self.outside),
+        }
+    }
+}
+
+/// What an outside page read by the link check carries.
+#[derive(Debug, Clone)]
+pub struct OutsideScan {
+    hash: String,
+    hits: Vec<crate::extract::content::WordHit>,
+}
+
+/// Stores the scan of the outside page `url` (role `outside`, no site: the content
+/// rules leave it alone; the link_suspicious rule joins it with the pages linking to it).
+pub async fn record_outside(
+    store: &Store,
+    scanner: &Scanner,
+    url: &str,
+    found: &OutsideScan,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let scan = PageScan {
+        words: found.hits.clone(),
+        ..Default::default()
+    };
+    let hits = serde_json::to_string(&scan).unwrap_or_else(|_| "{}".into());
+    store
+        .record_page_scan(
+            &NewPageScan {
+                page_url: url,
+                site_id: None,
+                role: OUTSIDE_ROLE,
+                column_name: None,
+                title: None,
+                published_on: None,
+                content_hash: &found.hash,
+                lexicon: &scanner.outside_key,
+                hits: &hits,
+                hit_count: found.hits.len() as i64,
+            },
+            now,
+        )
+        .await
+}
+
+/// The role of an outside page's scan in the store.
+pub const OUTSIDE_ROLE: &str = "outside";
+
+fn content_hash(html: &str) -> String {
+    Sha256::digest(html.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A page read, and what the catalog and the store know about it.
@@ -110,6 +189,8 @@ pub struct PageRead<'a> {
     pub column_name: Option<&'a str>,
     pub title: Option<&'a str>,
     pub published_on: Option<NaiveDate>,
+    /// The site's and its columns' hosts (`host:port`): a link elsewhere is off the site.
+    pub own_hosts: &'a HashSet<String>,
 }
 
 /// Records what one read of a page says about its text: a new scan, a confirmation of
@@ -150,11 +231,7 @@ pub async fn record_read(
         return Ok(());
     }
     let html = fetched.text().text;
-    let hash: String = Sha256::digest(html.as_bytes())
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = content_hash(&html);
     if let Some(prev) = previous
         .as_ref()
         .filter(|p| p.content_hash == hash && p.lexicon == scanner.key)
@@ -163,15 +240,21 @@ pub async fn record_read(
         report.with_hits += usize::from(prev.hit_count > 0);
         return store.confirm_page_scan(page.url, now).await;
     }
-    let found = scan(
+    let mut found = scan(
         &page_text(&html),
         &scanner.lexicon,
         scanner.checks,
         page.published_on,
         today,
     );
+    if scanner.hidden_links {
+        found.hidden_links = hidden_links(&html, &fetched.final_url, |u| {
+            crate::fetch::host_key(u).is_some_and(|h| page.own_hosts.contains(&h))
+        });
+    }
     report.scanned += 1;
-    let hit_count = (found.words.len() + found.leak_counts.total()) as i64;
+    let hit_count =
+        (found.words.len() + found.leak_counts.total() + found.hidden_links.len()) as i64;
     report.with_hits += usize::from(hit_count > 0);
     let hits = serde_json::to_string(&found).unwrap_or_else(|_| "{}".into());
     let title = page.title.map(mask_digit_runs);
@@ -215,7 +298,11 @@ impl HostPage {
         }
     }
 
+    /// The page as an attachment's scan names it. An attachment's text has no links, so
+    /// no host is the site's here (hidden links are a page's).
     pub fn as_read<'a>(&'a self, url: &'a str) -> PageRead<'a> {
+        static NO_HOSTS: std::sync::LazyLock<HashSet<String>> =
+            std::sync::LazyLock::new(HashSet::new);
         PageRead {
             url,
             site_id: self.site_id,
@@ -223,6 +310,7 @@ impl HostPage {
             column_name: self.column_name.as_deref(),
             title: self.title.as_deref(),
             published_on: self.published_on,
+            own_hosts: &NO_HOSTS,
         }
     }
 }

@@ -147,7 +147,20 @@ pub async fn run(
     let (found, read) = content_states(store, catalog, ids, clock).await?;
     reconcile(
         store,
-        &[Kind::ContentError, Kind::PrivacyLeak],
+        &[Kind::ContentError, Kind::PrivacyLeak, Kind::LinkHidden],
+        Some(read),
+        found,
+        only,
+        clock,
+        &mut report,
+    )
+    .await?;
+
+    // Outside links: those whose outside page was read in this cycle.
+    let (found, read) = outside_states(store, catalog, ids, clock).await?;
+    reconcile(
+        store,
+        &[Kind::LinkSuspicious],
         Some(read),
         found,
         only,
@@ -527,6 +540,122 @@ async fn content_states(
         crate::detect::content::judge_content(&ctx, &states),
         subjects,
     ))
+}
+
+/// The link_suspicious findings of the outside pages read in this cycle (scanned for
+/// 外链禁用词 by the link check), on every page of a site linking to them today, and the
+/// subjects (site|page|URL) judged.
+async fn outside_states(
+    store: &Store,
+    catalog: &Catalog,
+    ids: &CatalogIds,
+    clock: &Clock,
+) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
+    let since = start_of_day(clock.today(), clock.tz());
+    let scans: HashMap<String, crate::extract::content::PageScan> = store
+        .page_scans_read_since(since)
+        .await?
+        .into_iter()
+        .filter(|r| r.role == crate::cycle::content::OUTSIDE_ROLE)
+        .map(|r| {
+            (
+                r.page_url,
+                serde_json::from_str(&r.hits).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let mut subjects = HashSet::new();
+    // A link gone from a page read in this cycle is rectified there too.
+    let read_today: HashSet<String> = store
+        .link_page_reads()
+        .await?
+        .into_iter()
+        .filter(|(_, at)| *at >= since)
+        .map(|(page, _)| page)
+        .collect();
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkSuspicious),
+            ..FindingFilter::default()
+        })
+        .await?;
+    let sources = store.link_sources_since(since).await?;
+    let seen: HashSet<(&str, &str)> = sources
+        .iter()
+        .map(|s| (s.page_url.as_str(), s.link_url.as_str()))
+        .collect();
+    for f in open {
+        if let Some(Evidence::LinkSuspicious(e)) = &f.evidence
+            && read_today.contains(&e.page.page)
+            && !seen.contains(&(e.page.page.as_str(), e.url.as_str()))
+        {
+            subjects.insert(f.subject_key.clone());
+        }
+    }
+    if scans.is_empty() {
+        return Ok((Vec::new(), subjects));
+    }
+    let sites: HashMap<i64, &crate::catalog::Site> = catalog
+        .sites
+        .iter()
+        .filter_map(|s| Some((*ids.sites.get(&s.key())?, s)))
+        .collect();
+    let column_names: HashMap<i64, &str> = catalog
+        .columns
+        .iter()
+        .filter_map(|c| Some((*ids.columns.get(&c.key())?, c.name.as_str())))
+        .collect();
+    let item_pages: HashMap<String, i64> =
+        store.link_item_pages(since).await?.into_iter().collect();
+    let mut links = Vec::new();
+    for s in &sources {
+        let (Some(scan), Some(site)) = (
+            scans.get(&s.link_url),
+            s.site_id.and_then(|id| sites.get(&id)).copied(),
+        ) else {
+            continue;
+        };
+        let key = site.key();
+        subjects.insert(crate::detect::content::outside_subject_key(
+            &key,
+            &s.page_url,
+            &s.link_url,
+        ));
+        let item_of = item_pages
+            .get(&s.page_url)
+            .and_then(|id| column_names.get(id))
+            .copied();
+        let role = PageRole::of(&s.page_url, site, &catalog.columns, item_of);
+        let column = match &role {
+            PageRole::Column(name) | PageRole::Item(name) => catalog
+                .columns
+                .iter()
+                .find(|c| c.site == site.name && &c.name == name),
+            _ => None,
+        };
+        let unit = match column {
+            Some(c) if !c.units.is_empty() => Some(crate::detect::join_names(&c.units)),
+            _ => site.unit.clone(),
+        };
+        links.push(crate::detect::content::OutsideLink {
+            site_key: key,
+            page: crate::observe::evidence::PageBase {
+                site: site.name.clone(),
+                unit,
+                page: s.page_url.clone(),
+                title: None,
+                place: role.zh(),
+                published_on: None,
+                detected_on: clock.today(),
+                attachment: None,
+            },
+            url: s.link_url.clone(),
+            anchor: s.anchor.clone().unwrap_or_default(),
+            hits: scan.words.clone(),
+        });
+    }
+    Ok((crate::detect::content::judge_outside(&links), subjects))
 }
 
 async fn reconcile(

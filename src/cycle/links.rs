@@ -15,6 +15,9 @@
 //!   under a [`LinkGuard`]: a private, loopback or link-local address is not fetched
 //!   (outcome `skipped`, never broken) unless the site lists it in `allow_private`. The
 //!   fetcher checks the addresses it connects to, at every redirect hop.
+//! - The body of an outside page-like link's GET (a host other than its site's and
+//!   columns') is scanned for 外链禁用词 (`link_suspicious`) in the same request; own
+//!   pages never are.
 //! - `[links] exclude` and `known_good` (URL prefixes, `*` matches anything) are neither
 //!   checked nor stored.
 //!
@@ -82,6 +85,8 @@ pub struct LinkReport {
     pub excluded: usize,
     /// Broken links by page, sorted by site, page and URL.
     pub broken: Vec<BrokenLink>,
+    /// Outside pages whose body the link check scanned for 外链禁用词.
+    pub outside_scanned: usize,
     /// What the content stage made of the pages' text.
     pub content: super::content::ContentReport,
 }
@@ -321,6 +326,7 @@ pub async fn run(
                     column_name: page.column.as_deref(),
                     title: page.title.as_deref(),
                     published_on: page.published_on,
+                    own_hosts: &trusted[page.site],
                 };
                 host_pages.insert(page.url.to_string(), super::content::HostPage::of(&read));
                 super::content::record_read(
@@ -500,6 +506,7 @@ pub async fn run(
                     read.judge(&url, &target, not_found),
                     Vec::new(),
                     Default::default(),
+                    None,
                 ));
             }
             let text = scanner_ref.as_ref().zip(attachment_reads.get(&url));
@@ -526,17 +533,35 @@ pub async fn run(
                 )
                 .await?;
             }
-            Ok::<_, StoreError>((url, check, results, content))
+            // An outside page's body, read anyway: scanned for 外链禁用词.
+            let outside = scanner_ref
+                .as_ref()
+                .filter(|_| is_outside(&url, &target))
+                .and_then(|s| {
+                    let page = results.last()?.page()?;
+                    let html = page
+                        .content_type
+                        .as_deref()
+                        .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
+                    (page_like && html && check.outcome == LinkOutcome::Ok)
+                        .then(|| s.scan_outside(&page.text().text))
+                });
+            Ok::<_, StoreError>((url, check, results, content, outside))
         })
         .buffer_unordered(PARALLEL);
     let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
     // Results are written in batches, not a statement per link.
     let mut results_to_write: Vec<LinkCheck> = Vec::new();
+    let scanner = &scanner;
     while let Some(checked) = checks.next().await {
-        let (url, check, results, content) = checked?;
+        let (url, check, results, content, outside) = checked?;
         report.content.add(&content);
         for r in &results {
             record(store, r).await?;
+        }
+        if let (Some(scanner), Some(found)) = (scanner, &outside) {
+            super::content::record_outside(store, scanner, url.as_str(), found, now).await?;
+            report.outside_scanned += 1;
         }
         report.checked += 1;
         if check.outcome == LinkOutcome::Skipped {
@@ -802,6 +827,11 @@ impl Checked {
             detail: soft,
         }
     }
+}
+
+/// Whether `url` is off every site it appears on (and not a watched catalog URL).
+fn is_outside(url: &Url, target: &Target) -> bool {
+    !target.catalog && host_key(url).is_none_or(|h| !target.trusted_hosts.contains(&h))
 }
 
 fn guard_of(t: &Target) -> LinkGuard {

@@ -1,6 +1,6 @@
 //! The content rules (内容安全): `content_error` for a page carrying wrong or banned
-//! expressions, `privacy_leak` for a page publishing personal data, one finding per page
-//! and kind. A page whose latest read found nothing, or that is gone (404 on two reads),
+//! expressions, `privacy_leak` for a page publishing personal data, `link_hidden` (暗链)
+//! for a page carrying outside links a reader cannot see, one finding per page and kind. A page whose latest read found nothing, or that is gone (404 on two reads),
 //! has none: its open findings are rectified. The caller passes only pages read in this
 //! cycle (an unchanged page counts as read: its scan holds).
 
@@ -26,6 +26,51 @@ pub struct PageState<'a> {
     pub scan: PageScan,
     /// Two reads in a row answered 404 or 410.
     pub gone: bool,
+}
+
+/// An outside link on a page, whose outside page was read in this cycle, with the banned
+/// words that page carries (none: it is clean now).
+#[derive(Debug, Clone)]
+pub struct OutsideLink {
+    pub site_key: String,
+    pub page: PageBase,
+    pub url: String,
+    pub anchor: String,
+    pub hits: Vec<crate::extract::content::WordHit>,
+}
+
+/// The subject of a link_suspicious finding: the site's key, the page, the outside URL.
+pub fn outside_subject_key(site_key: &str, page_url: &str, url: &str) -> String {
+    format!("{site_key}|{page_url}|{url}")
+}
+
+/// `link_suspicious`: an outside link whose page carries 外链禁用词, one finding per page
+/// and link, named by the category of its first hit (赌博, 色情).
+pub fn judge_outside(links: &[OutsideLink]) -> Vec<Finding> {
+    links
+        .iter()
+        .filter(|l| !l.hits.is_empty())
+        .map(|l| {
+            let mut words: Vec<String> = Vec::new();
+            for h in &l.hits {
+                if !words.contains(&h.wrong) {
+                    words.push(h.wrong.clone());
+                }
+            }
+            Finding {
+                kind: Kind::LinkSuspicious,
+                subject_key: outside_subject_key(&l.site_key, &l.page.page, &l.url),
+                unit: l.page.unit.clone(),
+                evidence: Evidence::LinkSuspicious(evidence::LinkSuspicious {
+                    page: l.page.clone(),
+                    url: l.url.clone(),
+                    anchor: l.anchor.clone(),
+                    category: l.hits[0].category.clone(),
+                    words,
+                }),
+            }
+        })
+        .collect()
 }
 
 /// The subject of a content finding: the site's key, `|`, the page's URL.
@@ -67,6 +112,26 @@ pub fn judge_content(ctx: &Context, pages: &[PageState]) -> Vec<Finding> {
                             category: h.category.clone(),
                             position: h.position,
                             context: h.context.clone(),
+                        })
+                        .collect(),
+                }),
+            });
+        }
+        if !p.scan.hidden_links.is_empty() {
+            out.push(Finding {
+                kind: Kind::LinkHidden,
+                subject_key: subject.clone(),
+                unit: p.unit.clone(),
+                evidence: Evidence::LinkHidden(evidence::LinkHidden {
+                    page: base.clone(),
+                    links: p
+                        .scan
+                        .hidden_links
+                        .iter()
+                        .map(|h| evidence::HiddenLink {
+                            url: h.url.clone(),
+                            text: h.text.clone(),
+                            how: h.how.clone(),
                         })
                         .collect(),
                 }),

@@ -37,6 +37,8 @@ pub enum Evidence {
     MailboxUnreachable(MailboxUnreachable),
     ContentError(ContentError),
     PrivacyLeak(PrivacyLeak),
+    LinkHidden(LinkHidden),
+    LinkSuspicious(LinkSuspicious),
 }
 
 /// site_unreachable: the probes of the window.
@@ -365,6 +367,39 @@ pub struct PrivacyLeak {
     pub hits: Vec<LeakHit>,
 }
 
+/// One link a reader cannot see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenLink {
+    pub url: String,
+    /// The anchor text.
+    pub text: String,
+    /// How it is hidden: `display:none`, `字号为0`, `文字颜色与背景相同` ….
+    pub how: String,
+}
+
+/// link_hidden (暗链): the page's hidden outside links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkHidden {
+    #[serde(flatten)]
+    pub page: PageBase,
+    pub links: Vec<HiddenLink>,
+}
+
+/// link_suspicious: an outside link whose page carries banned content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSuspicious {
+    /// The page carrying the link.
+    #[serde(flatten)]
+    pub page: PageBase,
+    /// The outside link.
+    pub url: String,
+    pub anchor: String,
+    /// 赌博, 色情 ….
+    pub category: String,
+    /// The words found on the outside page.
+    pub words: Vec<String>,
+}
+
 impl Evidence {
     /// The kind this evidence shows.
     pub fn kind(&self) -> Kind {
@@ -391,6 +426,8 @@ impl Evidence {
             Evidence::MailboxUnreachable(_) => Kind::MailboxUnreachable,
             Evidence::ContentError(_) => Kind::ContentError,
             Evidence::PrivacyLeak(_) => Kind::PrivacyLeak,
+            Evidence::LinkHidden(_) => Kind::LinkHidden,
+            Evidence::LinkSuspicious(_) => Kind::LinkSuspicious,
         }
     }
 
@@ -430,6 +467,8 @@ impl Evidence {
             Evidence::MailboxUnreachable(e) => Some(&e.url),
             Evidence::ContentError(e) => Some(&e.page.page),
             Evidence::PrivacyLeak(e) => Some(&e.page.page),
+            Evidence::LinkHidden(e) => Some(&e.page.page),
+            Evidence::LinkSuspicious(e) => Some(&e.page.page),
             Evidence::MessageOverdue(e) => e.message.url.as_deref(),
             Evidence::InteractionUnanswered(e) => e.message.url.as_deref(),
             Evidence::UnitZeroPublish(_)
@@ -467,7 +506,9 @@ impl Evidence {
             | Evidence::InteractionUnanswered(_)
             | Evidence::MailboxUnreachable(_)
             | Evidence::ContentError(_)
-            | Evidence::PrivacyLeak(_) => None,
+            | Evidence::PrivacyLeak(_)
+            | Evidence::LinkHidden(_)
+            | Evidence::LinkSuspicious(_) => None,
         }
     }
 
@@ -499,7 +540,9 @@ impl Evidence {
             | Evidence::InteractionUnanswered(_)
             | Evidence::MailboxUnreachable(_)
             | Evidence::ContentError(_)
-            | Evidence::PrivacyLeak(_) => None,
+            | Evidence::PrivacyLeak(_)
+            | Evidence::LinkHidden(_)
+            | Evidence::LinkSuspicious(_) => None,
         }
     }
 

@@ -47,6 +47,8 @@ pub enum Kind {
     MailboxUnreachable,
     ContentError,
     PrivacyLeak,
+    LinkHidden,
+    LinkSuspicious,
 }
 
 impl Kind {
@@ -83,6 +85,8 @@ impl Kind {
             Kind::MailboxUnreachable => "信箱无法使用",
             Kind::ContentError => "表述错误",
             Kind::PrivacyLeak => "泄露个人信息",
+            Kind::LinkHidden => "暗链",
+            Kind::LinkSuspicious => "外链内容违规",
         }
     }
 
@@ -110,7 +114,9 @@ impl Kind {
             | Kind::InteractionUnanswered
             | Kind::MailboxUnreachable
             | Kind::ContentError
-            | Kind::PrivacyLeak => false,
+            | Kind::PrivacyLeak
+            | Kind::LinkHidden
+            | Kind::LinkSuspicious => false,
         }
     }
 }
@@ -147,6 +153,8 @@ mod tests {
                 "mailbox_unreachable",
                 "content_error",
                 "privacy_leak",
+                "link_hidden",
+                "link_suspicious",
             ]
         );
         for k in Kind::ALL {

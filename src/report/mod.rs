@@ -13,6 +13,7 @@ pub mod columns;
 pub mod content;
 pub mod csv;
 pub mod docx;
+pub mod external;
 pub mod findings;
 pub mod html;
 pub mod interaction;

@@ -150,6 +150,15 @@ pub fn render(
         Evidence::MailboxUnreachable(e) => mailbox_unreachable(&e.units, &e.mailbox),
         Evidence::ContentError(e) => content_error(&e.page, &e.hits),
         Evidence::PrivacyLeak(e) => privacy_leak(&e.page, e.id_numbers, e.mobiles, e.bank_cards),
+        Evidence::LinkHidden(e) => link_hidden(&e.page, &e.links),
+        Evidence::LinkSuspicious(e) => {
+            format!(
+                "{}外链“{}”指向的页面含{}类内容",
+                page_named(&e.page),
+                e.anchor,
+                e.category
+            )
+        }
     })
 }
 
@@ -195,6 +204,32 @@ pub fn content_error(
         String::new()
     };
     format!("{}存在{}{more}", page_named(p), parts.join("；"))
+}
+
+/// link_hidden: `县财政局网站首页存在暗链：bet.example、xx.com（3处）` (the first three
+/// hosts).
+pub fn link_hidden(
+    p: &crate::observe::evidence::PageBase,
+    links: &[crate::observe::evidence::HiddenLink],
+) -> String {
+    let mut hosts: Vec<String> = Vec::new();
+    for l in links {
+        let host = url::Url::parse(&l.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| l.url.clone());
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    let more = if hosts.len() > 3 { "等" } else { "" };
+    hosts.truncate(3);
+    format!(
+        "{}存在暗链：{}{more}（{}处）",
+        page_named(p),
+        hosts.join("、"),
+        links.len()
+    )
 }
 
 /// privacy_leak: `县卫健局网站《…公示》泄露个人信息（身份证号12处、手机号3处）`.

@@ -12,7 +12,9 @@
 //! It must never let a full number out: every hit keeps a masked form and every context
 //! has its runs of 11 or more digits masked.
 
+pub mod hidden;
 pub mod lexicon;
+pub mod outside;
 pub mod privacy;
 pub mod words;
 
@@ -21,6 +23,7 @@ use ego_tree::NodeRef;
 use scraper::Node;
 use serde::{Deserialize, Serialize};
 
+pub use hidden::{HiddenLink, hidden_links};
 pub use lexicon::{Lexicon, fold};
 pub use privacy::{LeakKind, mask_digit_runs};
 pub use words::{WordEntry, decode_word_file, parse_allow_list, parse_word_list};
@@ -102,6 +105,9 @@ pub struct PageScan {
     /// For the scan of an attachment: which it is and where it is linked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachment: Option<AttachmentOf>,
+    /// 暗链: outside links a reader cannot see ([`hidden_links`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hidden_links: Vec<HiddenLink>,
 }
 
 /// An attachment as the page linking it names it.
@@ -115,7 +121,7 @@ pub struct AttachmentOf {
 
 impl PageScan {
     pub fn is_clean(&self) -> bool {
-        self.words.is_empty() && self.leak_counts.total() == 0
+        self.words.is_empty() && self.leak_counts.total() == 0 && self.hidden_links.is_empty()
     }
 }
 

@@ -305,6 +305,51 @@ fn example(kind: Kind) -> (Evidence, &'static str, &'static str) {
             "苍溪县人民政府|http://127.0.0.1:9/czj/1.html",
             "县卫健局网站《城乡居民救助名单公示》附件《名单.xlsx》泄露个人信息（身份证号12处、手机号3处）",
         ),
+        Kind::LinkHidden => (
+            Evidence::LinkHidden(LinkHidden {
+                page: PageBase {
+                    title: None,
+                    place: "首页".into(),
+                    page: "http://127.0.0.1:9/".into(),
+                    ..page()
+                },
+                links: vec![
+                    HiddenLink {
+                        url: "http://bet.example/".into(),
+                        text: "娱乐城".into(),
+                        how: "display:none".into(),
+                    },
+                    HiddenLink {
+                        url: "http://bet.example/vip".into(),
+                        text: "注册".into(),
+                        how: "字号为0".into(),
+                    },
+                    HiddenLink {
+                        url: "http://casino.example/".into(),
+                        text: "真人".into(),
+                        how: "定位至屏幕外".into(),
+                    },
+                ],
+            }),
+            "苍溪县人民政府|http://127.0.0.1:9/",
+            "县财政局网站首页存在暗链：bet.example、casino.example（3处）",
+        ),
+        Kind::LinkSuspicious => (
+            Evidence::LinkSuspicious(LinkSuspicious {
+                page: PageBase {
+                    title: None,
+                    place: "首页".into(),
+                    page: "http://127.0.0.1:9/".into(),
+                    ..page()
+                },
+                url: "http://old-partner.example/".into(),
+                anchor: "某某网".into(),
+                category: "赌博".into(),
+                words: vec!["网上赌场".into()],
+            }),
+            "苍溪县人民政府|http://127.0.0.1:9/|http://old-partner.example/",
+            "县财政局网站首页外链“某某网”指向的页面含赌博类内容",
+        ),
     }
 }
 
