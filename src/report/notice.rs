@@ -1495,6 +1495,74 @@ mod tests {
             .catalog
     }
 
+    fn content_found(unit: &str, page: &str, wrong: &[&str], ids: usize) -> FindingRecord {
+        use crate::observe::evidence::{ContentError, ContentHit, PageBase, PrivacyLeak};
+        let base = PageBase {
+            site: "县政府".into(),
+            unit: Some(unit.into()),
+            page: page.into(),
+            title: Some("通知".into()),
+            place: "工作动态栏目文章页面".into(),
+            published_on: None,
+            detected_on: d(10, 1),
+        };
+        let evidence = if ids > 0 {
+            Evidence::PrivacyLeak(PrivacyLeak {
+                page: base,
+                id_numbers: ids,
+                mobiles: 0,
+                bank_cards: 0,
+                hits: Vec::new(),
+            })
+        } else {
+            Evidence::ContentError(ContentError {
+                page: base,
+                hits: wrong
+                    .iter()
+                    .map(|w| ContentHit {
+                        text: w.to_string(),
+                        wrong: w.to_string(),
+                        right: None,
+                        category: "国名".into(),
+                        position: 0,
+                        context: String::new(),
+                    })
+                    .collect(),
+            })
+        };
+        episode(page, unit, evidence)
+    }
+
+    #[test]
+    fn content_errors_are_counted_per_unit_as_seed_003_and_townships_apart() {
+        let c = catalog(&[("高坡镇", Some("乡镇")), ("审计局", Some("县级部门"))]);
+        let records = [
+            content_found("审计局", "http://a/1", &["攻府", "共合国"], 0),
+            content_found("高坡镇", "http://a/2", &["攻府"], 0),
+            content_found("审计局", "http://a/3", &["攻府"], 0),
+            content_found("审计局", "http://a/4", &[], 12),
+        ];
+        let found: Vec<&FindingRecord> = records.iter().collect();
+        let t = content_table("2020年四季度", &c, &found).unwrap();
+        assert_eq!(t.title, "2020年四季度信息内容错情统计表");
+        assert_eq!(t.headers, ["单位", "错情（处）", "泄露个人信息（处）"]);
+        let parts = split_by_level(t, &c, "全县");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].headers[0], "乡镇");
+        assert_eq!(
+            parts[0].rows,
+            [vec!["高坡镇".into(), Cell::Int(1), Cell::Int(0)]]
+        );
+        assert_eq!(
+            parts[1].rows,
+            [vec!["审计局".into(), Cell::Int(3), Cell::Int(12)]]
+        );
+        // No leak: no leak column; nothing found: no table.
+        let t = content_table("2020年四季度", &c, &found[..1]).unwrap();
+        assert_eq!(t.headers, ["单位", "错情（处）"]);
+        assert!(content_table("2020年四季度", &c, &[]).is_none());
+    }
+
     #[test]
     fn townships_and_departments_are_tabled_apart_as_seeds_003_and_004() {
         let c = catalog(&[
