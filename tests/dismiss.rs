@@ -371,6 +371,13 @@ async fn a_dismissed_finding_stays_out_until_undismissed(url: String) {
     assert!(!open[0].is_dismissed());
     let md = cli.notice();
     assert!(md.contains("攻府"), "{md}");
+    // Dismissed with both forms too; undismissing later takes back both dismissals.
+    cli.ok(&[
+        "dismiss",
+        &open[0].id.to_string(),
+        "--reason",
+        "两处均为原文引用",
+    ]);
     // Back to the dismissed form alone: dismissed again.
     detect(
         &store,

@@ -48,9 +48,9 @@ pub struct Dismissal {
 }
 
 impl Dismissal {
-    /// Whether this dismissal covers an episode of `kind` about `subject` showing `hits`:
-    /// the same subject, and no hit it was not given for (a new wrong form on a page it
-    /// was given for is a problem again).
+    /// Whether this dismissal covers an episode of its kind and subject showing `hits`:
+    /// no hit it was not given for (a new wrong form on a page it was given for is a
+    /// problem again).
     pub fn covers(&self, hits: &[String]) -> bool {
         hits.iter().all(|h| self.hits.contains(h))
     }

@@ -183,8 +183,9 @@ impl Store {
         })
     }
 
-    /// Takes back the dismissal covering finding `id`: it is a problem again from the
-    /// next read on (the undoing keeps the record, with who and when).
+    /// Takes back the dismissals covering finding `id` (every one, so none left behind
+    /// keeps it dismissed): it is a problem again from the next read on. The rows stay,
+    /// with who took them back and when. Returns the latest one.
     pub async fn undismiss_finding(
         &self,
         id: i64,
@@ -192,22 +193,35 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Dismissal, DismissError> {
         let episode = self
-            .finding(id)
+            .finding_by_id(id)
             .await?
             .ok_or(DismissError::UnknownFinding(id))?;
-        let Some(d) = episode.dismissal else {
+        let hits = episode.hits();
+        let covering: Vec<Dismissal> = self
+            .active_dismissals()
+            .await?
+            .remove(&(episode.kind.code().to_string(), episode.subject_key.clone()))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| d.covers(&hits))
+            .collect();
+        let Some(latest) = covering.first().cloned() else {
             return Err(DismissError::NotDismissed(id));
         };
         on_pool!(self, pool => {
-            sqlx::query("UPDATE dismissals SET undone_at = $2, undone_by = $3 WHERE id = $1")
-                .bind(d.id)
-                .bind(at)
-                .bind(by)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })
-        .map_err(ctx("undoing a dismissal"))?;
-        Ok(d)
+            let mut tx = pool.begin_write().await.map_err(ctx("undoing a dismissal"))?;
+            for d in &covering {
+                sqlx::query("UPDATE dismissals SET undone_at = $2, undone_by = $3 WHERE id = $1")
+                    .bind(d.id)
+                    .bind(at)
+                    .bind(by)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("undoing a dismissal"))?;
+            }
+            tx.commit().await.map_err(ctx("undoing a dismissal"))?;
+            Ok::<_, StoreError>(())
+        })?;
+        Ok(latest)
     }
 }
