@@ -715,6 +715,33 @@ async fn a_quarter_replayed_like_seed_003_gives_its_problem_account_list(store: 
     assert_eq!(json["accounts"][1]["problems"].as_array().unwrap().len(), 2);
     assert_eq!(json["accounts"][12]["rectified"], false);
 
+    // A silence the office dismissed as a false alarm (误报) leaves the list and the pass
+    // rate: 微五龙 passes, 30 of 41; undismissed, it is back.
+    let wulong = findings
+        .iter()
+        .find(|f| {
+            f.evidence
+                .as_ref()
+                .and_then(|e| e.account())
+                .is_some_and(|(a, _)| a == "微五龙")
+        })
+        .unwrap()
+        .id;
+    let at = end_of_day(d(2020, 4, 16), Shanghai);
+    store
+        .dismiss_finding(wulong, "已报备停更", "张三", at)
+        .await
+        .unwrap();
+    let dismissed = store.findings(&FindingFilter::default()).await.unwrap();
+    let export = account_export(&s.catalog, &dismissed, q1, d(2020, 4, 16), &read);
+    assert_eq!((export.watched, export.passed), (41, 30));
+    assert_eq!(export.pass_rate_note(), "总体合格率为73.2%");
+    assert!(!rows(&export).iter().any(|r| r[1] == "微五龙"));
+    store.undismiss_finding(wulong, "张三", at).await.unwrap();
+    let back = store.findings(&FindingFilter::default()).await.unwrap();
+    let export = account_export(&s.catalog, &back, q1, d(2020, 4, 16), &read);
+    assert_eq!((export.watched, export.passed), (41, 29));
+
     // The WeChat backend got the cookie; the token never reached the store.
     let hit = s
         .server

@@ -432,7 +432,9 @@ async fn check_then_export_and_findings_from_the_command_line() {
     let out = unit_zero_publish("csv").await.unwrap();
     let csv = String::from_utf8(out.stdout).unwrap();
     assert!(
-        csv.starts_with("\u{feff}责任单位,问题类型,问题描述,发现日期,最近确认,整改日期,是否整改\n"),
+        csv.starts_with(
+            "\u{feff}编号,责任单位,问题类型,问题描述,发现日期,最近确认,整改日期,是否整改\n"
+        ),
         "{csv}"
     );
     assert!(

@@ -265,6 +265,7 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     assert_eq!(
         csv[0],
         [
+            "编号",
             "责任单位",
             "问题类型",
             "问题描述",
@@ -277,27 +278,28 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
     );
     assert_eq!(csv.len(), stored.len() + 1);
     for (row, f) in csv[1..].iter().zip(&stored) {
-        assert_eq!(row[1], f.kind.name_zh());
-        assert_eq!(row[2], sentence(f));
-        assert_eq!(row[3], f.opened_on.to_string());
+        assert_eq!(row[0], f.id.to_string());
+        assert_eq!(row[2], f.kind.name_zh());
+        assert_eq!(row[3], sentence(f));
+        assert_eq!(row[4], f.opened_on.to_string());
     }
-    let unreachable = csv[1..].iter().find(|r| r[1] == "栏目无法访问").unwrap();
-    assert_eq!(unreachable[2], "县公安局警务公开栏目链接无法正常访问");
+    let unreachable = csv[1..].iter().find(|r| r[2] == "栏目无法访问").unwrap();
+    assert_eq!(unreachable[3], "县公安局警务公开栏目链接无法正常访问");
     assert!(
-        unreachable[7].contains(&format!("网址：{base}/gone/index.html")),
+        unreachable[8].contains(&format!("网址：{base}/gone/index.html")),
         "{unreachable:?}"
     );
-    let silent = csv[1..].iter().find(|r| r[1] == "超过两周未更新").unwrap();
+    let silent = csv[1..].iter().find(|r| r[2] == "超过两周未更新").unwrap();
     assert_eq!(
-        silent[2],
+        silent[3],
         "9月14日监测到超过两周未更新内容，最新更新时间为8月28日"
     );
     assert_eq!(
-        (silent[5].as_str(), silent[6].as_str()),
+        (silent[6].as_str(), silent[7].as_str()),
         ("2020-09-30", "是")
     );
-    assert!(silent[7].contains("最新发布：2020年8月28日"), "{silent:?}");
-    assert!(!silent[7].contains("detected_on"), "{silent:?}");
+    assert!(silent[8].contains("最新发布：2020年8月28日"), "{silent:?}");
+    assert!(!silent[8].contains("detected_on"), "{silent:?}");
 
     let out = dir.path().join("findings.xlsx");
     run(&[
@@ -311,11 +313,11 @@ async fn exports_and_the_notice_match_the_store(store: Store) {
         out.to_str().unwrap(),
     ]);
     let sheet = xlsx_rows(std::fs::read(&out).unwrap());
-    assert_eq!(sheet[0][2], Data::String("问题描述".into()));
+    assert_eq!(sheet[0][3], Data::String("问题描述".into()));
     assert_eq!(sheet.len(), stored.len() + 1);
     for (row, f) in sheet[1..].iter().zip(&stored) {
-        assert_eq!(row[2], Data::String(sentence(f)));
-        let opened = match &row[3] {
+        assert_eq!(row[3], Data::String(sentence(f)));
+        let opened = match &row[4] {
             Data::DateTime(dt) => dt.as_datetime().unwrap().date(),
             other => panic!("发现日期 is a date, not {other:?}"),
         };

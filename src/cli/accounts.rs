@@ -54,6 +54,7 @@ pub async fn run(app: &App, args: AccountsArgs) -> anyhow::Result<u8> {
         .findings_open_on(today)
         .await?
         .into_iter()
+        .filter(|f| !f.is_dismissed())
         .map(|f| (f.kind, f.subject_key))
         .collect();
     let rows: Vec<_> = account_status_rows(catalog, &post_days, &open, today)

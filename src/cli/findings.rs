@@ -71,7 +71,8 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
         })
         .await?;
     let today = app.clock.today();
-    let status = |resolved: Option<NaiveDate>| match resolved {
+    let status = |f: &crate::store::FindingRecord| match f.resolved_on {
+        _ if f.is_dismissed() => report::DISMISSED,
         Some(day) if day <= today => "已整改",
         _ => "未整改",
     };
@@ -92,6 +93,12 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                         "resolved_on": f.resolved_on.filter(|d| *d <= today),
                         "rectified": f.resolved_on.is_some_and(|d| d <= today),
                         "evidence": f.evidence_json(),
+                        "dismissed": f.is_dismissed(),
+                        "dismissal": f.dismissal.as_ref().map(|d| json!({
+                            "reason": d.reason,
+                            "by": d.by,
+                            "at": d.at,
+                        })),
                     })
                 })
                 .collect();
@@ -100,33 +107,41 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
         }
         Format::Csv => {
             // The findings export's columns but its last, 证据.
-            let headers = &report::findings::HEADERS[..7];
+            let headers = &report::findings::HEADERS[..8];
             let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
                 let resolved = f.resolved_on.filter(|d| *d <= today);
                 table.push_row(vec![
+                    Cell::Int(f.id),
                     Cell::from(f.unit.clone()),
                     f.kind.name_zh().into(),
                     wording::sentence(f).into(),
                     f.opened_on.into(),
                     app.clock.day_of(f.last_confirmed).into(),
                     resolved.into(),
-                    report::yes_no(resolved.is_some()).into(),
+                    report::findings::rectified_cell(f.is_dismissed(), resolved.is_some()).into(),
                 ]);
             }
             out.write_all(&csv::to_bytes_with(&table, LineEnd::Lf))
                 .context("writing CSV")?;
         }
         Format::Table => {
-            let mut table =
-                super::table::new(&["责任单位", "问题类型", "问题描述", "发现日期", "状态"]);
+            let mut table = super::table::new(&[
+                "编号",
+                "责任单位",
+                "问题类型",
+                "问题描述",
+                "发现日期",
+                "状态",
+            ]);
             for f in &records {
                 table.add_row([
+                    f.id.to_string(),
                     f.unit.clone().unwrap_or_default(),
                     f.kind.name_zh().to_string(),
                     crate::notify::compose::description(f),
                     f.opened_on.to_string(),
-                    status(f.resolved_on).to_string(),
+                    status(f).to_string(),
                 ]);
             }
             writeln!(out, "{table}")?;

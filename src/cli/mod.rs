@@ -11,6 +11,7 @@ mod check;
 mod crawl;
 mod db;
 mod demo;
+mod dismiss;
 mod export;
 mod extract;
 mod findings;
@@ -104,6 +105,10 @@ pub enum Command {
     Extract(Box<extract::ExtractArgs>),
     /// List findings (episodes: opened, confirmed, rectified).
     Findings(findings::FindingsArgs),
+    /// Mark a finding as a false alarm (误报), with a reason; it leaves the notice and the email.
+    Dismiss(dismiss::DismissArgs),
+    /// Take back a false-alarm mark: the finding is a problem again.
+    Undismiss(dismiss::UndismissArgs),
     /// Export a period's tables for auditors (JSON, CSV, XLSX).
     Export(export::ExportArgs),
     /// Import the sheets offices keep: account inventories, platform listings, posts.
@@ -175,6 +180,8 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Export(a) => export::run(&app, a).await,
                     Command::Extract(a) => extract::run(&app, *a).await,
                     Command::Findings(a) => findings::run(&app, a).await,
+                    Command::Dismiss(a) => dismiss::dismiss(&app, a).await,
+                    Command::Undismiss(a) => dismiss::undismiss(&app, a).await,
                     Command::Import(c) => import::run(&app, c).await,
                     Command::Notify(args) => notify::run(&app, args).await,
                     Command::Serve(a) => serve::run(app, a).await,

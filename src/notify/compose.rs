@@ -251,7 +251,10 @@ impl Week {
         after: Option<DateTime<Utc>>,
         episodes: &[FindingRecord],
     ) -> Week {
-        let visible = episodes.iter().filter(|f| f.opened_on <= today);
+        // False alarms (误报) the office dismissed are not problems to mail.
+        let visible = episodes
+            .iter()
+            .filter(|f| f.opened_on <= today && !f.is_dismissed());
         let pick = |keep: &dyn Fn(&FindingRecord) -> bool| -> Vec<FindingRecord> {
             let mut v: Vec<FindingRecord> = visible.clone().filter(|f| keep(f)).cloned().collect();
             v.sort_by_key(|f| (f.opened_on, f.id));
@@ -1221,6 +1224,15 @@ fn subject_label(f: &FindingRecord) -> (String, String) {
         Some(Evidence::InteractionUnanswered(e)) => return message_label(&e.message),
         Some(Evidence::MailboxUnreachable(e)) => {
             return (format!("{}{}", e.site, e.mailbox), e.mailbox.clone());
+        }
+        // A page by its site and title (《…》) or place (首页): the sentence names it.
+        Some(Evidence::ContentError(e)) => {
+            let page = wording::page_named(&e.page);
+            return (page.clone(), page);
+        }
+        Some(Evidence::PrivacyLeak(e)) => {
+            let page = wording::page_named(&e.page);
+            return (page.clone(), page);
         }
         _ => {}
     }

@@ -28,11 +28,71 @@ pub struct Episode {
     pub evidence: Option<Evidence>,
     /// The evidence as stored, for exports that show it whole.
     pub raw_evidence: serde_json::Value,
+    /// The office's word that this is a false alarm (误报), when it covers the episode's
+    /// hits: a dismissed episode leaves the notice, the email, the pass rate and the
+    /// scores, and exports show it as 已核实为误报.
+    pub dismissal: Option<Dismissal>,
+}
+
+/// A false alarm (误报) as recorded: who said so, when and why, and the hits it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dismissal {
+    pub id: i64,
+    /// The finding it was given for.
+    pub finding_id: i64,
+    pub reason: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// What it covers, as [`hits_of`] names them.
+    pub hits: Vec<String>,
+}
+
+impl Dismissal {
+    /// Whether this dismissal covers an episode of its kind and subject showing `hits`:
+    /// no hit it was not given for (a new wrong form on a page it was given for is a
+    /// problem again).
+    pub fn covers(&self, hits: &[String]) -> bool {
+        hits.iter().all(|h| self.hits.contains(h))
+    }
+}
+
+/// What a finding hit, for telling one false alarm from a new problem on the same
+/// subject: the wrong forms of a content_error, the kinds of data of a privacy_leak
+/// (`id_number`, `mobile`, `bank_card`), nothing for the other kinds (the subject is the
+/// hit). Sorted, each once.
+pub fn hits_of(evidence: Option<&Evidence>) -> Vec<String> {
+    let mut hits: Vec<String> = match evidence {
+        Some(Evidence::ContentError(e)) => e.hits.iter().map(|h| h.wrong.clone()).collect(),
+        Some(Evidence::PrivacyLeak(e)) => [
+            ("id_number", e.id_numbers),
+            ("mobile", e.mobiles),
+            ("bank_card", e.bank_cards),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(data, _)| data.to_string())
+        .chain(e.hits.iter().map(|h| h.data.clone()))
+        .collect(),
+        _ => Vec::new(),
+    };
+    hits.sort();
+    hits.dedup();
+    hits
 }
 
 impl Episode {
     pub fn is_open(&self) -> bool {
         self.resolved_at.is_none()
+    }
+
+    /// Whether the office marked it a false alarm (误报).
+    pub fn is_dismissed(&self) -> bool {
+        self.dismissal.is_some()
+    }
+
+    /// What it hit, as [`hits_of`] names it.
+    pub fn hits(&self) -> Vec<String> {
+        hits_of(self.evidence.as_ref())
     }
 
     /// Whether the episode was open at any time on `day`.
@@ -74,6 +134,7 @@ impl Episode {
             stored_sentence,
             evidence,
             raw_evidence,
+            dismissal: None,
         }
     }
 }

@@ -136,13 +136,18 @@ pub fn account_export(
     read: &HashSet<String>,
 ) -> AccountsExport {
     let end = period.end().min(today);
+    // False alarms (误报) the office dismissed are no problems: they leave the list and
+    // the pass rate (`export findings` shows them as 已核实为误报).
+    let findings: Vec<&FindingRecord> = findings.iter().filter(|f| !f.is_dismissed()).collect();
     let in_period: Vec<&FindingRecord> = findings
         .iter()
+        .copied()
         .filter(|f| f.kind.is_account())
         .filter(|f| f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start()))
         .collect();
     let zombie_at_end: HashSet<&str> = findings
         .iter()
+        .copied()
         .filter(|f| f.kind == Kind::AccountZombie && f.open_on(end))
         .map(|f| f.subject_key.as_str())
         .collect();

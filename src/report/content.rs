@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::findings::in_period;
-use super::{Cell, Table, yes_no};
+use super::findings::{in_period, rectified_cell};
+use super::{Cell, Table};
 use crate::detect::Kind;
 use crate::detect::period::Period;
 use crate::observe::evidence::{Evidence, PageBase};
@@ -78,7 +78,7 @@ pub fn content_export(
             position: 0,
             detected_on: f.opened_on,
             rectified,
-            dismissed: false,
+            dismissed: f.is_dismissed(),
         };
         match &f.evidence {
             Some(Evidence::ContentError(e)) => {
@@ -144,7 +144,7 @@ pub fn table(title: &str, export: &ContentExport) -> Table {
             r.category.as_str().into(),
             Cell::Int(r.position as i64),
             r.detected_on.into(),
-            yes_no(r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified).into(),
         ]);
     }
     t

@@ -15,6 +15,8 @@ use crate::store::FindingRecord;
 /// One row of `export findings`; the JSON field names are a contract.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FindingRow {
+    /// The finding's ID (编号), for `govwatch dismiss`.
+    pub id: i64,
     pub kind: String,
     pub subject: String,
     pub unit: Option<String>,
@@ -26,6 +28,27 @@ pub struct FindingRow {
     pub resolved_on: Option<NaiveDate>,
     pub rectified: bool,
     pub evidence: serde_json::Value,
+    /// Marked a false alarm (已核实为误报).
+    pub dismissed: bool,
+    /// Why and by whom, when dismissed.
+    pub dismissal: Option<DismissalNote>,
+}
+
+/// A dismissal as exports show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DismissalNote {
+    pub reason: String,
+    pub by: String,
+    pub on: NaiveDate,
+}
+
+/// A 是否整改 cell: 已核实为误报 for a dismissed finding, else 是 or 否.
+pub fn rectified_cell(dismissed: bool, rectified: bool) -> &'static str {
+    if dismissed {
+        super::DISMISSED
+    } else {
+        super::yes_no(rectified)
+    }
 }
 
 /// Whether an episode belongs to `period`, as seen on `today`. A finding about a period
@@ -53,6 +76,7 @@ fn span(p: Period) -> u8 {
 }
 
 /// The episodes open at any time in `period`, in the order given (the store's: opening).
+/// Dismissed ones (误报) too: exports show them; the notice and scores use [`counted`].
 pub fn in_period(
     records: &[FindingRecord],
     period: Period,
@@ -64,6 +88,12 @@ pub fn in_period(
         .collect()
 }
 
+/// The episodes that count as problems: all but those the office marked false alarms
+/// (误报). The notice, the email, the pass rate and the scores read only these.
+pub fn counted<'a>(records: impl IntoIterator<Item = &'a FindingRecord>) -> Vec<&'a FindingRecord> {
+    records.into_iter().filter(|f| !f.is_dismissed()).collect()
+}
+
 /// Rows for the export.
 pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Vec<FindingRow> {
     let today = clock.today();
@@ -72,6 +102,7 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
         .map(|f| {
             let resolved_on = f.resolved_on.filter(|d| *d <= today);
             FindingRow {
+                id: f.id,
                 kind: f.kind.to_string(),
                 subject: f.subject_key.clone(),
                 unit: f.unit.clone(),
@@ -81,6 +112,12 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
                 resolved_on,
                 rectified: resolved_on.is_some(),
                 evidence: f.evidence_json(),
+                dismissed: f.is_dismissed(),
+                dismissal: f.dismissal.as_ref().map(|d| DismissalNote {
+                    reason: d.reason.clone(),
+                    by: d.by.clone(),
+                    on: clock.day_of(d.at),
+                }),
             }
         })
         .collect()
@@ -142,7 +179,8 @@ pub fn evidence_text(evidence: &serde_json::Value) -> String {
     lines.join("\n")
 }
 
-pub const HEADERS: [&str; 8] = [
+pub const HEADERS: [&str; 9] = [
+    "编号",
     "责任单位",
     "问题类型",
     "问题描述",
@@ -158,13 +196,14 @@ pub fn table(title: &str, rows: &[FindingRow]) -> Table {
     let mut t = Table::new(title, HEADERS);
     for r in rows {
         t.push_row(vec![
+            Cell::Int(r.id),
             Cell::from(r.unit.clone()),
             kind_zh(&r.kind).into(),
             r.sentence.as_str().into(),
             r.opened_on.into(),
             r.last_confirmed.into(),
             r.resolved_on.into(),
-            super::yes_no(r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified).into(),
             evidence_text(&r.evidence).into(),
         ]);
     }

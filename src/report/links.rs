@@ -6,8 +6,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::findings::in_period;
-use super::{Cell, Table, yes_no};
+use super::findings::{in_period, rectified_cell};
+use super::{Cell, Table};
 use crate::clock::Clock;
 use crate::detect::Kind;
 use crate::detect::period::Period;
@@ -43,6 +43,8 @@ pub struct LinkRow {
     /// The day it was found working (or gone from the pages), if on or before the run's day.
     pub resolved_on: Option<NaiveDate>,
     pub rectified: bool,
+    /// Marked a false alarm (已核实为误报): shown in the export, left out of the notice.
+    pub dismissed: bool,
 }
 
 /// The outcome of a link check in the words of the notices (a code no outcome has, or
@@ -124,6 +126,7 @@ pub fn link_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Ve
             last_confirmed: clock.day_of(f.last_confirmed),
             resolved_on,
             rectified: resolved_on.is_some(),
+            dismissed: f.is_dismissed(),
         };
         match e.map(|e| e.pages.as_slice()) {
             Some(pages) if !pages.is_empty() => {
@@ -172,7 +175,7 @@ pub fn table(title: &str, rows: &[LinkRow]) -> Table {
             r.opened_on.into(),
             r.last_confirmed.into(),
             r.resolved_on.into(),
-            yes_no(r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified).into(),
         ]);
     }
     t
@@ -200,7 +203,7 @@ pub fn notice_table(title: &str, rows: &[LinkRow]) -> Table {
             r.url.as_str().into(),
             r.error.as_str().into(),
             r.opened_on.into(),
-            yes_no(r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified).into(),
         ]);
     }
     t

@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{Datelike, NaiveDate};
 
 use super::columns::{self, ColumnRow, Status, UnitRow, is_quarter, published_cell, quota_cell};
-use super::findings::{in_period, kind_zh};
+use super::findings::{counted, in_period, kind_zh};
 use super::interaction::{self, Interaction};
 use super::links::{LinkRow, notice_table as link_table};
 use super::scoring::{Scoring, dense_ranks};
@@ -438,7 +438,10 @@ impl Notice {
             interaction,
         } = input;
         let label = period.label_zh();
-        let found = in_period(findings, period, today);
+        // False alarms (误报) the office dismissed are no problems of the period.
+        let found = counted(in_period(findings, period, today));
+        let links: Vec<LinkRow> = links.iter().filter(|r| !r.dismissed).cloned().collect();
+        let links = links.as_slice();
         let mut blocks = Vec::new();
         blocks.push(Block::Line(salutation.to_string()));
         let counted: Vec<&ColumnRow> = columns
@@ -487,6 +490,14 @@ impl Notice {
                 &format!("{label}网站死链清单"),
                 links,
             )));
+            attachments.len()
+        });
+        // 错情 per unit, as seed 003 附件1 counts them, with the leaks beside.
+        let content_no = content_table(&label, catalog, &found).map(|t| {
+            attachments.push(Attachment {
+                title: t.title.clone(),
+                tables: split_by_level(t, catalog, area),
+            });
             attachments.len()
         });
         // 政民互动: seed 000 附件4, then seed 004 附件3/4 for each imported channel.
@@ -619,6 +630,26 @@ impl Notice {
             "互动回应差。",
             sentences_of(&found, Kind::InteractionUnanswered, period),
         );
+        // 严重表述错误 is a single-veto item too; a leak of personal data is as serious
+        // (seed 004 通报 both across the county).
+        let see = |s: Vec<String>| match (s.is_empty(), content_no) {
+            (false, Some(no)) => {
+                let mut s = s;
+                if let Some(last) = s.last_mut() {
+                    last.push_str(&format!("，详见附件{no}"));
+                }
+                s
+            }
+            _ => s,
+        };
+        add(
+            "信息内容存在错误表述。",
+            see(sentences_of(&found, Kind::ContentError, period)),
+        );
+        add(
+            "泄露个人信息。",
+            see(sentences_of(&found, Kind::PrivacyLeak, period)),
+        );
         let mut zero: Vec<String> = unit_zero_sentence(&found).into_iter().collect();
         zero.extend(column_zero_sentences(&found));
         add("网站栏目维护不及时，信息发布数量不足。", zero);
@@ -698,6 +729,17 @@ impl Notice {
             blocks.push(Block::Para(
                 "（二）切实提升网民留言办理质效。各单位要进一步增强网民留言办理工作的责任感、紧迫感和使命感，做到一把手批办，分管领导主抓，明确责任科室，限期办理落实，确保群众合理诉求实实在在得到解决。".into(),
             ));
+            next += 1;
+        }
+        let about_content = found
+            .iter()
+            .any(|f| matches!(f.kind, Kind::ContentError | Kind::PrivacyLeak));
+        if about_content {
+            // Seed 004's words on content errors and leaks.
+            blocks.push(Block::Para(format!(
+                "（{}）严格信息内容审核。各单位要严格落实信息发布审核制度，发布前逐字核校，涉及个人信息的公示名单须对身份证号、手机号等作遮盖处理，对监测发现的错误表述和个人信息立即更正或删除。对出现信息内容错误及泄露个人信息等情况的乡镇和部门，将在{area}范围内通报。",
+                number_zh(next)
+            )));
             next += 1;
         }
         blocks.push(Block::Para(format!(
@@ -890,6 +932,79 @@ pub fn column_table(label: &str, period: Period, rows: &[ColumnRow]) -> Table {
         ]);
     }
     t
+}
+
+/// 附件: 错情（处） per unit, as seed 003 附件1 counts them: the wrong or banned
+/// expressions found on the unit's pages in the period, and beside them the numbers of
+/// personal data its pages published (泄露个人信息（处）, when any page did). Each page's
+/// latest evidence counts once. `None` when no content finding is in `found` (dismissed
+/// ones are not: the caller leaves them out).
+pub fn content_table(label: &str, catalog: &Catalog, found: &[&FindingRecord]) -> Option<Table> {
+    // unit → (错情, 泄露); pages counted once, by their latest episode in the period.
+    let mut latest: BTreeMap<(Kind, &str), &FindingRecord> = BTreeMap::new();
+    for f in found
+        .iter()
+        .copied()
+        .filter(|f| matches!(f.kind, Kind::ContentError | Kind::PrivacyLeak))
+    {
+        let e = latest.entry((f.kind, f.subject_key.as_str())).or_insert(f);
+        if (f.opened_at, f.id) > (e.opened_at, e.id) {
+            *e = f;
+        }
+    }
+    if latest.is_empty() {
+        return None;
+    }
+    let known = |u: &str| catalog.units.iter().any(|c| c.name == u);
+    let mut counts: Vec<(String, usize, usize)> = Vec::new();
+    for f in latest.values() {
+        let (errors, leaks) = match &f.evidence {
+            Some(Evidence::ContentError(e)) => (e.hits.len(), 0),
+            Some(Evidence::PrivacyLeak(e)) => (0, e.id_numbers + e.mobiles + e.bank_cards),
+            _ => (0, 0),
+        };
+        let named = f.unit.clone().unwrap_or_default();
+        // A page of several units' column names them joined with 、: each counts it.
+        let parts: Vec<&str> = named.split('、').collect();
+        let units: Vec<String> = if parts.len() > 1 && parts.iter().all(|u| known(u)) {
+            parts.iter().map(|u| u.to_string()).collect()
+        } else {
+            vec![named.clone()]
+        };
+        for u in units {
+            match counts.iter_mut().find(|(n, _, _)| *n == u) {
+                Some(c) => {
+                    c.1 += errors;
+                    c.2 += leaks;
+                }
+                None => counts.push((u, errors, leaks)),
+            }
+        }
+    }
+    // The catalog's order of units, then any it does not have.
+    let rank = |u: &str| {
+        catalog
+            .units
+            .iter()
+            .position(|c| c.name == u)
+            .unwrap_or(usize::MAX)
+    };
+    counts.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(a.0.cmp(&b.0)));
+    let with_leaks = counts.iter().any(|c| c.2 > 0);
+    let title = format!("{label}信息内容错情统计表");
+    let mut t = if with_leaks {
+        Table::new(title, ["单位", "错情（处）", "泄露个人信息（处）"])
+    } else {
+        Table::new(title, ["单位", "错情（处）"])
+    };
+    for (unit, errors, leaks) in counts {
+        let mut row = vec![Cell::from(unit), Cell::Int(errors as i64)];
+        if with_leaks {
+            row.push(Cell::Int(leaks as i64));
+        }
+        t.push_row(row);
+    }
+    Some(t)
 }
 
 /// 附件: the per-unit table of seed 000 附件3, with 完成情况.
@@ -1205,6 +1320,7 @@ mod tests {
             stored_sentence: String::new(),
             raw_evidence: evidence.to_json(),
             evidence: Some(evidence),
+            dismissal: None,
         }
     }
 
@@ -1377,6 +1493,74 @@ mod tests {
         crate::catalog::load_texts(&[(std::path::Path::new("c.toml"), text.as_str())])
             .unwrap()
             .catalog
+    }
+
+    fn content_found(unit: &str, page: &str, wrong: &[&str], ids: usize) -> FindingRecord {
+        use crate::observe::evidence::{ContentError, ContentHit, PageBase, PrivacyLeak};
+        let base = PageBase {
+            site: "县政府".into(),
+            unit: Some(unit.into()),
+            page: page.into(),
+            title: Some("通知".into()),
+            place: "工作动态栏目文章页面".into(),
+            published_on: None,
+            detected_on: d(10, 1),
+        };
+        let evidence = if ids > 0 {
+            Evidence::PrivacyLeak(PrivacyLeak {
+                page: base,
+                id_numbers: ids,
+                mobiles: 0,
+                bank_cards: 0,
+                hits: Vec::new(),
+            })
+        } else {
+            Evidence::ContentError(ContentError {
+                page: base,
+                hits: wrong
+                    .iter()
+                    .map(|w| ContentHit {
+                        text: w.to_string(),
+                        wrong: w.to_string(),
+                        right: None,
+                        category: "国名".into(),
+                        position: 0,
+                        context: String::new(),
+                    })
+                    .collect(),
+            })
+        };
+        episode(page, unit, evidence)
+    }
+
+    #[test]
+    fn content_errors_are_counted_per_unit_as_seed_003_and_townships_apart() {
+        let c = catalog(&[("高坡镇", Some("乡镇")), ("审计局", Some("县级部门"))]);
+        let records = [
+            content_found("审计局", "http://a/1", &["攻府", "共合国"], 0),
+            content_found("高坡镇", "http://a/2", &["攻府"], 0),
+            content_found("审计局", "http://a/3", &["攻府"], 0),
+            content_found("审计局", "http://a/4", &[], 12),
+        ];
+        let found: Vec<&FindingRecord> = records.iter().collect();
+        let t = content_table("2020年四季度", &c, &found).unwrap();
+        assert_eq!(t.title, "2020年四季度信息内容错情统计表");
+        assert_eq!(t.headers, ["单位", "错情（处）", "泄露个人信息（处）"]);
+        let parts = split_by_level(t, &c, "全县");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].headers[0], "乡镇");
+        assert_eq!(
+            parts[0].rows,
+            [vec!["高坡镇".into(), Cell::Int(1), Cell::Int(0)]]
+        );
+        assert_eq!(
+            parts[1].rows,
+            [vec!["审计局".into(), Cell::Int(3), Cell::Int(12)]]
+        );
+        // No leak: no leak column; nothing found: no table.
+        let t = content_table("2020年四季度", &c, &found[..1]).unwrap();
+        assert_eq!(t.headers, ["单位", "错情（处）"]);
+        assert!(content_table("2020年四季度", &c, &[]).is_none());
     }
 
     #[test]

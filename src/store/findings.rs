@@ -256,10 +256,26 @@ impl Store {
             q.fetch_all(pool).await
         })
         .map_err(ctx("listing findings"))?;
-        Ok(rows
+        let mut records: Vec<FindingRecord> = rows
             .into_iter()
             .filter_map(FindingRow::into_record)
-            .collect())
+            .collect();
+        self.attach_dismissals(&mut records).await?;
+        Ok(records)
+    }
+
+    /// The finding `id`, without its dismissal.
+    pub(super) async fn finding_by_id(&self, id: i64) -> Result<Option<FindingRecord>> {
+        let row: Option<FindingRow> = on_pool!(self, pool => {
+            sqlx::query_as::<_, FindingRow>(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM findings WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+        })
+        .map_err(ctx("reading a finding"))?;
+        Ok(row.and_then(FindingRow::into_record))
     }
 
     /// Episodes open at any time on `day`.
@@ -274,10 +290,12 @@ impl Store {
             .await
         })
         .map_err(ctx("listing findings open on a day"))?;
-        Ok(rows
+        let mut records: Vec<FindingRecord> = rows
             .into_iter()
             .filter_map(FindingRow::into_record)
-            .collect())
+            .collect();
+        self.attach_dismissals(&mut records).await?;
+        Ok(records)
     }
 
     /// The (kind, subject) of every open episode.

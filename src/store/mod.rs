@@ -11,6 +11,7 @@
 mod catalog;
 mod codes;
 mod content;
+mod dismissals;
 mod findings;
 mod links;
 mod listings;
@@ -32,6 +33,7 @@ use sqlx::sqlite::{
 
 pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageScanRow};
+pub use dismissals::DismissError;
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkSource, NewLinkSource};
 pub use listings::{ListedRow, ListingReplaced};
