@@ -42,6 +42,7 @@ fn page(url: &str, unit: &str, title: &str, day: NaiveDate) -> PageBase {
         place: "工作动态栏目文章页面".into(),
         published_on: Some(d(10, 1)),
         detected_on: day,
+        attachment: None,
     }
 }
 

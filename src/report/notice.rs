@@ -1505,6 +1505,7 @@ mod tests {
             place: "工作动态栏目文章页面".into(),
             published_on: None,
             detected_on: d(10, 1),
+            attachment: None,
         };
         let evidence = if ids > 0 {
             Evidence::PrivacyLeak(PrivacyLeak {
