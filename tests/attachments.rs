@@ -400,7 +400,7 @@ async fn attachments_are_read_in_a_child_and_a_hostile_pdf_is_unreadable(url: St
 
     // No planted full number anywhere.
     store.close().await;
-    let stored = database_text(&url).await;
+    let stored = support::db::database_text(&url).await;
     let p = planted();
     let numbers: Vec<String> = p
         .xlsx_ids
@@ -420,43 +420,4 @@ async fn attachments_are_read_in_a_child_and_a_hostile_pdf_is_unreadable(url: St
         }
     }
     assert!(stored.contains("139****5678"), "masked forms are kept");
-}
-
-/// The whole database as text: the SQLite file (and its WAL) as bytes, or every row of
-/// every PostgreSQL table cast to text.
-async fn database_text(url: &str) -> String {
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let mut out = String::new();
-        for suffix in ["", "-wal"] {
-            if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
-                out.push_str(&String::from_utf8_lossy(&bytes));
-            }
-        }
-        return out;
-    }
-    use sqlx::{Connection, Row};
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    let tables: Vec<String> = sqlx::query(
-        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
-    let mut out = String::new();
-    for t in tables {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT t::text FROM \"{t}\" t"
-        )))
-        .fetch_all(&mut conn)
-        .await
-        .unwrap();
-        for r in rows {
-            out.push_str(&r.get::<String, _>(0));
-            out.push('\n');
-        }
-    }
-    out
 }

@@ -76,6 +76,45 @@ pub async fn postgres() -> Option<TestDb> {
     })
 }
 
+/// The whole database as text: the SQLite file (and its WAL) as bytes, or every row of
+/// every PostgreSQL table cast to text.
+pub async fn database_text(url: &str) -> String {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let mut out = String::new();
+        for suffix in ["", "-wal"] {
+            if let Ok(bytes) = std::fs::read(format!("{path}{suffix}")) {
+                out.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+        return out;
+    }
+    use sqlx::{Connection, Row};
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let tables: Vec<String> = sqlx::query(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    let mut out = String::new();
+    for t in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT t::text FROM \"{t}\" t"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        for r in rows {
+            out.push_str(&r.get::<String, _>(0));
+            out.push('\n');
+        }
+    }
+    out
+}
+
 /// Generates `sqlite::NAME` and `postgres::NAME` tests from `async fn NAME(Store)`, so
 /// one suite runs on both backends.
 #[macro_export]
