@@ -179,6 +179,27 @@ fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2020, 9, 15).unwrap()
 }
 
+/// One whole cycle at 10:00 on `day`.
+async fn cycle_on(
+    store: &Store,
+    fetcher: &Fetcher,
+    catalog: &Catalog,
+    settings: &Settings,
+    day: NaiveDate,
+) -> cycle::CycleReport {
+    let clock = clock_at(day, 0);
+    let env = Env {
+        store,
+        fetcher,
+        catalog,
+        settings,
+        clock: &clock,
+    };
+    cycle::run(env, &CycleOptions::default(), &|_| {})
+        .await
+        .unwrap()
+}
+
 async fn every_broken_link_is_found_once_with_its_pages(store: Store) {
     let private = FixtureServer::with_router("127.0.0.3", private_router()).await;
     let server = FixtureServer::with_router("127.0.0.1", site_router(private.addr.port())).await;
@@ -525,16 +546,7 @@ async fn every_link_a_browser_loads_is_checked_and_nothing_else(store: Store) {
     let settings = settings();
     let fetcher = fetcher(&settings, &catalog);
     let clock = clock_at(day(), 0);
-    let env = Env {
-        store: &store,
-        fetcher: &fetcher,
-        catalog: &catalog,
-        settings: &settings,
-        clock: &clock,
-    };
-    let report = cycle::run(env, &CycleOptions::default(), &|_| {})
-        .await
-        .unwrap();
+    let report = cycle_on(&store, &fetcher, &catalog, &settings, day()).await;
     let broken: BTreeMap<String, String> = report
         .links
         .broken
@@ -652,22 +664,7 @@ async fn every_known_page_is_read_on_the_rotation(store: Store) {
     let mut settings = settings();
     settings.links.full_every_days = 4;
     let fetcher = fetcher(&settings, &catalog);
-    let run = |day: NaiveDate| {
-        let (store, fetcher, catalog, settings) = (&store, &fetcher, &catalog, &settings);
-        async move {
-            let clock = clock_at(day, 0);
-            let env = Env {
-                store,
-                fetcher,
-                catalog,
-                settings,
-                clock: &clock,
-            };
-            cycle::run(env, &CycleOptions::default(), &|_| {})
-                .await
-                .unwrap()
-        }
-    };
+    let run = |day: NaiveDate| cycle_on(&store, &fetcher, &catalog, &settings, day);
     // The pages the link stage has read (the crawl reads item pages too, for dates).
     let item_pages_read = || async {
         store
@@ -781,17 +778,7 @@ async fn the_site_crawl_checks_pages_no_column_lists_within_its_budgets(store: S
     let mut settings = settings();
     settings.links.max_pages_per_prefix = 10;
     let fetcher = fetcher(&settings, &catalog);
-    let clock = clock_at(day(), 0);
-    let env = Env {
-        store: &store,
-        fetcher: &fetcher,
-        catalog: &catalog,
-        settings: &settings,
-        clock: &clock,
-    };
-    let report = cycle::run(env, &CycleOptions::default(), &|_| {})
-        .await
-        .unwrap();
+    let report = cycle_on(&store, &fetcher, &catalog, &settings, day()).await;
     let read = store.link_page_reads().await.unwrap();
     let read_under = |prefix: &str| {
         read.keys()
