@@ -7,4 +7,4 @@
 -- Keep in step with ../sqlite/0014_resolution.sql.
 ALTER TABLE findings ADD COLUMN resolution TEXT;
 UPDATE findings SET resolution = 'rectified' WHERE resolved_at IS NOT NULL;
-ALTER TABLE link_pages ADD COLUMN missing_reads INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE link_pages ADD COLUMN missing_reads BIGINT NOT NULL DEFAULT 0;
