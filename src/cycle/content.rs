@@ -211,8 +211,8 @@ pub async fn record_read(
     report: &mut ContentReport,
 ) -> Result<(), StoreError> {
     let fetched = match &result.outcome {
-        Err(f) => {
-            if matches!(f.status, Some(404 | 410)) {
+        Err(_) => {
+            if answered_missing(result) {
                 report.missing += 1;
                 store.record_page_missing(page.url, now).await?;
             }
@@ -481,7 +481,7 @@ pub async fn record_attachment(
     let url = attachment.url.as_str();
     let fetched = match &result.outcome {
         Err(f) => {
-            if matches!(f.status, Some(404 | 410)) {
+            if answered_missing(result) {
                 report.missing += 1;
                 store.record_page_missing(url, now).await?;
             } else if f.class == crate::fetch::FailureClass::TooLarge {
