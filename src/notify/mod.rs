@@ -19,6 +19,7 @@
 pub mod compose;
 pub mod outbox;
 pub mod send;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,7 @@ pub use compose::{
     Attachment, Audience, ColumnNote, Message, Recipients, Rectify, UnitContacts, Week, compose,
 };
 pub use send::{Mailer, SendError};
+pub use webhook::{WebhookOutcome, WebhookReport, Webhooks};
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
@@ -61,6 +63,8 @@ pub enum NotifyError {
     Mime { what: String, reason: String },
     #[error("{0}")]
     Smtp(String),
+    #[error("group-chat alerts: {0}")]
+    Webhook(String),
 }
 
 /// What happened to one message.
