@@ -1008,4 +1008,55 @@ mod tests {
         assert_eq!(s.smtp.password.as_ref().unwrap().expose_secret(), "hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
     }
+
+    #[test]
+    fn webhooks_are_read_and_their_secrets_never_printed() {
+        let text = r#"
+[[notify.webhook]]
+kind = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=t0ken123456"
+secret = "SECs3cret123456"
+units = ["县公安局"]
+
+[[notify.webhook]]
+name = "办公室群"
+kind = "wecom"
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y123456"
+"#;
+        let mut w = Vec::new();
+        let s = Settings::parse(text, Path::new("govwatch.toml"), &mut w).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        s.validate(Path::new("govwatch.toml")).unwrap();
+        assert_eq!(s.notify.webhook.len(), 2);
+        assert_eq!(s.notify.webhook[0].kind, WebhookKind::Dingtalk);
+        assert_eq!(s.notify.webhook[0].units, ["县公安局"]);
+        assert_eq!(
+            s.notify.webhook[0].secret.as_ref().unwrap().expose_secret(),
+            "SECs3cret123456"
+        );
+        let shown = format!("{s:?}");
+        for secret in ["t0ken123456", "SECs3cret123456", "k3y123456"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+
+        let bad = text.replace("https://oapi", "oapi");
+        let s = Settings::parse(&bad, Path::new("govwatch.toml"), &mut w).unwrap();
+        let e = s
+            .validate(Path::new("govwatch.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("number 1: url is not an http(s) address"), "{e}");
+        assert!(!e.contains("t0ken123456"), "{e}");
+
+        let misplaced = format!("{text}secret = \"SECx\"\n");
+        let s = Settings::parse(&misplaced, Path::new("govwatch.toml"), &mut w).unwrap();
+        let e = s
+            .validate(Path::new("govwatch.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"办公室群\": secret signs DingTalk requests only"),
+            "{e}"
+        );
+    }
 }
