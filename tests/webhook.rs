@@ -492,7 +492,10 @@ async fn a_refused_message_is_retried_next_cycle_and_delivered_once(store: Store
     cycle(&store, d(2020, 1, 13), std::slice::from_ref(&police)).await;
     let r = alert(&store, &right, d(2020, 1, 13)).await;
     assert_eq!(r.sent(), 3, "{r:#?}");
-    assert!(r.deliveries.iter().all(|d| d.retried), "{r:#?}");
+    assert!(
+        r.deliveries.iter().all(|d| d.retried && d.events == 1),
+        "{r:#?}"
+    );
     cycle(&store, d(2020, 1, 14), std::slice::from_ref(&police)).await;
     let r = alert(&store, &right, d(2020, 1, 14)).await;
     assert!(r.deliveries.is_empty(), "{r:#?}");
@@ -710,6 +713,123 @@ fn secrets_stay_out_of_help() {
         assert!(!text.is_empty());
         for secret in [WECOM_KEY, DING_TOKEN, DING_SECRET] {
             assert!(!text.contains(secret), "{args:?} shows {secret}:\n{text}");
+        }
+    }
+}
+
+/// Through `govwatch serve` (its own module: the macro names `sqlite` and `postgres`).
+mod served {
+    use super::*;
+
+    on_both_databases_with_url!(serve_tells_the_robot_after_each_cycle_once);
+
+    /// `govwatch serve` on the fixture county with a cycle every second: the first cycle's
+    /// findings reach the robot in one message, from a `webhooks` job after `detect`; the
+    /// cycles after it, which change nothing, post nothing.
+    async fn serve_tells_the_robot_after_each_cycle_once(url: String) {
+        use govwatch::app::{App, Options};
+        let county_server =
+            FixtureServer::with_router("127.0.0.1", support::county::router()).await;
+        let base = format!("http://{}", county_server.addr);
+        let (server, wecom, _, _) = robots().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config");
+        std::fs::create_dir_all(config.join("catalog")).unwrap();
+        std::fs::write(
+            config.join("govwatch.toml"),
+            format!(
+                "[fetch]\nper_host_interval_ms = 0\nretries = 0\ntimeout_s = 10\ndns = \"static\"\n\n\
+                 [schedule]\ncrawl = \"*/1 * * * * *\"\n\n\
+                 [[notify.webhook]]\nkind = \"wecom\"\nurl = \"{}\"\n",
+                server.url(&format!("/cgi-bin/webhook/send?key={WECOM_KEY}"))
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            config.join("catalog/county.toml"),
+            support::county::catalog(&base),
+        )
+        .unwrap();
+        let app = App::new(&Options {
+            config_dir: config,
+            database: Some(url.clone()),
+            now: None,
+        })
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+            let _ = stopped.await;
+        }));
+        let store = Store::open(&url).await.unwrap();
+        // Three whole cycles.
+        support::wait_for("three finished cycles", 60, async || {
+            let done = store
+                .runs_of("cycle")
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.3 == "ok")
+                .count();
+            if done >= 3 {
+                Ok(())
+            } else {
+                Err(format!("{done} cycle(s) done"))
+            }
+        })
+        .await;
+        stop.send(()).unwrap();
+        tokio::time::timeout(std::time::Duration::from_secs(30), daemon)
+            .await
+            .expect("serve stops")
+            .unwrap()
+            .expect("serve returns Ok");
+
+        let runs = store.runs_of("cycle").await.unwrap();
+        let (first, ..) = runs[0];
+        let jobs = store.work_jobs(first).await.unwrap();
+        let last = jobs.last().unwrap();
+        assert_eq!(
+            (last.kind.as_str(), last.stage, last.outcome.as_deref()),
+            ("webhooks", 3, Some("ok")),
+            "{jobs:#?}"
+        );
+        // Each change told once, in the run of the cycle that made it (a column that
+        // fails twice opens at the second cycle); the cycles after, which change
+        // nothing, post nothing.
+        let messages = store.webhook_messages(None).await.unwrap();
+        assert_eq!(wecom.accepted().len(), messages.len());
+        assert_eq!(wecom.requests().len(), messages.len(), "each posted once");
+        let done: Vec<_> = runs.iter().filter(|r| r.3 == "ok").collect();
+        assert!(done.len() >= 3);
+        let quiet = done[2].2;
+        assert!(
+            messages.iter().all(|m| m.created_at < quiet),
+            "the third cycle and later changed nothing and posted nothing: {messages:#?}"
+        );
+        let mut told = Vec::new();
+        for m in &messages {
+            assert_eq!(m.status, NotificationStatus::Sent);
+            told.extend(store.webhook_message_events(m.id).await.unwrap());
+        }
+        let texts: Vec<String> = wecom.accepted().iter().map(markdown_of).collect();
+        assert!(texts[0].contains("#### 新发现问题"), "{}", texts[0]);
+        let open = store
+            .findings(&govwatch::store::FindingFilter {
+                open_only: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(!open.is_empty());
+        for f in &open {
+            let key = format!("opened:{}", f.id);
+            assert_eq!(
+                told.iter().filter(|k| **k == key).count(),
+                1,
+                "{} told once: {told:?}",
+                f.kind.code()
+            );
         }
     }
 }

@@ -571,7 +571,7 @@ impl Webhooks {
     ) -> Result<(), NotifyError> {
         let mut down: Option<String> = None;
         for m in store.queued_webhook_messages(&robot.name).await? {
-            let events = m.body.matches("\"event\"").count();
+            let events = store.webhook_message_events(m.id).await?.len();
             let outcome = self
                 .deliver(store, robot, m.id, &m.body, clock, &mut down)
                 .await?;

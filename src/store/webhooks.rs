@@ -140,6 +140,19 @@ impl Store {
         })
     }
 
+    /// The events a message tells.
+    pub async fn webhook_message_events(&self, id: i64) -> Result<Vec<String>> {
+        on_pool!(self, pool => {
+            sqlx::query_scalar(
+                "SELECT event_key FROM webhook_events WHERE message_id = $1 ORDER BY event_key",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the events of a webhook message"))
+    }
+
     /// Messages of `robot` waiting to be posted, oldest first.
     pub async fn queued_webhook_messages(&self, robot: &str) -> Result<Vec<WebhookMessage>> {
         let rows: Vec<Row> = on_pool!(self, pool => {
