@@ -721,7 +721,65 @@ fn secrets_stay_out_of_help() {
 mod served {
     use super::*;
 
-    on_both_databases_with_url!(serve_tells_the_robot_after_each_cycle_once);
+    on_both_databases_with_url!(
+        serve_tells_the_robot_after_each_cycle_once,
+        check_tells_the_robots_and_logs_no_secret,
+    );
+
+    /// `govwatch check` (the binary, logging at trace level) on the fixture county with
+    /// a 企业微信 and a signed 钉钉 robot: both told, the run says so, and neither its
+    /// output nor its log holds a key, token or secret.
+    async fn check_tells_the_robots_and_logs_no_secret(url: String) {
+        let county_server =
+            FixtureServer::with_router("127.0.0.1", support::county::router()).await;
+        let base = format!("http://{}", county_server.addr);
+        let (server, wecom, ding, _) = robots().await;
+        let tmp = tempfile::tempdir().unwrap();
+        let config = tmp.path().join("config");
+        std::fs::create_dir_all(config.join("catalog")).unwrap();
+        std::fs::write(
+            config.join("govwatch.toml"),
+            format!(
+                "[fetch]\nper_host_interval_ms = 0\nretries = 0\ntimeout_s = 10\ndns = \"static\"\n\n\
+                 [[notify.webhook]]\nkind = \"wecom\"\nurl = \"{}\"\n\n\
+                 [[notify.webhook]]\nkind = \"dingtalk\"\nurl = \"{}\"\nsecret = \"{DING_SECRET}\"\n",
+                server.url(&format!("/cgi-bin/webhook/send?key={WECOM_KEY}")),
+                server.url(&format!("/robot/send?access_token={DING_TOKEN}")),
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            config.join("catalog/county.toml"),
+            support::county::catalog(&base),
+        )
+        .unwrap();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_govwatch"))
+                .current_dir(tmp.path())
+                .args(["--database", &url, "check"])
+                .env("GOVWATCH_CONFIG", &config)
+                .env_remove("GOVWATCH_DATABASE_URL")
+                .env("RUST_LOG", "trace")
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+        let (w, d) = (wecom.accepted().len(), ding.accepted().len());
+        assert!(w >= 1 && w == d, "{w} {d}");
+        assert!(
+            stdout.contains(&format!("群机器人：发送消息{}条，待重试0条", w + d)),
+            "{stdout}"
+        );
+        assert!(stderr.contains("group-chat alert sent"), "{stderr}");
+        for secret in [WECOM_KEY, DING_TOKEN, DING_SECRET] {
+            assert!(!stdout.contains(secret), "{secret} in\n{stdout}");
+            assert!(!stderr.contains(secret), "{secret} in the log");
+        }
+    }
 
     /// `govwatch serve` on the fixture county with a cycle every second: the first cycle's
     /// findings reach the robot in one message, from a `webhooks` job after `detect`; the

@@ -5,6 +5,8 @@
 //! - [`compose`]: pure, from the week's episodes to messages (text, HTML, XLSX and CSV).
 //! - [`outbox`]: every message is an .eml file before anything is sent.
 //! - [`send`]: SMTP (lettre, rustls), sending the .eml bytes.
+//! - [`webhook`]: group-chat robots (企业微信, 钉钉, JSON), told each cycle's changes,
+//!   recorded and retried the same way.
 //!
 //! Delivery is exactly-once per ISO week and address. A run first retries what is still
 //! queued from earlier weeks, then composes this week's messages: for an address not yet
