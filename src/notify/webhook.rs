@@ -20,7 +20,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, SubsecRound, Utc};
 use chrono_tz::Tz;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -101,11 +101,13 @@ pub fn changes<'a>(
     units: &[String],
 ) -> Vec<Change<'a>> {
     let today = now.with_timezone(&tz).date_naive();
+    // PostgreSQL keeps microseconds: an episode opened at `now` reads back truncated.
+    let now_stored = now.trunc_subsecs(6);
     let is_new = |t: DateTime<Utc>| {
         t <= now
             && match cursor {
                 Some(c) => t > c,
-                None => t >= now,
+                None => t >= now_stored,
             }
     };
     let since_day = cursor.map_or(today, |c| c.with_timezone(&tz).date_naive());
