@@ -641,7 +641,18 @@ async fn outside_states(
             )
         })
         .collect();
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkSuspicious),
+            ..FindingFilter::default()
+        })
+        .await?;
     let mut subjects = HashSet::new();
+    // Nothing to judge and nothing to rectify: the link reads below are not needed.
+    if scans.is_empty() && open.is_empty() {
+        return Ok((Vec::new(), subjects));
+    }
     // A link gone from a page read in this cycle is rectified there too.
     let read_today: HashSet<String> = store
         .link_page_reads()
@@ -650,13 +661,6 @@ async fn outside_states(
         .filter(|(_, at)| *at >= since)
         .map(|(page, _)| page)
         .collect();
-    let open = store
-        .findings(&FindingFilter {
-            open_only: true,
-            kind: Some(Kind::LinkSuspicious),
-            ..FindingFilter::default()
-        })
-        .await?;
     let sources = store.link_sources_since(since).await?;
     let seen: HashSet<(&str, &str)> = sources
         .iter()
