@@ -179,6 +179,8 @@ struct Measured {
     wall: Duration,
     /// Peak resident set size, MiB.
     rss_mib: f64,
+    /// User and system CPU time (what a busy machine's wall time hides).
+    cpu: Duration,
     success: bool,
     stdout: String,
 }
@@ -205,9 +207,11 @@ fn measure(cmd: &mut Command, log: &Path) -> Measured {
     assert!(pid > 0, "wait4 failed for {cmd:?}");
     let wall = started.elapsed();
     let success = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Measured {
         wall,
         rss_mib: usage.ru_maxrss as f64 / 1024.0,
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         success,
         stdout: std::fs::read_to_string(log.with_extension("out")).unwrap_or_default(),
     }
@@ -567,6 +571,21 @@ fn bench_county(dir: &Path, o: &Options) -> String {
     let config = site::write_config(dir, &site::settings(concurrency, 0), &county.catalog);
     let db = sqlite_url(dir);
     let check = measure(&mut govwatch(&config, &db, &["check"]), &dir.join("check"));
+    // The same cycle with the content stage off, on a database of its own: what content
+    // scanning adds (issue 21 allows 15 %).
+    let plain = dir.join("content-off");
+    let plain_config = site::write_config(
+        &plain,
+        &format!(
+            "{}\n[content]\nenabled = false\n",
+            site::settings(concurrency, 0)
+        ),
+        &county.catalog,
+    );
+    let plain_check = measure(
+        &mut govwatch(&plain_config, &sqlite_url(&plain), &["check"]),
+        &plain.join("check"),
+    );
     let server_kind = server.kind.clone();
     drop(server);
     let requests: i64 = attempts_per_host(&db).iter().map(|(_, n)| n).sum();
@@ -585,7 +604,21 @@ fn bench_county(dir: &Path, o: &Options) -> String {
     out.push_str(&line(
         "govwatch check (one whole cycle)",
         &check,
-        format!("{requests} requests, {findings} findings opened"),
+        format!(
+            "{requests} requests, {findings} findings opened, CPU {:.2} s",
+            secs(check.cpu)
+        ),
+    ));
+    let plain_findings = number_before(&plain_check.stdout, "new finding(s)").unwrap_or(f64::NAN);
+    out.push_str(&line(
+        "the same with `[content] enabled = false`",
+        &plain_check,
+        format!(
+            "{plain_findings} findings opened, CPU {:.2} s; content on / off: wall {:.3}, CPU {:.3}",
+            secs(plain_check.cpu),
+            secs(check.wall) / secs(plain_check.wall),
+            secs(check.cpu) / secs(plain_check.cpu),
+        ),
     ));
 
     // 1 M observations: items, posts, probes and crawl results, written straight into
@@ -604,8 +637,9 @@ fn bench_county(dir: &Path, o: &Options) -> String {
         &format!("detect over {rows} stored observations"),
         &detect,
         format!(
-            "detect stage {stage:.2} s ({}; rows written in {:.1} s)",
+            "detect stage {stage:.2} s ({}; child CPU {:.2} s; rows written in {:.1} s)",
             detect.stdout.trim(),
+            secs(detect.cpu),
             secs(filled)
         ),
     ));

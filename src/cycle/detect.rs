@@ -10,14 +10,17 @@ use crate::catalog::{Catalog, Platform, SourceKind};
 use crate::clock::{Clock, start_of_day};
 use crate::config::Settings;
 use crate::detect::accounts::{
-    AccountState, Listed, SourceCheck, account_key_of, judge_accounts, judge_unregistered,
-    judge_weekly_minimum,
+    AccountState, Listed, SourceCheck, WEEKLY_LOOKBACK_WEEKS, account_key_of, judge_accounts,
+    judge_unregistered, judge_weekly_minimum,
 };
-use crate::detect::columns::{ColumnState, CrawlResult, judge_columns, judge_units};
+use crate::detect::columns::{
+    ColumnState, CrawlResult, judge_columns, judge_units, split_period_subject,
+};
 use crate::detect::links::{BrokenUrl, LinkPlace, PageRole, PagesRead, SiteLinks, judge_links};
 use crate::detect::messages::{
     Calendar, MailboxState, MessageState, judge_mailboxes, judge_messages,
 };
+use crate::detect::period::Period;
 use crate::detect::sites::{ProbeResult, SiteState, judge_sites};
 use crate::detect::{Context, Evidence, Finding, Kind};
 use crate::report::wording;
@@ -79,7 +82,8 @@ pub async fn run(
     // Columns and units.
     let needed = settings.thresholds.column_unreachable_failures.max(1) as usize + 1;
     let crawls = store.recent_column_crawls(needed, now).await?;
-    let mut dates = store.item_dates().await?;
+    let (from, earlier) = item_windows(&open, ids, today);
+    let mut dates = store.item_dates_from(today, from, &earlier).await?;
     let columns: Vec<ColumnState> = catalog
         .columns
         .iter()
@@ -190,7 +194,19 @@ pub async fn run(
     // unknown, so neither judged nor resolved.
     let needed = settings.thresholds.account_unreachable_failures.max(1) as usize + 1;
     let checks = store.recent_account_checks(needed, now).await?;
-    let mut posts = store.post_originals().await?;
+    let weekly = settings.thresholds.account_weekly_minimum;
+    let (from, earlier) = post_windows(&open, ids, today);
+    let mut posts = store
+        .posts_from(
+            now,
+            weekly.then(|| start_of_day(from, clock.tz())),
+            &earlier
+                .into_iter()
+                .map(|(id, day)| (id, start_of_day(day, clock.tz())))
+                .collect(),
+            weekly,
+        )
+        .await?;
     let first_reads = store.first_account_reads(now).await?;
     let mut states = Vec::new();
     for a in &catalog.accounts {
@@ -353,6 +369,62 @@ pub async fn run(
     Ok(report)
 }
 
+/// The item dates the column rules need on `today`: from the start of the last
+/// completed quarter for every column, and from an older quarter for a column with a
+/// quota-shortfall episode of that quarter still open (the rule counts every quarter
+/// since). Older zero-publish quarters need only the newest date, which the store adds.
+pub fn item_windows(
+    open: &HashSet<(Kind, String)>,
+    ids: &CatalogIds,
+    today: NaiveDate,
+) -> (NaiveDate, HashMap<i64, NaiveDate>) {
+    let from = Period::last_completed_quarter(today).start();
+    let mut earlier: HashMap<i64, NaiveDate> = HashMap::new();
+    for (kind, subject) in open {
+        if *kind != Kind::ColumnQuotaShortfall {
+            continue;
+        }
+        if let Some((key, quarter)) = split_period_subject(subject)
+            && quarter.start() < from
+            && let Some(id) = ids.columns.get(key)
+        {
+            let start = earlier.entry(*id).or_insert(quarter.start());
+            *start = (*start).min(quarter.start());
+        }
+    }
+    (from, earlier)
+}
+
+/// The local days from which the account rules need every post (with
+/// `account_weekly_minimum` on): the weeks it looks back over, and older weeks whose
+/// episode is still open. Before that, the latest post and original are enough.
+pub fn post_windows(
+    open: &HashSet<(Kind, String)>,
+    ids: &CatalogIds,
+    today: NaiveDate,
+) -> (NaiveDate, HashMap<i64, NaiveDate>) {
+    let last_week = Period::week_of(today).previous();
+    let from = std::iter::successors(Some(last_week), |w| Some(w.previous()))
+        .take(WEEKLY_LOOKBACK_WEEKS)
+        .last()
+        .unwrap_or(last_week)
+        .start();
+    let mut earlier: HashMap<i64, NaiveDate> = HashMap::new();
+    for (kind, subject) in open {
+        if *kind != Kind::AccountWeeklyMinimum {
+            continue;
+        }
+        if let Some((key, week)) = split_period_subject(subject)
+            && week.start() < from
+            && let Some(id) = ids.accounts.get(key)
+        {
+            let start = earlier.entry(*id).or_insert(week.start());
+            *start = (*start).min(week.start());
+        }
+    }
+    (from, earlier)
+}
+
 /// The working-day calendar of `[schedule]`.
 pub fn message_calendar(settings: &Settings) -> Calendar {
     Calendar {
@@ -416,6 +488,12 @@ async fn link_states(
         .collect();
     let item_pages: HashMap<String, i64> =
         store.link_item_pages(since).await?.into_iter().collect();
+    let mut by_site: HashMap<i64, Vec<&crate::store::LinkSource>> = HashMap::new();
+    for s in &sources {
+        if let Some(site) = s.site_id {
+            by_site.entry(site).or_default().push(s);
+        }
+    }
     let mut states = Vec::new();
     for site in &catalog.sites {
         let key = site.key();
@@ -423,7 +501,7 @@ async fn link_states(
             continue;
         };
         let mut broken: BTreeMap<&str, BrokenUrl> = BTreeMap::new();
-        for s in sources.iter().filter(|s| s.site_id == Some(site_id)) {
+        for s in by_site.get(&site_id).into_iter().flatten().copied() {
             let Some(check) = checks.get(&s.link_url) else {
                 continue;
             };
@@ -520,6 +598,7 @@ async fn content_states(
         .iter()
         .filter_map(|s| Some((*ids.sites.get(&s.key())?, s)))
         .collect();
+    let columns = columns_by_name(catalog);
     let mut states = Vec::new();
     let mut subjects = HashSet::new();
     for row in rows {
@@ -531,12 +610,10 @@ async fn content_states(
         }
         let key = site.key();
         subjects.insert(crate::detect::content::subject_key(&key, &row.page_url));
-        let column = row.column_name.as_deref().and_then(|name| {
-            catalog
-                .columns
-                .iter()
-                .find(|c| c.site == site.name && c.name == name)
-        });
+        let column = row
+            .column_name
+            .as_deref()
+            .and_then(|name| columns.get(&(site.name.as_str(), name)).copied());
         let unit = match column {
             Some(c) if !c.units.is_empty() => Some(crate::detect::join_names(&c.units)),
             _ => site.unit.clone(),
@@ -594,7 +671,18 @@ async fn outside_states(
             )
         })
         .collect();
+    let open = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkSuspicious),
+            ..FindingFilter::default()
+        })
+        .await?;
     let mut subjects = HashSet::new();
+    // Nothing to judge and nothing to rectify: the link reads below are not needed.
+    if scans.is_empty() && open.is_empty() {
+        return Ok((Vec::new(), subjects));
+    }
     // A link gone from a page read in this cycle is rectified there too.
     let read_today: HashSet<String> = store
         .link_page_reads()
@@ -603,13 +691,6 @@ async fn outside_states(
         .filter(|(_, at)| *at >= since)
         .map(|(page, _)| page)
         .collect();
-    let open = store
-        .findings(&FindingFilter {
-            open_only: true,
-            kind: Some(Kind::LinkSuspicious),
-            ..FindingFilter::default()
-        })
-        .await?;
     let sources = store.link_sources_since(since).await?;
     let seen: HashSet<(&str, &str)> = sources
         .iter()
@@ -638,6 +719,7 @@ async fn outside_states(
         .collect();
     let item_pages: HashMap<String, i64> =
         store.link_item_pages(since).await?.into_iter().collect();
+    let columns = columns_by_name(catalog);
     let mut links = Vec::new();
     for s in &sources {
         let (Some(scan), Some(site)) = (
@@ -658,10 +740,9 @@ async fn outside_states(
             .copied();
         let role = PageRole::of(&s.page_url, site, &catalog.columns, item_of);
         let column = match &role {
-            PageRole::Column(name) | PageRole::Item(name) => catalog
-                .columns
-                .iter()
-                .find(|c| c.site == site.name && &c.name == name),
+            PageRole::Column(name) | PageRole::Item(name) => {
+                columns.get(&(site.name.as_str(), name.as_str())).copied()
+            }
             _ => None,
         };
         let unit = match column {
@@ -757,6 +838,15 @@ async fn unwatched_findings(
         })
         .map(|f| f.subject_key.clone())
         .collect())
+}
+
+/// The catalog's columns by site and name (the first of a name, as a search would find).
+fn columns_by_name(catalog: &Catalog) -> HashMap<(&str, &str), &crate::catalog::Column> {
+    let mut map = HashMap::new();
+    for c in &catalog.columns {
+        map.entry((c.site.as_str(), c.name.as_str())).or_insert(c);
+    }
+    map
 }
 
 async fn reconcile(

@@ -71,7 +71,8 @@ pub struct AccountState<'a> {
     pub key: String,
     /// Local day of each stored post (any order) with whether it is an original
     /// (`Some(true)`), a repost (`Some(false)`) or not told (`None`: sources other than
-    /// Weibo).
+    /// Weibo). All of them, or (as the detect stage reads them) the latest post and the
+    /// latest original, and every post of the weeks judged when the weekly minimum is on.
     pub post_originals: Vec<(NaiveDate, Option<bool>)>,
     /// The local day its source was first read: watching began. Weeks that started
     /// earlier are not judged by account_weekly_minimum (their posts may be incomplete).

@@ -57,7 +57,9 @@ impl CrawlResult {
 pub struct ColumnState<'a> {
     pub column: &'a Column,
     pub key: String,
-    /// Publish dates of its stored items (undated items left out), any order.
+    /// Publish dates of its stored items (undated items left out), any order: all of
+    /// them, or (as the detect stage reads them) those on or before the day judged from
+    /// the oldest quarter counted, and the newest date before that.
     pub dates: Vec<NaiveDate>,
     /// The latest crawls, newest first.
     pub crawls: Vec<CrawlResult>,

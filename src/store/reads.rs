@@ -99,17 +99,24 @@ impl Store {
     }
 
     /// The latest `per_column` crawls of every column at or before `until`, newest first.
+    /// Read column by column through the (column, instant) key, so the cost follows the
+    /// crawls returned, not the history kept (`CROSS JOIN` keeps SQLite's loop on columns).
     pub async fn recent_column_crawls(
         &self,
         per_column: usize,
         until: DateTime<Utc>,
     ) -> Result<HashMap<i64, Vec<ColumnCrawl>>> {
+        let limit = i64::try_from(per_column).unwrap_or(i64::MAX);
         let rows: Vec<ColumnCrawl> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT column_id, at, outcome, status, detail, items_found, new_items, pages, items_digest \
-                 FROM column_crawls WHERE at <= $1 ORDER BY column_id, at DESC",
+                "SELECT c.column_id, c.at, c.outcome, c.status, c.detail, c.items_found, c.new_items, \
+                 c.pages, c.items_digest FROM columns col CROSS JOIN column_crawls c \
+                 WHERE c.column_id = col.id AND c.at IN (SELECT x.at FROM column_crawls x \
+                 WHERE x.column_id = col.id AND x.at <= $1 ORDER BY x.at DESC LIMIT $2) \
+                 ORDER BY c.column_id, c.at DESC",
             )
             .bind(until)
+            .bind(limit)
             .fetch_all(pool)
             .await
         })
@@ -163,6 +170,73 @@ impl Store {
         let mut map: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
         for (column, day) in rows {
             map.entry(column).or_default().push(day);
+        }
+        Ok(map)
+    }
+
+    /// The publish dates the column rules need on `today`, by column: one per dated item
+    /// from the column's start (`from`, or its earlier day in `earlier`) to `today`; and,
+    /// for a column whose newest item on or before `today` is older than its start, that
+    /// newest date alone. Read per column and day (indexes of migration 0015), never item
+    /// by item, so the cost follows the days judged, not the history kept.
+    pub async fn item_dates_from(
+        &self,
+        today: NaiveDate,
+        from: NaiveDate,
+        earlier: &HashMap<i64, NaiveDate>,
+    ) -> Result<HashMap<i64, Vec<NaiveDate>>> {
+        let mut map: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        let mut add = |column: i64, day: NaiveDate, count: i64| {
+            let list = map.entry(column).or_default();
+            list.extend(std::iter::repeat_n(day, count.max(0) as usize));
+        };
+        let rows: Vec<(i64, NaiveDate, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, published_on, COUNT(*) FROM column_items \
+                 WHERE published_on >= $1 AND published_on <= $2 GROUP BY column_id, published_on",
+            )
+            .bind(from)
+            .bind(today)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading item dates"))?;
+        for (column, day, count) in rows {
+            add(column, day, count);
+        }
+        for (&column, &start) in earlier.iter().filter(|(_, start)| **start < from) {
+            let rows: Vec<(NaiveDate, i64)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT published_on, COUNT(*) FROM column_items \
+                     WHERE column_id = $1 AND published_on >= $2 AND published_on < $3 \
+                     GROUP BY published_on",
+                )
+                .bind(column)
+                .bind(start)
+                .bind(from)
+                .fetch_all(pool)
+                .await
+            })
+            .map_err(ctx("reading item dates"))?;
+            for (day, count) in rows {
+                add(column, day, count);
+            }
+        }
+        let latest: Vec<(i64, Option<NaiveDate>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.id, (SELECT MAX(i.published_on) FROM column_items i \
+                 WHERE i.column_id = c.id AND i.published_on <= $1) FROM columns c",
+            )
+            .bind(today)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the latest item dates"))?;
+        for (column, day) in latest {
+            let start = earlier.get(&column).map_or(from, |e| from.min(*e));
+            if let Some(day) = day.filter(|d| *d < start) {
+                add(column, day, 1);
+            }
         }
         Ok(map)
     }
@@ -231,8 +305,9 @@ impl Store {
     ) -> Result<HashMap<i64, Vec<NaiveDate>>> {
         let rows: Vec<(i64, String)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT h.site_id, h.dates FROM home_reads h WHERE h.outcome = 'ok' AND h.at = \
-                 (SELECT MAX(at) FROM home_reads x WHERE x.site_id = h.site_id AND x.outcome = 'ok' AND x.at <= $1)",
+                "SELECT h.site_id, h.dates FROM sites s CROSS JOIN home_reads h \
+                 WHERE h.site_id = s.id AND h.outcome = 'ok' AND h.at = \
+                 (SELECT MAX(x.at) FROM home_reads x WHERE x.site_id = s.id AND x.outcome = 'ok' AND x.at <= $1)",
             )
             .bind(until)
             .fetch_all(pool)
@@ -269,18 +344,24 @@ impl Store {
         .map_err(ctx("recording an account check"))
     }
 
-    /// The latest `per_account` checks of every account at or before `until`, newest first.
+    /// The latest `per_account` checks of every account at or before `until`, newest
+    /// first, read account by account (as [`Store::recent_column_crawls`]).
     pub async fn recent_account_checks(
         &self,
         per_account: usize,
         until: DateTime<Utc>,
     ) -> Result<HashMap<i64, Vec<AccountCheck>>> {
+        let limit = i64::try_from(per_account).unwrap_or(i64::MAX);
         let rows: Vec<AccountCheck> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT account_id, at, outcome, detail, posts_found FROM account_checks \
-                 WHERE at <= $1 ORDER BY account_id, at DESC",
+                "SELECT c.account_id, c.at, c.outcome, c.detail, c.posts_found \
+                 FROM accounts a CROSS JOIN account_checks c \
+                 WHERE c.account_id = a.id AND c.at IN (SELECT x.at FROM account_checks x \
+                 WHERE x.account_id = a.id AND x.at <= $1 ORDER BY x.at DESC LIMIT $2) \
+                 ORDER BY c.account_id, c.at DESC",
             )
             .bind(until)
+            .bind(limit)
             .fetch_all(pool)
             .await
         })
@@ -326,23 +407,112 @@ impl Store {
         Ok(map)
     }
 
+    /// The posts the account rules need up to `now`, by account: with `from`, every post
+    /// from there (or from the account's earlier instant in `earlier`) to `now`; and each
+    /// account's latest post, and with `originals` its latest original, when older than
+    /// that (or always, without `from`). Indexed reads per account (migration 0015), never
+    /// the whole history.
+    pub async fn posts_from(
+        &self,
+        now: DateTime<Utc>,
+        from: Option<DateTime<Utc>>,
+        earlier: &HashMap<i64, DateTime<Utc>>,
+        originals: bool,
+    ) -> Result<HashMap<i64, Vec<PostOriginal>>> {
+        let mut map: HashMap<i64, Vec<PostOriginal>> = HashMap::new();
+        if let Some(from) = from {
+            let rows: Vec<(i64, DateTime<Utc>, Option<bool>)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT account_id, published_at, original FROM account_posts \
+                     WHERE published_at >= $1 AND published_at <= $2",
+                )
+                .bind(from)
+                .bind(now)
+                .fetch_all(pool)
+                .await
+            })
+            .map_err(ctx("reading posts"))?;
+            for (account, at, original) in rows {
+                map.entry(account).or_default().push((at, original));
+            }
+            for (&account, &start) in earlier.iter().filter(|(_, start)| **start < from) {
+                let rows: Vec<(DateTime<Utc>, Option<bool>)> = on_pool!(self, pool => {
+                    sqlx::query_as(
+                        "SELECT published_at, original FROM account_posts \
+                         WHERE account_id = $1 AND published_at >= $2 AND published_at < $3",
+                    )
+                    .bind(account)
+                    .bind(start)
+                    .bind(from)
+                    .fetch_all(pool)
+                    .await
+                })
+                .map_err(ctx("reading posts"))?;
+                map.entry(account).or_default().extend(rows);
+            }
+        }
+        let start = |account: i64| from.map(|f| earlier.get(&account).map_or(f, |e| f.min(*e)));
+        let latest: Vec<(i64, Option<DateTime<Utc>>, Option<bool>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT a.id, \
+                 (SELECT MAX(p.published_at) FROM account_posts p \
+                  WHERE p.account_id = a.id AND p.published_at <= $1), \
+                 (SELECT p.original FROM account_posts p \
+                  WHERE p.account_id = a.id AND p.published_at <= $1 \
+                  ORDER BY p.published_at DESC LIMIT 1) \
+                 FROM accounts a",
+            )
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the latest posts"))?;
+        for (account, at, original) in latest {
+            if let Some(at) = at.filter(|at| start(account).is_none_or(|s| *at < s)) {
+                map.entry(account).or_default().push((at, original));
+            }
+        }
+        if originals {
+            let latest: Vec<(i64, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
+                sqlx::query_as(
+                    "SELECT a.id, (SELECT MAX(p.published_at) FROM account_posts p \
+                     WHERE p.account_id = a.id AND p.original = TRUE AND p.published_at <= $1) \
+                     FROM accounts a",
+                )
+                .bind(now)
+                .fetch_all(pool)
+                .await
+            })
+            .map_err(ctx("reading the latest original posts"))?;
+            for (account, at) in latest {
+                if let Some(at) = at.filter(|at| start(account).is_none_or(|s| *at < s)) {
+                    map.entry(account).or_default().push((at, Some(true)));
+                }
+            }
+        }
+        Ok(map)
+    }
+
     /// When each account's source was first read (its first `ok` check up to `until`):
     /// when watching began.
     pub async fn first_account_reads(
         &self,
         until: DateTime<Utc>,
     ) -> Result<HashMap<i64, DateTime<Utc>>> {
-        let rows: Vec<(i64, DateTime<Utc>)> = on_pool!(self, pool => {
+        let rows: Vec<(i64, Option<DateTime<Utc>>)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT account_id, MIN(at) FROM account_checks WHERE outcome = 'ok' AND at <= $1 \
-                 GROUP BY account_id",
+                "SELECT a.id, (SELECT MIN(c.at) FROM account_checks c \
+                 WHERE c.account_id = a.id AND c.outcome = 'ok' AND c.at <= $1) FROM accounts a",
             )
             .bind(until)
             .fetch_all(pool)
             .await
         })
         .map_err(ctx("reading account checks"))?;
-        Ok(rows.into_iter().collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|(account, at)| Some((account, at?)))
+            .collect())
     }
 
     /// The keys of the catalog's accounts whose source was read successfully (an `ok`
