@@ -62,8 +62,13 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
         app.settings.thresholds.account_silent_days,
     );
     let d = &report.detect;
+    let dismissed = if d.dismissed > 0 {
+        format!("（另有已核实为误报{}个，不计入）", d.dismissed)
+    } else {
+        String::new()
+    };
     println!(
-        "{}：新发现问题{}个，仍未整改{}个，已整改{}个",
+        "{}：新发现问题{}个，仍未整改{}个，已整改{}个{dismissed}",
         app.clock.today(),
         d.opened,
         d.confirmed,

@@ -31,6 +31,9 @@ pub struct DetectReport {
     pub resolved: usize,
     /// Findings that hold now, by kind.
     pub holding: HashMap<Kind, usize>,
+    /// Findings that hold now but were dismissed as false alarms (误报): left out of the
+    /// counts above.
+    pub dismissed: usize,
 }
 
 const COLUMN_KINDS: [Kind; 6] = [
@@ -333,6 +336,22 @@ pub async fn run(
         &mut report,
     )
     .await?;
+    // False alarms (误报) that detection holds are not problems to count.
+    for f in store.dismissed_open_findings().await? {
+        if f.last_confirmed < now {
+            continue; // not judged in this check
+        }
+        if let Some(n) = report.holding.get_mut(&f.kind) {
+            *n = n.saturating_sub(1);
+        }
+        if f.opened_at >= now {
+            report.opened = report.opened.saturating_sub(1);
+        } else {
+            report.confirmed = report.confirmed.saturating_sub(1);
+        }
+        report.dismissed += 1;
+    }
+    report.holding.retain(|_, n| *n > 0);
     Ok(report)
 }
 
@@ -499,6 +518,13 @@ async fn content_states(
         if row.missing_reads == 1 {
             continue;
         }
+        let scan: crate::extract::content::PageScan =
+            serde_json::from_str(&row.hits).unwrap_or_default();
+        // An attachment that could not be read says nothing: its findings stay as they
+        // were until it is read or gone.
+        if scan.unreadable.is_some() && row.missing_reads == 0 {
+            continue;
+        }
         let key = site.key();
         subjects.insert(crate::detect::content::subject_key(&key, &row.page_url));
         let column = row.column_name.as_deref().and_then(|name| {
@@ -517,7 +543,6 @@ async fn content_states(
             (_, Some(name)) => PageRole::Item(name.clone()),
             _ => PageRole::Other,
         };
-        let scan = serde_json::from_str(&row.hits).unwrap_or_default();
         states.push(crate::detect::content::PageState {
             site,
             site_key: key,
