@@ -4,11 +4,12 @@
 //! are unchanged only has its scan confirmed. The hits (masked) go to the store; the
 //! detect stage turns them into findings.
 //!
-//! Attachments (PDF, DOCX, XLSX, XLS) linked from the office's own pages are read by the
-//! link check's GET (one request per URL and cycle) up to `[content] max_attachment_mb`;
-//! their text is extracted by a child process ([`extract_text`]) killed after
-//! `attachment_timeout_s`, with a memory limit: a file it cannot read is counted
-//! `unreadable`, never a failure of the cycle. An attachment's scan is keyed by its URL
+//! Attachments (PDF, DOCX, XLSX, XLS, DOC/WPS) linked from the office's own pages are
+//! read by the link check's GET (one request per URL and cycle) up to `[content]
+//! max_attachment_mb`; their text is extracted by a child process ([`extract_text`])
+//! killed after `attachment_timeout_s`, with a memory limit: a file it cannot read is
+//! counted `unreadable`, never a failure of the cycle, and remembered by its hash, so
+//! the same bytes are not given to a child again. An attachment's scan is keyed by its URL
 //! and names the page that links it.
 //!
 //! Hidden links (暗链) are found in the same read: outside links (to a host other than
