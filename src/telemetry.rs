@@ -15,10 +15,27 @@ pub enum LogFormat {
     Json,
 }
 
+/// Libraries kept at `info` even when `RUST_LOG` asks for debug: their debug logs hold
+/// the text they read.
+const QUIET: [&str; 4] = [
+    "html5ever=info",
+    "markup5ever=info",
+    "xml5ever=info",
+    "lettre=info",
+];
+
 /// Installs the global subscriber; a second call (tests) is a no-op.
 pub fn init(format: LogFormat) {
-    let filter =
+    let mut filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,govwatch=info"));
+    // Whatever RUST_LOG asks for: these libraries log what they read (the HTML parser
+    // every token of a page's text, the mailer the lines it writes) at debug, and a page
+    // or an email may carry an ID number. govwatch never prints a full number.
+    for quiet in QUIET {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let colour = use_colour(
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR").as_deref(),

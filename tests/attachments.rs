@@ -5,8 +5,9 @@
 //! binary) and scanned; each finding names the page and the attachment
 //! (县财政局网站《…公示》附件《名单.xlsx》泄露个人信息（…）); the hostile PDF is
 //! `unreadable` within its time limit while the cycle completes; an unchanged attachment
-//! is confirmed without a second extraction; `export content` fills `attachment`; and
-//! no planted full number is in the database or the exports. Both databases.
+//! is confirmed without a second extraction (an unreadable one is not read again
+//! either); `export content` fills `attachment`; and no planted full number is in the
+//! database or the exports. Both databases.
 //!
 //! The XLS is tests/fixtures/attachments/list.xls (made with xlwt from list.csv beside
 //! it); the other files are written here.
@@ -360,7 +361,9 @@ async fn attachments_are_read_in_a_child_and_a_hostile_pdf_is_unreadable(url: St
         ]
     );
 
-    // Unchanged files are confirmed without another extraction.
+    // Unchanged files are confirmed without another extraction, the unreadable one too:
+    // its bytes are the same, so it is still unreadable, and not given another 3 s.
+    let started = Instant::now();
     let report = run(day1 + Duration::days(1)).await;
     assert_eq!(
         report.links.content.attachments, 0,
@@ -368,8 +371,17 @@ async fn attachments_are_read_in_a_child_and_a_hostile_pdf_is_unreadable(url: St
         report.links.content
     );
     assert_eq!(
-        report.links.content.unchanged, 7,
-        "3 pages and 4 attachments"
+        report.links.content.unchanged, 8,
+        "3 pages and 5 attachments"
+    );
+    assert_eq!(
+        report.links.content.unreadable, 1,
+        "the hostile PDF, as before"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the hostile PDF was not extracted again ({:?})",
+        started.elapsed()
     );
 
     // The export names the attachment of every hit.

@@ -5,7 +5,9 @@
 //! phrases), an unchanged page is confirmed without a rescan, a rewritten page rectifies
 //! its finding and a page gone (404 twice) rectifies its leak. No planted full number is
 //! found anywhere: not in the database (the SQLite file, every PostgreSQL row as text),
-//! not in the JSON, CSV or XLSX exports. Both databases.
+//! not in the JSON, CSV or XLSX exports; and, running the real binary (`check` on two
+//! days, `notify` without SMTP, the exports), not in its logs at debug level nor in the
+//! outbox's messages. Both databases.
 
 mod support;
 
@@ -31,7 +33,8 @@ use govwatch::store::{FindingFilter, Store};
 use support::FixtureServer;
 
 on_both_databases_with_url!(
-    planted_errors_and_leaks_are_found_traps_are_not_and_no_full_number_is_kept
+    planted_errors_and_leaks_are_found_traps_are_not_and_no_full_number_is_kept,
+    no_full_number_in_the_debug_logs_the_outbox_or_the_exports
 );
 
 const SITE: &str = "示例县人民政府";
@@ -108,6 +111,21 @@ fn planted() -> Planted {
     }
 }
 
+impl Planted {
+    /// Every planted number, the traps and the published 咨询电话 too, in both widths.
+    fn numbers(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.ids.clone();
+        all.extend(self.mobiles.iter().chain(&self.traps).cloned());
+        all.extend([self.card.clone(), CONSULTATION.to_string()]);
+        all.iter()
+            .flat_map(|n| [n.clone(), full_width(n)])
+            .collect()
+    }
+}
+
+/// The one 咨询电话 the notice publishes on purpose: not a leak, but not kept whole either.
+const CONSULTATION: &str = "13812345678";
+
 fn html(body: String) -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
@@ -123,11 +141,12 @@ fn router(mode: Arc<AtomicU8>) -> Router {
         <li><a href="/art/2.html">城乡居民救助名单公示</a><span>2020-09-08</span></li>
         <li><a href="/art/3.html">县政府召开常务会议</a><span>2020-09-07</span></li>
         </ul>"#;
-    let notice = r#"<h1>关于开展财政资金检查的通知</h1>
+    let notice = format!(
+        r#"<h1>关于开展财政资金检查的通知</h1>
         <p>为庆祝中华人民<span>共合</span>国成立，人民攻府决定……</p>
-        <p>县农业部门、县文化部门参加。咨询电话：13812345678，办公电话：0917-1234567。</p>
+        <p>县农业部门、县文化部门参加。咨询电话：{CONSULTATION}，办公电话：0917-1234567。</p>
         <p>县政办发〔2020〕12号　2020年9月10日</p>"#
-        .to_string();
+    );
     let fixed =
         "<h1>关于开展财政资金检查的通知</h1><p>为庆祝中华人民共和国成立，人民政府决定……</p>";
     let list = format!(
@@ -194,13 +213,17 @@ fn router(mode: Arc<AtomicU8>) -> Router {
     )
 }
 
-fn catalog(base: &str) -> Catalog {
-    let text = format!(
+fn catalog_text(base: &str) -> String {
+    format!(
         "[[unit]]\nname = \"县政府办\"\nlevel = \"县级部门\"\n\n\
          [[unit]]\nname = \"县财政局\"\nlevel = \"县级部门\"\n\n\
          [[site]]\nname = \"{SITE}\"\nurl = \"{base}/\"\nunit = \"县政府办\"\n\n\
          [[column]]\nsite = \"{SITE}\"\nname = \"通知公告\"\nurl = \"{base}/col/news/\"\nunits = [\"县财政局\"]\nclass = \"notice\"\n"
-    );
+    )
+}
+
+fn catalog(base: &str) -> Catalog {
+    let text = catalog_text(base);
     let loaded = load_texts(&[(Path::new("content.toml"), text.as_str())]).unwrap();
     assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
     loaded.catalog
@@ -263,7 +286,14 @@ async fn planted_errors_and_leaks_are_found_traps_are_not_and_no_full_number_is_
         "the meeting page reports on gambling and is clean; traps never fire"
     );
 
-    // An unchanged page is confirmed, not scanned again.
+    // An unchanged page is confirmed, not scanned again. The error, dismissed as a false
+    // alarm (误报) meanwhile, holds but is not counted as a problem of the check.
+    let error_id = open[0].id;
+    let at = start_of_day(day1, Shanghai) + Duration::hours(12);
+    store
+        .dismiss_finding(error_id, "引用原文", "王五", at)
+        .await
+        .unwrap();
     let report = run(0, day1 + Duration::days(1)).await;
     assert_eq!(
         report.links.content.scanned, 0,
@@ -272,6 +302,10 @@ async fn planted_errors_and_leaks_are_found_traps_are_not_and_no_full_number_is_
     );
     assert_eq!(report.links.content.unchanged, 5);
     assert!(findings().await.iter().all(|f| f.resolved_on.is_none()));
+    assert_eq!(report.detect.dismissed, 1, "{:?}", report.detect);
+    assert_eq!(report.detect.holding.get(&Kind::ContentError), None);
+    assert_eq!(report.detect.holding.get(&Kind::PrivacyLeak), Some(&1));
+    store.undismiss_finding(error_id, "王五", at).await.unwrap();
 
     // The notice is corrected and the list removed: rectified, the list after two 404s.
     let day3 = day1 + Duration::days(2);
@@ -329,15 +363,7 @@ async fn planted_errors_and_leaks_are_found_traps_are_not_and_no_full_number_is_
     // No planted full number anywhere, in either width.
     store.close().await;
     let stored = support::db::database_text(&url).await;
-    let numbers: Vec<String> = p
-        .ids
-        .iter()
-        .chain(&p.mobiles)
-        .chain(&p.traps)
-        .chain(std::iter::once(&p.card))
-        .flat_map(|n| [n.clone(), full_width(n)])
-        .collect();
-    for n in &numbers {
+    for n in &p.numbers() {
         for (what, text) in [
             ("database", stored.as_str()),
             ("json", json.as_str()),
@@ -361,4 +387,136 @@ fn unzip_text(bytes: &[u8]) -> String {
         out.push_str(&s);
     }
     out
+}
+
+/// The real binary as an operator runs it: `govwatch check` on two days with every log
+/// at debug (`RUST_LOG=debug`: govwatch's, sqlx's and the HTTP stack's), `govwatch
+/// notify` without SMTP (the weekly email as .eml files in the outbox, bodies and CSV/XLSX
+/// attachments decoded) and the exports. No planted full number in any of them, in either
+/// width. Both databases.
+async fn no_full_number_in_the_debug_logs_the_outbox_or_the_exports(url: String) {
+    let mode = Arc::new(AtomicU8::new(0));
+    let server = FixtureServer::with_router("127.0.0.1", router(mode)).await;
+    let base = format!("http://{}", server.addr);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("catalog")).unwrap();
+    std::fs::write(
+        config.join("govwatch.toml"),
+        "[general]\noffice_name = \"示例县政务公开办\"\n\n\
+         [fetch]\nper_host_interval_ms = 0\ndns = \"static\"\nretries = 0\n\n\
+         [notify]\noffice = [\"gongkai@example.gov.cn\"]\noutbox = \"outbox\"\n",
+    )
+    .unwrap();
+    std::fs::write(config.join("catalog/content.toml"), catalog_text(&base)).unwrap();
+    // Every output of every run: what an operator's journal would hold.
+    let mut logs = String::new();
+    let mut run = async |now: &str, args: &[&str]| {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_govwatch"))
+            .current_dir(dir.path())
+            .args(["--database", &url, "--now", now])
+            .args(args)
+            .env_remove("GOVWATCH_DATABASE_URL")
+            .env_remove("GOVWATCH_CONFIG")
+            .env("RUST_LOG", "debug")
+            .output()
+            .await
+            .expect("run govwatch");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(
+            out.status.success(),
+            "govwatch {args:?}: {stdout}\n{}",
+            &stderr[stderr.len().saturating_sub(4000)..]
+        );
+        logs.push_str(&stdout);
+        logs.push_str(&stderr);
+        stdout
+    };
+    let check = run("2020-09-15", &["check"]).await;
+    assert!(check.contains("泄露个人信息"), "{check}");
+    run("2020-09-16", &["check"]).await;
+    run("2020-09-17", &["notify"]).await;
+    let mut exports = String::new();
+    for what in ["content", "findings"] {
+        for format in ["json", "csv"] {
+            exports += &run(
+                "2020-09-17",
+                &["export", what, "--period", "2020Q3", "--format", format],
+            )
+            .await;
+        }
+        let xlsx = dir.path().join(format!("{what}.xlsx"));
+        run(
+            "2020-09-17",
+            &[
+                "export",
+                what,
+                "--period",
+                "2020Q3",
+                "--format",
+                "xlsx",
+                "--output",
+                xlsx.to_str().unwrap(),
+            ],
+        )
+        .await;
+        exports += &unzip_text(&std::fs::read(&xlsx).unwrap());
+    }
+    assert!(logs.contains("DEBUG"), "the logs are at debug level");
+    assert!(exports.contains("139****5678"), "{exports}");
+
+    // The outbox: every message, decoded.
+    let mut mail = String::new();
+    let mut files = vec![dir.path().join("outbox")];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let raw = std::fs::read(&path).unwrap();
+        mail.push_str(&String::from_utf8_lossy(&raw));
+        let m = mail_parser::MessageParser::default()
+            .parse(&raw)
+            .expect("a MIME message");
+        for i in 0..m.text_body_count() {
+            mail.push_str(&m.body_text(i).unwrap_or_default());
+        }
+        for i in 0..m.html_body_count() {
+            mail.push_str(&m.body_html(i).unwrap_or_default());
+        }
+        for a in m.attachments() {
+            let bytes = a.contents();
+            if bytes.starts_with(b"PK") {
+                mail.push_str(&unzip_text(bytes));
+            } else {
+                mail.push_str(&String::from_utf8_lossy(bytes));
+            }
+        }
+    }
+    assert!(
+        mail.contains("泄露个人信息（身份证号2处、手机号3处、银行卡号1处）"),
+        "the email lists the leak: {}",
+        &mail[..mail.len().min(2000)]
+    );
+
+    // The database after the email: its notifications too.
+    let stored = support::db::database_text(&url).await;
+    assert!(stored.contains("139****5678"), "masked forms are kept");
+    let p = planted();
+    for n in &p.numbers() {
+        for (what, text) in [
+            ("database", stored.as_str()),
+            ("debug logs", logs.as_str()),
+            ("outbox", mail.as_str()),
+            ("exports", exports.as_str()),
+        ] {
+            let line = text.lines().find(|l| l.contains(n.as_str()));
+            assert!(
+                line.is_none(),
+                "{n} found in the {what}: {}",
+                line.unwrap_or_default().replace(n.as_str(), "<number>")
+            );
+        }
+    }
 }

@@ -275,6 +275,25 @@ async fn a_dismissed_finding_stays_out_until_undismissed(url: String) {
     assert_eq!(dismissal.by, "王五");
     assert_eq!(dismissal.reason, "引用的是历史文献原文");
 
+    // Not counted as open where counts are shown (the daemon's metrics), though
+    // detection still holds it.
+    assert!(
+        store
+            .open_finding_keys()
+            .await
+            .unwrap()
+            .iter()
+            .any(|(k, _)| *k == Kind::ContentError)
+    );
+    let counts = store.open_problem_counts().await.unwrap();
+    assert_eq!(counts.get(&Kind::ContentError), None, "{counts:?}");
+    assert_eq!(counts.get(&Kind::PrivacyLeak), Some(&1), "{counts:?}");
+    assert_eq!(
+        store.dismissed_open_findings().await.unwrap().len(),
+        1,
+        "the episode confirmed today"
+    );
+
     // Out of the notice, its 错情 count and the scores; the leak stays.
     let after = cli.notice();
     assert!(!after.contains("共合国"), "{after}");

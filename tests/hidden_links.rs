@@ -6,7 +6,8 @@
 //! (a second fixture server, another port) now sells gambling is `link_suspicious`; the
 //! office's own news on a gambling case is never scanned with that list. Rewritten pages
 //! and a cleaned outside page rectify them. The outside-link inventory lists the domain
-//! with the pages linking to it.
+//! with the pages linking to it. The 通报 lists both in 二、主要问题 (网站存在暗链,
+//! 外链内容违规).
 
 mod support;
 
@@ -129,14 +130,18 @@ fn outside_router(mode: Arc<AtomicU8>) -> Router {
         )
 }
 
-fn catalog(base: &str) -> Catalog {
-    let text = format!(
+fn catalog_text(base: &str) -> String {
+    format!(
         "[[unit]]\nname = \"县政府办\"\nlevel = \"县级部门\"\n\n\
          [[unit]]\nname = \"县财政局\"\nlevel = \"县级部门\"\n\n\
          [[site]]\nname = \"{SITE}\"\nurl = \"{base}/\"\nunit = \"县政府办\"\nallow_private = [\"127.0.0.0/8\"]\n\n\
          [[column]]\nsite = \"{SITE}\"\nname = \"财政信息\"\nurl = \"{base}/col/a/\"\nunits = [\"县财政局\"]\nclass = \"notice\"\n\n\
          [[column]]\nsite = \"{SITE}\"\nname = \"通知公告\"\nurl = \"{base}/col/b/\"\nclass = \"notice\"\n"
-    );
+    )
+}
+
+fn catalog(base: &str) -> Catalog {
+    let text = catalog_text(base);
     let loaded = load_texts(&[(Path::new("hidden.toml"), text.as_str())]).unwrap();
     assert!(loaded.issues.is_empty(), "{:#?}", loaded.issues);
     loaded.catalog
@@ -227,6 +232,20 @@ async fn hidden_and_suspicious_outside_links_are_found_and_rectified(url: String
         assert!(how.iter().any(|h| h == method), "{method}: {how:?}");
     }
 
+    // The notice lists both in 二、主要问题, as it does content errors, and asks for
+    // the links to be removed.
+    let notice = notice_md(&url, &base, day1);
+    let hidden = format!("县财政局网站《{}》存在暗链：127.0.0.1（1处）", PAGES[0].1);
+    assert!(
+        notice.contains("）网站存在暗链。") && notice.contains(&hidden),
+        "{notice}"
+    );
+    assert!(
+        notice.contains("）外链内容违规。县政府办网站首页外链“某某网”指向的页面含赌博类内容。"),
+        "{notice}"
+    );
+    assert!(notice.contains("）加强网站安全防护。"), "{notice}");
+
     // The outside-link inventory: one outside host, with the pages linking to it.
     let ids = store.catalog_ids().await.unwrap();
     let key_of: std::collections::HashMap<i64, &String> =
@@ -287,4 +306,27 @@ async fn hidden_and_suspicious_outside_links_are_found_and_rectified(url: String
         Some(day4),
         "the link removed"
     );
+}
+
+/// `govwatch report` (the 通报 draft, Markdown) for 2020Q3 as of `day`, by the real binary.
+fn notice_md(url: &str, base: &str, day: NaiveDate) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(config.join("catalog")).unwrap();
+    std::fs::write(config.join("catalog/hidden.toml"), catalog_text(base)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_govwatch"))
+        .current_dir(dir.path())
+        .args(["--database", url, "--now", &day.to_string()])
+        .args(["report", "--period", "2020Q3", "--format", "md"])
+        .env_remove("GOVWATCH_DATABASE_URL")
+        .env_remove("GOVWATCH_CONFIG")
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("run govwatch");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

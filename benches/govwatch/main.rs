@@ -4,6 +4,8 @@
 //! - `extract`: list extraction alone, in this process: the real-shaped list fixtures
 //!   cycled into 1,000 pages through `govwatch::extract::extract_list`; median of 5
 //!   passes, and one machine-readable `extract:` line to compare two commits.
+//! - `words`: 错敏词 scanning throughput, in this process: a few MB of Chinese text against
+//!   a 10,000-entry word list, daachorse and aho-corasick beside a plain byte scan.
 //! - `links`: one generated site, checked by `govwatch links`, lychee and LinkChecker
 //!   (when installed) at equal per-host politeness; wall time, peak RSS, findings.
 //! - `crawl`: `govwatch crawl` with politeness off against `wrk` on the same server.
@@ -19,6 +21,7 @@
 mod extract;
 mod server;
 mod site;
+mod words;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -45,6 +48,8 @@ struct Options {
     fixtures: PathBuf,
     extract_pages: usize,
     reps: usize,
+    words_mb: usize,
+    word_count: usize,
 }
 
 fn main() {
@@ -63,7 +68,7 @@ fn main() {
     let mut report = String::new();
     let _ = writeln!(report, "{}", machine());
     println!("{report}");
-    let parts = ["extract", "links", "crawl", "politeness", "county"];
+    let parts = ["extract", "words", "links", "crawl", "politeness", "county"];
     for part in parts {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == part) {
             continue;
@@ -75,6 +80,11 @@ fn main() {
             "extract" => extract::bench(&extract::Spec {
                 fixtures: &options.fixtures,
                 pages: options.extract_pages,
+                reps: options.reps,
+            }),
+            "words" => words::bench(&words::Spec {
+                mb: options.words_mb,
+                words: options.word_count,
                 reps: options.reps,
             }),
             "links" => bench_links(&dir, &options),
@@ -115,6 +125,8 @@ fn parse(args: &[String]) -> Options {
         fixtures: extract::default_fixtures(),
         extract_pages: 1000,
         reps: 5,
+        words_mb: 4,
+        word_count: 10_000,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -137,8 +149,10 @@ fn parse(args: &[String]) -> Options {
             "--fixtures" => o.fixtures = value(a).into(),
             "--extract-pages" => o.extract_pages = value(a).parse().expect("--extract-pages N"),
             "--reps" => o.reps = value(a).parse().expect("--reps N"),
+            "--words-mb" => o.words_mb = value(a).parse().expect("--words-mb N"),
+            "--word-count" => o.word_count = value(a).parse().expect("--word-count N"),
             other => panic!(
-                "unknown option {other}; options: --only extract,links,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N"
+                "unknown option {other}; options: --only extract,words,links,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N --words-mb N --word-count N"
             ),
         }
     }

@@ -69,8 +69,13 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     } else {
         String::new()
     };
+    let dismissed = if d.dismissed > 0 {
+        format!("（另有已核实为误报{}个，不计入）", d.dismissed)
+    } else {
+        String::new()
+    };
     println!(
-        "{}：新发现问题{}个，仍未整改{}个，已整改{}个{unwatched}",
+        "{}：新发现问题{}个，仍未整改{}个，已整改{}个{unwatched}{dismissed}",
         app.clock.today(),
         d.opened,
         d.confirmed,

@@ -4,11 +4,12 @@
 //! are unchanged only has its scan confirmed. The hits (masked) go to the store; the
 //! detect stage turns them into findings.
 //!
-//! Attachments (PDF, DOCX, XLSX, XLS) linked from the office's own pages are read by the
-//! link check's GET (one request per URL and cycle) up to `[content] max_attachment_mb`;
-//! their text is extracted by a child process ([`extract_text`]) killed after
-//! `attachment_timeout_s`, with a memory limit: a file it cannot read is counted
-//! `unreadable`, never a failure of the cycle. An attachment's scan is keyed by its URL
+//! Attachments (PDF, DOCX, XLSX, XLS, DOC/WPS) linked from the office's own pages are
+//! read by the link check's GET (one request per URL and cycle) up to `[content]
+//! max_attachment_mb`; their text is extracted by a child process ([`extract_text`])
+//! killed after `attachment_timeout_s`, with a memory limit: a file it cannot read is
+//! counted `unreadable`, never a failure of the cycle, and remembered by its hash, so
+//! the same bytes are not given to a child again. An attachment's scan is keyed by its URL
 //! and names the page that links it.
 //!
 //! Hidden links (暗链) are found in the same read: outside links (to a host other than
@@ -498,20 +499,63 @@ pub async fn record_attachment(
         .map(|b| format!("{b:02x}"))
         .collect();
     let previous = store.page_scan(url).await?;
-    if let Some(prev) = previous
-        .as_ref()
-        .filter(|p| p.content_hash == hash && p.lexicon == scanner.key)
-    {
-        report.unchanged += 1;
-        report.with_hits += usize::from(prev.hit_count > 0);
-        return store.confirm_page_scan(url, now).await;
+    if let Some(prev) = previous.as_ref().filter(|p| p.content_hash == hash) {
+        // The same bytes: found unreadable before (whatever the word lists), or read
+        // with the same lists.
+        let was_unreadable = serde_json::from_str::<PageScan>(&prev.hits)
+            .is_ok_and(|scan| scan.unreadable.is_some());
+        if was_unreadable {
+            report.unchanged += 1;
+            report.unreadable += 1;
+            tracing::debug!(
+                url,
+                "attachment unchanged since it was unreadable: not read again"
+            );
+            return store.confirm_page_scan(url, now).await;
+        }
+        if prev.lexicon == scanner.key {
+            report.unchanged += 1;
+            report.with_hits += usize::from(prev.hit_count > 0);
+            return store.confirm_page_scan(url, now).await;
+        }
     }
+    let attachment_of = AttachmentOf {
+        name: mask_digit_runs(attachment.name.trim()),
+        page_url: attachment.page.url.to_string(),
+    };
+    let title = attachment.page.title.map(mask_digit_runs);
+    let store_scan = async |scan: &PageScan, hit_count: i64| {
+        let hits = serde_json::to_string(scan).unwrap_or_else(|_| "{}".into());
+        let row = NewPageScan {
+            page_url: url,
+            site_id: attachment.page.site_id,
+            role: "attachment",
+            column_name: attachment.page.column_name,
+            title: title.as_deref(),
+            published_on: attachment.page.published_on,
+            content_hash: &hash,
+            lexicon: &scanner.key,
+            hits: &hits,
+            hit_count,
+        };
+        store.record_page_scan(&row, now).await
+    };
     let text = match extract_text(scanner, attachment.kind, &fetched.body).await {
         Ok(text) => text,
         Err(why) => {
             report.unreadable += 1;
             tracing::info!(url, ?why, "attachment unreadable");
-            return Ok(());
+            // Remembered by its hash, so the same bytes are not read again; the detect
+            // stage leaves its findings as they were (nothing was judged).
+            let scan = PageScan {
+                attachment: Some(attachment_of),
+                unreadable: Some(match why {
+                    Unreadable::TimedOut => "timed out".to_string(),
+                    Unreadable::Failed(e) => mask_digit_runs(&e),
+                }),
+                ..PageScan::default()
+            };
+            return store_scan(&scan, 0).await;
         }
     };
     let mut found = scan(
@@ -521,30 +565,9 @@ pub async fn record_attachment(
         attachment.page.published_on,
         today,
     );
-    found.attachment = Some(AttachmentOf {
-        name: mask_digit_runs(attachment.name.trim()),
-        page_url: attachment.page.url.to_string(),
-    });
+    found.attachment = Some(attachment_of);
     report.attachments += 1;
     let hit_count = (found.words.len() + found.leak_counts.total()) as i64;
     report.with_hits += usize::from(hit_count > 0);
-    let hits = serde_json::to_string(&found).unwrap_or_else(|_| "{}".into());
-    let title = attachment.page.title.map(mask_digit_runs);
-    store
-        .record_page_scan(
-            &NewPageScan {
-                page_url: url,
-                site_id: attachment.page.site_id,
-                role: "attachment",
-                column_name: attachment.page.column_name,
-                title: title.as_deref(),
-                published_on: attachment.page.published_on,
-                content_hash: &hash,
-                lexicon: &scanner.key,
-                hits: &hits,
-                hit_count,
-            },
-            now,
-        )
-        .await
+    store_scan(&found, hit_count).await
 }

@@ -37,6 +37,9 @@ pub struct DetectReport {
     pub unwatched: usize,
     /// Findings that hold now, by kind.
     pub holding: HashMap<Kind, usize>,
+    /// Findings that hold now but were dismissed as false alarms (误报): left out of the
+    /// counts above.
+    pub dismissed: usize,
 }
 
 const COLUMN_KINDS: [Kind; 6] = [
@@ -366,6 +369,22 @@ pub async fn run(
         &mut report,
     )
     .await?;
+    // False alarms (误报) that detection holds are not problems to count.
+    for f in store.dismissed_open_findings().await? {
+        if f.last_confirmed < now {
+            continue; // not judged in this check
+        }
+        if let Some(n) = report.holding.get_mut(&f.kind) {
+            *n = n.saturating_sub(1);
+        }
+        if f.opened_at >= now {
+            report.opened = report.opened.saturating_sub(1);
+        } else {
+            report.confirmed = report.confirmed.saturating_sub(1);
+        }
+        report.dismissed += 1;
+    }
+    report.holding.retain(|_, n| *n > 0);
     Ok(report)
 }
 
@@ -608,6 +627,13 @@ async fn content_states(
         if row.missing_reads > 0 && !crate::detect::page_gone(row.missing_reads) {
             continue;
         }
+        let scan: crate::extract::content::PageScan =
+            serde_json::from_str(&row.hits).unwrap_or_default();
+        // An attachment that could not be read says nothing: its findings stay as they
+        // were until it is read or gone.
+        if scan.unreadable.is_some() && row.missing_reads == 0 {
+            continue;
+        }
         let key = site.key();
         subjects.insert(crate::detect::content::subject_key(&key, &row.page_url));
         let column = row
@@ -624,7 +650,6 @@ async fn content_states(
             (_, Some(name)) => PageRole::Item(name.clone()),
             _ => PageRole::Other,
         };
-        let scan = serde_json::from_str(&row.hits).unwrap_or_default();
         states.push(crate::detect::content::PageState {
             site,
             site_key: key,

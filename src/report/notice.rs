@@ -650,6 +650,15 @@ impl Notice {
             "泄露个人信息。",
             see(sentences_of(&found, Kind::PrivacyLeak, period)),
         );
+        // Planted by intruders, or an outside domain that changed hands: site security.
+        add(
+            "网站存在暗链。",
+            sentences_of(&found, Kind::LinkHidden, period),
+        );
+        add(
+            "外链内容违规。",
+            sentences_of(&found, Kind::LinkSuspicious, period),
+        );
         let mut zero: Vec<String> = unit_zero_sentence(&found).into_iter().collect();
         zero.extend(column_zero_sentences(&found));
         add("网站栏目维护不及时，信息发布数量不足。", zero);
@@ -738,6 +747,16 @@ impl Notice {
             // Seed 004's words on content errors and leaks.
             blocks.push(Block::Para(format!(
                 "（{}）严格信息内容审核。各单位要严格落实信息发布审核制度，发布前逐字核校，涉及个人信息的公示名单须对身份证号、手机号等作遮盖处理，对监测发现的错误表述和个人信息立即更正或删除。对出现信息内容错误及泄露个人信息等情况的乡镇和部门，将在{area}范围内通报。",
+                number_zh(next)
+            )));
+            next += 1;
+        }
+        let about_links = found
+            .iter()
+            .any(|f| matches!(f.kind, Kind::LinkHidden | Kind::LinkSuspicious));
+        if about_links {
+            blocks.push(Block::Para(format!(
+                "（{}）加强网站安全防护。各单位要定期检查网站页面和外部链接，对监测发现的暗链和指向违规内容的外链立即清除，排查网站安全漏洞，防止网站被篡改或挂马。",
                 number_zh(next)
             )));
             next += 1;

@@ -101,7 +101,7 @@ impl Metrics {
                 &mut text,
                 "govwatch_open_findings",
                 "gauge",
-                "Findings open now, by kind.",
+                "Findings open now, by kind (false alarms dismissed with `govwatch dismiss` left out).",
             );
             for (kind, n) in &s.open_findings {
                 let _ = writeln!(text, "govwatch_open_findings{{kind=\"{kind}\"}} {n}");

@@ -560,12 +560,13 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
 
 impl Daemon {
     pub(crate) async fn refresh_open_findings(&self) {
-        match self.store.open_finding_keys().await {
-            Ok(keys) => {
-                let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
-                for (kind, _) in keys {
-                    *by_kind.entry(kind.to_string()).or_default() += 1;
-                }
+        // False alarms (误报) are not counted.
+        match self.store.open_problem_counts().await {
+            Ok(counts) => {
+                let by_kind: BTreeMap<String, u64> = counts
+                    .into_iter()
+                    .map(|(kind, n)| (kind.to_string(), n))
+                    .collect();
                 self.metrics.set_open_findings(by_kind);
             }
             Err(e) => tracing::warn!("cannot count open findings: {e}"),

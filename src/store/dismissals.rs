@@ -6,11 +6,12 @@
 //! So a dismissed finding stays dismissed when detection runs again, and when its page is
 //! rewritten and the same wrong form comes back; a new hit on the page is a problem again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
 use super::{BeginWrite, Store, StoreError, ctx, on_pool};
+use crate::detect::Kind;
 use crate::observe::{Dismissal, Episode};
 
 /// Why a dismissal or its undoing was refused.
@@ -111,6 +112,38 @@ impl Store {
                 .and_then(|ds| covering(ds, e));
         }
         Ok(())
+    }
+
+    /// The open findings that a dismissal in force covers (误报): detection goes on
+    /// holding them, but they are no problems to count.
+    pub async fn dismissed_open_findings(&self) -> Result<Vec<Episode>, StoreError> {
+        if self.active_dismissals().await?.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut open = self
+            .findings(&super::FindingFilter {
+                open_only: true,
+                ..Default::default()
+            })
+            .await?;
+        open.retain(Episode::is_dismissed);
+        Ok(open)
+    }
+
+    /// The open findings by kind, the dismissed ones (误报) left out: what is shown to
+    /// people as "open now".
+    pub async fn open_problem_counts(&self) -> Result<BTreeMap<Kind, u64>, StoreError> {
+        let mut counts: BTreeMap<Kind, u64> = BTreeMap::new();
+        for (kind, _) in self.open_finding_keys().await? {
+            *counts.entry(kind).or_default() += 1;
+        }
+        for f in self.dismissed_open_findings().await? {
+            if let Some(n) = counts.get_mut(&f.kind) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        counts.retain(|_, n| *n > 0);
+        Ok(counts)
     }
 
     /// One finding by its ID, with its dismissal.

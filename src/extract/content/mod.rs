@@ -108,6 +108,10 @@ pub struct PageScan {
     /// 暗链: outside links a reader cannot see ([`hidden_links`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden_links: Vec<HiddenLink>,
+    /// For an attachment whose text could not be read: why (`timed out`, the child's
+    /// failure). Nothing was scanned; the same bytes are not read again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 /// An attachment as the page linking it names it.
