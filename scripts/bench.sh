@@ -6,13 +6,13 @@
 #
 #   bash scripts/bench.sh                    # everything, a few minutes
 #   bash scripts/bench.sh --quick            # small sizes, a smoke run
-#   bash scripts/bench.sh --only links,crawl # some parts (extract, links, crawl, politeness,
-#                                            # county)
+#   bash scripts/bench.sh --only links,crawl # some parts (extract, links, portal, crawl,
+#                                            # politeness, county)
 #   bash scripts/bench.sh --only extract     # extraction CPU only; no outside tool needed
 #   bash scripts/bench.sh --install          # first install nginx-light, wrk, lychee, LinkChecker
 #
 # Other options go to the bench binary: --pages N --links N --broken-share F --hosts N
-# --concurrency N --out FILE --keep, and for extract --fixtures DIR (default
+# --concurrency N --crawl-columns N --out FILE --keep, and for extract --fixtures DIR (default
 # tests/fixtures/pages) --extract-pages N (1000) --reps N (5). The outside tools are
 # optional: a missing one is skipped with a message. lychee and LinkChecker are looked up
 # in PATH and in $GOVWATCH_BENCH_TOOLS/bin (default ./bench-tools, where --install puts
