@@ -49,7 +49,7 @@ pub const ITEM_PAGES_PER_COLUMN: usize = 5;
 /// Link results written at once (multi-row upserts in one transaction).
 const CHECKS_PER_WRITE: usize = 500;
 /// Pages and links fetched at once (the fetcher still limits each host).
-const PARALLEL: usize = 32;
+const PARALLEL: usize = 64;
 
 /// A broken link where it appears.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +141,8 @@ struct Target {
     allow: Vec<Cidr>,
     /// Home pages of the sites it appears on (a redirect there is a soft 404).
     homes: HashSet<String>,
+    /// The sites it appears on (indexes).
+    sites: Vec<usize>,
 }
 
 /// Checks the links of every site (or only `site`) now and stores the results.
@@ -179,6 +181,7 @@ pub async fn run(
     let mut older = Vec::new();
     let mut trusted: Vec<HashSet<String>> = Vec::new();
     let mut allow: Vec<Vec<Cidr>> = Vec::new();
+    let items_by_column = store.items_by_column().await?;
     for (i, s) in sites.iter().enumerate() {
         let mut hosts: HashSet<String> = host_key(&s.url).into_iter().collect();
         pages.push(SourcePage {
@@ -204,7 +207,10 @@ pub async fn run(
             let Some(column_id) = ids.columns.get(&c.key()) else {
                 continue;
             };
-            let items = store.column_items(*column_id).await?;
+            let items = items_by_column
+                .get(column_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let visible = items
                 .iter()
                 .filter(|i| i.published_on.is_none_or(|d| d <= clock.today()));
@@ -303,6 +309,8 @@ pub async fn run(
     let mut as_link: HashMap<Url, ReadAsLink> = HashMap::new();
     // The pages read, for the attachments they link (content stage).
     let mut host_pages: HashMap<String, super::content::HostPage> = HashMap::new();
+    // Fetch attempts are written in batches.
+    let mut attempts = Attempts::default();
     while !level.is_empty() {
         let mut reads = futures::stream::iter(std::mem::take(&mut level))
             .map(|(p, depth)| async move {
@@ -313,7 +321,7 @@ pub async fn run(
             })
             .buffer_unordered(PARALLEL);
         while let Some((page, depth, result)) = reads.next().await {
-            record(store, &result).await?;
+            attempts.add(store, &result).await?;
             if let Some(scanner) = &scanner {
                 let read = super::content::PageRead {
                     url: page.url.as_str(),
@@ -392,6 +400,7 @@ pub async fn run(
         }
     }
     report.crawl_refused = frontiers.iter().flatten().map(|f| f.refused).sum();
+    attempts.flush(store).await?;
     store.record_link_page_reads(&read_pages, now).await?;
 
     // One target per unique URL; every occurrence recorded as a source.
@@ -411,13 +420,17 @@ pub async fn run(
         let t = targets.entry(link.url.clone()).or_default();
         t.kind.get_or_insert(link.kind);
         t.catalog |= catalog_urls.contains(text);
-        t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
-        for c in &allow[*site_index] {
-            if !t.allow.contains(c) {
-                t.allow.push(*c);
+        // What a site adds, once per site (a link appears on many pages of one site).
+        if !t.sites.contains(site_index) {
+            t.sites.push(*site_index);
+            t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
+            for c in &allow[*site_index] {
+                if !t.allow.contains(c) {
+                    t.allow.push(*c);
+                }
             }
+            t.homes.insert(s.url.to_string());
         }
-        t.homes.insert(s.url.to_string());
         anchors
             .entry((text.to_string(), page_url.to_string()))
             .or_insert((*site_index, link.text.clone()));
@@ -461,7 +474,7 @@ pub async fn run(
         })
         .buffer_unordered(PARALLEL);
     while let Some((host, result)) = probes.next().await {
-        record(store, &result).await?;
+        attempts.add(store, &result).await?;
         if let Some(page) = result.page() {
             not_found.insert(
                 host,
@@ -557,7 +570,7 @@ pub async fn run(
         let (url, check, results, content, outside) = checked?;
         report.content.add(&content);
         for r in &results {
-            record(store, r).await?;
+            attempts.add(store, r).await?;
         }
         if let (Some(scanner), Some(found)) = (scanner, &outside) {
             super::content::record_outside(store, scanner, url.as_str(), found, now).await?;
@@ -577,6 +590,7 @@ pub async fn run(
             detail: check.detail.clone(),
         });
         if results_to_write.len() >= CHECKS_PER_WRITE {
+            attempts.flush(store).await?;
             store.record_link_checks(&results_to_write).await?;
             results_to_write.clear();
         }
@@ -620,6 +634,7 @@ pub async fn run(
             .or_insert((site_index, bad.text));
     }
 
+    attempts.flush(store).await?;
     store.record_link_sources(&bad_sources, now).await?;
     store.record_link_checks(&results_to_write).await?;
 
@@ -934,6 +949,31 @@ fn judge(
     let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
     let soft = notfound::soft_404(&answer, &target.homes, host_not_found, || page.text().text);
     Checked::answered(page.status, &page.final_url, soft)
+}
+
+/// Fetch attempts waiting to be written: in batches of [`CHECKS_PER_WRITE`], and before
+/// the link results that rest on them.
+#[derive(Default)]
+struct Attempts(Vec<crate::observe::FetchAttempt>);
+
+impl Attempts {
+    async fn add(
+        &mut self,
+        store: &crate::store::Store,
+        result: &FetchResult,
+    ) -> Result<(), StoreError> {
+        self.0.extend(result.attempts.iter().map(Into::into));
+        if self.0.len() >= CHECKS_PER_WRITE {
+            self.flush(store).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, store: &crate::store::Store) -> Result<(), StoreError> {
+        store.record_fetch_attempts(&self.0).await?;
+        self.0.clear();
+        Ok(())
+    }
 }
 
 /// Records every attempt of a fetch.

@@ -7,6 +7,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{BeginWrite, Result, Store, ctx, on_pool};
 use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord, Purpose, ReadOutcome};
 
+/// Fetch attempts a multi-row insert carries (12 values each: far below both databases'
+/// limits on bound parameters).
+const ATTEMPT_ROWS: usize = 400;
+
 /// An item as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StoredItem {
@@ -78,6 +82,44 @@ impl From<ProbeRow> for ProbeRecord {
 }
 
 impl Store {
+    /// Stores many fetch attempts at once: multi-row inserts of [`ATTEMPT_ROWS`] rows in
+    /// one transaction (a statement per attempt costs more than the request on a fast
+    /// server). Like [`Store::record_fetch_attempt`], an attempt already stored is kept.
+    pub async fn record_fetch_attempts(&self, attempts: &[FetchAttempt]) -> Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("recording fetch attempts"))?;
+            for chunk in attempts.chunks(ATTEMPT_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, \
+                     outcome, status, detail, charset, charset_source, bytes) ",
+                );
+                q.push_values(chunk, |mut b, a| {
+                    b.push_bind(&a.url)
+                        .push_bind(&a.host)
+                        .push_bind(a.purpose)
+                        .push_bind(&a.subject_key)
+                        .push_bind(a.at)
+                        .push_bind(a.duration_ms)
+                        .push_bind(a.outcome)
+                        .push_bind(a.status)
+                        .push_bind(&a.detail)
+                        .push_bind(&a.charset)
+                        .push_bind(&a.charset_source)
+                        .push_bind(a.bytes);
+                });
+                q.push(" ON CONFLICT (url, purpose, at) DO NOTHING");
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording fetch attempts"))?;
+            }
+            tx.commit().await.map_err(ctx("recording fetch attempts"))
+        })
+    }
+
     pub async fn record_fetch_attempt(&self, a: &FetchAttempt) -> Result<()> {
         on_pool!(self, pool => {
             sqlx::query(
@@ -192,6 +234,25 @@ impl Store {
             .await
         })
         .map_err(ctx("reading column items"))
+    }
+
+    /// The items of every column, by column id, each column's in the order of
+    /// [`Store::column_items`]: one query instead of one a column.
+    pub async fn items_by_column(&self) -> Result<std::collections::HashMap<i64, Vec<StoredItem>>> {
+        let rows: Vec<StoredItem> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, url, title, published_on, first_seen FROM column_items \
+                 ORDER BY column_id, published_on IS NULL, published_on DESC, url",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading column items"))?;
+        let mut out: std::collections::HashMap<i64, Vec<StoredItem>> = Default::default();
+        for row in rows {
+            out.entry(row.column_id).or_default().push(row);
+        }
+        Ok(out)
     }
 
     /// Stores posts of an account; returns how many were new.
