@@ -6,14 +6,14 @@
 #
 #   bash scripts/bench.sh                    # everything, a few minutes
 #   bash scripts/bench.sh --quick            # small sizes, a smoke run
-#   bash scripts/bench.sh --only links,crawl # some parts (extract, words, links, crawl,
+#   bash scripts/bench.sh --only links,crawl # some parts (extract, words, links, portal, crawl,
 #                                            # politeness, county)
 #   bash scripts/bench.sh --only extract     # extraction CPU only; no outside tool needed
 #   bash scripts/bench.sh --only words       # 错敏词 scanning CPU only; no outside tool
 #   bash scripts/bench.sh --install          # first install nginx-light, wrk, lychee, LinkChecker
 #
 # Other options go to the bench binary: --pages N --links N --broken-share F --hosts N
-# --concurrency N --out FILE --keep, and for extract --fixtures DIR (default
+# --concurrency N --crawl-columns N --out FILE --keep, and for extract --fixtures DIR (default
 # tests/fixtures/pages) --extract-pages N (1000) --reps N (5), for words --words-mb N (4)
 # --word-count N (10000). The outside tools are
 # optional: a missing one is skipped with a message. lychee and LinkChecker are looked up

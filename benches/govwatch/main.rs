@@ -8,7 +8,11 @@
 //!   a 10,000-entry word list, daachorse and aho-corasick beside a plain byte scan.
 //! - `links`: one generated site, checked by `govwatch links`, lychee and LinkChecker
 //!   (when installed) at equal per-host politeness; wall time, peak RSS, findings.
-//! - `crawl`: `govwatch crawl` with politeness off against `wrk` on the same server.
+//! - `portal`: one whole `govwatch check` over a portal of 1,000 item pages with links
+//!   (every item page read, `full_every_days = 1`) against lychee on the same pages; every
+//!   planted broken link must be found.
+//! - `crawl`: `govwatch crawl` with politeness off against `wrk` on the same server, over
+//!   the whole process and in steady state.
 //! - `politeness`: many hosts with a minimum interval: wall time over the lower bound
 //!   max over hosts of (requests × interval).
 //! - `county`: 60 sites, 2,000 columns of 3 list pages, 400 feeds: one `govwatch check`;
@@ -50,6 +54,8 @@ struct Options {
     reps: usize,
     words_mb: usize,
     word_count: usize,
+    /// Columns a host in the crawl part (400; 50 with --quick).
+    crawl_columns: Option<usize>,
 }
 
 fn main() {
@@ -68,7 +74,15 @@ fn main() {
     let mut report = String::new();
     let _ = writeln!(report, "{}", machine());
     println!("{report}");
-    let parts = ["extract", "words", "links", "crawl", "politeness", "county"];
+    let parts = [
+        "extract",
+        "words",
+        "links",
+        "portal",
+        "crawl",
+        "politeness",
+        "county",
+    ];
     for part in parts {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == part) {
             continue;
@@ -88,6 +102,7 @@ fn main() {
                 reps: options.reps,
             }),
             "links" => bench_links(&dir, &options),
+            "portal" => bench_portal(&dir, &options),
             "crawl" => bench_crawl(&dir, &options),
             "politeness" => bench_politeness(&dir, &options),
             _ => bench_county(&dir, &options),
@@ -127,6 +142,7 @@ fn parse(args: &[String]) -> Options {
         reps: 5,
         words_mb: 4,
         word_count: 10_000,
+        crawl_columns: None,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -151,8 +167,11 @@ fn parse(args: &[String]) -> Options {
             "--reps" => o.reps = value(a).parse().expect("--reps N"),
             "--words-mb" => o.words_mb = value(a).parse().expect("--words-mb N"),
             "--word-count" => o.word_count = value(a).parse().expect("--word-count N"),
+            "--crawl-columns" => {
+                o.crawl_columns = Some(value(a).parse().expect("--crawl-columns N"));
+            }
             other => panic!(
-                "unknown option {other}; options: --only extract,words,links,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N --words-mb N --word-count N"
+                "unknown option {other}; options: --only extract,words,links,portal,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N --words-mb N --word-count N --crawl-columns N"
             ),
         }
     }
@@ -356,47 +375,12 @@ fn bench_links(dir: &Path, o: &Options) -> String {
 
     let urls = site.page_urls.join("\n");
     let mut ratios = Vec::new();
+    let mut compared = None;
     match tool("lychee") {
         Some(lychee) => {
-            let mut cmd = Command::new(lychee);
-            cmd.args([
-                "--no-progress",
-                "--format",
-                "json",
-                "--max-concurrency",
-                "32",
-            ])
-            .args(["--host-concurrency", &c.to_string()])
-            .args(["--host-request-interval", "0s"])
-            .args(["--timeout", "30"])
-            .arg("--output")
-            .arg(dir.join("lychee.json"))
-            .args(&site.page_urls);
-            let m = measure(&mut cmd, &dir.join("lychee"));
-            let json = std::fs::read_to_string(dir.join("lychee.json")).unwrap_or_default();
-            // lychee counts every occurrence ("Error (cached)" for repeats): count URLs.
-            let broken: std::collections::HashSet<String> =
-                serde_json::from_str::<serde_json::Value>(&json)
-                    .ok()
-                    .and_then(|v| v.get("error_map").cloned())
-                    .and_then(|m| m.as_object().cloned())
-                    .into_iter()
-                    .flat_map(|m| m.into_iter())
-                    .flat_map(|(_, list)| list.as_array().cloned().unwrap_or_default())
-                    .filter_map(|e| e.get("url").and_then(|u| u.as_str()).map(str::to_string))
-                    .collect();
-            let summary = format!(
-                "{} links ({} unique) checked, {} broken",
-                number_after(&json, "\"total\"").unwrap_or(f64::NAN),
-                number_after(&json, "\"unique\"").unwrap_or(f64::NAN),
-                broken.len()
-            );
-            // lychee exits 2 when it found broken links: that is a success here.
-            let m = Measured {
-                success: m.success || !json.is_empty(),
-                ..m
-            };
+            let (m, broken, summary) = run_lychee(&lychee, dir, &site.page_urls, c, 32);
             out.push_str(&line("lychee", &m, summary));
+            compared = Some(compare_broken(&govwatch_broken(&db), &broken));
             ratios.push(format!(
                 "govwatch / lychee: wall {:.2}×, peak RSS {:.2}×",
                 secs(gw.wall) / secs(m.wall),
@@ -466,13 +450,195 @@ fn bench_links(dir: &Path, o: &Options) -> String {
     for r in ratios {
         let _ = writeln!(out, "- {r}");
     }
+    if let Some(compared) = compared {
+        let _ = writeln!(out, "- broken sets: {compared}");
+    }
+    drop(server);
+    out
+}
+
+/// The URLs govwatch's link checks of the run's day found broken.
+fn govwatch_broken(db: &str) -> std::collections::BTreeSet<String> {
+    runtime().block_on(async {
+        let pool = sqlx::SqlitePool::connect(db)
+            .await
+            .expect("open the bench db");
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT url FROM link_checks WHERE cycle = $1 \
+             AND outcome NOT IN ('ok', 'skipped', 'blocked')",
+        )
+        .bind(TODAY)
+        .fetch_all(&pool)
+        .await
+        .expect("read the broken links");
+        rows.into_iter().collect()
+    })
+}
+
+/// govwatch's broken set against another: what both found, and what only one did
+/// (listed when few).
+fn compare_broken(
+    govwatch: &std::collections::BTreeSet<String>,
+    other: &std::collections::HashSet<String>,
+) -> String {
+    let both = govwatch.iter().filter(|u| other.contains(*u)).count();
+    let only_gw: Vec<&String> = govwatch.iter().filter(|u| !other.contains(*u)).collect();
+    let mut only_other: Vec<&String> = other.iter().filter(|u| !govwatch.contains(*u)).collect();
+    only_other.sort();
+    let list = |v: &[&String]| {
+        if v.len() <= 5 {
+            format!(
+                " ({})",
+                v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        "{both} found by both; {} by govwatch only{}; {} by the other only{}",
+        only_gw.len(),
+        list(&only_gw),
+        only_other.len(),
+        list(&only_other)
+    )
+}
+
+/// lychee over `pages` (it reads each and checks its links, no deeper) at `per_host`
+/// requests in flight per host and no interval: how it ran, the broken URLs it found and
+/// a summary.
+fn run_lychee(
+    lychee: &Path,
+    dir: &Path,
+    pages: &[String],
+    per_host: usize,
+    max_concurrency: usize,
+) -> (Measured, std::collections::HashSet<String>, String) {
+    let mut cmd = Command::new(lychee);
+    cmd.args(["--no-progress", "--format", "json"])
+        .args(["--max-concurrency", &max_concurrency.to_string()])
+        .args(["--host-concurrency", &per_host.to_string()])
+        .args(["--host-request-interval", "0s"])
+        .args(["--timeout", "30"])
+        .arg("--output")
+        .arg(dir.join("lychee.json"))
+        .args(pages);
+    let m = measure(&mut cmd, &dir.join("lychee"));
+    let json = std::fs::read_to_string(dir.join("lychee.json")).unwrap_or_default();
+    // lychee counts every occurrence ("Error (cached)" for repeats): count URLs.
+    let broken: std::collections::HashSet<String> =
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
+            .and_then(|v| v.get("error_map").cloned())
+            .and_then(|m| m.as_object().cloned())
+            .into_iter()
+            .flat_map(|m| m.into_iter())
+            .flat_map(|(_, list)| list.as_array().cloned().unwrap_or_default())
+            .filter_map(|e| e.get("url").and_then(|u| u.as_str()).map(str::to_string))
+            .collect();
+    let summary = format!(
+        "{} links ({} unique) checked, {} broken",
+        number_after(&json, "\"total\"").unwrap_or(f64::NAN),
+        number_after(&json, "\"unique\"").unwrap_or(f64::NAN),
+        broken.len()
+    );
+    // lychee exits 2 when it found broken links: that is a success here.
+    let m = Measured {
+        success: m.success || !json.is_empty(),
+        ..m
+    };
+    (m, broken, summary)
+}
+
+/// A portal of item pages with links on every one: one whole `govwatch check` (every
+/// item page read on the rotation, `full_every_days = 1`) against lychee checking the
+/// same pages' links, both at 64 in flight per host and no interval.
+fn bench_portal(dir: &Path, o: &Options) -> String {
+    let spec = site::PortalSpec {
+        columns: 40,
+        per_column: if o.quick { 5 } else { 25 },
+        links: o.links,
+        broken_share: o.broken_share,
+    };
+    let per_host = 64;
+    let port = server::free_port();
+    let root = dir.join("www");
+    let portal = site::portal(&root, port, spec, today());
+    let server = server::start(&root, dir, 1, port);
+    let settings = format!(
+        "{}\n[links]\nfull_every_days = 1\n",
+        site::settings(per_host, 0)
+    );
+    let config = site::write_config(dir, &settings, &portal.catalog);
+    let db = sqlite_url(dir);
+    let gw = measure(
+        &mut govwatch(&config, &db, &["check"]),
+        &dir.join("govwatch"),
+    );
+    let requests: i64 = attempts_per_host(&db).iter().map(|(_, n)| n).sum();
+    let found = govwatch_broken(&db);
+    let missed: Vec<&String> = portal
+        .broken
+        .iter()
+        .filter(|u| !found.contains(*u))
+        .collect();
+    let mut out = format!(
+        "## portal: one whole `govwatch check` vs lychee on the same pages\n\nsite: one host, {} columns × {} item pages, {} links an item page ({} link occurrences, {} unique URLs, {} of them planted broken: missing pages and attachments), served by {}; politeness for both: {per_host} requests in flight per host, no interval; govwatch `[links] full_every_days = 1` (every item page read this cycle), SQLite.\n\n| tool | wall | peak RSS | result |\n|---|---|---|---|\n",
+        spec.columns,
+        spec.per_column,
+        spec.links,
+        portal.link_occurrences,
+        portal.unique_links,
+        portal.broken.len(),
+        server.kind
+    );
+    out.push_str(&line(
+        "govwatch check (whole cycle)",
+        &gw,
+        format!(
+            "{requests} requests, {} broken URLs, {} of the {} planted missed",
+            found.len(),
+            missed.len(),
+            portal.broken.len()
+        ),
+    ));
+    if let Some(lychee) = tool("lychee") {
+        let (m, broken, summary) = run_lychee(&lychee, dir, &portal.page_urls, per_host, per_host);
+        out.push_str(&line("lychee", &m, summary));
+        let _ = writeln!(
+            out,
+            "\n- govwatch / lychee: wall {:.2}×, peak RSS {:.2}×\n- broken sets: {}",
+            secs(gw.wall) / secs(m.wall),
+            gw.rss_mib / m.rss_mib,
+            compare_broken(&found, &broken)
+        );
+    } else {
+        out.push_str(&row(&[
+            "lychee".into(),
+            "-".into(),
+            "-".into(),
+            "skipped: not installed (cargo install lychee --locked)".into(),
+        ]));
+    }
+    if !missed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\ngovwatch MISSED planted broken links: {}",
+            missed
+                .iter()
+                .take(10)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     drop(server);
     out
 }
 
 fn bench_crawl(dir: &Path, o: &Options) -> String {
     let hosts = 4;
-    let columns = if o.quick { 50 } else { 400 };
+    let columns = o.crawl_columns.unwrap_or(if o.quick { 50 } else { 400 });
     let pages = 3;
     let port = server::free_port();
     let root = dir.join("www");
@@ -480,12 +646,14 @@ fn bench_crawl(dir: &Path, o: &Options) -> String {
     let server = server::start(&root, dir, hosts, port);
     let config = site::write_config(dir, &site::settings(64, 0), &catalog);
     let db = sqlite_url(dir);
+    let spawned = chrono::Utc::now();
     let gw = measure(
         &mut govwatch(&config, &db, &["crawl"]),
         &dir.join("govwatch"),
     );
     let requests: i64 = attempts_per_host(&db).iter().map(|(_, n)| n).sum();
     let rate = requests as f64 / secs(gw.wall);
+    let steady = steady_state(&db, spawned, gw.wall);
     let mut out = format!(
         "## crawl: govwatch with politeness off vs wrk\n\nsite: {hosts} hosts × {columns} columns × {pages} list pages of 20 dated items (about 4 KB a page), served by {}. govwatch: 64 requests in flight per host, no interval, SQLite.\n\n| tool | wall | peak RSS | result |\n|---|---|---|---|\n",
         server.kind
@@ -493,8 +661,15 @@ fn bench_crawl(dir: &Path, o: &Options) -> String {
     out.push_str(&line(
         "govwatch crawl",
         &gw,
-        format!("{requests} pages fetched, extracted and stored: {rate:.0} pages/s"),
+        format!(
+            "{requests} pages fetched, extracted and stored: {rate:.0} pages/s over the whole process"
+        ),
     ));
+    let _ = writeln!(
+        out,
+        "\nsteady state (from the stored attempts): {:.0} pages/s over the middle 80 % of requests, {:.0} pages/s from the first request's start to the last one's end; before the first request (start-up, migrations, catalog sync) {:.2} s, after the last one (the rest of the crawl's writes, exit) {:.2} s.\n",
+        steady.middle_rate, steady.span_rate, steady.before, steady.after
+    );
     match tool("wrk") {
         Some(wrk) => {
             let url = format!("http://{}:{port}/col/0/index.html", site::host_ip(0));
@@ -509,8 +684,9 @@ fn bench_crawl(dir: &Path, o: &Options) -> String {
             ));
             let _ = writeln!(
                 out,
-                "\n- govwatch / wrk: {:.3}× the requests a second of a load generator that reads nothing",
-                rate / wrk_rate
+                "\n- govwatch / wrk: {:.3}× the requests a second of a load generator that reads nothing (whole process); {:.3}× in steady state",
+                rate / wrk_rate,
+                steady.middle_rate / wrk_rate
             );
         }
         None => out.push_str(&row(&[
@@ -522,6 +698,55 @@ fn bench_crawl(dir: &Path, o: &Options) -> String {
     }
     drop(server);
     out
+}
+
+/// The crawl's rate while it runs, apart from what comes before its first request and
+/// after its last.
+struct Steady {
+    /// Requests a second over the middle 80 % of requests (by start).
+    middle_rate: f64,
+    /// Requests a second from the first start to the last end.
+    span_rate: f64,
+    /// Seconds from spawn to the first request, and from the last request's end to exit.
+    before: f64,
+    after: f64,
+}
+
+fn steady_state(db: &str, spawned: chrono::DateTime<chrono::Utc>, wall: Duration) -> Steady {
+    let rows: Vec<(chrono::DateTime<chrono::Utc>, i64)> = runtime().block_on(async {
+        let pool = sqlx::SqlitePool::connect(db)
+            .await
+            .expect("open the bench db");
+        sqlx::query_as("SELECT at, duration_ms FROM fetch_attempts ORDER BY at")
+            .fetch_all(&pool)
+            .await
+            .expect("read the fetch attempts")
+    });
+    let nan = Steady {
+        middle_rate: f64::NAN,
+        span_rate: f64::NAN,
+        before: f64::NAN,
+        after: f64::NAN,
+    };
+    if rows.len() < 10 {
+        return nan;
+    }
+    let seconds = |a: chrono::DateTime<chrono::Utc>, b: chrono::DateTime<chrono::Utc>| {
+        (b - a).num_microseconds().unwrap_or(0) as f64 / 1e6
+    };
+    let first = rows[0].0;
+    let end = rows
+        .iter()
+        .map(|(at, ms)| *at + chrono::Duration::milliseconds(*ms))
+        .max()
+        .unwrap_or(first);
+    let (lo, hi) = (rows.len() / 10, rows.len() * 9 / 10);
+    Steady {
+        middle_rate: (hi - lo) as f64 / seconds(rows[lo].0, rows[hi].0),
+        span_rate: rows.len() as f64 / seconds(first, end),
+        before: seconds(spawned, first),
+        after: secs(wall) - seconds(spawned, end),
+    }
 }
 
 fn bench_politeness(dir: &Path, o: &Options) -> String {

@@ -396,3 +396,140 @@ pub fn crawl_site(
     }
     catalog
 }
+
+/// A portal: one host, `columns` columns of one TRS-style list page of `per_column`
+/// dated items, every item page with `links` links (other item pages, column pages,
+/// attachments and images that exist) of which a share `broken_share` is planted
+/// broken (a missing page or a missing attachment).
+#[derive(Debug, Clone, Copy)]
+pub struct PortalSpec {
+    pub columns: usize,
+    pub per_column: usize,
+    pub links: usize,
+    pub broken_share: f64,
+}
+
+pub struct Portal {
+    pub catalog: String,
+    /// The home page, the column pages and the item pages: what lychee is given.
+    pub page_urls: Vec<String>,
+    /// The planted broken URLs.
+    pub broken: BTreeSet<String>,
+    pub unique_links: usize,
+    pub link_occurrences: usize,
+}
+
+pub fn portal(root: &Path, port: u16, spec: PortalSpec, today: NaiveDate) -> Portal {
+    let mut rng = Rng::new(19);
+    let host_dir = root.join(host_ip(0).to_string());
+    let home = format!("{}/", base(0, port));
+    let mut catalog = format!(
+        "[[unit]]\nname = \"基准单位\"\n\n[[site]]\nname = \"门户\"\nurl = \"{home}\"\nunit = \"基准单位\"\nallow_private = [\"127.0.0.0/8\"]\n\n"
+    );
+    let item_path = |c: usize, i: usize| {
+        let d = today - Days::new((i * 3 + c % 3) as u64);
+        format!(
+            "/col/{c}/{}/t{}_{i}.html",
+            d.format("%Y%m"),
+            d.format("%Y%m%d")
+        )
+    };
+    let items: Vec<(usize, usize)> = (0..spec.columns)
+        .flat_map(|c| (0..spec.per_column).map(move |i| (c, i)))
+        .collect();
+    let mut page_urls = vec![home.clone()];
+    let mut home_links = String::new();
+    for c in 0..spec.columns {
+        let (name, class) = CLASSES[c % CLASSES.len()];
+        let mut list = String::from("<ul class=\"list\">");
+        for i in 0..spec.per_column {
+            let d = today - Days::new((i * 3 + c % 3) as u64);
+            let _ = write!(
+                list,
+                "<li><a href=\"{}\" title=\"{name}{c}信息{i}\">{name}{c}信息{i}</a><span class=\"date\">{}</span></li>",
+                item_path(c, i),
+                d.format("%Y-%m-%d"),
+            );
+        }
+        list.push_str("</ul><div class=\"page\"><script>createPageHTML(1, 0, \"index\", \"html\");</script></div>");
+        write(
+            &host_dir.join(format!("col/{c}/index.html")),
+            &shell(name, &list),
+        );
+        let url = format!("{}/col/{c}/index.html", base(0, port));
+        let _ = write!(home_links, "<li><a href=\"{url}\">{name}{c}</a></li>");
+        page_urls.push(url.clone());
+        let _ = write!(
+            catalog,
+            "[[column]]\nsite = \"门户\"\nname = \"{name}{c}\"\nurl = \"{url}\"\nclass = \"{class}\"\n\n"
+        );
+    }
+    write(
+        &host_dir.join("index.html"),
+        &shell("首页", &format!("<ul>{home_links}</ul>")),
+    );
+    std::fs::create_dir_all(host_dir.join("files")).expect("create the files directory");
+    let files = (items.len() / 4).max(1);
+    for k in 0..files {
+        write(&host_dir.join(format!("files/{k}.pdf")), "%PDF-1.4\n");
+        write(&host_dir.join(format!("files/{k}.png")), "PNG");
+    }
+    let mut unique = BTreeSet::new();
+    let mut broken = BTreeSet::new();
+    let mut occurrences = 0;
+    for &(c, i) in &items {
+        let (name, _) = CLASSES[c % CLASSES.len()];
+        let d = today - Days::new((i * 3 + c % 3) as u64);
+        let mut body = format!(
+            "<h2>{name}{c}信息{i}</h2><div class=\"info\">发布时间：{}</div><p>正文内容。</p><ul>",
+            d.format("%Y-%m-%d")
+        );
+        for n in 0..spec.links {
+            let b = base(0, port);
+            let (url, tag) = if rng.chance(spec.broken_share) {
+                let k = rng.below(items.len() / 8 + 1);
+                let url = if n % 2 == 0 {
+                    format!("{b}/gone/{k}.html")
+                } else {
+                    format!("{b}/files/missing{k}.pdf")
+                };
+                broken.insert(url.clone());
+                (url, "a")
+            } else {
+                match n % 10 {
+                    0 => (
+                        format!("{b}/col/{}/index.html", rng.below(spec.columns)),
+                        "a",
+                    ),
+                    1 => (format!("{b}/files/{}.pdf", rng.below(files)), "a"),
+                    2 => (format!("{b}/files/{}.png", rng.below(files)), "img"),
+                    _ => {
+                        let (tc, ti) = items[rng.below(items.len())];
+                        (format!("{b}{}", item_path(tc, ti)), "a")
+                    }
+                }
+            };
+            unique.insert(url.clone());
+            occurrences += 1;
+            if tag == "img" {
+                let _ = write!(body, "<li><img src=\"{url}\" alt=\"图片\"></li>");
+            } else {
+                let _ = write!(body, "<li><a href=\"{url}\">链接{n}</a></li>");
+            }
+        }
+        body.push_str("</ul><a href=\"/\">返回首页</a>");
+        let path = item_path(c, i);
+        write(
+            &host_dir.join(path.trim_start_matches('/')),
+            &shell(name, &body),
+        );
+        page_urls.push(format!("{}{path}", base(0, port)));
+    }
+    Portal {
+        catalog,
+        page_urls,
+        broken,
+        unique_links: unique.len(),
+        link_occurrences: occurrences,
+    }
+}

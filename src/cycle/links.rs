@@ -51,7 +51,7 @@ const CHECKS_PER_WRITE: usize = 500;
 /// Fetch attempts written at once (multi-row inserts in one transaction).
 const ATTEMPTS_PER_WRITE: usize = 500;
 /// Pages and links fetched at once (the fetcher still limits each host).
-const PARALLEL: usize = 32;
+const PARALLEL: usize = 64;
 
 /// A broken link where it appears.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,6 +143,8 @@ struct Target {
     allow: Vec<Cidr>,
     /// Home pages of the sites it appears on (a redirect there is a soft 404).
     homes: HashSet<String>,
+    /// The sites it appears on (indexes).
+    sites: Vec<usize>,
 }
 
 /// Checks the links of every site (or only `site`) now and stores the results.
@@ -181,6 +183,7 @@ pub async fn run(
     let mut older = Vec::new();
     let mut trusted: Vec<HashSet<String>> = Vec::new();
     let mut allow: Vec<Vec<Cidr>> = Vec::new();
+    let items_by_column = store.items_by_column().await?;
     for (i, s) in sites.iter().enumerate() {
         let mut hosts: HashSet<String> = host_key(&s.url).into_iter().collect();
         pages.push(SourcePage {
@@ -206,7 +209,10 @@ pub async fn run(
             let Some(column_id) = ids.columns.get(&c.key()) else {
                 continue;
             };
-            let items = store.column_items(*column_id).await?;
+            let items = items_by_column
+                .get(column_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             let visible = items
                 .iter()
                 .filter(|i| i.published_on.is_none_or(|d| d <= clock.today()));
@@ -422,13 +428,17 @@ pub async fn run(
         let t = targets.entry(link.url.clone()).or_default();
         t.kind.get_or_insert(link.kind);
         t.catalog |= catalog_urls.contains(text);
-        t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
-        for c in &allow[*site_index] {
-            if !t.allow.contains(c) {
-                t.allow.push(*c);
+        // What a site adds, once per site (a link appears on many pages of one site).
+        if !t.sites.contains(site_index) {
+            t.sites.push(*site_index);
+            t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
+            for c in &allow[*site_index] {
+                if !t.allow.contains(c) {
+                    t.allow.push(*c);
+                }
             }
+            t.homes.insert(s.url.to_string());
         }
-        t.homes.insert(s.url.to_string());
         anchors
             .entry((text.to_string(), page_url.to_string()))
             .or_insert((*site_index, link.text.clone()));
@@ -589,6 +599,7 @@ pub async fn run(
             detail: check.detail.clone(),
         });
         if results_to_write.len() >= CHECKS_PER_WRITE {
+            attempts.flush().await?;
             store.record_link_checks(&results_to_write).await?;
             results_to_write.clear();
         }
@@ -633,6 +644,7 @@ pub async fn run(
             .or_insert((site_index, bad.text));
     }
 
+    attempts.flush().await?;
     store.record_link_sources(&bad_sources, now).await?;
     store.record_link_checks(&results_to_write).await?;
 

@@ -82,13 +82,9 @@ impl From<ProbeRow> for ProbeRecord {
 const ATTEMPT_ROWS: usize = 500;
 
 impl Store {
-    pub async fn record_fetch_attempt(&self, a: &FetchAttempt) -> Result<()> {
-        self.record_fetch_attempts(std::slice::from_ref(a)).await
-    }
-
-    /// Stores many fetch attempts at once: multi-row inserts of [`ATTEMPT_ROWS`] rows,
-    /// all in one transaction (a crash leaves all of them or none). An attempt already
-    /// stored (same URL, purpose and instant) is left as it is.
+    /// Stores many fetch attempts at once: multi-row inserts of [`ATTEMPT_ROWS`] rows in
+    /// one transaction (a statement per attempt costs more than the request on a fast
+    /// server). Like [`Store::record_fetch_attempt`], an attempt already stored is kept.
     pub async fn record_fetch_attempts(&self, attempts: &[FetchAttempt]) -> Result<()> {
         if attempts.is_empty() {
             return Ok(());
@@ -122,6 +118,10 @@ impl Store {
             }
             tx.commit().await.map_err(ctx("recording fetch attempts"))
         })
+    }
+
+    pub async fn record_fetch_attempt(&self, a: &FetchAttempt) -> Result<()> {
+        self.record_fetch_attempts(std::slice::from_ref(a)).await
     }
 
     /// How many fetch attempts are stored (for tests and `db` reports).
@@ -221,6 +221,25 @@ impl Store {
             .await
         })
         .map_err(ctx("reading column items"))
+    }
+
+    /// The items of every column, by column id, each column's in the order of
+    /// [`Store::column_items`]: one query instead of one a column.
+    pub async fn items_by_column(&self) -> Result<std::collections::HashMap<i64, Vec<StoredItem>>> {
+        let rows: Vec<StoredItem> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT column_id, url, title, published_on, first_seen FROM column_items \
+                 ORDER BY column_id, published_on IS NULL, published_on DESC, url",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading column items"))?;
+        let mut out: std::collections::HashMap<i64, Vec<StoredItem>> = Default::default();
+        for row in rows {
+            out.entry(row.column_id).or_default().push(row);
+        }
+        Ok(out)
     }
 
     /// Stores posts of an account; returns how many were new.
