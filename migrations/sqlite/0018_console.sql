@@ -31,3 +31,16 @@ CREATE TABLE login_attempts (
 );
 CREATE INDEX login_attempts_name ON login_attempts (name, at);
 CREATE INDEX login_attempts_addr ON login_attempts (addr, at);
+-- Every step taken on a finding in the console, with who and when (全过程留痕):
+-- 整改反馈 (feedback, with text and an optional link), 二次检查 asked (recheck), 误报
+-- (dismiss, its reason in text) and taking that back (undismiss).
+CREATE TABLE finding_actions (
+    id             INTEGER PRIMARY KEY,
+    finding_id     INTEGER NOT NULL REFERENCES findings (id),
+    action         TEXT NOT NULL,
+    user_name      TEXT NOT NULL,
+    text           TEXT,
+    link           TEXT,
+    at             TEXT NOT NULL
+);
+CREATE INDEX finding_actions_finding ON finding_actions (finding_id, at);

@@ -7,6 +7,7 @@
 //! handler runs). `/healthz` and `/metrics` are the daemon's and stay open.
 
 pub mod auth;
+mod findings;
 mod overview;
 mod templates;
 
@@ -62,6 +63,10 @@ impl Console {
 pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
+        .route("/findings", get(findings::list))
+        .route("/findings/{id}", get(findings::show))
+        .route("/findings/{id}/feedback", post(findings::feedback))
+        .route("/findings/{id}/dismiss", post(findings::dismiss))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/static/console.css", get(stylesheet))

@@ -13,6 +13,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("templates/login.html")),
     ("not_found.html", include_str!("templates/not_found.html")),
     ("overview.html", include_str!("templates/overview.html")),
+    ("findings.html", include_str!("templates/findings.html")),
+    ("finding.html", include_str!("templates/finding.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -46,7 +46,7 @@ pub use reads::{
 };
 // The records the store appends are observe's; these paths keep working.
 pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};
-pub use users::{Credentials, Role, Session, User, UserError};
+pub use users::{Credentials, FindingAction, Role, Session, User, UserError};
 pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 
 /// Errors of the store layer, with what to do where there is something to do.

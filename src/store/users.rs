@@ -371,3 +371,52 @@ impl Store {
         Ok(row)
     }
 }
+
+/// One step taken on a finding in the console (全过程留痕).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FindingAction {
+    pub finding_id: i64,
+    /// `feedback` (整改反馈), `recheck` (二次检查), `dismiss` (误报), `undismiss`.
+    pub action: String,
+    pub user_name: String,
+    pub text: Option<String>,
+    pub link: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+impl Store {
+    /// Records a step taken on a finding.
+    pub async fn record_finding_action(&self, a: &FindingAction) -> Result<()> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO finding_actions (finding_id, action, user_name, text, link, at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(a.finding_id)
+            .bind(&a.action)
+            .bind(&a.user_name)
+            .bind(&a.text)
+            .bind(&a.link)
+            .bind(a.at)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .map_err(ctx("recording a step on a finding"))?;
+        Ok(())
+    }
+
+    /// The steps taken on a finding, oldest first.
+    pub async fn finding_actions(&self, finding_id: i64) -> Result<Vec<FindingAction>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT finding_id, action, user_name, text, link, at FROM finding_actions \
+                 WHERE finding_id = $1 ORDER BY at, id",
+            )
+            .bind(finding_id)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the steps on a finding"))
+    }
+}
