@@ -393,6 +393,7 @@ async fn a_partial_check_resolves_only_what_it_looked_at(store: Store) {
     let only_a = Scope {
         kinds: vec![Kind::ColumnStale],
         subjects: Some(["a".to_string()].into()),
+        unwatched: Default::default(),
     };
     let r = store
         .reconcile_findings(&only_a, &[], at(2, 0), day(2))

@@ -62,8 +62,13 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
         app.settings.thresholds.account_silent_days,
     );
     let d = &report.detect;
+    let unwatched = if d.unwatched > 0 {
+        format!("，不再监测{}个", d.unwatched)
+    } else {
+        String::new()
+    };
     println!(
-        "{}：新发现问题{}个，仍未整改{}个，已整改{}个",
+        "{}：新发现问题{}个，仍未整改{}个，已整改{}个{unwatched}",
         app.clock.today(),
         d.opened,
         d.confirmed,

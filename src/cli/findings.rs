@@ -73,6 +73,7 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
     let today = app.clock.today();
     let status = |f: &crate::store::FindingRecord| match f.resolved_on {
         _ if f.is_dismissed() => report::DISMISSED,
+        Some(day) if day <= today && f.is_unwatched() => report::UNWATCHED,
         Some(day) if day <= today => "已整改",
         _ => "未整改",
     };
@@ -91,7 +92,10 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                         "opened_on": f.opened_on,
                         "last_confirmed": f.last_confirmed,
                         "resolved_on": f.resolved_on.filter(|d| *d <= today),
-                        "rectified": f.resolved_on.is_some_and(|d| d <= today),
+                        "rectified": f.rectified_on().is_some_and(|d| d <= today),
+                        "resolution": f.resolution
+                            .filter(|_| f.resolved_on.is_some_and(|d| d <= today))
+                            .map(|r| r.code()),
                         "evidence": f.evidence_json(),
                         "dismissed": f.is_dismissed(),
                         "dismissal": f.dismissal.as_ref().map(|d| json!({
@@ -110,7 +114,7 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
             let headers = &report::findings::HEADERS[..8];
             let mut table = Table::new("问题", headers.iter().copied());
             for f in &records {
-                let resolved = f.resolved_on.filter(|d| *d <= today);
+                let (resolved, unwatched) = report::findings::rectified_by(f, today);
                 table.push_row(vec![
                     Cell::Int(f.id),
                     Cell::from(f.unit.clone()),
@@ -119,7 +123,12 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
                     f.opened_on.into(),
                     app.clock.day_of(f.last_confirmed).into(),
                     resolved.into(),
-                    report::findings::rectified_cell(f.is_dismissed(), resolved.is_some()).into(),
+                    report::findings::rectified_cell(
+                        f.is_dismissed(),
+                        resolved.is_some(),
+                        unwatched,
+                    )
+                    .into(),
                 ]);
             }
             out.write_all(&csv::to_bytes_with(&table, LineEnd::Lf))

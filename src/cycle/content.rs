@@ -193,6 +193,12 @@ pub struct PageRead<'a> {
     pub own_hosts: &'a HashSet<String>,
 }
 
+/// Whether a read answered that the page does not exist (404, 410): a missing read,
+/// which the link stage and the content scan count alike ([`crate::detect::page_gone`]).
+pub fn answered_missing(result: &FetchResult) -> bool {
+    matches!(&result.outcome, Err(f) if matches!(f.status, Some(404 | 410)))
+}
+
 /// Records what one read of a page says about its text: a new scan, a confirmation of
 /// the last one, or a missing page.
 pub async fn record_read(
@@ -205,8 +211,8 @@ pub async fn record_read(
     report: &mut ContentReport,
 ) -> Result<(), StoreError> {
     let fetched = match &result.outcome {
-        Err(f) => {
-            if matches!(f.status, Some(404 | 410)) {
+        Err(_) => {
+            if answered_missing(result) {
                 report.missing += 1;
                 store.record_page_missing(page.url, now).await?;
             }
@@ -475,7 +481,7 @@ pub async fn record_attachment(
     let url = attachment.url.as_str();
     let fetched = match &result.outcome {
         Err(f) => {
-            if matches!(f.status, Some(404 | 410)) {
+            if answered_missing(result) {
                 report.missing += 1;
                 store.record_page_missing(url, now).await?;
             } else if f.class == crate::fetch::FailureClass::TooLarge {

@@ -28,7 +28,10 @@ use crate::store::{CatalogIds, FindingFilter, NewFinding, Scope, Store, StoreErr
 pub struct DetectReport {
     pub opened: usize,
     pub confirmed: usize,
+    /// Closed as rectified (整改).
     pub resolved: usize,
+    /// Closed as 不再监测: no longer watched, not rectified.
+    pub unwatched: usize,
     /// Findings that hold now, by kind.
     pub holding: HashMap<Kind, usize>,
 }
@@ -130,12 +133,16 @@ pub async fn run(
     let found = judge_sites(&ctx, &settings.probe, &sites);
     reconcile(store, &SITE_KINDS, None, found, only, clock, &mut report).await?;
 
-    // Links: only URLs checked in this cycle are judged (or resolved).
+    // Links: only URLs checked in this cycle are judged (or resolved); those whose
+    // pages were not read for long close as 不再监测.
+    let full_every_days = settings.links.full_every_days;
     let (found, checked) = link_states(store, catalog, ids, clock).await?;
-    reconcile(
+    let unwatched =
+        unwatched_findings(store, &[Kind::LinkBroken], &checked, full_every_days, clock).await?;
+    reconcile_closing(
         store,
         &[Kind::LinkBroken],
-        Some(checked),
+        (Some(checked), unwatched),
         found,
         only,
         clock,
@@ -144,11 +151,13 @@ pub async fn run(
     .await?;
 
     // Content: only pages read in this cycle are judged (or rectified).
+    let kinds = [Kind::ContentError, Kind::PrivacyLeak, Kind::LinkHidden];
     let (found, read) = content_states(store, catalog, ids, clock).await?;
-    reconcile(
+    let unwatched = unwatched_findings(store, &kinds, &read, full_every_days, clock).await?;
+    reconcile_closing(
         store,
-        &[Kind::ContentError, Kind::PrivacyLeak, Kind::LinkHidden],
-        Some(read),
+        &kinds,
+        (Some(read), unwatched),
         found,
         only,
         clock,
@@ -158,10 +167,18 @@ pub async fn run(
 
     // Outside links: those whose outside page was read in this cycle.
     let (found, read) = outside_states(store, catalog, ids, clock).await?;
-    reconcile(
+    let unwatched = unwatched_findings(
         store,
         &[Kind::LinkSuspicious],
-        Some(read),
+        &read,
+        full_every_days,
+        clock,
+    )
+    .await?;
+    reconcile_closing(
+        store,
+        &[Kind::LinkSuspicious],
+        (Some(read), unwatched),
         found,
         only,
         clock,
@@ -446,30 +463,43 @@ async fn link_states(
             broken: broken.into_values().collect(),
         });
     }
-    // Links removed from every page they were on are rectified too.
-    let read = PagesRead::new(
-        sources
-            .iter()
-            .map(|s| (s.page_url.as_str(), s.link_url.as_str())),
-    );
-    let open = store
+    // Links removed from every page they were on are rectified too, and so are links
+    // whose pages are gone (404 on two reads) or read today without any link.
+    let open: Vec<_> = store
         .findings(&FindingFilter {
             open_only: true,
             kind: Some(Kind::LinkBroken),
             ..FindingFilter::default()
         })
-        .await?;
-    for f in open {
-        if subjects.contains(&f.subject_key) {
-            continue;
-        }
+        .await?
+        .into_iter()
+        .filter(|f| !subjects.contains(&f.subject_key))
+        .collect();
+    let pages: Vec<&str> = open
+        .iter()
+        .flat_map(|f| pages_of(f.evidence.as_ref()))
+        .collect();
+    let pages = store.link_page_states(&pages).await?;
+    let read = PagesRead::new(
+        sources
+            .iter()
+            .map(|s| (s.page_url.as_str(), s.link_url.as_str())),
+    )
+    .and_pages(
+        pages
+            .iter()
+            .filter(|(_, p)| {
+                (p.last_read >= since && p.missing_reads == 0)
+                    || crate::detect::page_gone(p.missing_reads)
+            })
+            .map(|(page, _)| page.as_str()),
+    );
+    for f in &open {
         let Some(Evidence::LinkBroken(evidence)) = &f.evidence else {
             continue;
         };
-        let url = evidence.url.as_str();
-        let pages: Vec<&str> = evidence.pages.iter().map(|p| p.page.as_str()).collect();
-        if read.removed(url, &pages) {
-            subjects.insert(f.subject_key);
+        if read.removed(&evidence.url, &pages_of(f.evidence.as_ref())) {
+            subjects.insert(f.subject_key.clone());
         }
     }
     Ok((judge_links(&states), subjects))
@@ -496,7 +526,7 @@ async fn content_states(
         let Some(site) = row.site_id.and_then(|id| sites.get(&id)).copied() else {
             continue;
         };
-        if row.missing_reads == 1 {
+        if row.missing_reads > 0 && !crate::detect::page_gone(row.missing_reads) {
             continue;
         }
         let key = site.key();
@@ -529,7 +559,7 @@ async fn content_states(
             page_url: row.page_url,
             published_on: row.published_on,
             scan,
-            gone: row.missing_reads >= 2,
+            gone: crate::detect::page_gone(row.missing_reads),
         });
     }
     let ctx = Context {
@@ -658,10 +688,95 @@ async fn outside_states(
     Ok((crate::detect::content::judge_outside(&links), subjects))
 }
 
+/// The pages a page-bound finding (a broken link, a content hit, an outside link) is
+/// about: where govwatch reads it.
+fn pages_of(evidence: Option<&Evidence>) -> Vec<&str> {
+    match evidence {
+        Some(Evidence::LinkBroken(e)) => e.pages.iter().map(|p| p.page.as_str()).collect(),
+        Some(Evidence::ContentError(e)) => vec![e.page.page.as_str()],
+        Some(Evidence::PrivacyLeak(e)) => vec![e.page.page.as_str()],
+        Some(Evidence::LinkHidden(e)) => vec![e.page.page.as_str()],
+        Some(Evidence::LinkSuspicious(e)) => vec![e.page.page.as_str()],
+        _ => Vec::new(),
+    }
+}
+
+/// The open page-bound findings of `kinds` not judged in this cycle (`judged`) that
+/// govwatch no longer watches: neither confirmed nor any of their pages read for twice
+/// `full_every_days` days (the site crawl no longer reaches them, their column left the
+/// catalog). They close as 不再监测, not counted as 整改.
+async fn unwatched_findings(
+    store: &Store,
+    kinds: &[Kind],
+    judged: &HashSet<String>,
+    full_every_days: u32,
+    clock: &Clock,
+) -> Result<HashSet<String>, StoreError> {
+    let today = clock.today();
+    let mut candidates = Vec::new();
+    for kind in kinds {
+        let open = store
+            .findings(&FindingFilter {
+                open_only: true,
+                kind: Some(*kind),
+                ..FindingFilter::default()
+            })
+            .await?;
+        candidates.extend(open.into_iter().filter(|f| {
+            !judged.contains(&f.subject_key)
+                && crate::detect::unwatched(
+                    clock.day_of(f.last_confirmed),
+                    None,
+                    today,
+                    full_every_days,
+                )
+        }));
+    }
+    if candidates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let pages: Vec<&str> = candidates
+        .iter()
+        .flat_map(|f| pages_of(f.evidence.as_ref()))
+        .collect();
+    let reads = store.link_page_states(&pages).await?;
+    Ok(candidates
+        .iter()
+        .filter(|f| {
+            let last_read = pages_of(f.evidence.as_ref())
+                .iter()
+                .filter_map(|p| reads.get(*p))
+                .map(|r| clock.day_of(r.last_read))
+                .max();
+            crate::detect::unwatched(
+                clock.day_of(f.last_confirmed),
+                last_read,
+                today,
+                full_every_days,
+            )
+        })
+        .map(|f| f.subject_key.clone())
+        .collect())
+}
+
 async fn reconcile(
     store: &Store,
     kinds: &[Kind],
     subjects: Option<HashSet<String>>,
+    found: Vec<Finding>,
+    only: Option<&HashSet<String>>,
+    clock: &Clock,
+    report: &mut DetectReport,
+) -> Result<(), StoreError> {
+    let scope = (subjects, HashSet::new());
+    reconcile_closing(store, kinds, scope, found, only, clock, report).await
+}
+
+/// As [`reconcile`], with the subjects whose open findings close as 不再监测.
+async fn reconcile_closing(
+    store: &Store,
+    kinds: &[Kind],
+    (subjects, mut unwatched): (Option<HashSet<String>>, HashSet<String>),
     mut found: Vec<Finding>,
     only: Option<&HashSet<String>>,
     clock: &Clock,
@@ -673,10 +788,12 @@ async fn reconcile(
     };
     if let Some(o) = only {
         found.retain(|f| o.contains(&f.subject_key));
+        unwatched.retain(|s| o.contains(s));
     }
     let scope = Scope {
         kinds: kinds.to_vec(),
         subjects,
+        unwatched,
     };
     for f in &found {
         *report.holding.entry(f.kind).or_default() += 1;
@@ -697,6 +814,7 @@ async fn reconcile(
         .await?;
     report.opened += done.opened.len();
     report.confirmed += done.confirmed.len();
-    report.resolved += done.resolved.len();
+    report.resolved += done.resolved.len() - done.unwatched.len();
+    report.unwatched += done.unwatched.len();
     Ok(())
 }

@@ -48,6 +48,8 @@ const ROBOTS_AGENT: &str = "govwatch";
 pub const ITEM_PAGES_PER_COLUMN: usize = 5;
 /// Link results written at once (multi-row upserts in one transaction).
 const CHECKS_PER_WRITE: usize = 500;
+/// Fetch attempts written at once (multi-row inserts in one transaction).
+const ATTEMPTS_PER_WRITE: usize = 500;
 /// Pages and links fetched at once (the fetcher still limits each host).
 const PARALLEL: usize = 32;
 
@@ -303,6 +305,8 @@ pub async fn run(
     let mut as_link: HashMap<Url, ReadAsLink> = HashMap::new();
     // The pages read, for the attachments they link (content stage).
     let mut host_pages: HashMap<String, super::content::HostPage> = HashMap::new();
+    let mut attempts = Attempts::new(store);
+    let mut missing_pages = Vec::new();
     while !level.is_empty() {
         let mut reads = futures::stream::iter(std::mem::take(&mut level))
             .map(|(p, depth)| async move {
@@ -313,7 +317,7 @@ pub async fn run(
             })
             .buffer_unordered(PARALLEL);
         while let Some((page, depth, result)) = reads.next().await {
-            record(store, &result).await?;
+            attempts.add(&result).await?;
             if let Some(scanner) = &scanner {
                 let read = super::content::PageRead {
                     url: page.url.as_str(),
@@ -387,12 +391,19 @@ pub async fn run(
                         unfollowable.push((page.site, page.url.clone(), bad));
                     }
                 }
-                _ => report.unreadable_pages += 1,
+                _ => {
+                    report.unreadable_pages += 1;
+                    if super::content::answered_missing(&result) {
+                        missing_pages.push(page.url.to_string());
+                    }
+                }
             }
         }
     }
     report.crawl_refused = frontiers.iter().flatten().map(|f| f.refused).sum();
+    attempts.flush().await?;
     store.record_link_page_reads(&read_pages, now).await?;
+    store.record_link_pages_missing(&missing_pages, now).await?;
 
     // One target per unique URL; every occurrence recorded as a source.
     let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
@@ -461,7 +472,7 @@ pub async fn run(
         })
         .buffer_unordered(PARALLEL);
     while let Some((host, result)) = probes.next().await {
-        record(store, &result).await?;
+        attempts.add(&result).await?;
         if let Some(page) = result.page() {
             not_found.insert(
                 host,
@@ -474,6 +485,7 @@ pub async fn run(
         }
     }
     drop(probes);
+    attempts.flush().await?;
 
     // Attachments on the sites' own hosts whose text the content stage reads: their link
     // check is a GET of the whole file (`[content] max_attachment_mb`).
@@ -557,7 +569,7 @@ pub async fn run(
         let (url, check, results, content, outside) = checked?;
         report.content.add(&content);
         for r in &results {
-            record(store, r).await?;
+            attempts.add(r).await?;
         }
         if let (Some(scanner), Some(found)) = (scanner, &outside) {
             super::content::record_outside(store, scanner, url.as_str(), found, now).await?;
@@ -583,6 +595,7 @@ pub async fn run(
         outcomes.insert(url.to_string(), (check.outcome, check.status, check.detail));
     }
     drop(checks);
+    attempts.flush().await?;
 
     // Values a browser cannot follow are broken as written: recorded like a check, with
     // nothing fetched (链接格式错误, 缺少mailto:).
@@ -934,6 +947,38 @@ fn judge(
     let host_not_found = host_key(url).and_then(|h| not_found.get(&h));
     let soft = notfound::soft_404(&answer, &target.homes, host_not_found, || page.text().text);
     Checked::answered(page.status, &page.final_url, soft)
+}
+
+/// Fetch attempts waiting to be written: in batches of [`ATTEMPTS_PER_WRITE`], a
+/// transaction each, not a statement per request. Flushed at the end of each phase; a
+/// kill loses at most the batch being filled, of a cycle its rerun fetches again.
+struct Attempts<'a> {
+    store: &'a crate::store::Store,
+    pending: Vec<crate::observe::FetchAttempt>,
+}
+
+impl<'a> Attempts<'a> {
+    fn new(store: &'a crate::store::Store) -> Attempts<'a> {
+        Attempts {
+            store,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Queues every attempt of a fetch, writing the queue once it is a batch.
+    async fn add(&mut self, result: &FetchResult) -> Result<(), StoreError> {
+        self.pending.extend(result.attempts.iter().map(Into::into));
+        if self.pending.len() >= ATTEMPTS_PER_WRITE {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<(), StoreError> {
+        self.store.record_fetch_attempts(&self.pending).await?;
+        self.pending.clear();
+        Ok(())
+    }
 }
 
 /// Records every attempt of a fetch.

@@ -120,9 +120,17 @@ impl<'a> PagesRead<'a> {
         read
     }
 
+    /// Adds pages read in this cycle with no link at all, and pages gone (their findings
+    /// rectified as if read without the link).
+    pub fn and_pages(mut self, pages: impl IntoIterator<Item = &'a str>) -> PagesRead<'a> {
+        self.pages.extend(pages);
+        self
+    }
+
     /// A link the office removed: every page it was on (`pages`, from its finding) was
     /// read again in this cycle and none of them carries it any more, so its finding is
-    /// rectified (已整改) although the link itself was not checked.
+    /// rectified (已整改) although the link itself was not checked. A page gone (404 on
+    /// two reads, [`super::page_gone`]) counts as read without it.
     pub fn removed(&self, url: &str, pages: &[&str]) -> bool {
         !pages.is_empty()
             && pages

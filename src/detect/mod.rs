@@ -48,6 +48,27 @@ pub fn more_than_days(last: NaiveDate, today: NaiveDate, days: i64) -> bool {
     (today - last).num_days() > days
 }
 
+/// Whether a page is gone: `missing_reads` reads in a row answered 404/410, and one
+/// could be a mishap, so two are needed. Its findings are then rectified (the office
+/// removed the page); the link stage and the content scan count the reads alike.
+pub fn page_gone(missing_reads: i64) -> bool {
+    missing_reads >= 2
+}
+
+/// Whether a finding last confirmed on `last_confirmed`, none of whose pages was read
+/// since `last_read` (the latest read of any, if ever), is no longer watched (不再监测):
+/// neither for twice `full_every_days` days, the span in which the rotation reads every
+/// known page twice. It then closes without counting as 整改.
+pub fn unwatched(
+    last_confirmed: NaiveDate,
+    last_read: Option<NaiveDate>,
+    today: NaiveDate,
+    full_every_days: u32,
+) -> bool {
+    let seen = last_read.map_or(last_confirmed, |r| r.max(last_confirmed));
+    (today - seen).num_days() >= 2 * i64::from(full_every_days.max(1))
+}
+
 /// Joins names as the notices do: `县公安局、县人行`.
 pub fn join_names(names: &[impl AsRef<str>]) -> String {
     names

@@ -260,7 +260,9 @@ impl Week {
             v.sort_by_key(|f| (f.opened_on, f.id));
             v
         };
+        // Rectified (整改) only: one closed as 不再监测 is neither open nor rectified.
         let resolved_in_window = |f: &FindingRecord| match (after, f.resolved_at) {
+            _ if f.is_unwatched() => false,
             (Some(after), Some(at)) => at > after && f.resolved_on.is_some_and(|r| r <= today),
             _ => f.resolved_on.is_some_and(|r| r >= since && r <= today),
         };
@@ -960,9 +962,13 @@ impl Writer<'_> {
                     wording::sentence(f).into(),
                     f.opened_on.into(),
                     self.confirmed_on(f).into(),
-                    crate::report::yes_no(f.resolved_on.is_some_and(|r| r <= self.week.today))
-                        .into(),
-                    f.resolved_on.filter(|r| *r <= self.week.today).into(),
+                    crate::report::findings::rectified_cell(
+                        false,
+                        f.rectified_on().is_some_and(|r| r <= self.week.today),
+                        f.is_unwatched() && f.resolved_on.is_some_and(|r| r <= self.week.today),
+                    )
+                    .into(),
+                    f.rectified_on().filter(|r| *r <= self.week.today).into(),
                     evidence_link(f).into(),
                 ]);
             }

@@ -20,6 +20,8 @@ pub struct Episode {
     pub last_confirmed: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_on: Option<NaiveDate>,
+    /// Why it closed: `None` while open.
+    pub resolution: Option<Resolution>,
     /// The sentence stored when the episode opened: what to show when `evidence` is
     /// `None` (report renders the sentence otherwise).
     pub stored_sentence: String,
@@ -32,6 +34,44 @@ pub struct Episode {
     /// hits: a dismissed episode leaves the notice, the email, the pass rate and the
     /// scores, and exports show it as 已核实为误报.
     pub dismissal: Option<Dismissal>,
+}
+
+/// Why an episode closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Resolution {
+    /// 整改: the problem no longer holds where govwatch looked (the page was read again
+    /// without it, or is gone).
+    Rectified,
+    /// 不再监测: govwatch stopped looking (none of its pages was read for twice
+    /// `[links] full_every_days`). Closed, but not counted as 整改.
+    Unwatched,
+}
+
+impl Resolution {
+    /// The code stored in `findings.resolution`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Resolution::Rectified => "rectified",
+            Resolution::Unwatched => "unwatched",
+        }
+    }
+
+    /// The stored code read back; anything else (NULL on a closed episode written before
+    /// the column existed) is rectified.
+    pub fn of_code(code: Option<&str>) -> Resolution {
+        match code {
+            Some("unwatched") => Resolution::Unwatched,
+            _ => Resolution::Rectified,
+        }
+    }
+
+    /// What lists and exports say of an episode closed this way.
+    pub fn zh(self) -> &'static str {
+        match self {
+            Resolution::Rectified => "已整改",
+            Resolution::Unwatched => "不再监测",
+        }
+    }
 }
 
 /// A false alarm (误报) as recorded: who said so, when and why, and the hits it covers.
@@ -95,6 +135,16 @@ impl Episode {
         hits_of(self.evidence.as_ref())
     }
 
+    /// Whether it closed as 不再监测 (not counted as 整改).
+    pub fn is_unwatched(&self) -> bool {
+        self.resolution == Some(Resolution::Unwatched)
+    }
+
+    /// The day it was rectified (整改): its resolution day unless it closed as 不再监测.
+    pub fn rectified_on(&self) -> Option<NaiveDate> {
+        self.resolved_on.filter(|_| !self.is_unwatched())
+    }
+
     /// Whether the episode was open at any time on `day`.
     pub fn open_on(&self, day: NaiveDate) -> bool {
         self.opened_on <= day && self.resolved_on.is_none_or(|r| r > day)
@@ -131,6 +181,7 @@ impl Episode {
             last_confirmed,
             resolved_at,
             resolved_on,
+            resolution: resolved_at.map(|_| Resolution::Rectified),
             stored_sentence,
             evidence,
             raw_evidence,

@@ -15,7 +15,7 @@ mod messages;
 mod outcome;
 mod records;
 
-pub use episode::{Dismissal, Episode, hits_of};
+pub use episode::{Dismissal, Episode, Resolution, hits_of};
 pub use messages::Message;
 pub use outcome::{
     CrawlOutcome, FailureClass, LinkOutcome, ReadOutcome, SourceOutcome, SourceProblem,

@@ -174,7 +174,7 @@ pub fn account_export(
             .collect();
         let rectified = !mine
             .iter()
-            .any(|f| f.opened_on <= today && f.resolved_on.is_none_or(|r| r > today));
+            .any(|f| f.opened_on <= today && f.rectified_on().is_none_or(|r| r > today));
         (problems, rectified)
     };
     let mut running_count = 0;

@@ -44,6 +44,8 @@ pub struct ContentRow {
     pub position: usize,
     pub detected_on: NaiveDate,
     pub rectified: bool,
+    /// Closed as 不再监测 (the page no longer read): not rectified.
+    pub unwatched: bool,
     pub dismissed: bool,
 }
 
@@ -64,7 +66,8 @@ pub fn content_export(
 ) -> ContentExport {
     let mut hits = Vec::new();
     for f in in_period(records, period, today) {
-        let rectified = f.resolved_on.is_some_and(|d| d <= today);
+        let (rectified_on, unwatched) = super::findings::rectified_by(f, today);
+        let rectified = rectified_on.is_some();
         let row = |p: &PageBase, kind: Kind| ContentRow {
             unit: f.unit.clone(),
             site: p.site.clone(),
@@ -78,6 +81,7 @@ pub fn content_export(
             position: 0,
             detected_on: f.opened_on,
             rectified,
+            unwatched,
             dismissed: f.is_dismissed(),
         };
         match &f.evidence {
@@ -144,7 +148,7 @@ pub fn table(title: &str, export: &ContentExport) -> Table {
             r.category.as_str().into(),
             Cell::Int(r.position as i64),
             r.detected_on.into(),
-            rectified_cell(r.dismissed, r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified, r.unwatched).into(),
         ]);
     }
     t

@@ -27,6 +27,9 @@ pub struct FindingRow {
     /// The day it was rectified, if on or before the run's day.
     pub resolved_on: Option<NaiveDate>,
     pub rectified: bool,
+    /// Closed on or before the run's day as 不再监测 (its pages no longer read): not
+    /// rectified.
+    pub unwatched: bool,
     pub evidence: serde_json::Value,
     /// Marked a false alarm (已核实为误报).
     pub dismissed: bool,
@@ -42,13 +45,26 @@ pub struct DismissalNote {
     pub on: NaiveDate,
 }
 
-/// A 是否整改 cell: 已核实为误报 for a dismissed finding, else 是 or 否.
-pub fn rectified_cell(dismissed: bool, rectified: bool) -> &'static str {
+/// A 是否整改 cell: 已核实为误报 for a dismissed finding, 不再监测 for one closed because
+/// its pages are no longer read, else 是 or 否.
+pub fn rectified_cell(dismissed: bool, rectified: bool, unwatched: bool) -> &'static str {
     if dismissed {
         super::DISMISSED
+    } else if unwatched {
+        super::UNWATCHED
     } else {
         super::yes_no(rectified)
     }
+}
+
+/// The day `f` was rectified (整改), if on or before `today`; and whether it closed as
+/// 不再监测 on or before `today` instead.
+pub fn rectified_by(f: &FindingRecord, today: NaiveDate) -> (Option<NaiveDate>, bool) {
+    let closed = f.resolved_on.is_some_and(|d| d <= today);
+    (
+        f.rectified_on().filter(|d| *d <= today),
+        closed && f.is_unwatched(),
+    )
 }
 
 /// Whether an episode belongs to `period`, as seen on `today`. A finding about a period
@@ -100,7 +116,7 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
     in_period(records, period, today)
         .into_iter()
         .map(|f| {
-            let resolved_on = f.resolved_on.filter(|d| *d <= today);
+            let (resolved_on, unwatched) = rectified_by(f, today);
             FindingRow {
                 id: f.id,
                 kind: f.kind.to_string(),
@@ -111,6 +127,7 @@ pub fn finding_rows(records: &[FindingRecord], period: Period, clock: &Clock) ->
                 last_confirmed: clock.day_of(f.last_confirmed),
                 resolved_on,
                 rectified: resolved_on.is_some(),
+                unwatched,
                 evidence: f.evidence_json(),
                 dismissed: f.is_dismissed(),
                 dismissal: f.dismissal.as_ref().map(|d| DismissalNote {
@@ -203,7 +220,7 @@ pub fn table(title: &str, rows: &[FindingRow]) -> Table {
             r.opened_on.into(),
             r.last_confirmed.into(),
             r.resolved_on.into(),
-            rectified_cell(r.dismissed, r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified, r.unwatched).into(),
             evidence_text(&r.evidence).into(),
         ]);
     }

@@ -43,6 +43,8 @@ pub struct LinkRow {
     /// The day it was found working (or gone from the pages), if on or before the run's day.
     pub resolved_on: Option<NaiveDate>,
     pub rectified: bool,
+    /// Closed as 不再监测 (its pages no longer read): not rectified.
+    pub unwatched: bool,
     /// Marked a false alarm (已核实为误报): shown in the export, left out of the notice.
     pub dismissed: bool,
 }
@@ -111,7 +113,7 @@ pub fn link_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Ve
         });
         let outcome = e.and_then(|e| nonblank(&e.outcome)).unwrap_or_default();
         let status = e.and_then(|e| e.status);
-        let resolved_on = f.resolved_on.filter(|d| *d <= today);
+        let (resolved_on, unwatched) = super::findings::rectified_by(f, today);
         let row = |page: String, place: String, anchor: Option<String>| LinkRow {
             unit: f.unit.clone(),
             site: site_of(f),
@@ -126,6 +128,7 @@ pub fn link_rows(records: &[FindingRecord], period: Period, clock: &Clock) -> Ve
             last_confirmed: clock.day_of(f.last_confirmed),
             resolved_on,
             rectified: resolved_on.is_some(),
+            unwatched,
             dismissed: f.is_dismissed(),
         };
         match e.map(|e| e.pages.as_slice()) {
@@ -175,7 +178,7 @@ pub fn table(title: &str, rows: &[LinkRow]) -> Table {
             r.opened_on.into(),
             r.last_confirmed.into(),
             r.resolved_on.into(),
-            rectified_cell(r.dismissed, r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified, r.unwatched).into(),
         ]);
     }
     t
@@ -203,7 +206,7 @@ pub fn notice_table(title: &str, rows: &[LinkRow]) -> Table {
             r.url.as_str().into(),
             r.error.as_str().into(),
             r.opened_on.into(),
-            rectified_cell(r.dismissed, r.rectified).into(),
+            rectified_cell(r.dismissed, r.rectified, r.unwatched).into(),
         ]);
     }
     t

@@ -31,6 +31,10 @@ pub use table::{Cell, Table};
 /// What exports and lists show for a finding the office marked a false alarm (误报).
 pub const DISMISSED: &str = "已核实为误报";
 
+/// What exports and lists show for a finding closed because govwatch no longer reads its
+/// pages: resolved, but not 整改.
+pub const UNWATCHED: &str = "不再监测";
+
 /// A 是否整改 cell: 是 when rectified, else 否.
 pub fn yes_no(rectified: bool) -> &'static str {
     if rectified { "是" } else { "否" }

@@ -1139,7 +1139,7 @@ pub fn account_table(
             .collect();
         let rectified = episodes
             .iter()
-            .all(|f| f.resolved_on.is_some_and(|d| d <= today));
+            .all(|f| f.rectified_on().is_some_and(|d| d <= today));
         t.push_row(vec![
             category.into(),
             Cell::from(name.unwrap_or_else(|| key.to_string())),
@@ -1317,6 +1317,7 @@ mod tests {
             last_confirmed: at,
             resolved_at: None,
             resolved_on: None,
+            resolution: None,
             stored_sentence: String::new(),
             raw_evidence: evidence.to_json(),
             evidence: Some(evidence),

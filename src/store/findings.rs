@@ -1,6 +1,8 @@
 //! Findings as episodes. Detection says which problems hold now; [`Store::reconcile_findings`]
 //! turns that into history: a problem not open yet opens an episode dated this check, an
-//! open one is confirmed, and an open one that no longer holds is resolved (是否整改).
+//! open one is confirmed, and an open one that no longer holds is resolved (是否整改),
+//! or, when the caller says govwatch stopped looking at it, closed as 不再监测
+//! ([`Resolution::Unwatched`], not counted as 整改).
 //! The same problem later opens a new episode. Nothing is deleted, so "what was open on
 //! day X" can be answered for any X. Confirmations refresh an episode's evidence.
 //!
@@ -16,6 +18,7 @@ use sqlx::AssertSqlSafe;
 
 use super::{BeginWrite, Result, Store, StoreError, ctx, on_pool};
 pub use crate::observe::Episode as FindingRecord;
+use crate::observe::Resolution;
 use crate::observe::evidence::Evidence;
 use crate::observe::kind::Kind;
 
@@ -41,11 +44,13 @@ impl NewFinding {
 
 /// Which open findings a reconcile may resolve: those of `kinds`, and of those only the
 /// subjects in `subjects` when given (a partial check must not resolve what it did not
-/// look at).
+/// look at). Open findings of `kinds` about the subjects in `unwatched` that do not hold
+/// close as 不再监测 rather than rectified (in scope whatever `subjects` says).
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub kinds: Vec<Kind>,
     pub subjects: Option<HashSet<String>>,
+    pub unwatched: HashSet<String>,
 }
 
 impl Scope {
@@ -53,12 +58,21 @@ impl Scope {
         Scope {
             kinds: kinds.into_iter().collect(),
             subjects: None,
+            unwatched: HashSet::new(),
         }
     }
 
-    fn covers(&self, kind: &str, subject: &str) -> bool {
-        self.kinds.iter().any(|k| k.code() == kind)
-            && self.subjects.as_ref().is_none_or(|s| s.contains(subject))
+    /// How an open finding that no longer holds closes, or `None` when out of scope.
+    fn closes(&self, kind: &str, subject: &str) -> Option<Resolution> {
+        if !self.kinds.iter().any(|k| k.code() == kind) {
+            None
+        } else if self.unwatched.contains(subject) {
+            Some(Resolution::Unwatched)
+        } else if self.subjects.as_ref().is_none_or(|s| s.contains(subject)) {
+            Some(Resolution::Rectified)
+        } else {
+            None
+        }
     }
 }
 
@@ -68,6 +82,8 @@ pub struct Reconciled {
     pub opened: Vec<i64>,
     pub confirmed: Vec<i64>,
     pub resolved: Vec<i64>,
+    /// Of `resolved`, those closed as 不再监测.
+    pub unwatched: Vec<i64>,
 }
 
 /// A findings row as the database holds it.
@@ -82,6 +98,7 @@ struct FindingRow {
     last_confirmed: DateTime<Utc>,
     resolved_at: Option<DateTime<Utc>>,
     resolved_on: Option<NaiveDate>,
+    resolution: Option<String>,
     sentence: String,
     evidence: String,
 }
@@ -94,7 +111,7 @@ impl FindingRow {
             tracing::warn!(kind = %self.kind, id = self.id, "finding of an unknown kind left out");
             return None;
         };
-        Some(FindingRecord::from_stored(
+        let mut record = FindingRecord::from_stored(
             self.id,
             kind,
             self.subject_key,
@@ -104,7 +121,11 @@ impl FindingRow {
             (self.resolved_at, self.resolved_on),
             self.sentence,
             &self.evidence,
-        ))
+        );
+        record.resolution = record
+            .resolved_at
+            .map(|_| Resolution::of_code(self.resolution.as_deref()));
+        Some(record)
     }
 }
 
@@ -121,7 +142,7 @@ pub struct FindingFilter {
 }
 
 const COLUMNS: &str = "id, kind, subject_key, unit, opened_at, opened_on, last_confirmed, \
-                       resolved_at, resolved_on, sentence, evidence";
+                       resolved_at, resolved_on, resolution, sentence, evidence";
 
 impl Store {
     /// Applies one check's detections at `at` (local day `day`), in one transaction.
@@ -194,17 +215,24 @@ impl Store {
             let mut left: Vec<((String, String), i64)> = open.into_iter().collect();
             left.sort_by_key(|(_, id)| *id);
             for ((kind, subject), id) in left {
-                if !scope.covers(&kind, &subject) {
+                let Some(resolution) = scope.closes(&kind, &subject) else {
                     continue;
-                }
-                sqlx::query("UPDATE findings SET resolved_at = $2, resolved_on = $3 WHERE id = $1")
+                };
+                sqlx::query(
+                    "UPDATE findings SET resolved_at = $2, resolved_on = $3, resolution = $4 \
+                     WHERE id = $1",
+                )
                     .bind(id)
                     .bind(at)
                     .bind(day)
+                    .bind(resolution.code())
                     .execute(&mut *tx)
                     .await
                     .map_err(ctx("resolving a finding"))?;
                 done.resolved.push(id);
+                if resolution == Resolution::Unwatched {
+                    done.unwatched.push(id);
+                }
             }
             tx.commit().await.map_err(ctx("reconciling findings"))?;
             Ok::<_, StoreError>(())

@@ -44,6 +44,15 @@ pub struct NewLinkSource {
     pub anchor: String,
 }
 
+/// What the link stage knows of a page it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkPageState {
+    /// The last read that answered (not 404/410).
+    pub last_read: DateTime<Utc>,
+    /// Reads in a row since then that answered 404 or 410.
+    pub missing_reads: i64,
+}
+
 /// Rows a multi-row insert carries (7 values each: far below SQLite's and PostgreSQL's
 /// limits on bound parameters).
 const BATCH_ROWS: usize = 500;
@@ -228,7 +237,8 @@ impl Store {
             for page in pages {
                 sqlx::query(
                     "INSERT INTO link_pages (page_url, last_read) VALUES ($1, $2) \
-                     ON CONFLICT (page_url) DO UPDATE SET last_read = excluded.last_read",
+                     ON CONFLICT (page_url) DO UPDATE SET last_read = excluded.last_read, \
+                     missing_reads = 0",
                 )
                 .bind(page)
                 .bind(at)
@@ -238,6 +248,72 @@ impl Store {
             }
             tx.commit().await.map_err(ctx("recording pages read for links"))
         })
+    }
+
+    /// Records that reading `pages` at `at` for their links answered 404 or 410: one more
+    /// missing read each (a page gone after [`crate::detect::page_gone`] says so). Their
+    /// last read stays the last that answered; a page never read before gets `at`.
+    pub async fn record_link_pages_missing(
+        &self,
+        pages: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if pages.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool
+                .begin_write()
+                .await
+                .map_err(ctx("recording missing pages"))?;
+            for chunk in pages.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO link_pages (page_url, last_read, missing_reads) ",
+                );
+                q.push_values(chunk, |mut b, page| {
+                    b.push_bind(page).push_bind(at).push_bind(1_i64);
+                });
+                q.push(
+                    " ON CONFLICT (page_url) DO UPDATE SET \
+                     missing_reads = link_pages.missing_reads + 1",
+                );
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording missing pages"))?;
+            }
+            tx.commit().await.map_err(ctx("recording missing pages"))
+        })
+    }
+
+    /// What the link stage knows of `pages` (those it ever read or found missing): when
+    /// each was last read and how many reads in a row answered 404/410.
+    pub async fn link_page_states(&self, pages: &[&str]) -> Result<HashMap<String, LinkPageState>> {
+        let mut out = HashMap::new();
+        for chunk in pages.chunks(BATCH_ROWS) {
+            let rows: Vec<(String, DateTime<Utc>, i64)> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT page_url, last_read, missing_reads FROM link_pages WHERE page_url IN (",
+                );
+                let mut list = q.separated(", ");
+                for page in chunk {
+                    list.push_bind(*page);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(pool).await
+            })
+            .map_err(ctx("reading pages read for links"))?;
+            out.extend(rows.into_iter().map(|(page, last_read, missing_reads)| {
+                (
+                    page,
+                    LinkPageState {
+                        last_read,
+                        missing_reads,
+                    },
+                )
+            }));
+        }
+        Ok(out)
     }
 
     /// How many link checks and link sources are stored (for tests and `db` reports).

@@ -36,7 +36,7 @@ pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageScanRow};
 pub use dismissals::DismissError;
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
-pub use links::{LinkCheck, LinkSource, NewLinkSource};
+pub use links::{LinkCheck, LinkPageState, LinkSource, NewLinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use messages::{MailboxRead, MessagesWritten};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};

@@ -77,33 +77,62 @@ impl From<ProbeRow> for ProbeRecord {
     }
 }
 
+/// Fetch attempts a multi-row insert carries (12 values each: 6,000 bound parameters,
+/// below SQLite's 32,766 and PostgreSQL's 65,535).
+const ATTEMPT_ROWS: usize = 500;
+
 impl Store {
     pub async fn record_fetch_attempt(&self, a: &FetchAttempt) -> Result<()> {
+        self.record_fetch_attempts(std::slice::from_ref(a)).await
+    }
+
+    /// Stores many fetch attempts at once: multi-row inserts of [`ATTEMPT_ROWS`] rows,
+    /// all in one transaction (a crash leaves all of them or none). An attempt already
+    /// stored (same URL, purpose and instant) is left as it is.
+    pub async fn record_fetch_attempts(&self, attempts: &[FetchAttempt]) -> Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, outcome, \
-                 status, detail, charset, charset_source, bytes) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                 ON CONFLICT (url, purpose, at) DO NOTHING",
-            )
-            .bind(&a.url)
-            .bind(&a.host)
-            .bind(a.purpose)
-            .bind(&a.subject_key)
-            .bind(a.at)
-            .bind(a.duration_ms)
-            .bind(a.outcome)
-            .bind(a.status)
-            .bind(&a.detail)
-            .bind(&a.charset)
-            .bind(&a.charset_source)
-            .bind(a.bytes)
-            .execute(pool)
-            .await
-            .map(|_| ())
+            let mut tx = pool.begin_write().await.map_err(ctx("recording fetch attempts"))?;
+            for chunk in attempts.chunks(ATTEMPT_ROWS) {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, \
+                     outcome, status, detail, charset, charset_source, bytes) ",
+                );
+                q.push_values(chunk, |mut b, a| {
+                    b.push_bind(&a.url)
+                        .push_bind(&a.host)
+                        .push_bind(a.purpose)
+                        .push_bind(&a.subject_key)
+                        .push_bind(a.at)
+                        .push_bind(a.duration_ms)
+                        .push_bind(a.outcome)
+                        .push_bind(a.status)
+                        .push_bind(&a.detail)
+                        .push_bind(&a.charset)
+                        .push_bind(&a.charset_source)
+                        .push_bind(a.bytes);
+                });
+                q.push(" ON CONFLICT (url, purpose, at) DO NOTHING");
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording fetch attempts"))?;
+            }
+            tx.commit().await.map_err(ctx("recording fetch attempts"))
         })
-        .map_err(ctx("recording a fetch attempt"))?;
-        Ok(())
+    }
+
+    /// How many fetch attempts are stored (for tests and `db` reports).
+    pub async fn fetch_attempt_count(&self) -> Result<i64> {
+        on_pool!(self, pool => {
+            sqlx::query_as::<_, (i64,)>("SELECT COUNT(*) FROM fetch_attempts")
+                .fetch_one(pool)
+                .await
+        })
+        .map(|(n,)| n)
+        .map_err(ctx("counting fetch attempts"))
     }
 
     /// The most recent attempts for a subject, newest first.
