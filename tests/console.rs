@@ -330,6 +330,128 @@ async fn console_on_the_county(url: String) {
         "县公安局 has {mine} open findings: {html}"
     );
 
+    // Crawled text is hostile: a finding whose evidence holds a script and a
+    // javascript: URL renders both as inert text.
+    let planted = {
+        use govwatch::observe::evidence::{Evidence, LinkBroken, LinkPage};
+        let subject = format!("{base}/hostile.html");
+        let evidence = Evidence::LinkBroken(LinkBroken {
+            url: "javascript:alert(1)".into(),
+            outcome: "http".into(),
+            status: Some(404),
+            detail: None,
+            on_home_page: false,
+            pages: vec![LinkPage {
+                page: subject.clone(),
+                anchor: "<script>alert('x')</script>".into(),
+                place: "网站页面".into(),
+            }],
+        });
+        let mut scope = govwatch::store::Scope::kinds([govwatch::observe::kind::Kind::LinkBroken]);
+        scope.subjects = Some([subject.clone()].into_iter().collect());
+        store
+            .reconcile_findings(
+                &scope,
+                &[govwatch::store::NewFinding {
+                    subject_key: subject.clone(),
+                    unit: Some("县公安局".into()),
+                    sentence: "planted".into(),
+                    evidence,
+                }],
+                chrono::Utc::now(),
+                chrono::Utc::now().date_naive(),
+            )
+            .await
+            .unwrap();
+        store
+            .findings(&Default::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.subject_key == subject)
+            .unwrap()
+            .id
+    };
+    let page = c.get(&format!("/findings/{planted}"), Some(&office)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(!page.body.contains("href=\"javascript:"), "{}", page.body);
+    assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);
+
+    // 问题列表 lists what each user may see; a unit user gets 404 for any other
+    // unit's finding, whatever ID they try.
+    let all = store.findings(&Default::default()).await.unwrap();
+    let list = c.get("/findings", Some(&office)).await.body;
+    assert!(list.contains(&format!("共{}条", all.len())), "{list}");
+    let other = c.login("other", "secret-pass-1").await;
+    let max_id = all.iter().map(|f| f.id).max().unwrap();
+    for id in 1..=max_id + 3 {
+        let status = c.get(&format!("/findings/{id}"), Some(&other)).await.status;
+        let theirs = all.iter().any(|f| f.id == id && names_unit(f, "审计局"));
+        assert_eq!(
+            status,
+            if theirs { 200 } else { 404 },
+            "finding {id} as 审计局"
+        );
+    }
+    let list = c.get("/findings", Some(&other)).await.body;
+    let theirs = all.iter().filter(|f| names_unit(f, "审计局")).count();
+    assert!(list.contains(&format!("共{theirs}条")), "{list}");
+    assert!(!list.contains("县公安局"), "{list}");
+
+    // 整改反馈 by the unit, recorded with who and when; not without the CSRF token; 误报
+    // is the office's alone.
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&clerk))
+        .await
+        .body;
+    let csrf = hidden(&page, "csrf");
+    let path = format!("/findings/{planted}/feedback");
+    let fb = [
+        ("text", "已删除该链接"),
+        ("link", "https://example.gov.cn/fixed"),
+    ];
+    assert_eq!(c.post(&path, Some(&clerk), &fb).await.status, 403);
+    assert_eq!(
+        c.post(&path, Some(&other), &fb).await.status,
+        403,
+        "CSRF first"
+    );
+    let mut with_csrf = fb.to_vec();
+    with_csrf.push(("csrf", &csrf));
+    assert_eq!(c.post(&path, Some(&clerk), &with_csrf).await.status, 303);
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&office))
+        .await
+        .body;
+    assert!(
+        page.contains("整改反馈") && page.contains("已删除该链接") && page.contains("clerk"),
+        "{page}"
+    );
+    let dismiss = format!("/findings/{planted}/dismiss");
+    let reason = [("reason", "测试"), ("csrf", csrf.as_str())];
+    assert_eq!(c.post(&dismiss, Some(&clerk), &reason).await.status, 403);
+    let office_csrf = hidden(&page, "csrf");
+    let reason = [("reason", "经核实链接有效"), ("csrf", office_csrf.as_str())];
+    assert_eq!(c.post(&dismiss, Some(&office), &reason).await.status, 303);
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&office))
+        .await
+        .body;
+    assert!(
+        page.contains("误报") && page.contains("经核实链接有效"),
+        "{page}"
+    );
+    assert!(
+        store
+            .finding(planted)
+            .await
+            .unwrap()
+            .unwrap()
+            .dismissal
+            .is_some()
+    );
+
     // A POST without the session's CSRF token is refused; with it, logging out works.
     assert_eq!(
         c.post("/logout", Some(&office), &[("csrf", "wrong")])

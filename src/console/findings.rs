@@ -33,6 +33,8 @@ pub enum Status {
     /// Open past its 整改期限 (整改超期).
     Overdue,
     Rectified,
+    /// Closed because its pages were no longer read (不再监测): not 整改.
+    Unwatched,
     /// The office's word that it is a false alarm (误报).
     Dismissed,
 }
@@ -43,6 +45,7 @@ impl Status {
             Status::Open => "open",
             Status::Overdue => "overdue",
             Status::Rectified => "rectified",
+            Status::Unwatched => "unwatched",
             Status::Dismissed => "dismissed",
         }
     }
@@ -52,6 +55,7 @@ impl Status {
             Status::Open => "未整改",
             Status::Overdue => "整改超期",
             Status::Rectified => "已整改",
+            Status::Unwatched => "不再监测",
             Status::Dismissed => "误报",
         }
     }
@@ -75,6 +79,8 @@ pub fn today(console: &Console) -> NaiveDate {
 pub fn status(f: &Episode, deadline: NaiveDate, today: NaiveDate) -> Status {
     if f.dismissal.is_some() {
         Status::Dismissed
+    } else if f.is_unwatched() {
+        Status::Unwatched
     } else if f.resolved_at.is_some() {
         Status::Rectified
     } else if today > deadline {
@@ -230,7 +236,7 @@ pub async fn list(
             next => (page < pages).then(|| query(page + 1)),
             units,
             kinds => Kind::ALL.iter().map(|k| context! { code => k.code(), name => k.name_zh() }).collect::<Vec<_>>(),
-            statuses => [Status::Open, Status::Overdue, Status::Rectified, Status::Dismissed]
+            statuses => [Status::Open, Status::Overdue, Status::Rectified, Status::Unwatched, Status::Dismissed]
                 .iter().map(|s| context! { code => s.code(), name => s.zh() }).collect::<Vec<_>>(),
             q => context! {
                 unit => q.unit.as_deref().unwrap_or(""),
@@ -336,7 +342,7 @@ pub async fn show(
                 sentence => wording::sentence(&f),
                 opened_on => f.opened_on.to_string(),
                 last_confirmed => f.last_confirmed.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
-                resolved_on => f.resolved_on.map(|d| d.to_string()),
+                resolved_on => f.rectified_on().map(|d| d.to_string()),
                 deadline => deadline.to_string(),
                 days => days_open(&f, today),
                 status => status.zh(),
