@@ -362,6 +362,7 @@ pub async fn show(
             }).collect::<Vec<_>>(),
             can_feedback => f.resolved_at.is_none() && f.dismissal.is_none(),
             can_dismiss => session.user.role.sees_all() && f.dismissal.is_none(),
+            can_recheck => session.user.role.sees_all() && f.resolved_at.is_none(),
         }
     };
     Html(templates::render("finding.html", ctx)).into_response()
@@ -452,5 +453,57 @@ pub async fn dismiss(
     if let Err(e) = console.store.record_finding_action(&action).await {
         return unavailable(e);
     }
+    Redirect::to(&format!("/findings/{}", f.id)).into_response()
+}
+
+/// 二次检查 at once: the office asks for a whole cycle now (one run of the `cycle` job,
+/// as the schedule would make it); the finding closes if that cycle's check confirms it
+/// is fixed, by its kind's rule. Without it, the next scheduled cycle rechecks.
+pub async fn recheck(
+    State(console): State<Arc<Console>>,
+    Extension(session): Extension<Session>,
+    Path(id): Path<i64>,
+) -> Response {
+    if !session.user.role.sees_all() {
+        return (StatusCode::FORBIDDEN, "只有政务公开办可以立即复核").into_response();
+    }
+    let f = match visible_finding(&console, &session, id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let catalog = match console.app.catalog() {
+        Ok(loaded) => loaded.catalog,
+        Err(e) => {
+            tracing::error!("console: reading the catalog for a recheck failed: {e}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "监测目录读取失败，请查看日志",
+            )
+                .into_response();
+        }
+    };
+    let now = Utc::now();
+    let work = crate::serve::work::lay_out("cycle", &catalog);
+    let enqueued = console
+        .store
+        .enqueue_run("cycle", now, now, chrono::DateTime::<Utc>::MIN_UTC, &work)
+        .await;
+    let note = match enqueued {
+        Ok(crate::store::Enqueued::Busy) => "检查正在进行中，本轮结束后请再次申请",
+        Ok(_) => "已安排立即检查",
+        Err(e) => return unavailable(e),
+    };
+    let action = FindingAction {
+        finding_id: f.id,
+        action: "recheck".into(),
+        user_name: session.user.name.clone(),
+        text: Some(note.to_string()),
+        link: None,
+        at: now,
+    };
+    if let Err(e) = console.store.record_finding_action(&action).await {
+        return unavailable(e);
+    }
+    tracing::info!(finding = f.id, user = %session.user.name, note, "console: recheck asked");
     Redirect::to(&format!("/findings/{}", f.id)).into_response()
 }

@@ -67,6 +67,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/findings/{id}", get(findings::show))
         .route("/findings/{id}/feedback", post(findings::feedback))
         .route("/findings/{id}/dismiss", post(findings::dismiss))
+        .route("/findings/{id}/recheck", post(findings::recheck))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/static/console.css", get(stylesheet))
