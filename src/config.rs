@@ -529,6 +529,8 @@ pub struct NotifySettings {
     pub office: Vec<String>,
     /// Where messages wait when SMTP is not configured or is down.
     pub outbox: PathBuf,
+    /// `[[notify.webhook]]`: group-chat robots told each cycle's changes.
+    pub webhook: Vec<WebhookSettings>,
 }
 
 impl Default for NotifySettings {
@@ -536,8 +538,38 @@ impl Default for NotifySettings {
         Self {
             office: Vec::new(),
             outbox: PathBuf::from("outbox"),
+            webhook: Vec::new(),
         }
     }
+}
+
+/// One `[[notify.webhook]]`: a 企业微信 or 钉钉 group robot, or any receiver of JSON.
+/// `url` holds the robot's key and `secret` signs DingTalk requests: both are secrets,
+/// never printed (`Debug` shows `[REDACTED]`), logged or stored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub kind: WebhookKind,
+    /// The robot's address, with its key (`…/webhook/send?key=…`, `…/robot/send?access_token=…`).
+    pub url: SecretString,
+    /// DingTalk's 加签 secret (`SEC…`): requests carry `timestamp` and `sign`.
+    pub secret: Option<SecretString>,
+    /// Only the events of these units (a finding of a column with several units is each
+    /// one's); every unit when empty.
+    #[serde(default)]
+    pub units: Vec<String>,
+    /// What logs and the database call this robot; else its kind and a digest of its URL.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookKind {
+    /// 企业微信 group robot: `{"msgtype":"markdown","markdown":{"content":…}}`.
+    Wecom,
+    /// 钉钉 custom robot: `{"msgtype":"markdown","markdown":{"title":…,"text":…}}`.
+    Dingtalk,
+    /// `{"events":[{"event","kind","unit","sentence","opened_on","url"}]}`.
+    Json,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -766,6 +798,40 @@ impl Settings {
                 self.probe.fail_share
             )));
         }
+        for (i, w) in self.notify.webhook.iter().enumerate() {
+            use secrecy::ExposeSecret;
+            let which = match &w.name {
+                Some(name) => format!("[[notify.webhook]] \"{name}\""),
+                None => format!("[[notify.webhook]] number {}", i + 1),
+            };
+            // The URL holds the robot's key: say what is wrong with it, never what it is.
+            match url::Url::parse(w.url.expose_secret().trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+                _ => {
+                    return Err(invalid(format!(
+                        "{which}: url is not an http(s) address (write the robot's whole webhook address, with its key)"
+                    )));
+                }
+            }
+            if w.secret.is_some() && w.kind != WebhookKind::Dingtalk {
+                return Err(invalid(format!(
+                    "{which}: secret signs DingTalk requests only; remove it or set kind = \"dingtalk\""
+                )));
+            }
+        }
+        let mut names: Vec<&str> = self
+            .notify
+            .webhook
+            .iter()
+            .filter_map(|w| w.name.as_deref())
+            .collect();
+        names.sort();
+        if let Some(pair) = names.windows(2).find(|p| p[0] == p[1]) {
+            return Err(invalid(format!(
+                "[[notify.webhook]]: two robots are named \"{}\"; give each its own name",
+                pair[0]
+            )));
+        }
         for (name, addr) in &self.fetch.resolve {
             addr.parse::<std::net::IpAddr>().map_err(|_| {
                 invalid(format!(
@@ -976,5 +1042,56 @@ mod tests {
         assert_eq!(s.database.url.as_deref(), Some("postgres://x@127.0.0.1/db"));
         assert_eq!(s.smtp.password.as_ref().unwrap().expose_secret(), "hunter2");
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn webhooks_are_read_and_their_secrets_never_printed() {
+        let text = r#"
+[[notify.webhook]]
+kind = "dingtalk"
+url = "https://oapi.dingtalk.com/robot/send?access_token=t0ken123456"
+secret = "SECs3cret123456"
+units = ["县公安局"]
+
+[[notify.webhook]]
+name = "办公室群"
+kind = "wecom"
+url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k3y123456"
+"#;
+        let mut w = Vec::new();
+        let s = Settings::parse(text, Path::new("govwatch.toml"), &mut w).unwrap();
+        assert!(w.is_empty(), "{w:?}");
+        s.validate(Path::new("govwatch.toml")).unwrap();
+        assert_eq!(s.notify.webhook.len(), 2);
+        assert_eq!(s.notify.webhook[0].kind, WebhookKind::Dingtalk);
+        assert_eq!(s.notify.webhook[0].units, ["县公安局"]);
+        assert_eq!(
+            s.notify.webhook[0].secret.as_ref().unwrap().expose_secret(),
+            "SECs3cret123456"
+        );
+        let shown = format!("{s:?}");
+        for secret in ["t0ken123456", "SECs3cret123456", "k3y123456"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+
+        let bad = text.replace("https://oapi", "oapi");
+        let s = Settings::parse(&bad, Path::new("govwatch.toml"), &mut w).unwrap();
+        let e = s
+            .validate(Path::new("govwatch.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("number 1: url is not an http(s) address"), "{e}");
+        assert!(!e.contains("t0ken123456"), "{e}");
+
+        let misplaced = format!("{text}secret = \"SECx\"\n");
+        let s = Settings::parse(&misplaced, Path::new("govwatch.toml"), &mut w).unwrap();
+        let e = s
+            .validate(Path::new("govwatch.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"办公室群\": secret signs DingTalk requests only"),
+            "{e}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `govwatch check`: one whole cycle now — crawl columns and home pages, detect, record
-//! findings. Exit 0 when the cycle ran, findings or not; 2 only when it could not run.
+//! findings, then tell the group-chat robots (`[[notify.webhook]]`) what changed. Exit 0
+//! when the cycle ran, findings or not; 2 only when it could not run.
 
 use chrono::NaiveDate;
 
@@ -7,6 +8,7 @@ use crate::app::App;
 use crate::cycle::accounts::AccountsReport;
 use crate::cycle::{self, CycleOptions, Env, crawl::CrawlFilter};
 use crate::detect::{Kind, more_than_days};
+use crate::notify::Webhooks;
 use crate::observe::{SourceOutcome, SourceProblem};
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +83,11 @@ pub async fn run(app: &App, args: CheckArgs) -> anyhow::Result<u8> {
     }
     if !d.holding.is_empty() {
         println!("问题清单：govwatch findings --open");
+    }
+    let webhooks = Webhooks::new(&app.settings)?;
+    if !webhooks.is_empty() {
+        let r = webhooks.run(&store, &app.clock).await?;
+        println!("群机器人：发送消息{}条，待重试{}条", r.sent(), r.queued());
     }
     Ok(super::EXIT_OK)
 }

@@ -483,7 +483,11 @@ pub async fn recheck(
         }
     };
     let now = Utc::now();
-    let work = crate::serve::work::lay_out("cycle", &catalog);
+    let work = crate::serve::work::lay_out(
+        "cycle",
+        &catalog,
+        !console.app.settings.notify.webhook.is_empty(),
+    );
     let enqueued = console
         .store
         .enqueue_run("cycle", now, now, chrono::DateTime::<Utc>::MIN_UTC, &work)

@@ -5,6 +5,8 @@
 //! - [`compose`]: pure, from the week's episodes to messages (text, HTML, XLSX and CSV).
 //! - [`outbox`]: every message is an .eml file before anything is sent.
 //! - [`send`]: SMTP (lettre, rustls), sending the .eml bytes.
+//! - [`webhook`]: group-chat robots (企业微信, 钉钉, JSON), told each cycle's changes,
+//!   recorded and retried the same way.
 //!
 //! Delivery is exactly-once per ISO week and address. A run first retries what is still
 //! queued from earlier weeks, then composes this week's messages: for an address not yet
@@ -19,6 +21,7 @@
 pub mod compose;
 pub mod outbox;
 pub mod send;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +32,7 @@ pub use compose::{
     Attachment, Audience, ColumnNote, Message, Recipients, Rectify, UnitContacts, Week, compose,
 };
 pub use send::{Mailer, SendError};
+pub use webhook::{WebhookOutcome, WebhookReport, Webhooks};
 
 use crate::catalog::Catalog;
 use crate::clock::Clock;
@@ -61,6 +65,8 @@ pub enum NotifyError {
     Mime { what: String, reason: String },
     #[error("{0}")]
     Smtp(String),
+    #[error("group-chat alerts: {0}")]
+    Webhook(String),
 }
 
 /// What happened to one message.

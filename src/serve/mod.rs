@@ -313,7 +313,11 @@ async fn enqueue(daemon: &Daemon, job: &Job, due: DateTime<Utc>, now: DateTime<U
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
-        work::lay_out(job.name, &watched.catalog)
+        work::lay_out(
+            job.name,
+            &watched.catalog,
+            !daemon.app.settings.notify.webhook.is_empty(),
+        )
     };
     match daemon
         .store

@@ -3,7 +3,8 @@
 //! - `cycle` (`[schedule] crawl`): `sync` (the catalog into the store; stage 0), one
 //!   `site` job per site (its columns, home page, probe and links; stage 1), one
 //!   `accounts` job per batch of [`ACCOUNT_BATCH`] accounts (stage 1), then `detect`
-//!   (stage 2), which starts once every other job of the run is done.
+//!   (stage 2), which starts once every other job of the run is done; with
+//!   `[[notify.webhook]]` robots, `webhooks` (stage 3) tells them what the run changed.
 //! - `probe` (every `[probe] interval_min`): one `probe` job, every site's home page.
 //! - `weekly_email` (`[schedule] weekly_email`): one `notify` job, what `govwatch notify`
 //!   does.
@@ -18,7 +19,7 @@ use std::collections::HashSet;
 use crate::catalog::{Catalog, SourceKind};
 use crate::clock::Clock;
 use crate::cycle::{self, Env};
-use crate::notify::Notifier;
+use crate::notify::{Notifier, Webhooks};
 use crate::store::{Lease, NewWork, StoreError};
 
 use super::Daemon;
@@ -26,8 +27,9 @@ use super::Daemon;
 /// Accounts per `accounts` job.
 pub const ACCOUNT_BATCH: usize = 50;
 
-/// The jobs of one run of `job`, from the catalog in use.
-pub fn lay_out(job: &str, catalog: &Catalog) -> Vec<NewWork> {
+/// The jobs of one run of `job`, from the catalog in use; `webhooks`: robots are
+/// configured (`[[notify.webhook]]`).
+pub fn lay_out(job: &str, catalog: &Catalog, webhooks: bool) -> Vec<NewWork> {
     let one = |kind: &str, subject: &str, stage: i32| NewWork {
         kind: kind.into(),
         subject: subject.into(),
@@ -52,6 +54,9 @@ pub fn lay_out(job: &str, catalog: &Catalog) -> Vec<NewWork> {
                 });
             }
             work.push(one("detect", "", 2));
+            if webhooks {
+                work.push(one("webhooks", "", 3));
+            }
             work
         }
         "probe" => vec![one("probe", "", 0)],
@@ -206,6 +211,21 @@ pub(crate) async fn perform(daemon: &Daemon, lease: &Lease) -> Result<Done, Stri
                 "week {}: {} message(s) handled",
                 r.period,
                 r.all().count()
+            ))
+        }
+        "webhooks" => {
+            let webhooks = Webhooks::new(settings).map_err(|e| e.to_string())?;
+            if webhooks.is_empty() {
+                return skipped("no robots ([[notify.webhook]])".into());
+            }
+            let r = webhooks
+                .run(store, &clock)
+                .await
+                .map_err(|e| e.to_string())?;
+            ok(format!(
+                "{} message(s) sent, {} queued",
+                r.sent(),
+                r.queued()
             ))
         }
         other => skipped(format!(

@@ -21,6 +21,7 @@ mod observations;
 mod pacing;
 mod reads;
 mod users;
+mod webhooks;
 mod work;
 
 use std::str::FromStr;
@@ -47,6 +48,7 @@ pub use reads::{
 // The records the store appends are observe's; these paths keep working.
 pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};
 pub use users::{Credentials, FindingAction, Role, Session, User, UserError};
+pub use webhooks::WebhookMessage;
 pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 
 /// Errors of the store layer, with what to do where there is something to do.
