@@ -600,6 +600,14 @@ pub struct ServeSettings {
     pub worker_id: Option<String>,
     /// Jobs (sites, account batches …) one worker runs at once.
     pub jobs: usize,
+    /// The console's address as people reach it (e.g. `https://govwatch.example.gov.cn/`,
+    /// behind nginx): when it is https, the session cookie is `Secure`.
+    pub public_url: Option<String>,
+    /// Proxies (CIDRs, e.g. `["127.0.0.1/32"]`) whose `X-Forwarded-For` is believed for
+    /// the client's address (login rate limits); none by default.
+    pub trusted_proxies: Vec<String>,
+    /// Hours a console session lasts after logging in.
+    pub session_hours: u32,
 }
 
 impl Default for ServeSettings {
@@ -609,6 +617,9 @@ impl Default for ServeSettings {
             lease_s: 60,
             worker_id: None,
             jobs: 4,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            session_hours: 12,
         }
     }
 }
@@ -756,6 +767,30 @@ impl Settings {
             return Err(invalid(
                 "[serve] lease_s and jobs must be at least 1".into(),
             ));
+        }
+        for cidr in &self.serve.trusted_proxies {
+            cidr.parse::<ipnet::IpNet>()
+                .or_else(|_| cidr.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(format!(
+                        "[serve] trusted_proxies: \"{cidr}\" is not a CIDR (write e.g. \"127.0.0.1/32\" or \"10.0.0.0/8\")"
+                    ))
+                })?;
+        }
+        if let Some(url) = &self.serve.public_url
+            && !matches!(
+                url::Url::parse(url)
+                    .map(|u| u.scheme().to_string())
+                    .as_deref(),
+                Ok("http" | "https")
+            )
+        {
+            return Err(invalid(format!(
+                "[serve] public_url = \"{url}\" is not an http(s) URL (write e.g. \"https://govwatch.example.gov.cn/\")"
+            )));
+        }
+        if self.serve.session_hours == 0 {
+            return Err(invalid("[serve] session_hours must be at least 1".into()));
         }
         if !(0.0..=1.0).contains(&self.probe.fail_share) {
             return Err(invalid(format!(

@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod cycle;
 pub mod demo;
 pub mod detect;

@@ -12,6 +12,13 @@ pub struct DemoArgs {
     /// Directory for the demo's config, database and outbox.
     #[arg(long, value_name = "DIR", default_value = "govwatch-demo")]
     dir: PathBuf,
+    /// Keep the county and the office console up after the run, on --listen, until
+    /// Ctrl-C; prints the console's address and the demo logins.
+    #[arg(long)]
+    serve: bool,
+    /// The console's address with --serve.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9187")]
+    listen: String,
 }
 
 /// The `findings` command's flags, parsed as if typed, so the demo prints its table.
@@ -68,7 +75,80 @@ pub async fn run(args: DemoArgs, now: Option<&str>) -> anyhow::Result<u8> {
     let quarter = crate::detect::period::Period::last_completed_quarter(run.app.clock.today());
     println!("  {me} --config {config} --database {db} export columns --period {quarter}");
     println!("  {me} --config {config} catalog show");
+    if args.serve {
+        serve(run, &args.listen).await?;
+    }
     Ok(super::EXIT_OK)
+}
+
+/// Keeps the county up and serves the console on `listen` with two demo logins: the
+/// office's, and the clerk of the unit with the most open findings.
+async fn serve(run: demo::DemoRun, listen: &str) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+
+    use crate::console::auth;
+    use crate::store::Role;
+
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen} (choose another with --listen)"))?;
+    let store = run.app.open_store().await?;
+    let open = store
+        .findings(&crate::store::FindingFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await?;
+    let loaded = run.app.catalog()?;
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in &open {
+        for unit in &loaded.catalog.units {
+            if f.unit
+                .as_deref()
+                .is_some_and(|u| u.split('、').any(|n| n == unit.name))
+            {
+                *counts.entry(unit.name.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let clerk_unit = counts
+        .iter()
+        .max_by_key(|(name, n)| (**n, std::cmp::Reverse(**name)))
+        .map(|(name, _)| name.to_string());
+    let password = auth::new_token()[..12].to_string();
+    let hash = auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let now = run.app.clock.now();
+    let mut logins = vec![("demo".to_string(), Role::Office, None)];
+    if let Some(unit) = clerk_unit {
+        logins.push(("demo-unit".to_string(), Role::Unit, Some(unit)));
+    }
+    for (name, role, unit) in &logins {
+        if store.user(name).await?.is_some() {
+            store.set_password(name, &hash, now).await?;
+            store.set_disabled(name, None).await?;
+        } else {
+            store
+                .add_user(name, *role, unit.as_deref(), &hash, now)
+                .await?;
+        }
+    }
+    store.close().await;
+    let addr = listener.local_addr()?;
+    println!();
+    println!("控制台：http://{addr}/（按 Ctrl-C 停止）");
+    for (name, role, unit) in &logins {
+        println!(
+            "  演示账号 {name}，密码 {password}（{}{}）",
+            role.zh(),
+            unit.as_deref()
+                .map(|u| format!("：{u}"))
+                .unwrap_or_default()
+        );
+    }
+    let demo::DemoRun { app, county, .. } = run;
+    crate::serve::run(app, listener, crate::serve::signals()).await?;
+    drop(county);
+    Ok(())
 }
 
 /// How to run this same govwatch again from the same folder, as a line the user can

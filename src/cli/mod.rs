@@ -24,6 +24,7 @@ mod report;
 mod serve;
 mod stage;
 mod table;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -124,6 +125,9 @@ pub enum Command {
     Links(links::LinksArgs),
     /// Draft the period's notice (通报) as HTML, Markdown or Word (docx), for the office to edit.
     Report(report::ReportArgs),
+    /// The console's users: add, passwd, list, disable, enable.
+    #[command(subcommand)]
+    User(user::UserCommand),
 }
 
 /// Parses the process's arguments and runs the command.
@@ -188,6 +192,7 @@ pub fn run_cli(cli: Cli) -> u8 {
                     Command::Probe(a) => probe::run(&app, a).await,
                     Command::Links(a) => links::run(&app, a).await,
                     Command::Report(a) => report::run(&app, a).await,
+                    Command::User(c) => user::run(&app, c).await,
                     Command::Init(_) | Command::Demo(_) => unreachable!("handled above"),
                 }
             }

@@ -214,13 +214,22 @@ pub async fn run(
     ));
 
     let addr = listener.local_addr().map_err(ServeError::Http)?;
-    tracing::info!("serving /healthz and /metrics on http://{addr}");
+    tracing::info!("serving the console, /healthz and /metrics on http://{addr}");
+    let console = Arc::new(crate::console::Console::new(
+        Arc::new(daemon.app.clone()),
+        daemon.store.clone(),
+    ));
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .with_state(daemon.clone());
+        .with_state(daemon.clone())
+        .merge(crate::console::router(console));
     let mut http_stop = stop.clone();
-    let http = axum::serve(listener, router).with_graceful_shutdown(async move {
+    let http = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
         stopped(&mut http_stop).await;
     });
     let http_result = http.await;

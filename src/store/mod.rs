@@ -20,6 +20,7 @@ mod notifications;
 mod observations;
 mod pacing;
 mod reads;
+mod users;
 mod webhooks;
 mod work;
 
@@ -46,6 +47,7 @@ pub use reads::{
 };
 // The records the store appends are observe's; these paths keep working.
 pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};
+pub use users::{Credentials, FindingAction, Role, Session, User, UserError};
 pub use webhooks::WebhookMessage;
 pub use work::{Enqueued, Finished, Lease, NewWork, RunRow, WorkJob};
 

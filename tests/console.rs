@@ -1,0 +1,498 @@
+//! The office console over real HTTP: `govwatch serve` on the fixture county, after one
+//! scheduled cycle. No page without a session (303 to /login; 401 for a POST or a
+//! download); the login form's CSRF; the session cookie's flags; the login rate limit;
+//! CSRF-less POSTs refused; 总览 counts what the store holds, and a unit user sees their
+//! unit only. On both databases.
+
+mod support;
+
+use govwatch::app::{App, Options};
+use govwatch::console::auth;
+use govwatch::store::{Role, Store};
+use std::net::SocketAddr;
+
+use support::{FixtureServer, county, wait_for};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+fn write(path: &std::path::Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// An answer read off the wire.
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `name=` in the `Set-Cookie` headers, and the whole header.
+    fn set_cookie(&self, name: &str) -> Option<(String, String)> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v)
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| {
+                let value = v[name.len() + 1..]
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .to_string();
+                (value, v.clone())
+            })
+    }
+}
+
+/// One HTTP/1.0 request on a fresh connection (what a browser's request amounts to
+/// here; no client library stands between the test and the server).
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+    form: Option<&[(&str, &str)]>,
+) -> Answer {
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
+    if let Some(c) = cookie {
+        head.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    let body = form
+        .map(|pairs| {
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish()
+        })
+        .unwrap_or_default();
+    if form.is_some() {
+        head.push_str(&format!(
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).await.unwrap();
+    s.write_all(body.as_bytes()).await.unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+/// The value of the hidden input `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in {html}"))
+        + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+struct Console {
+    addr: SocketAddr,
+}
+
+impl Console {
+    /// Fills in and posts the login form; returns the answer to the POST.
+    async fn try_login(&self, name: &str, password: &str) -> Answer {
+        let form = request(self.addr, "GET", "/login", None, None).await;
+        assert_eq!(form.status, 200);
+        let (login_cookie, _) = form
+            .set_cookie("govwatch_login")
+            .expect("the login form's cookie");
+        let csrf = hidden(&form.body, "csrf");
+        request(
+            self.addr,
+            "POST",
+            "/login",
+            Some(&format!("govwatch_login={login_cookie}")),
+            Some(&[
+                ("name", name),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ]),
+        )
+        .await
+    }
+
+    /// Logs in; returns the session cookie's value.
+    async fn login(&self, name: &str, password: &str) -> String {
+        let r = self.try_login(name, password).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        r.set_cookie(auth::COOKIE).expect("a session cookie").0
+    }
+
+    async fn get(&self, path: &str, session: Option<&str>) -> Answer {
+        let cookie = session.map(|s| format!("{}={s}", auth::COOKIE));
+        request(self.addr, "GET", path, cookie.as_deref(), None).await
+    }
+
+    async fn post(&self, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Answer {
+        let cookie = session.map(|s| format!("{}={s}", auth::COOKIE));
+        request(self.addr, "POST", path, cookie.as_deref(), Some(form)).await
+    }
+}
+
+async fn console_on_the_county(url: String) {
+    // SAFETY: set before any thread of this test hashes a password; every test of this
+    // binary sets the same value.
+    unsafe { std::env::set_var(auth::CHEAP_HASH_ENV, "1") };
+    let server = FixtureServer::with_router("127.0.0.1", county::router()).await;
+    let base = format!("http://{}", server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    write(
+        &config.join("govwatch.toml"),
+        "[fetch]\nper_host_interval_ms = 0\nretries = 0\ntimeout_s = 10\ndns = \"static\"\n\n\
+         [schedule]\ncrawl = \"*/2 * * * * *\"\n",
+    );
+    write(&config.join("catalog/county.toml"), &county::catalog(&base));
+    let app = App::new(&Options {
+        config_dir: config,
+        database: Some(url.clone()),
+        now: None,
+    })
+    .unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let now = chrono::Utc::now();
+    for (name, role, unit) in [
+        ("office1", Role::Office, None),
+        ("clerk", Role::Unit, Some("县公安局")),
+        ("other", Role::Unit, Some("审计局")),
+    ] {
+        store
+            .add_user(
+                name,
+                role,
+                unit,
+                &auth::hash_password("secret-pass-1").unwrap(),
+                now,
+            )
+            .await
+            .unwrap();
+    }
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+        let _ = stopped.await;
+    }));
+    let c = Console { addr };
+    wait_for("/healthz", 30, async || {
+        match c.get("/healthz", None).await.status {
+            200 => Ok(()),
+            s => Err(s.to_string()),
+        }
+    })
+    .await;
+    // /metrics stays open.
+    assert_eq!(c.get("/metrics", None).await.status, 200);
+
+    // No session: a page is sent to the login form, a download and a POST get 401.
+    let r = c.get("/", None).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some("/login?next=%2F"));
+    assert_eq!(c.get("/no/such/page", None).await.status, 303);
+    assert_eq!(c.get("/download/export.xlsx", None).await.status, 401);
+    assert_eq!(c.post("/logout", None, &[("csrf", "x")]).await.status, 401);
+    // A forged session token opens nothing.
+    assert_eq!(c.get("/", Some(&auth::new_token())).await.status, 303);
+
+    // The login form's CSRF: a POST without the form's cookie is refused.
+    let r = c
+        .post(
+            "/login",
+            None,
+            &[
+                ("name", "office1"),
+                ("password", "secret-pass-1"),
+                ("csrf", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.set_cookie(auth::COOKIE).is_none());
+
+    // Logging in: the cookie is HttpOnly and SameSite=Strict (not Secure: no https
+    // public_url), and the store keeps only the token's digest.
+    let r = c.try_login("office1", "secret-pass-1").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/"));
+    let (office, header) = r.set_cookie(auth::COOKIE).unwrap();
+    assert!(header.contains("HttpOnly"), "{header}");
+    assert!(header.contains("SameSite=Strict"), "{header}");
+    assert!(!header.contains("Secure"), "{header}");
+    assert!(
+        store
+            .session(&office, chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .session(&auth::token_digest(&office), chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // Wait for the first scheduled cycle to finish, then read 总览 (the county does not
+    // change, so later cycles confirm the same findings).
+    wait_for("a finished cycle", 90, async || {
+        let runs = store.runs_of("cycle").await.map_err(|e| e.to_string())?;
+        if runs.iter().any(|r| r.3 == "ok") {
+            Ok(())
+        } else {
+            Err(format!("cycle runs {runs:?}"))
+        }
+    })
+    .await;
+    let open = store
+        .findings(&govwatch::store::FindingFilter {
+            open_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!open.is_empty(), "the county has problems");
+    let page = c.get("/", Some(&office)).await;
+    assert_eq!(page.status, 200);
+    let html = page.body;
+    assert!(html.contains("<h1>总览"), "{html}");
+    assert!(html.contains("office1（政务公开办）"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "未整改问题</div><div class=\"n\">{}</div>",
+            open.len()
+        )),
+        "{} open findings: {html}",
+        open.len()
+    );
+    for f in &open {
+        assert!(
+            html.contains(f.kind.name_zh()),
+            "{} missing from {html}",
+            f.kind.name_zh()
+        );
+        if let Some(unit) = &f.unit {
+            assert!(html.contains(unit.as_str()), "{unit} missing from {html}");
+        }
+    }
+
+    // A unit user sees their unit only.
+    let names_unit = |f: &govwatch::observe::Episode, unit: &str| {
+        f.unit
+            .as_deref()
+            .is_some_and(|u| u.split('、').any(|u| u == unit))
+    };
+    let clerk = c.login("clerk", "secret-pass-1").await;
+    let html = c.get("/", Some(&clerk)).await.body;
+    assert!(html.contains("（县公安局）"), "{html}");
+    for f in open.iter().filter(|f| !names_unit(f, "县公安局")) {
+        let unit = f.unit.as_deref().unwrap_or("（未指定单位）");
+        assert!(
+            !html.contains(&format!("<td>{unit}</td>")),
+            "{unit} shown to 县公安局: {html}"
+        );
+    }
+    let mine = open.iter().filter(|f| names_unit(f, "县公安局")).count();
+    assert!(
+        html.contains(&format!("未整改问题</div><div class=\"n\">{mine}</div>")),
+        "县公安局 has {mine} open findings: {html}"
+    );
+
+    // Crawled text is hostile: a finding whose evidence holds a script and a
+    // javascript: URL renders both as inert text.
+    let planted = {
+        use govwatch::observe::evidence::{Evidence, LinkBroken, LinkPage};
+        let subject = format!("{base}/hostile.html");
+        let evidence = Evidence::LinkBroken(LinkBroken {
+            url: "javascript:alert(1)".into(),
+            outcome: "http".into(),
+            status: Some(404),
+            detail: None,
+            on_home_page: false,
+            pages: vec![LinkPage {
+                page: subject.clone(),
+                anchor: "<script>alert('x')</script>".into(),
+                place: "网站页面".into(),
+            }],
+        });
+        let mut scope = govwatch::store::Scope::kinds([govwatch::observe::kind::Kind::LinkBroken]);
+        scope.subjects = Some([subject.clone()].into_iter().collect());
+        store
+            .reconcile_findings(
+                &scope,
+                &[govwatch::store::NewFinding {
+                    subject_key: subject.clone(),
+                    unit: Some("县公安局".into()),
+                    sentence: "planted".into(),
+                    evidence,
+                }],
+                chrono::Utc::now(),
+                chrono::Utc::now().date_naive(),
+            )
+            .await
+            .unwrap();
+        store
+            .findings(&Default::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.subject_key == subject)
+            .unwrap()
+            .id
+    };
+    let page = c.get(&format!("/findings/{planted}"), Some(&office)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(!page.body.contains("<script>alert"), "{}", page.body);
+    assert!(!page.body.contains("href=\"javascript:"), "{}", page.body);
+    assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);
+
+    // 问题列表 lists what each user may see; a unit user gets 404 for any other
+    // unit's finding, whatever ID they try.
+    let all = store.findings(&Default::default()).await.unwrap();
+    let list = c.get("/findings", Some(&office)).await.body;
+    assert!(list.contains(&format!("共{}条", all.len())), "{list}");
+    let other = c.login("other", "secret-pass-1").await;
+    let max_id = all.iter().map(|f| f.id).max().unwrap();
+    for id in 1..=max_id + 3 {
+        let status = c.get(&format!("/findings/{id}"), Some(&other)).await.status;
+        let theirs = all.iter().any(|f| f.id == id && names_unit(f, "审计局"));
+        assert_eq!(
+            status,
+            if theirs { 200 } else { 404 },
+            "finding {id} as 审计局"
+        );
+    }
+    let list = c.get("/findings", Some(&other)).await.body;
+    let theirs = all.iter().filter(|f| names_unit(f, "审计局")).count();
+    assert!(list.contains(&format!("共{theirs}条")), "{list}");
+    assert!(!list.contains("县公安局"), "{list}");
+
+    // 整改反馈 by the unit, recorded with who and when; not without the CSRF token; 误报
+    // is the office's alone.
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&clerk))
+        .await
+        .body;
+    let csrf = hidden(&page, "csrf");
+    let path = format!("/findings/{planted}/feedback");
+    let fb = [
+        ("text", "已删除该链接"),
+        ("link", "https://example.gov.cn/fixed"),
+    ];
+    assert_eq!(c.post(&path, Some(&clerk), &fb).await.status, 403);
+    assert_eq!(
+        c.post(&path, Some(&other), &fb).await.status,
+        403,
+        "CSRF first"
+    );
+    let mut with_csrf = fb.to_vec();
+    with_csrf.push(("csrf", &csrf));
+    assert_eq!(c.post(&path, Some(&clerk), &with_csrf).await.status, 303);
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&office))
+        .await
+        .body;
+    assert!(
+        page.contains("整改反馈") && page.contains("已删除该链接") && page.contains("clerk"),
+        "{page}"
+    );
+    let dismiss = format!("/findings/{planted}/dismiss");
+    let reason = [("reason", "测试"), ("csrf", csrf.as_str())];
+    assert_eq!(c.post(&dismiss, Some(&clerk), &reason).await.status, 403);
+    let office_csrf = hidden(&page, "csrf");
+    let reason = [("reason", "经核实链接有效"), ("csrf", office_csrf.as_str())];
+    assert_eq!(c.post(&dismiss, Some(&office), &reason).await.status, 303);
+    let page = c
+        .get(&format!("/findings/{planted}"), Some(&office))
+        .await
+        .body;
+    assert!(
+        page.contains("误报") && page.contains("经核实链接有效"),
+        "{page}"
+    );
+    assert!(
+        store
+            .finding(planted)
+            .await
+            .unwrap()
+            .unwrap()
+            .dismissal
+            .is_some()
+    );
+
+    // A POST without the session's CSRF token is refused; with it, logging out works.
+    assert_eq!(
+        c.post("/logout", Some(&office), &[("csrf", "wrong")])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(c.post("/logout", Some(&office), &[]).await.status, 403);
+    let html = c.get("/", Some(&office)).await.body;
+    let csrf = hidden(&html, "csrf");
+    assert_eq!(
+        c.post("/logout", Some(&office), &[("csrf", &csrf)])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(c.get("/", Some(&office)).await.status, 303);
+
+    // The rate limit: after 5 failures in 15 minutes the right password is refused too.
+    for _ in 0..5 {
+        let r = c.try_login("other", "wrong-password").await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("用户名或密码错误"), "{}", r.body);
+    }
+    let r = c.try_login("other", "secret-pass-1").await;
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("登录失败次数过多"), "{}", r.body);
+    // Another account from the same address still logs in (20 per address).
+    c.login("clerk", "secret-pass-1").await;
+
+    // A disabled user's sessions end, and they cannot log in.
+    store
+        .set_disabled("clerk", Some(chrono::Utc::now()))
+        .await
+        .unwrap();
+    assert_eq!(c.get("/", Some(&clerk)).await.status, 303);
+    assert_eq!(c.try_login("clerk", "secret-pass-1").await.status, 401);
+
+    let _ = stop.send(());
+    daemon.await.unwrap().unwrap();
+    store.close().await;
+}
+
+on_both_databases_with_url!(console_on_the_county);
