@@ -8,6 +8,10 @@
 #
 # PostgreSQL comes from Debian's `postgresql` package; it is installed if missing (as
 # root, or with sudo). Set GOVWATCH_TEST_POSTGRES_URL to use a server you already run.
+# The console's browser tests (tests/browser.rs) drive Debian's chromium through its
+# chromedriver, installed the same way and started here on loopback
+# (GOVWATCH_TEST_WEBDRIVER_URL); where neither can be had they are skipped, except under
+# CI=true, where they fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,9 +73,45 @@ stop_postgres() {
   fi
 }
 
+start_chromedriver() {
+  if ! command -v chromedriver >/dev/null || ! command -v chromium >/dev/null; then
+    log "chromium or chromedriver not found: installing Debian's chromium and chromium-driver"
+    if ! { as_root apt-get update -qq &&
+           DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null; }; then
+      log "could not install chromium-driver: the browser tests will be skipped (failed under CI=true)"
+      return 0
+    fi
+  fi
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  done
+  CHROMEDRIVER_LOG=$(mktemp /tmp/govwatch-chromedriver.XXXXXX)
+  chromedriver --port="$port" --allowed-ips=127.0.0.1 >"$CHROMEDRIVER_LOG" 2>&1 &
+  CHROMEDRIVER_PID=$!
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  export GOVWATCH_TEST_WEBDRIVER_URL="http://127.0.0.1:$port"
+  log "chromedriver $(chromedriver --version | awk '{print $2}') on 127.0.0.1:$port"
+}
+
+stop_services() {
+  stop_postgres
+  if [ -n "${CHROMEDRIVER_PID:-}" ]; then
+    kill "$CHROMEDRIVER_PID" 2>/dev/null || true
+    rm -f "$CHROMEDRIVER_LOG"
+  fi
+}
+
+trap stop_services EXIT
 if [ -z "${GOVWATCH_TEST_POSTGRES_URL:-}" ]; then
-  trap stop_postgres EXIT
   start_postgres
+fi
+if [ -z "${GOVWATCH_TEST_WEBDRIVER_URL:-}" ]; then
+  start_chromedriver
 fi
 
 # --no-fail-fast: one failing test binary does not hide the others' results.

@@ -99,10 +99,15 @@ async fn log_in(b: &Client, base: &str, name: &str, password: &str) {
         .click()
         .await
         .unwrap();
-    b.wait()
-        .for_element(Locator::Css("header.top"))
-        .await
-        .expect("logged in");
+    if let Err(e) = b.wait().for_element(Locator::Css("header.top")).await {
+        let url = b
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let page = b.source().await.unwrap_or_default();
+        panic!("not logged in as {name} ({e}): at {url}: {page}");
+    }
 }
 
 async fn log_out(b: &Client) {
@@ -202,7 +207,11 @@ async fn office_and_unit_work_a_finding_to_rectified_in_a_browser() {
     let findings = store.findings(&Default::default()).await.unwrap();
     let down = findings
         .iter()
-        .find(|f| f.subject_key.contains("治安通告") && f.resolved_at.is_none())
+        .find(|f| {
+            f.kind == govwatch::observe::kind::Kind::ColumnUnreachable
+                && f.subject_key.ends_with("/zatg/index.html")
+                && f.resolved_at.is_none()
+        })
         .unwrap_or_else(|| panic!("the down column's finding among {findings:#?}"))
         .id;
     let elsewhere = findings

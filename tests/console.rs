@@ -213,8 +213,10 @@ async fn console_on_the_county(url: String) {
         }
     })
     .await;
-    // /metrics stays open.
+    // /metrics stays open, and a browser's favicon request does not land on the login
+    // form (which would hand out another login token).
     assert_eq!(c.get("/metrics", None).await.status, 200);
+    assert_eq!(c.get("/favicon.ico", None).await.status, 204);
 
     // No session: a page is sent to the login form, a download and a POST get 401.
     let r = c.get("/", None).await;

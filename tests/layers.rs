@@ -24,6 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("cycle", 5),
     ("notify", 5),
     ("report", 5),
+    ("console", 6),
     ("demo", 6),
     ("serve", 6),
     ("cli", 7),

@@ -471,23 +471,8 @@ pub async fn recheck(
         Ok(f) => f,
         Err(r) => return r,
     };
-    let catalog = match console.app.catalog() {
-        Ok(loaded) => loaded.catalog,
-        Err(e) => {
-            tracing::error!("console: reading the catalog for a recheck failed: {e}");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "监测目录读取失败，请查看日志",
-            )
-                .into_response();
-        }
-    };
     let now = Utc::now();
-    let work = crate::serve::work::lay_out(
-        "cycle",
-        &catalog,
-        !console.app.settings.notify.webhook.is_empty(),
-    );
+    let work = (console.cycle_work)();
     let enqueued = console
         .store
         .enqueue_run("cycle", now, now, chrono::DateTime::<Utc>::MIN_UTC, &work)

@@ -24,13 +24,13 @@ use axum::routing::{get, post};
 use chrono::Utc;
 
 use crate::app::App;
-use crate::store::Store;
+use crate::store::{NewWork, Store};
 
 /// Bodies of console forms are small; anything larger is refused.
 const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// Paths that answer without a session.
-const OPEN_PATHS: &[&str] = &["/login", "/static/console.css"];
+const OPEN_PATHS: &[&str] = &["/login", "/static/console.css", "/favicon.ico"];
 
 /// What the console's handlers share.
 pub struct Console {
@@ -38,10 +38,15 @@ pub struct Console {
     pub app: Arc<App>,
     trusted: Vec<ipnet::IpNet>,
     secure_cookie: bool,
+    /// The jobs of a cycle run for the catalog in use (the daemon's layout), for 二次检查.
+    cycle_work: CycleWork,
 }
 
+/// Lays out the jobs of one cycle run (given by the daemon, which knows the catalog).
+pub type CycleWork = Box<dyn Fn() -> Vec<NewWork> + Send + Sync>;
+
 impl Console {
-    pub fn new(app: Arc<App>, store: Store) -> Console {
+    pub fn new(app: Arc<App>, store: Store, cycle_work: CycleWork) -> Console {
         let serve = &app.settings.serve;
         Console {
             trusted: auth::trusted_proxies(&serve.trusted_proxies),
@@ -51,6 +56,7 @@ impl Console {
                 .is_some_and(|u| u.starts_with("https:")),
             store,
             app,
+            cycle_work,
         }
     }
 
@@ -71,6 +77,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/static/console.css", get(stylesheet))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(console.clone(), gate))
         .with_state(console)
@@ -167,8 +174,29 @@ fn login_cookie(token: &str, secure: bool) -> String {
         .to_string()
 }
 
-fn login_form(console: &Console, next: &str, error: Option<&str>, status: StatusCode) -> Response {
-    let token = auth::new_token();
+/// The login form's token the browser already holds (a page opened twice, in two tabs,
+/// or any other request that showed the form again keeps it), else a new one.
+fn login_token(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == LOGIN_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(auth::new_token)
+}
+
+fn login_form(
+    console: &Console,
+    headers: &axum::http::HeaderMap,
+    next: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
+    let token = login_token(headers);
     let html = templates::login(next, &token, error);
     let mut response = (status, Html(html)).into_response();
     if let Ok(v) = HeaderValue::from_str(&login_cookie(&token, console.secure_cookie)) {
@@ -187,10 +215,12 @@ fn safe_next(next: Option<&str>) -> String {
 
 async fn login_page(
     State(console): State<Arc<Console>>,
+    headers: axum::http::HeaderMap,
     axum::extract::Query(q): axum::extract::Query<LoginQuery>,
 ) -> Response {
     login_form(
         &console,
+        &headers,
         &safe_next(q.next.as_deref()),
         None,
         StatusCode::OK,
@@ -223,6 +253,7 @@ async fn login(
     if !cookie_token.is_some_and(|t| auth::same_token(&t, &form.csrf)) {
         return login_form(
             &console,
+            &headers,
             &next,
             Some("页面已过期，请重新登录"),
             StatusCode::FORBIDDEN,
@@ -254,6 +285,7 @@ async fn login(
         );
         return login_form(
             &console,
+            &headers,
             &next,
             Some("登录失败次数过多，请15分钟后再试"),
             StatusCode::TOO_MANY_REQUESTS,
@@ -292,6 +324,7 @@ async fn login(
         tracing::info!(user = name, addr, "console: login failed");
         return login_form(
             &console,
+            &headers,
             &next,
             Some("用户名或密码错误"),
             StatusCode::UNAUTHORIZED,

@@ -214,10 +214,23 @@ pub async fn run(
     ));
 
     let addr = listener.local_addr().map_err(ServeError::Http)?;
-    tracing::info!("serving the console, /healthz and /metrics on http://{addr}");
+    tracing::info!("serving /healthz, /metrics and the office console on http://{addr}");
+    let layout = daemon.clone();
     let console = Arc::new(crate::console::Console::new(
         Arc::new(daemon.app.clone()),
         daemon.store.clone(),
+        Box::new(move || {
+            let watched = layout
+                .watched
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            work::lay_out(
+                "cycle",
+                &watched.catalog,
+                !layout.app.settings.notify.webhook.is_empty(),
+            )
+        }),
     ));
     let router = Router::new()
         .route("/healthz", get(healthz))
