@@ -102,6 +102,8 @@ stop_services() {
   stop_postgres
   if [ -n "${CHROMEDRIVER_PID:-}" ]; then
     kill "$CHROMEDRIVER_PID" 2>/dev/null || true
+    # A test that failed before closing its session leaves its browser behind.
+    pkill -f -- '--test-type=webdriver' 2>/dev/null || true
     rm -f "$CHROMEDRIVER_LOG"
   fi
 }
