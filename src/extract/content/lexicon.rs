@@ -190,16 +190,33 @@ impl Lexicon {
                 allowed.push((start, end));
             }
         }
+        // A wrong form inside an allowed phrase or inside its own right form does not
+        // fire. Both lists are sorted by start, and an interval holding [start, end)
+        // starts at most `longest` characters before `end`, so each wrong hit looks at
+        // the few intervals starting in that window, not at all of them (a long text has
+        // right forms by the ten thousand).
+        right.sort_unstable_by_key(|&(_, s, _)| s);
+        allowed.sort_unstable();
+        let longest = right
+            .iter()
+            .map(|&(_, s, t)| t - s)
+            .chain(allowed.iter().map(|&(s, t)| t - s))
+            .max()
+            .unwrap_or(0);
         wrong.retain(|m| {
             let e = &self.entries[m.entry];
-            let inside = |s: usize, t: usize| s <= m.start && m.end <= t;
             let too_early =
                 matches!((e.since, published), (Some(since), Some(day)) if day <= since);
-            !too_early
-                && !allowed.iter().any(|&(s, t)| inside(s, t))
-                && !right
-                    .iter()
-                    .any(|&(entry, s, t)| entry == m.entry && inside(s, t))
+            let from = m.end.saturating_sub(longest);
+            let in_allowed = allowed[allowed.partition_point(|&(s, _)| s < from)..]
+                .iter()
+                .take_while(|&&(s, _)| s <= m.start)
+                .any(|&(_, t)| m.end <= t);
+            let in_right = right[right.partition_point(|&(_, s, _)| s < from)..]
+                .iter()
+                .take_while(|&&(_, s, _)| s <= m.start)
+                .any(|&(entry, _, t)| entry == m.entry && m.end <= t);
+            !too_early && !in_allowed && !in_right
         });
         wrong.sort_by_key(|m| (m.start, m.end, m.entry));
         wrong
