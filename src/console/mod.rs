@@ -177,14 +177,7 @@ fn login_cookie(token: &str, secure: bool) -> String {
 /// The login form's token the browser already holds (a page opened twice, in two tabs,
 /// or any other request that showed the form again keeps it), else a new one.
 fn login_token(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == LOGIN_COOKIE)
-        .map(|c| c.value().to_string())
+    auth::cookie_value(headers, LOGIN_COOKIE)
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(auth::new_token)
 }
@@ -242,14 +235,7 @@ async fn login(
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Response {
     let next = safe_next(form.next.as_deref());
-    let cookie_token = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == LOGIN_COOKIE)
-        .map(|c| c.value().to_string());
+    let cookie_token = auth::cookie_value(&headers, LOGIN_COOKIE);
     if !cookie_token.is_some_and(|t| auth::same_token(&t, &form.csrf)) {
         return login_form(
             &console,
