@@ -77,28 +77,31 @@ async fn browser() -> Option<Client> {
     )
 }
 
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn type_into(b: &Client, css: &str, text: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn log_in(b: &Client, base: &str, name: &str, password: &str) {
     b.goto(&format!("{base}/")).await.unwrap();
     // Without a session the console sends the browser to the login form.
     assert!(b.current_url().await.unwrap().path().starts_with("/login"));
-    b.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys(name)
-        .await
-        .unwrap();
-    b.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    b.find(Locator::Css("section.login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(b, "input[name=name]", name).await;
+    type_into(b, "input[name=password]", password).await;
+    click(b, "section.login button[type=submit]").await;
     if let Err(e) = b.wait().for_element(Locator::Css("header.top")).await {
         let url = b
             .current_url()
@@ -111,12 +114,7 @@ async fn log_in(b: &Client, base: &str, name: &str, password: &str) {
 }
 
 async fn log_out(b: &Client) {
-    b.find(Locator::Css("header.top form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(b, "header.top form button").await;
     b.wait()
         .for_element(Locator::Css("section.login"))
         .await
@@ -289,18 +287,8 @@ async fn office_and_unit_work_a_finding_to_rectified_in_a_browser() {
         .unwrap();
     assert_eq!(text(&b, "main h1").await, "页面不存在");
     b.goto(&format!("{base}/findings/{down}")).await.unwrap();
-    b.find(Locator::Css("form#feedback textarea"))
-        .await
-        .unwrap()
-        .send_keys("栏目页面已恢复")
-        .await
-        .unwrap();
-    b.find(Locator::Css("form#feedback button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&b, "form#feedback textarea", "栏目页面已恢复").await;
+    click(&b, "form#feedback button").await;
     b.wait()
         .for_element(Locator::Css("table.actions"))
         .await
@@ -320,12 +308,7 @@ async fn office_and_unit_work_a_finding_to_rectified_in_a_browser() {
     broken.store(false, Ordering::SeqCst);
     log_in(&b, &base, "office1", "secret-pass-1").await;
     b.goto(&format!("{base}/findings/{down}")).await.unwrap();
-    b.find(Locator::Css("form#recheck button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&b, "form#recheck button").await;
     b.wait()
         .for_element(Locator::Css("table.actions"))
         .await
