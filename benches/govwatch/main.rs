@@ -301,6 +301,19 @@ fn attempts_per_host(db: &str) -> Vec<(String, i64)> {
     })
 }
 
+/// Findings in a bench database (every one was opened by the run that made it).
+fn findings_in(db: &str) -> i64 {
+    runtime().block_on(async {
+        let pool = sqlx::SqlitePool::connect(db)
+            .await
+            .expect("open the bench db");
+        sqlx::query_scalar("SELECT COUNT(*) FROM findings")
+            .fetch_one(&pool)
+            .await
+            .expect("count findings")
+    })
+}
+
 fn row(cells: &[String]) -> String {
     format!("| {} |\n", cells.join(" | "))
 }
@@ -328,17 +341,6 @@ fn number_after(text: &str, label: &str) -> Option<f64> {
         .filter(|c| *c != ',')
         .collect();
     digits.parse().ok()
-}
-
-/// The number before `label` on the line that has it.
-fn number_before(text: &str, label: &str) -> Option<f64> {
-    let line = text.lines().rev().find(|l| l.contains(label))?;
-    let head = &line[..line.find(label)?];
-    head.split_whitespace()
-        .last()?
-        .replace(',', "")
-        .parse()
-        .ok()
 }
 
 fn bench_links(dir: &Path, o: &Options) -> String {
@@ -828,7 +830,7 @@ fn bench_county(dir: &Path, o: &Options) -> String {
     let server_kind = server.kind.clone();
     drop(server);
     let requests: i64 = attempts_per_host(&db).iter().map(|(_, n)| n).sum();
-    let findings = number_before(&check.stdout, "new finding(s)").unwrap_or(f64::NAN);
+    let findings = findings_in(&db);
     let mut out = format!(
         "## county scale\n\n{} sites, {} columns × {} list pages of {} items, {} feeds ({} files generated in {:.1} s, served by {}); politeness {concurrency} in flight per host, no interval; SQLite.\n\n| run | wall | peak RSS | result |\n|---|---|---|---|\n",
         spec.sites,
@@ -848,7 +850,7 @@ fn bench_county(dir: &Path, o: &Options) -> String {
             secs(check.cpu)
         ),
     ));
-    let plain_findings = number_before(&plain_check.stdout, "new finding(s)").unwrap_or(f64::NAN);
+    let plain_findings = findings_in(&sqlite_url(&plain));
     out.push_str(&line(
         "the same with `[content] enabled = false`",
         &plain_check,

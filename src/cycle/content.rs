@@ -32,7 +32,7 @@ use crate::extract::content::{
     scan, words,
 };
 use crate::fetch::FetchResult;
-use crate::store::{NewPageScan, Store, StoreError};
+use crate::store::{NewPageScan, PageScanWrite, ScanDigest, Store, StoreError};
 
 /// What the content stage did in one cycle.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -152,16 +152,16 @@ pub async fn record_outside(
     let hits = serde_json::to_string(&scan).unwrap_or_else(|_| "{}".into());
     store
         .record_page_scan(
-            &NewPageScan {
-                page_url: url,
+            NewPageScan {
+                page_url: url.to_string(),
                 site_id: None,
-                role: OUTSIDE_ROLE,
+                role: OUTSIDE_ROLE.to_string(),
                 column_name: None,
                 title: None,
                 published_on: None,
-                content_hash: &found.hash,
-                lexicon: &scanner.outside_key,
-                hits: &hits,
+                content_hash: found.hash.clone(),
+                lexicon: scanner.outside_key.clone(),
+                hits,
                 hit_count: found.hits.len() as i64,
             },
             now,
@@ -200,52 +200,47 @@ pub fn answered_missing(result: &FetchResult) -> bool {
     matches!(&result.outcome, Err(f) if matches!(f.status, Some(404 | 410)))
 }
 
-/// Records what one read of a page says about its text: a new scan, a confirmation of
-/// the last one, or a missing page.
-pub async fn record_read(
-    store: &Store,
+/// What one read of a page says about its text: a new scan, a confirmation of the last
+/// one (`previous`, the page's stored digest), a missing read, or nothing (a failed read
+/// of another kind, a page that is not HTML). CPU only: the link stage writes what it
+/// returns in batches ([`Store::write_page_scans`]).
+pub fn judge_read(
     scanner: &Scanner,
     page: &PageRead<'_>,
     result: &FetchResult,
-    now: DateTime<Utc>,
+    previous: Option<&ScanDigest>,
     today: NaiveDate,
     report: &mut ContentReport,
-) -> Result<(), StoreError> {
+) -> Option<PageScanWrite> {
     let fetched = match &result.outcome {
         Err(_) => {
             if answered_missing(result) {
                 report.missing += 1;
-                store.record_page_missing(page.url, now).await?;
+                return Some(PageScanWrite::Missing(page.url.to_string()));
             }
-            return Ok(());
+            return None;
         }
         Ok(p) => p,
     };
-    let previous = store.page_scan(page.url).await?;
     if fetched.not_modified {
-        if let Some(prev) = previous {
-            report.unchanged += 1;
-            report.with_hits += usize::from(prev.hit_count > 0);
-            store.confirm_page_scan(page.url, now).await?;
-        }
-        return Ok(());
+        let prev = previous?;
+        report.unchanged += 1;
+        report.with_hits += usize::from(prev.hit_count > 0);
+        return Some(PageScanWrite::Confirm(page.url.to_string()));
     }
     let is_html = fetched
         .content_type
         .as_deref()
         .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
     if !is_html {
-        return Ok(());
+        return None;
     }
     let html = fetched.text().text;
     let hash = content_hash(&html);
-    if let Some(prev) = previous
-        .as_ref()
-        .filter(|p| p.content_hash == hash && p.lexicon == scanner.key)
-    {
+    if let Some(prev) = previous.filter(|p| p.content_hash == hash && p.lexicon == scanner.key) {
         report.unchanged += 1;
         report.with_hits += usize::from(prev.hit_count > 0);
-        return store.confirm_page_scan(page.url, now).await;
+        return Some(PageScanWrite::Confirm(page.url.to_string()));
     }
     let mut found = scan(
         &page_text(&html),
@@ -263,25 +258,52 @@ pub async fn record_read(
     let hit_count =
         (found.words.len() + found.leak_counts.total() + found.hidden_links.len()) as i64;
     report.with_hits += usize::from(hit_count > 0);
-    let hits = serde_json::to_string(&found).unwrap_or_else(|_| "{}".into());
-    let title = page.title.map(mask_digit_runs);
-    store
-        .record_page_scan(
-            &NewPageScan {
-                page_url: page.url,
-                site_id: page.site_id,
-                role: page.role,
-                column_name: page.column_name,
-                title: title.as_deref(),
-                published_on: page.published_on,
-                content_hash: &hash,
-                lexicon: &scanner.key,
-                hits: &hits,
-                hit_count,
-            },
+    Some(PageScanWrite::Scan(NewPageScan {
+        page_url: page.url.to_string(),
+        site_id: page.site_id,
+        role: page.role.to_string(),
+        column_name: page.column_name.map(str::to_string),
+        title: page.title.map(mask_digit_runs),
+        published_on: page.published_on,
+        content_hash: hash,
+        lexicon: scanner.key.clone(),
+        hits: serde_json::to_string(&found).unwrap_or_else(|_| "{}".into()),
+        hit_count,
+    }))
+}
+
+/// Scan writes waiting for their transaction: a read's write costs no statement of its
+/// own, and a kill loses at most one batch (those pages are scanned again next cycle).
+pub struct ScanWrites<'a> {
+    store: &'a Store,
+    now: DateTime<Utc>,
+    pending: Vec<PageScanWrite>,
+}
+
+impl<'a> ScanWrites<'a> {
+    /// Writes per transaction.
+    const BATCH: usize = 500;
+
+    pub fn new(store: &'a Store, now: DateTime<Utc>) -> ScanWrites<'a> {
+        ScanWrites {
+            store,
             now,
-        )
-        .await
+            pending: Vec::new(),
+        }
+    }
+
+    pub async fn add(&mut self, write: PageScanWrite) -> Result<(), StoreError> {
+        self.pending.push(write);
+        if self.pending.len() >= Self::BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    pub async fn flush(&mut self) -> Result<(), StoreError> {
+        let writes = std::mem::take(&mut self.pending);
+        self.store.write_page_scans(&writes, self.now).await
+    }
 }
 
 /// A page read in this cycle, kept for the attachments it links.
@@ -527,18 +549,18 @@ pub async fn record_attachment(
     let store_scan = async |scan: &PageScan, hit_count: i64| {
         let hits = serde_json::to_string(scan).unwrap_or_else(|_| "{}".into());
         let row = NewPageScan {
-            page_url: url,
+            page_url: url.to_string(),
             site_id: attachment.page.site_id,
-            role: "attachment",
-            column_name: attachment.page.column_name,
-            title: title.as_deref(),
+            role: "attachment".to_string(),
+            column_name: attachment.page.column_name.map(str::to_string),
+            title: title.clone(),
             published_on: attachment.page.published_on,
-            content_hash: &hash,
-            lexicon: &scanner.key,
-            hits: &hits,
+            content_hash: hash.clone(),
+            lexicon: scanner.key.clone(),
+            hits,
             hit_count,
         };
-        store.record_page_scan(&row, now).await
+        store.record_page_scan(row, now).await
     };
     let text = match extract_text(scanner, attachment.kind, &fetched.body).await {
         Ok(text) => text,

@@ -17,9 +17,10 @@ use crate::detect::columns::{ListedRead, same_items};
 use crate::detect::period::Period;
 use crate::extract::{self, DateSource, ListOutcome};
 use crate::fetch::{FailureClass, FetchResult, Fetcher, Purpose, Request, Validators};
-use crate::observe::{CrawlOutcome, NewItem, ReadOutcome};
+use crate::observe::{CrawlOutcome, FetchAttempt, NewItem, ReadOutcome};
 use crate::store::{
-    CatalogIds, ColumnCrawl, HomeRead, PageValidators, Store, StoreError, StoredColumn,
+    CatalogIds, ColumnCrawl, ColumnCrawlEnd, HomeRead, PageValidators, Store, StoreError,
+    StoredColumn,
 };
 
 /// How many columns are crawled at once (the fetcher still limits each host).
@@ -282,15 +283,14 @@ pub fn interleave_by_host<T>(items: Vec<T>, host: impl Fn(&T) -> Option<String>)
     out
 }
 
-/// Records every attempt of a fetch; returns the host if it answered with a challenge.
-async fn record(store: &Store, result: &FetchResult) -> Result<Option<String>, StoreError> {
-    for attempt in &result.attempts {
-        store.record_fetch_attempt(&attempt.into()).await?;
-    }
-    Ok(result
+/// Keeps every attempt of a fetch for the column's transaction; returns the host if it
+/// answered with a challenge.
+fn keep_attempts(attempts: &mut Vec<FetchAttempt>, result: &FetchResult) -> Option<String> {
+    attempts.extend(result.attempts.iter().map(FetchAttempt::from));
+    result
         .failure()
         .filter(|f| f.class == FailureClass::Blocked)
-        .and_then(|_| crate::fetch::host_key(&result.url)))
+        .and_then(|_| crate::fetch::host_key(&result.url))
 }
 
 async fn crawl_column(
@@ -320,6 +320,9 @@ async fn crawl_column(
         same_items_as: Vec::new(),
     };
     let mut blocked = Vec::new();
+    // Written with the items, or at the end of the column's crawl: a statement per read
+    // would cost more than the read.
+    let mut attempts: Vec<FetchAttempt> = Vec::new();
     let mut items: Vec<NewItem> = Vec::new();
     let mut seen_items = HashSet::new();
     let mut visited: HashSet<Url> = HashSet::new();
@@ -351,7 +354,7 @@ async fn crawl_column(
             });
         }
         let result = fetcher.fetch(request).await;
-        blocked.extend(record(store, &result).await?);
+        blocked.extend(keep_attempts(&mut attempts, &result));
         if let Some(page) = result.page()
             && page.not_modified
         {
@@ -378,12 +381,20 @@ async fn crawl_column(
             }
         };
         outcome.pages += 1;
-        let text = page.text().text;
-        let read = match (&source, &column.select) {
-            (Some(_), Some(select)) => {
-                extract::list_source::extract_source(&text, &page.final_url, select, today)
-            }
-            _ => extract::extract_list(&text, &page.final_url, column.select.as_ref(), today),
+        // Reading a list is CPU work: off the thread that drives the fetches.
+        let read = {
+            let (page, select, scripted) = (page.clone(), column.select.clone(), source.is_some());
+            tokio::task::spawn_blocking(move || {
+                let text = page.text().text;
+                match (scripted, &select) {
+                    (true, Some(select)) => {
+                        extract::list_source::extract_source(&text, &page.final_url, select, today)
+                    }
+                    _ => extract::extract_list(&text, &page.final_url, select.as_ref(), today),
+                }
+            })
+            .await
+            .expect("reading a list page does not panic")
         };
         let list = match read {
             Ok(list) => list,
@@ -451,12 +462,19 @@ async fn crawl_column(
         _ => (CrawlOutcome::Ok, None, outcome.empty_reason.clone()),
     };
     let recognized = outcome.unrecognized.is_none();
+    let mut dated = Vec::new();
     if unchanged.is_none() && outcome.pages > 0 && recognized {
-        outcome.new_items = store
-            .upsert_column_items(column_id, &items, clock.now())
+        let (new, undated) = store
+            .store_column_read(
+                column_id,
+                &std::mem::take(&mut attempts),
+                &items,
+                clock.now(),
+            )
             .await?;
-        outcome.dated_from_item_pages =
-            date_items(store, fetcher, settings, clock, column_id, &key).await?;
+        outcome.new_items = new;
+        dated = date_items(fetcher, settings, clock, &undated, &key, &mut attempts).await;
+        outcome.dated_from_item_pages = dated.len();
     }
     // The validators are saved only once the items they stand for are stored: a crash
     // in between must not make the next run's 304 skip items it never kept.
@@ -465,70 +483,61 @@ async fn crawl_column(
         None => items_digest(items.iter().map(|i| i.url.as_str())),
     };
     // An unrecognized page keeps no validators: its 304 must not pass for a read list.
-    if unchanged.is_none()
-        && recognized
-        && let Some(v) = first_validators
-    {
-        store
-            .set_page_validators(
-                &PageValidators {
-                    url: first_url.to_string(),
-                    etag: v.etag,
-                    last_modified: v.last_modified,
-                    items_found: items.len() as i64,
-                    pages: outcome.pages as i64,
-                    items_digest: digest.clone(),
-                },
-                clock.now(),
-            )
-            .await?;
-    }
-    store
-        .record_column_crawl(&ColumnCrawl {
-            column_id,
-            at: clock.now(),
-            outcome: status_outcome,
-            status,
-            detail,
-            items_found: outcome.items_found as i64,
-            new_items: outcome.new_items as i64,
+    let validators = first_validators
+        .filter(|_| unchanged.is_none() && recognized)
+        .map(|v| PageValidators {
+            url: first_url.to_string(),
+            etag: v.etag,
+            last_modified: v.last_modified,
+            items_found: items.len() as i64,
             pages: outcome.pages as i64,
-            items_digest: digest,
-        })
-        .await?;
+            items_digest: digest.clone(),
+        });
+    let crawl = ColumnCrawl {
+        column_id,
+        at: clock.now(),
+        outcome: status_outcome,
+        status,
+        detail,
+        items_found: outcome.items_found as i64,
+        new_items: outcome.new_items as i64,
+        pages: outcome.pages as i64,
+        items_digest: digest,
+    };
     outcome.last_update = store
-        .column_items(column_id)
-        .await?
-        .iter()
-        .filter_map(|i| i.published_on)
-        .filter(|d| *d <= today)
-        .max();
+        .finish_column_crawl(
+            &ColumnCrawlEnd {
+                attempts: &attempts,
+                dated: &dated,
+                validators: validators.as_ref(),
+                crawl: &crawl,
+            },
+            today,
+        )
+        .await?;
     Ok((outcome, blocked))
 }
 
 /// Reads the pages of items the list shows no date for (only those never dated, at
-/// most `[crawl] max_item_pages` per crawl). Returns how many got a date.
+/// most `[crawl] max_item_pages` per crawl). Returns the dates found; the attempts go to
+/// `attempts`.
 async fn date_items(
-    store: &Store,
     fetcher: &Fetcher,
     settings: &Settings,
     clock: &Clock,
-    column_id: i64,
+    undated: &[String],
     key: &str,
-) -> Result<usize, StoreError> {
-    let mut dated = 0;
-    let undated = store.undated_items(column_id).await?;
-    for url in undated
-        .into_iter()
-        .take(settings.crawl.max_item_pages as usize)
-    {
-        let Ok(parsed) = Url::parse(&url) else {
+    attempts: &mut Vec<FetchAttempt>,
+) -> Vec<(String, NaiveDate, &'static str)> {
+    let mut dated = Vec::new();
+    for url in undated.iter().take(settings.crawl.max_item_pages as usize) {
+        let Ok(parsed) = Url::parse(url) else {
             continue;
         };
         let result = fetcher
             .fetch(Request::get(parsed, Purpose::Item).subject(key.to_string()))
             .await;
-        record(store, &result).await?;
+        keep_attempts(attempts, &result);
         let Some(page) = result.page() else { continue };
         if let Some((day, source)) = extract::item_date(&page.text().text, clock.today()) {
             let source = match source {
@@ -536,11 +545,10 @@ async fn date_items(
                 extract::ItemDateSource::PublishedTimeMeta => "page:published_time",
                 extract::ItemDateSource::Text => "page:text",
             };
-            store.date_item(column_id, &url, day, source).await?;
-            dated += 1;
+            dated.push((url.clone(), day, source));
         }
     }
-    Ok(dated)
+    dated
 }
 
 async fn read_home(
@@ -553,7 +561,9 @@ async fn read_home(
     let result = fetcher
         .fetch(Request::get(site.url.clone(), Purpose::Home).subject(site.key()))
         .await;
-    let blocked: Vec<String> = record(store, &result).await?.into_iter().collect();
+    let mut attempts = Vec::new();
+    let blocked: Vec<String> = keep_attempts(&mut attempts, &result).into_iter().collect();
+    store.record_fetch_attempts(&attempts).await?;
     let (read, outcome) = match &result.outcome {
         Ok(page) => {
             let items = extract::home_items(&page.text().text, &page.final_url, clock.today());

@@ -313,6 +313,12 @@ pub async fn run(
     let mut host_pages: HashMap<String, super::content::HostPage> = HashMap::new();
     let mut attempts = Attempts::new(store);
     let mut missing_pages = Vec::new();
+    // The content stage's view of the pages scanned before, and its writes, in batches.
+    let scan_digests = match &scanner {
+        Some(_) => store.page_scan_digests().await?,
+        None => HashMap::new(),
+    };
+    let mut scan_writes = super::content::ScanWrites::new(store, now);
     while !level.is_empty() {
         let mut reads = futures::stream::iter(std::mem::take(&mut level))
             .map(|(p, depth)| async move {
@@ -339,16 +345,17 @@ pub async fn run(
                     own_hosts: &trusted[page.site],
                 };
                 host_pages.insert(page.url.to_string(), super::content::HostPage::of(&read));
-                super::content::record_read(
-                    store,
+                let write = super::content::judge_read(
                     scanner,
                     &read,
                     &result,
-                    now,
+                    scan_digests.get(page.url.as_str()),
                     clock.today(),
                     &mut report.content,
-                )
-                .await?;
+                );
+                if let Some(write) = write {
+                    scan_writes.add(write).await?;
+                }
             }
             if let Some(read) = ReadAsLink::of(&result) {
                 as_link.insert(page.url.clone(), read);
@@ -408,6 +415,7 @@ pub async fn run(
     }
     report.crawl_refused = frontiers.iter().flatten().map(|f| f.refused).sum();
     attempts.flush().await?;
+    scan_writes.flush().await?;
     store.record_link_page_reads(&read_pages, now).await?;
     store.record_link_pages_missing(&missing_pages, now).await?;
 

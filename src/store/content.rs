@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 
 /// A page's latest scan, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -30,18 +30,52 @@ pub struct PageScanRow {
 
 /// A scan to store.
 #[derive(Debug, Clone)]
-pub struct NewPageScan<'a> {
-    pub page_url: &'a str,
+pub struct NewPageScan {
+    pub page_url: String,
     pub site_id: Option<i64>,
-    pub role: &'a str,
-    pub column_name: Option<&'a str>,
-    pub title: Option<&'a str>,
+    pub role: String,
+    pub column_name: Option<String>,
+    pub title: Option<String>,
     pub published_on: Option<NaiveDate>,
-    pub content_hash: &'a str,
-    pub lexicon: &'a str,
-    pub hits: &'a str,
+    pub content_hash: String,
+    pub lexicon: String,
+    pub hits: String,
     pub hit_count: i64,
 }
+
+/// What one read of a page does to its stored scan.
+#[derive(Debug, Clone)]
+pub enum PageScanWrite {
+    /// A new scan (the text or the word lists changed), replacing the previous one.
+    Scan(NewPageScan),
+    /// Read unchanged: the scan holds, confirmed now.
+    Confirm(String),
+    /// The page answered that it does not exist (404, 410): one more missing read.
+    Missing(String),
+}
+
+/// What the cycle needs of a page's latest scan to tell whether its text changed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ScanDigest {
+    pub content_hash: String,
+    pub lexicon: String,
+    pub hit_count: i64,
+}
+
+const UPSERT_SCAN: &str = "INSERT INTO page_scans (page_url, site_id, role, column_name, title, \
+     published_on, content_hash, lexicon, hits, hit_count, first_seen, scanned_at, read_at, \
+     missing_reads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, 0) \
+     ON CONFLICT (page_url) DO UPDATE SET site_id = excluded.site_id, \
+     role = excluded.role, column_name = excluded.column_name, \
+     title = COALESCE(excluded.title, page_scans.title), \
+     published_on = COALESCE(excluded.published_on, page_scans.published_on), \
+     content_hash = excluded.content_hash, lexicon = excluded.lexicon, \
+     hits = excluded.hits, hit_count = excluded.hit_count, \
+     scanned_at = excluded.scanned_at, read_at = excluded.read_at, missing_reads = 0";
+const CONFIRM_SCAN: &str =
+    "UPDATE page_scans SET read_at = $2, missing_reads = 0 WHERE page_url = $1";
+const MISSING_READ: &str =
+    "UPDATE page_scans SET read_at = $2, missing_reads = missing_reads + 1 WHERE page_url = $1";
 
 /// `SELECT` every column of `page_scans`, then `$rest`.
 macro_rules! select {
@@ -64,66 +98,80 @@ impl Store {
         .map_err(ctx("reading a page's scan"))
     }
 
-    /// Stores a new scan of a page read at `at` (replacing the previous one).
-    pub async fn record_page_scan(&self, scan: &NewPageScan<'_>, at: DateTime<Utc>) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO page_scans (page_url, site_id, role, column_name, title, published_on, \
-                 content_hash, lexicon, hits, hit_count, first_seen, scanned_at, read_at, missing_reads) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, 0) \
-                 ON CONFLICT (page_url) DO UPDATE SET site_id = excluded.site_id, \
-                 role = excluded.role, column_name = excluded.column_name, \
-                 title = COALESCE(excluded.title, page_scans.title), \
-                 published_on = COALESCE(excluded.published_on, page_scans.published_on), \
-                 content_hash = excluded.content_hash, lexicon = excluded.lexicon, \
-                 hits = excluded.hits, hit_count = excluded.hit_count, \
-                 scanned_at = excluded.scanned_at, read_at = excluded.read_at, missing_reads = 0",
-            )
-            .bind(scan.page_url)
-            .bind(scan.site_id)
-            .bind(scan.role)
-            .bind(scan.column_name)
-            .bind(scan.title)
-            .bind(scan.published_on)
-            .bind(scan.content_hash)
-            .bind(scan.lexicon)
-            .bind(scan.hits)
-            .bind(scan.hit_count)
-            .bind(at)
-            .execute(pool)
-            .await
-            .map(|_| ())
+    /// The latest scan's digest of every page ever scanned, by URL: read once per
+    /// cycle, so that a page read unchanged costs no query.
+    pub async fn page_scan_digests(&self) -> Result<std::collections::HashMap<String, ScanDigest>> {
+        let rows: Vec<(String, String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT page_url, content_hash, lexicon, hit_count FROM page_scans")
+                .fetch_all(pool)
+                .await
         })
-        .map_err(ctx("storing a page's scan"))
+        .map_err(ctx("reading page scans' digests"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(url, content_hash, lexicon, hit_count)| {
+                (
+                    url,
+                    ScanDigest {
+                        content_hash,
+                        lexicon,
+                        hit_count,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Applies the writes of several reads at `at`, in one transaction.
+    pub async fn write_page_scans(
+        &self,
+        writes: &[PageScanWrite],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("storing page scans"))?;
+            for write in writes {
+                let query = match write {
+                    PageScanWrite::Scan(scan) => sqlx::query(UPSERT_SCAN)
+                        .bind(&scan.page_url)
+                        .bind(scan.site_id)
+                        .bind(&scan.role)
+                        .bind(&scan.column_name)
+                        .bind(&scan.title)
+                        .bind(scan.published_on)
+                        .bind(&scan.content_hash)
+                        .bind(&scan.lexicon)
+                        .bind(&scan.hits)
+                        .bind(scan.hit_count)
+                        .bind(at),
+                    PageScanWrite::Confirm(url) => sqlx::query(CONFIRM_SCAN).bind(url).bind(at),
+                    PageScanWrite::Missing(url) => sqlx::query(MISSING_READ).bind(url).bind(at),
+                };
+                query.execute(&mut *tx).await.map_err(ctx("storing a page's scan"))?;
+            }
+            tx.commit().await.map_err(ctx("storing page scans"))
+        })
+    }
+
+    /// Stores a new scan of a page read at `at` (replacing the previous one).
+    pub async fn record_page_scan(&self, scan: NewPageScan, at: DateTime<Utc>) -> Result<()> {
+        self.write_page_scans(&[PageScanWrite::Scan(scan)], at)
+            .await
     }
 
     /// A read at `at` found the page unchanged: its scan holds, confirmed now.
     pub async fn confirm_page_scan(&self, page_url: &str, at: DateTime<Utc>) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE page_scans SET read_at = $2, missing_reads = 0 WHERE page_url = $1")
-                .bind(page_url)
-                .bind(at)
-                .execute(pool)
-                .await
-                .map(|_| ())
-        })
-        .map_err(ctx("confirming a page's scan"))
+        self.write_page_scans(&[PageScanWrite::Confirm(page_url.to_string())], at)
+            .await
     }
 
     /// A read at `at` answered that the page does not exist (404, 410).
     pub async fn record_page_missing(&self, page_url: &str, at: DateTime<Utc>) -> Result<()> {
-        on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE page_scans SET read_at = $2, missing_reads = missing_reads + 1 \
-                 WHERE page_url = $1",
-            )
-            .bind(page_url)
-            .bind(at)
-            .execute(pool)
+        self.write_page_scans(&[PageScanWrite::Missing(page_url.to_string())], at)
             .await
-            .map(|_| ())
-        })
-        .map_err(ctx("recording a missing page"))
     }
 
     /// Every page read at or after `since`, by URL.

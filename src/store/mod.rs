@@ -34,7 +34,7 @@ use sqlx::sqlite::{
 };
 
 pub use catalog::{CatalogIds, SyncReport};
-pub use content::{NewPageScan, PageScanRow};
+pub use content::{NewPageScan, PageScanRow, PageScanWrite, ScanDigest};
 pub use dismissals::DismissError;
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkPageState, LinkSource, NewLinkSource};
@@ -43,7 +43,8 @@ pub use messages::{MailboxRead, MessagesWritten};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};
 pub use observations::StoredItem;
 pub use reads::{
-    AccountCheck, ColumnCrawl, CredentialProblem, HomeRead, PageValidators, StoredColumn,
+    AccountCheck, ColumnCrawl, ColumnCrawlEnd, CredentialProblem, HomeRead, PageValidators,
+    StoredColumn,
 };
 // The records the store appends are observe's; these paths keep working.
 pub use crate::observe::{FetchAttempt, NewItem, NewPost, ProbeRecord};

@@ -79,7 +79,97 @@ impl From<ProbeRow> for ProbeRecord {
 
 /// Fetch attempts a multi-row insert carries (12 values each: 6,000 bound parameters,
 /// below SQLite's 32,766 and PostgreSQL's 65,535).
-const ATTEMPT_ROWS: usize = 500;
+pub(crate) const ATTEMPT_ROWS: usize = 500;
+
+/// Inserts `$attempts` (a slice of [`FetchAttempt`]) in the open transaction `$tx`, in
+/// multi-row statements of [`ATTEMPT_ROWS`]; an attempt already stored is kept.
+macro_rules! insert_attempts {
+    ($tx:ident, $attempts:expr) => {
+        for chunk in $attempts.chunks($crate::store::observations::ATTEMPT_ROWS) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, \
+                 outcome, status, detail, charset, charset_source, bytes) ",
+            );
+            q.push_values(chunk, |mut b, a| {
+                b.push_bind(&a.url)
+                    .push_bind(&a.host)
+                    .push_bind(a.purpose)
+                    .push_bind(&a.subject_key)
+                    .push_bind(a.at)
+                    .push_bind(a.duration_ms)
+                    .push_bind(a.outcome)
+                    .push_bind(a.status)
+                    .push_bind(&a.detail)
+                    .push_bind(&a.charset)
+                    .push_bind(&a.charset_source)
+                    .push_bind(a.bytes);
+            });
+            q.push(" ON CONFLICT (url, purpose, at) DO NOTHING");
+            q.build()
+                .execute(&mut *$tx)
+                .await
+                .map_err(ctx("recording fetch attempts"))?;
+        }
+    };
+}
+pub(crate) use insert_attempts;
+
+/// Items a multi-row upsert carries (7 values each).
+const ITEM_ROWS: usize = 500;
+
+/// Upserts one column's items in the open transaction `$tx` (multi-row statements); an
+/// item already stored keeps its title and first-seen time, its date is filled in if it
+/// was unknown. Evaluates to how many were new.
+macro_rules! upsert_items {
+    ($tx:ident, $column_id:expr, $items:expr, $seen:expr) => {{
+        let column_id: i64 = $column_id;
+        let seen: DateTime<Utc> = $seen;
+        let count = async |tx: &mut _| {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM column_items WHERE column_id = $1")
+                .bind(column_id)
+                .fetch_one(tx)
+                .await
+                .map_err(ctx("storing column items"))
+        };
+        let before = count(&mut *$tx).await?;
+        // One row per URL: a statement may not touch a row twice (PostgreSQL).
+        let mut urls = std::collections::HashSet::new();
+        let items: Vec<&NewItem> = $items
+            .iter()
+            .filter(|i| urls.insert(i.url.as_str()))
+            .collect();
+        for chunk in items.chunks(ITEM_ROWS) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO column_items (column_id, url, title, published_on, date_source, \
+                 first_seen, last_seen) ",
+            );
+            q.push_values(chunk, |mut b, item| {
+                b.push_bind(column_id)
+                    .push_bind(&item.url)
+                    .push_bind(&item.title)
+                    .push_bind(item.published_on)
+                    .push_bind(&item.date_source)
+                    .push_bind(seen)
+                    .push_bind(seen);
+            });
+            q.push(
+                " ON CONFLICT (column_id, url) DO UPDATE SET \
+                 last_seen = CASE WHEN column_items.last_seen < excluded.last_seen \
+                 THEN excluded.last_seen ELSE column_items.last_seen END, \
+                 first_seen = CASE WHEN column_items.first_seen > excluded.first_seen \
+                 THEN excluded.first_seen ELSE column_items.first_seen END, \
+                 published_on = COALESCE(column_items.published_on, excluded.published_on), \
+                 date_source = COALESCE(column_items.date_source, excluded.date_source)",
+            );
+            q.build()
+                .execute(&mut *$tx)
+                .await
+                .map_err(ctx("storing column items"))?;
+        }
+        let after = count(&mut *$tx).await?;
+        usize::try_from(after - before).unwrap_or(0)
+    }};
+}
 
 impl Store {
     /// Stores many fetch attempts at once: multi-row inserts of [`ATTEMPT_ROWS`] rows in
@@ -91,31 +181,7 @@ impl Store {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.map_err(ctx("recording fetch attempts"))?;
-            for chunk in attempts.chunks(ATTEMPT_ROWS) {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO fetch_attempts (url, host, purpose, subject_key, at, duration_ms, \
-                     outcome, status, detail, charset, charset_source, bytes) ",
-                );
-                q.push_values(chunk, |mut b, a| {
-                    b.push_bind(&a.url)
-                        .push_bind(&a.host)
-                        .push_bind(a.purpose)
-                        .push_bind(&a.subject_key)
-                        .push_bind(a.at)
-                        .push_bind(a.duration_ms)
-                        .push_bind(a.outcome)
-                        .push_bind(a.status)
-                        .push_bind(&a.detail)
-                        .push_bind(&a.charset)
-                        .push_bind(&a.charset_source)
-                        .push_bind(a.bytes);
-                });
-                q.push(" ON CONFLICT (url, purpose, at) DO NOTHING");
-                q.build()
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(ctx("recording fetch attempts"))?;
-            }
+            insert_attempts!(tx, attempts);
             tx.commit().await.map_err(ctx("recording fetch attempts"))
         })
     }
@@ -167,45 +233,33 @@ impl Store {
     ) -> Result<usize> {
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.map_err(ctx("storing column items"))?;
-            let mut new = 0;
-            for item in items {
-                let inserted: Option<(i64,)> = sqlx::query_as(
-                    "INSERT INTO column_items (column_id, url, title, published_on, date_source, first_seen, last_seen) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) \
-                     ON CONFLICT (column_id, url) DO NOTHING RETURNING id",
-                )
-                .bind(column_id)
-                .bind(&item.url)
-                .bind(&item.title)
-                .bind(item.published_on)
-                .bind(&item.date_source)
-                .bind(seen)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(ctx("storing column items"))?;
-                if inserted.is_some() {
-                    new += 1;
-                    continue;
-                }
-                sqlx::query(
-                    "UPDATE column_items SET \
-                     last_seen = CASE WHEN last_seen < $3 THEN $3 ELSE last_seen END, \
-                     first_seen = CASE WHEN first_seen > $3 THEN $3 ELSE first_seen END, \
-                     published_on = COALESCE(published_on, $4), \
-                     date_source = COALESCE(date_source, $5) \
-                     WHERE column_id = $1 AND url = $2",
-                )
-                .bind(column_id)
-                .bind(&item.url)
-                .bind(seen)
-                .bind(item.published_on)
-                .bind(&item.date_source)
-                .execute(&mut *tx)
-                .await
-                .map_err(ctx("storing column items"))?;
-            }
+            let new = upsert_items!(tx, column_id, items, seen);
             tx.commit().await.map_err(ctx("storing column items"))?;
             Ok(new)
+        })
+    }
+
+    /// One column's crawl, stored: its items ([`Store::upsert_column_items`]) and the
+    /// fetch attempts so far, in one transaction. Returns how many items were new and
+    /// the column's items that have no date yet (their item page may tell), oldest first.
+    pub async fn store_column_read(
+        &self,
+        column_id: i64,
+        attempts: &[FetchAttempt],
+        items: &[NewItem],
+        seen: DateTime<Utc>,
+    ) -> Result<(usize, Vec<String>)> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("storing column items"))?;
+            insert_attempts!(tx, attempts);
+            let new = upsert_items!(tx, column_id, items, seen);
+            let undated: Vec<String> = sqlx::query_scalar(super::reads::UNDATED_ITEMS)
+                .bind(column_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(ctx("reading undated items"))?;
+            tx.commit().await.map_err(ctx("storing column items"))?;
+            Ok((new, undated))
         })
     }
 

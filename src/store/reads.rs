@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::{Result, Store, ctx, on_pool};
+use super::{BeginWrite, Result, Store, ctx, on_pool};
 use crate::observe::{CrawlOutcome, ReadOutcome, SourceOutcome, SourceProblem};
 
 /// One read of a column's list pages.
@@ -75,13 +75,100 @@ pub struct CredentialProblem {
 /// A post's publish time and whether it is an original (`None`: its source does not tell).
 pub type PostOriginal = (DateTime<Utc>, Option<bool>);
 
+const INSERT_COLUMN_CRAWL: &str = "INSERT INTO column_crawls (column_id, at, outcome, status, \
+     detail, items_found, new_items, pages, items_digest) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (column_id, at) DO NOTHING";
+pub(super) const UNDATED_ITEMS: &str = "SELECT url FROM column_items \
+     WHERE column_id = $1 AND published_on IS NULL ORDER BY first_seen, url";
+const DATE_ITEM: &str = "UPDATE column_items SET published_on = $3, date_source = $4 \
+     WHERE column_id = $1 AND url = $2 AND published_on IS NULL";
+const DELETE_VALIDATORS: &str = "DELETE FROM page_validators WHERE url = $1";
+const UPSERT_VALIDATORS: &str = "INSERT INTO page_validators (url, etag, last_modified, \
+     items_found, pages, updated_at, items_digest) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
+     last_modified = excluded.last_modified, items_found = excluded.items_found, \
+     pages = excluded.pages, updated_at = excluded.updated_at, items_digest = excluded.items_digest";
+
+/// The end of one column's crawl, written at once by [`Store::finish_column_crawl`].
+#[derive(Debug, Clone)]
+pub struct ColumnCrawlEnd<'a> {
+    /// Fetch attempts not stored yet (item pages read for their dates, a failed read).
+    pub attempts: &'a [crate::observe::FetchAttempt],
+    /// Items dated from their own pages: URL, day, source (`page:…`).
+    pub dated: &'a [(String, NaiveDate, &'static str)],
+    /// The first list page's validators, saved only once the items they stand for are.
+    pub validators: Option<&'a PageValidators>,
+    pub crawl: &'a ColumnCrawl,
+}
+
 impl Store {
+    /// Writes the end of a column's crawl in one transaction: the attempts, the dates
+    /// found on item pages, the validators and the crawl's record. Returns the column's
+    /// last update on or before `today` (its newest dated item).
+    pub async fn finish_column_crawl(
+        &self,
+        end: &ColumnCrawlEnd<'_>,
+        today: NaiveDate,
+    ) -> Result<Option<NaiveDate>> {
+        let c = end.crawl;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await.map_err(ctx("recording a column crawl"))?;
+            super::observations::insert_attempts!(tx, end.attempts);
+            for (url, day, source) in end.dated {
+                sqlx::query(DATE_ITEM)
+                    .bind(c.column_id)
+                    .bind(url)
+                    .bind(day)
+                    .bind(source)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("dating an item"))?;
+            }
+            if let Some(v) = end.validators {
+                let query = if v.etag.is_none() && v.last_modified.is_none() {
+                    sqlx::query(DELETE_VALIDATORS).bind(&v.url)
+                } else {
+                    sqlx::query(UPSERT_VALIDATORS)
+                        .bind(&v.url)
+                        .bind(&v.etag)
+                        .bind(&v.last_modified)
+                        .bind(v.items_found)
+                        .bind(v.pages)
+                        .bind(c.at)
+                        .bind(&v.items_digest)
+                };
+                query.execute(&mut *tx).await.map_err(ctx("writing page validators"))?;
+            }
+            sqlx::query(INSERT_COLUMN_CRAWL)
+                .bind(c.column_id)
+                .bind(c.at)
+                .bind(c.outcome)
+                .bind(c.status)
+                .bind(&c.detail)
+                .bind(c.items_found)
+                .bind(c.new_items)
+                .bind(c.pages)
+                .bind(&c.items_digest)
+                .execute(&mut *tx)
+                .await
+                .map_err(ctx("recording a column crawl"))?;
+            let last: Option<NaiveDate> = sqlx::query_scalar(
+                "SELECT MAX(published_on) FROM column_items \
+                 WHERE column_id = $1 AND published_on <= $2",
+            )
+            .bind(c.column_id)
+            .bind(today)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(ctx("reading a column's last update"))?;
+            tx.commit().await.map_err(ctx("recording a column crawl"))?;
+            Ok(last)
+        })
+    }
+
     pub async fn record_column_crawl(&self, c: &ColumnCrawl) -> Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "INSERT INTO column_crawls (column_id, at, outcome, status, detail, items_found, new_items, pages, items_digest) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (column_id, at) DO NOTHING",
-            )
+            sqlx::query(INSERT_COLUMN_CRAWL)
             .bind(c.column_id)
             .bind(c.at)
             .bind(c.outcome)
@@ -244,9 +331,7 @@ impl Store {
     /// Items of a column that have no date yet (their item page may tell).
     pub async fn undated_items(&self, column_id: i64) -> Result<Vec<String>> {
         on_pool!(self, pool => {
-            sqlx::query_scalar(
-                "SELECT url FROM column_items WHERE column_id = $1 AND published_on IS NULL ORDER BY first_seen, url",
-            )
+            sqlx::query_scalar(UNDATED_ITEMS)
             .bind(column_id)
             .fetch_all(pool)
             .await
@@ -263,10 +348,7 @@ impl Store {
         source: &str,
     ) -> Result<()> {
         on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE column_items SET published_on = $3, date_source = $4 \
-                 WHERE column_id = $1 AND url = $2 AND published_on IS NULL",
-            )
+            sqlx::query(DATE_ITEM)
             .bind(column_id)
             .bind(url)
             .bind(day)
@@ -611,18 +693,13 @@ impl Store {
     pub async fn set_page_validators(&self, v: &PageValidators, at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, pool => {
             if v.etag.is_none() && v.last_modified.is_none() {
-                sqlx::query("DELETE FROM page_validators WHERE url = $1")
+                sqlx::query(DELETE_VALIDATORS)
                     .bind(&v.url)
                     .execute(pool)
                     .await
                     .map(|_| ())
             } else {
-                sqlx::query(
-                    "INSERT INTO page_validators (url, etag, last_modified, items_found, pages, updated_at, items_digest) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, \
-                     last_modified = excluded.last_modified, items_found = excluded.items_found, \
-                     pages = excluded.pages, updated_at = excluded.updated_at, items_digest = excluded.items_digest",
-                )
+                sqlx::query(UPSERT_VALIDATORS)
                 .bind(&v.url)
                 .bind(&v.etag)
                 .bind(&v.last_modified)
