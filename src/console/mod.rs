@@ -7,6 +7,7 @@
 //! handler runs). `/healthz` and `/metrics` are the daemon's and stay open.
 
 pub mod auth;
+pub mod files;
 mod findings;
 mod overview;
 mod templates;
