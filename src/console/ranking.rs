@@ -27,15 +27,7 @@ pub async fn page(
     let app = app_now(&console);
     let today = app.clock.today();
     let default = Period::quarter_of(today).previous();
-    let (period, error) = match chosen_period(&q, default) {
-        Ok(p) => (p, None),
-        Err(text) => (
-            default,
-            Some(format!(
-                "无法识别的期间“{text}”：请写季度（2020Q3）、月份（2020-07）或周（2020-W05）"
-            )),
-        ),
-    };
+    let (period, error) = chosen_period(&q, default);
     let scoring = app.settings.report.scoring.as_ref();
     let mut tables = Vec::new();
     if let Some(s) = scoring {

@@ -43,17 +43,14 @@ pub(super) fn app_now(console: &Console) -> App {
 /// on every download).
 pub(super) async fn catalog(console: &Console) -> Result<Catalog, Response> {
     let dir = console.app.config_dir().to_path_buf();
-    match tokio::task::spawn_blocking(move || crate::catalog::load_dir(&dir)).await {
-        Ok(Ok(loaded)) => Ok(loaded.catalog),
-        Ok(Err(e)) => {
-            tracing::error!("console: loading the catalog failed: {e}");
-            Err(failed("目录配置无法读取，请查看日志"))
-        }
-        Err(e) => {
-            tracing::error!("console: loading the catalog failed: {e}");
-            Err(failed("目录配置无法读取，请查看日志"))
-        }
-    }
+    let loaded = tokio::task::spawn_blocking(move || crate::catalog::load_dir(&dir))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    loaded.map(|l| l.catalog).map_err(|e| {
+        tracing::error!("console: loading the catalog failed: {e}");
+        failed("目录配置无法读取，请查看日志")
+    })
 }
 
 fn failed(message: &'static str) -> Response {
@@ -101,11 +98,20 @@ pub(super) fn period_choices(today: NaiveDate) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The period asked for, else `default`; `Err` with the text typed when it is no period.
-pub(super) fn chosen_period(q: &PeriodQuery, default: Period) -> Result<Period, String> {
+/// The period asked for, else `default`; with what to tell the user when the text typed
+/// is no period (then `default` stands).
+pub(super) fn chosen_period(q: &PeriodQuery, default: Period) -> (Period, Option<String>) {
     match q.period.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(default),
-        Some(text) => text.parse().map_err(|_| text.to_string()),
+        None => (default, None),
+        Some(text) => match text.parse() {
+            Ok(p) => (p, None),
+            Err(_) => (
+                default,
+                Some(format!(
+                    "无法识别的期间“{text}”：请写季度（2020Q3）、月份（2020-07）或周（2020-W05）"
+                )),
+            ),
+        },
     }
 }
 
@@ -130,15 +136,7 @@ pub async fn page(
     Query(q): Query<PeriodQuery>,
 ) -> Response {
     let today = Clock::system(console.app.clock.tz()).today();
-    let (period, error) = match chosen_period(&q, Period::quarter_of(today).previous()) {
-        Ok(p) => (p, None),
-        Err(text) => (
-            Period::quarter_of(today).previous(),
-            Some(format!(
-                "无法识别的期间“{text}”：请写季度（2020Q3）、月份（2020-07）或周（2020-W05）"
-            )),
-        ),
-    };
+    let (period, error) = chosen_period(&q, Period::quarter_of(today).previous());
     let unit = rows_of(&session).ok().flatten();
     let exports: Vec<_> = Export::ALL
         .into_iter()
@@ -335,8 +333,13 @@ mod tests {
             period: Some(p.into()),
         };
         let default = Period::quarter_of(day);
-        assert_eq!(chosen_period(&q("2020-W05"), default), "2020-W05".parse());
-        assert_eq!(chosen_period(&q(" "), default), Ok(default));
-        assert_eq!(chosen_period(&q("上季度"), default), Err("上季度".into()));
+        assert_eq!(
+            chosen_period(&q("2020-W05"), default),
+            ("2020-W05".parse().unwrap(), None)
+        );
+        assert_eq!(chosen_period(&q(" "), default), (default, None));
+        let (p, error) = chosen_period(&q("上季度"), default);
+        assert_eq!(p, default);
+        assert!(error.is_some_and(|e| e.contains("无法识别的期间“上季度”")));
     }
 }
