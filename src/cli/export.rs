@@ -1,27 +1,17 @@
 //! `govwatch export …`: the tables auditors take away, for a period, as JSON (field
 //! names are a contract), CSV (UTF-8 with BOM, Chinese headers as in the seeds) or XLSX
-//! (frozen header, widths, dates as dates). The rows and tables come from `report`, and
-//! so do the writers: this command only reads the store and picks the format.
+//! (frozen header, widths, dates as dates). The files are made by `console::files`, the
+//! same functions the console's 报表 downloads call: this command picks the export and
+//! the format and writes the bytes.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use chrono::NaiveDate;
-use serde::Serialize;
 
 use crate::app::App;
-use crate::clock::{end_of_day, start_of_day};
+use crate::console::files::{self, Cut, Export};
 use crate::detect::period::Period;
-use crate::report::Table;
-use crate::report::accounts::{self, account_export};
-use crate::report::columns::{self, ColumnReads, Observed, column_rows, reads_by_key, unit_rows};
-use crate::report::csv::{self, LineEnd};
-use crate::report::findings::{self, finding_rows};
-use crate::report::links::{self, link_rows};
-use crate::report::xlsx::{self, Layout};
-use crate::store::FindingFilter;
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -83,183 +73,45 @@ enum Format {
     Xlsx,
 }
 
-/// Each item's publish date per column key, from the store.
-pub(super) async fn item_dates(
-    app: &App,
-    store: &crate::store::Store,
-    loaded: &crate::catalog::Loaded,
-) -> anyhow::Result<HashMap<String, Vec<NaiveDate>>> {
-    store.sync_catalog(&loaded.catalog, app.clock.now()).await?;
-    let ids = store.catalog_ids().await?;
-    let by_id = store.item_dates().await?;
-    let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
-    Ok(by_id
-        .into_iter()
-        .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
-        .collect())
-}
-
-/// What the store knows of each column's reads, per column key (see [`reads_by_key`]).
-pub(super) async fn column_reads(
-    app: &App,
-    store: &crate::store::Store,
-    dates: &HashMap<String, Vec<NaiveDate>>,
-) -> anyhow::Result<HashMap<String, ColumnReads>> {
-    let ids = store.catalog_ids().await?;
-    let crawls = store
-        .recent_column_crawls(usize::MAX, app.clock.now())
-        .await?;
-    Ok(reads_by_key(
-        &ids.columns,
-        &crawls,
-        dates,
-        |t| app.clock.day_of(t),
-        app.settings.crawl.max_pages,
-        |day| crate::cycle::crawl::back_to(&app.settings, day),
-    ))
-}
-
-/// Episodes up to the run's day (a replay with `--now` sees nothing later).
-pub(super) async fn episodes(
-    app: &App,
-    store: &crate::store::Store,
-) -> anyhow::Result<Vec<crate::store::FindingRecord>> {
-    Ok(store
-        .findings(&FindingFilter {
-            until: Some(app.clock.today()),
-            ..FindingFilter::default()
-        })
-        .await?)
+impl What {
+    /// The export and its options.
+    fn parts(self) -> (Export, Common, Option<String>) {
+        match self {
+            What::Findings(c) => (Export::Findings, c, None),
+            What::Columns(c) => (Export::Columns, c, None),
+            What::Units(c) => (Export::Units, c, None),
+            What::Accounts(c) => (Export::Accounts, c, None),
+            What::Links(c) => (Export::Links, c, None),
+            What::Messages(a) => (Export::Messages, a.common, a.channel),
+            What::Content(c) => (Export::Content, c, None),
+            What::External(c) => (Export::External, c, None),
+        }
+    }
 }
 
 pub async fn run(app: &App, args: ExportArgs) -> anyhow::Result<u8> {
     let loaded = app.catalog()?;
     let store = app.open_store().await?;
-    let today = app.clock.today();
-    let (common, bytes) = match args.what {
-        What::Messages(a) => {
-            let c = a.common;
-            let messages = store.messages(app.clock.now()).await?;
-            let states: Vec<_> =
-                crate::cycle::detect::message_states(&loaded.catalog, &app.settings, &messages)
-                    .into_iter()
-                    .filter(|s| {
-                        a.channel
-                            .as_deref()
-                            .is_none_or(|ch| s.channel_name == ch || s.message.channel == ch)
-                    })
-                    .collect();
-            let calendar = crate::cycle::detect::message_calendar(&app.settings);
-            let order: Vec<String> = loaded
-                .catalog
-                .units
-                .iter()
-                .map(|u| u.name.clone())
-                .collect();
-            let export = crate::report::messages::message_export(
-                &states, &calendar, c.period, today, &order,
-            );
-            let title = format!("{}网民留言办理情况统计表", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &export, || {
-                crate::report::messages::table(&title, &export)
-            })?;
-            (c, bytes)
-        }
-        What::Findings(c) => {
-            let records = episodes(app, &store).await?;
-            let rows = finding_rows(&records, c.period, &app.clock);
-            let title = format!("{}问题清单", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &rows, || findings::table(&title, &rows))?;
-            (c, bytes)
-        }
-        What::Content(c) => {
-            let records = episodes(app, &store).await?;
-            let export = crate::report::content::content_export(&records, c.period, today);
-            let title = format!("{}内容安全问题清单", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &export, || {
-                crate::report::content::table(&title, &export)
-            })?;
-            (c, bytes)
-        }
-        What::External(c) => {
-            store.sync_catalog(&loaded.catalog, app.clock.now()).await?;
-            let ids = store.catalog_ids().await?;
-            let key_of: HashMap<i64, &String> = ids.sites.iter().map(|(k, id)| (*id, k)).collect();
-            let since = start_of_day(c.period.start(), app.clock.tz());
-            let rows = store.link_sources_since(since).await?;
-            let sources: Vec<crate::report::external::SourceSeen> = rows
-                .iter()
-                .map(|s| crate::report::external::SourceSeen {
-                    link_url: &s.link_url,
-                    page_url: &s.page_url,
-                    site_key: s.site_id.and_then(|id| key_of.get(&id)).map(|k| k.as_str()),
-                    anchor: s.anchor.as_deref(),
-                    first_seen: app.clock.day_of(s.first_seen),
-                    last_seen: app.clock.day_of(s.last_seen),
-                })
-                .collect();
-            let export =
-                crate::report::external::external_export(&loaded.catalog, &sources, c.period);
-            let title = format!("{}外链清单", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &export, || {
-                crate::report::external::table(&title, &export)
-            })?;
-            (c, bytes)
-        }
-        What::Links(c) => {
-            let records = episodes(app, &store).await?;
-            let rows = link_rows(&records, c.period, &app.clock);
-            let title = format!("{}死链清单", c.period.label_zh());
-            let bytes = rows_bytes(c.format, &rows, || links::table(&title, &rows))?;
-            (c, bytes)
-        }
-        What::Columns(c) => {
-            let dates = item_dates(app, &store, &loaded).await?;
-            let reads = column_reads(app, &store, &dates).await?;
-            let seen = Observed {
-                dates: &dates,
-                reads: &reads,
-            };
-            let rows = column_rows(&loaded.catalog, seen, c.period, today);
-            let title = format!("{}栏目更新情况", c.period.label_zh());
-            let table = || columns::column_table(&title, c.period, &rows);
-            let bytes = rows_bytes(c.format, &rows, table)?;
-            (c, bytes)
-        }
-        What::Units(c) => {
-            let dates = item_dates(app, &store, &loaded).await?;
-            let reads = column_reads(app, &store, &dates).await?;
-            let seen = Observed {
-                dates: &dates,
-                reads: &reads,
-            };
-            let rows = unit_rows(&loaded.catalog, seen, c.period, today);
-            let title = format!("{}单位栏目更新情况", c.period.label_zh());
-            let table = || columns::unit_table(&title, columns::UNIT_HEADERS, c.period, &rows);
-            let bytes = rows_bytes(c.format, &rows, table)?;
-            (c, bytes)
-        }
-        What::Accounts(c) => {
-            let findings = store.findings(&FindingFilter::default()).await?;
-            let tz = app.clock.tz();
-            let read = store
-                .accounts_read_between(
-                    start_of_day(c.period.start(), tz),
-                    end_of_day(c.period.end(), tz).min(app.clock.now()),
-                )
-                .await?;
-            let export = account_export(&loaded.catalog, &findings, c.period, today, &read);
-            let bytes = match c.format {
-                Format::Json => serde_json::to_vec_pretty(&export)?,
-                // Problems on one line in CSV, a line each in the sheet.
-                Format::Csv => csv::to_bytes_with(&export.table(" "), LineEnd::Lf),
-                Format::Xlsx => {
-                    xlsx::to_bytes_with(&[export.table("\n")], Layout::Fixed(&accounts::WIDTHS))?
-                }
-            };
-            (c, bytes)
-        }
+    let (what, common, channel) = args.what.parts();
+    let format = match common.format {
+        Format::Json => files::Format::Json,
+        Format::Csv => files::Format::Csv,
+        Format::Xlsx => files::Format::Xlsx,
     };
+    let cut = Cut {
+        unit: None,
+        channel: channel.as_deref(),
+    };
+    let bytes = files::export(
+        app,
+        &store,
+        &loaded.catalog,
+        what,
+        common.period,
+        format,
+        cut,
+    )
+    .await?;
     write_out(
         common.output.as_ref(),
         &bytes,
@@ -286,17 +138,4 @@ pub(super) fn write_out(
         }
     }
     Ok(())
-}
-
-/// An export's bytes: JSON from its rows, CSV or XLSX from their table.
-fn rows_bytes(
-    format: Format,
-    rows: &impl Serialize,
-    table: impl FnOnce() -> Table,
-) -> anyhow::Result<Vec<u8>> {
-    Ok(match format {
-        Format::Json => serde_json::to_vec_pretty(rows)?,
-        Format::Csv => csv::to_bytes(&table()),
-        Format::Xlsx => xlsx::to_bytes(&[table()])?,
-    })
 }

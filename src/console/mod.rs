@@ -7,8 +7,11 @@
 //! handler runs). `/healthz` and `/metrics` are the daemon's and stay open.
 
 pub mod auth;
+pub mod files;
 mod findings;
 mod overview;
+mod ranking;
+mod reports;
 mod templates;
 
 use std::net::SocketAddr;
@@ -74,6 +77,9 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/findings/{id}/feedback", post(findings::feedback))
         .route("/findings/{id}/dismiss", post(findings::dismiss))
         .route("/findings/{id}/recheck", post(findings::recheck))
+        .route("/reports", get(reports::page))
+        .route("/download/{period}/{file}", get(reports::download))
+        .route("/ranking", get(ranking::page))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
         .route("/static/console.css", get(stylesheet))

@@ -15,6 +15,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("findings.html", include_str!("templates/findings.html")),
     ("finding.html", include_str!("templates/finding.html")),
+    (
+        "period_form.html",
+        include_str!("templates/period_form.html"),
+    ),
+    ("reports.html", include_str!("templates/reports.html")),
+    ("ranking.html", include_str!("templates/ranking.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -525,19 +525,7 @@ impl Notice {
         }
         if let Some(s) = scoring {
             let title = format!("{label}各单位政务公开工作考核结果");
-            let names: Vec<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
-            // Each level its own table and ranks, as seed 004's 各镇 and 各部门.
-            let tables = match level_groups(catalog, &names, area) {
-                Some(groups) => groups
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (name, members))| {
-                        let t = if i == 0 { title.clone() } else { String::new() };
-                        score_table(t, name, members, &found, s)
-                    })
-                    .collect(),
-                None => vec![score_table(title.clone(), "单位", &names, &found, s)],
-            };
+            let tables = score_tables(&title, catalog, &found, s, area);
             attachments.push(Attachment { title, tables });
         }
 
@@ -1259,6 +1247,30 @@ pub fn pass_rate(passed: usize, total: usize) -> String {
         return "/".into();
     }
     format!("{:.1}%", passed as f64 * 100.0 / total as f64)
+}
+
+/// The scores of every unit of the catalog (seed 004's 考核结果): each level its own
+/// table and ranks, as seed 004's 各镇 and 各部门 (see [`level_groups`]), else one table;
+/// `title` above the first. `found` are the period's counted episodes.
+pub fn score_tables(
+    title: &str,
+    catalog: &Catalog,
+    found: &[&FindingRecord],
+    s: &Scoring,
+    area: &str,
+) -> Vec<Table> {
+    let names: Vec<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
+    match level_groups(catalog, &names, area) {
+        Some(groups) => groups
+            .iter()
+            .enumerate()
+            .map(|(i, (name, members))| {
+                let t = if i == 0 { title } else { "" };
+                score_table(t.to_string(), name, members, found, s)
+            })
+            .collect(),
+        None => vec![score_table(title.to_string(), "单位", &names, found, s)],
+    }
 }
 
 /// The score table of seed 004 for `units`: per unit, 基准分, points per finding kind,

@@ -17,6 +17,7 @@ mod certs;
 pub mod county;
 pub mod db;
 pub mod gate;
+pub mod http;
 mod routes;
 mod server;
 pub mod smtp;
