@@ -136,37 +136,25 @@ pub struct OutsideScan {
     hits: Vec<crate::extract::content::WordHit>,
 }
 
-/// Stores the scan of the outside page `url` (role `outside`, no site: the content
+/// The scan of the outside page `url` to store (role `outside`, no site: the content
 /// rules leave it alone; the link_suspicious rule joins it with the pages linking to it).
-pub async fn record_outside(
-    store: &Store,
-    scanner: &Scanner,
-    url: &str,
-    found: &OutsideScan,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+pub fn outside_write(scanner: &Scanner, url: &str, found: &OutsideScan) -> PageScanWrite {
     let scan = PageScan {
         words: found.hits.clone(),
         ..Default::default()
     };
-    let hits = serde_json::to_string(&scan).unwrap_or_else(|_| "{}".into());
-    store
-        .record_page_scan(
-            NewPageScan {
-                page_url: url.to_string(),
-                site_id: None,
-                role: OUTSIDE_ROLE.to_string(),
-                column_name: None,
-                title: None,
-                published_on: None,
-                content_hash: found.hash.clone(),
-                lexicon: scanner.outside_key.clone(),
-                hits,
-                hit_count: found.hits.len() as i64,
-            },
-            now,
-        )
-        .await
+    PageScanWrite::Scan(NewPageScan {
+        page_url: url.to_string(),
+        site_id: None,
+        role: OUTSIDE_ROLE.to_string(),
+        column_name: None,
+        title: None,
+        published_on: None,
+        content_hash: found.hash.clone(),
+        lexicon: scanner.outside_key.clone(),
+        hits: serde_json::to_string(&scan).unwrap_or_else(|_| "{}".into()),
+        hit_count: found.hits.len() as i64,
+    })
 }
 
 /// The role of an outside page's scan in the store.
@@ -489,31 +477,32 @@ pub async fn extract_text(
     }
 }
 
-/// Records what the link check's GET of an attachment says about its text: a new scan
-/// (its text extracted in a child), a confirmation of the last one (same bytes, same
-/// lists), nothing for a failed read (the link check judges it), or `unreadable`.
-pub async fn record_attachment(
+/// What the link check's GET of an attachment says about its text: a new scan (its text
+/// extracted in a child), a confirmation of the last one (same bytes, same lists), a
+/// missing read, nothing for another failed read (the link check judges it), or
+/// `unreadable`. It only reads the store: the caller writes what it returns (no write
+/// transaction may wait inside a future the link stage polls only now and then).
+pub async fn judge_attachment(
     store: &Store,
     scanner: &Scanner,
     attachment: &AttachmentRead<'_>,
     result: &FetchResult,
-    now: DateTime<Utc>,
     today: NaiveDate,
     report: &mut ContentReport,
-) -> Result<(), StoreError> {
+) -> Result<Option<PageScanWrite>, StoreError> {
     let url = attachment.url.as_str();
     let fetched = match &result.outcome {
         Err(f) => {
             if answered_missing(result) {
                 report.missing += 1;
-                store.record_page_missing(url, now).await?;
+                return Ok(Some(PageScanWrite::Missing(url.to_string())));
             } else if f.class == crate::fetch::FailureClass::TooLarge {
                 report.unreadable += 1;
             }
-            return Ok(());
+            return Ok(None);
         }
         Ok(p) if p.status == 200 && !p.not_modified => p,
-        Ok(_) => return Ok(()),
+        Ok(_) => return Ok(None),
     };
     let hash: String = Sha256::digest(&fetched.body)
         .iter()
@@ -533,12 +522,12 @@ pub async fn record_attachment(
                 url,
                 "attachment unchanged since it was unreadable: not read again"
             );
-            return store.confirm_page_scan(url, now).await;
+            return Ok(Some(PageScanWrite::Confirm(url.to_string())));
         }
         if prev.lexicon == scanner.key {
             report.unchanged += 1;
             report.with_hits += usize::from(prev.hit_count > 0);
-            return store.confirm_page_scan(url, now).await;
+            return Ok(Some(PageScanWrite::Confirm(url.to_string())));
         }
     }
     let attachment_of = AttachmentOf {
@@ -546,7 +535,7 @@ pub async fn record_attachment(
         page_url: attachment.page.url.to_string(),
     };
     let title = attachment.page.title.map(mask_digit_runs);
-    let store_scan = async |scan: &PageScan, hit_count: i64| {
+    let store_scan = |scan: &PageScan, hit_count: i64| {
         let hits = serde_json::to_string(scan).unwrap_or_else(|_| "{}".into());
         let row = NewPageScan {
             page_url: url.to_string(),
@@ -560,7 +549,7 @@ pub async fn record_attachment(
             hits,
             hit_count,
         };
-        store.record_page_scan(row, now).await
+        Ok(Some(PageScanWrite::Scan(row)))
     };
     let text = match extract_text(scanner, attachment.kind, &fetched.body).await {
         Ok(text) => text,
@@ -577,7 +566,7 @@ pub async fn record_attachment(
                 }),
                 ..PageScan::default()
             };
-            return store_scan(&scan, 0).await;
+            return store_scan(&scan, 0);
         }
     };
     let mut found = scan(
@@ -591,5 +580,5 @@ pub async fn record_attachment(
     report.attachments += 1;
     let hit_count = (found.words.len() + found.leak_counts.total()) as i64;
     report.with_hits += usize::from(hit_count > 0);
-    store_scan(&found, hit_count).await
+    store_scan(&found, hit_count)
 }

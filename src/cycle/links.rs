@@ -543,6 +543,7 @@ pub async fn run(
             let max_body = text.map(|(s, _)| s.max_attachment);
             let (check, results) = check_url(fetcher, &url, &target, not_found, max_body).await;
             let mut content = super::content::ContentReport::default();
+            let mut scan_write = None;
             if let (Some((scanner, a)), Some(get)) = (text, results.first())
                 && let Some(page) = host_pages.get(&a.page_url)
             {
@@ -552,12 +553,11 @@ pub async fn run(
                     name: &a.name,
                     page: page.as_read(&a.page_url),
                 };
-                super::content::record_attachment(
+                scan_write = super::content::judge_attachment(
                     store,
                     scanner,
                     &read,
                     get,
-                    now,
                     today,
                     &mut content,
                 )
@@ -576,7 +576,7 @@ pub async fn run(
                     (page_like && html && check.outcome == LinkOutcome::Ok)
                         .then(|| s.scan_outside(&page.text().text))
                 });
-            Ok::<_, StoreError>((url, check, results, content, outside))
+            Ok::<_, StoreError>((url, check, results, (content, scan_write), outside))
         })
         .buffer_unordered(PARALLEL);
     let mut outcomes: HashMap<String, (LinkOutcome, Option<u16>, Option<String>)> = HashMap::new();
@@ -584,13 +584,18 @@ pub async fn run(
     let mut results_to_write: Vec<LinkCheck> = Vec::new();
     let scanner = &scanner;
     while let Some(checked) = checks.next().await {
-        let (url, check, results, content, outside) = checked?;
+        let (url, check, results, (content, scan_write), outside) = checked?;
         report.content.add(&content);
+        if let Some(write) = scan_write {
+            scan_writes.add(write).await?;
+        }
         for r in &results {
             attempts.add(r).await?;
         }
         if let (Some(scanner), Some(found)) = (scanner, &outside) {
-            super::content::record_outside(store, scanner, url.as_str(), found, now).await?;
+            scan_writes
+                .add(super::content::outside_write(scanner, url.as_str(), found))
+                .await?;
             report.outside_scanned += 1;
         }
         report.checked += 1;
@@ -655,6 +660,7 @@ pub async fn run(
     attempts.flush().await?;
     store.record_link_sources(&bad_sources, now).await?;
     store.record_link_checks(&results_to_write).await?;
+    scan_writes.flush().await?;
 
     for ((link, page), (site_index, anchor)) in anchors {
         let Some((outcome, status, detail)) = outcomes.get(&link) else {

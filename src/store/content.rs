@@ -1,7 +1,7 @@
 //! The latest scan of each page read for its text (内容安全): what it found, as masked
-//! JSON the store does not interpret, and when the page was last read. The cycle asks
-//! for a page's row to tell whether its text changed since, writes a new scan, or only
-//! confirms the old one (an unchanged page) or counts a missing read (404).
+//! JSON the store does not interpret, and when the page was last read. The cycle reads
+//! the pages' digests to tell whether a text changed since, then writes new scans,
+//! confirmations of old ones (an unchanged page) and missing reads (404) in batches.
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -154,24 +154,6 @@ impl Store {
             }
             tx.commit().await.map_err(ctx("storing page scans"))
         })
-    }
-
-    /// Stores a new scan of a page read at `at` (replacing the previous one).
-    pub async fn record_page_scan(&self, scan: NewPageScan, at: DateTime<Utc>) -> Result<()> {
-        self.write_page_scans(&[PageScanWrite::Scan(scan)], at)
-            .await
-    }
-
-    /// A read at `at` found the page unchanged: its scan holds, confirmed now.
-    pub async fn confirm_page_scan(&self, page_url: &str, at: DateTime<Utc>) -> Result<()> {
-        self.write_page_scans(&[PageScanWrite::Confirm(page_url.to_string())], at)
-            .await
-    }
-
-    /// A read at `at` answered that the page does not exist (404, 410).
-    pub async fn record_page_missing(&self, page_url: &str, at: DateTime<Utc>) -> Result<()> {
-        self.write_page_scans(&[PageScanWrite::Missing(page_url.to_string())], at)
-            .await
     }
 
     /// Every page read at or after `since`, by URL.
