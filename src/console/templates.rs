@@ -15,6 +15,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("overview.html", include_str!("templates/overview.html")),
     ("findings.html", include_str!("templates/findings.html")),
     ("finding.html", include_str!("templates/finding.html")),
+    ("units.html", include_str!("templates/units.html")),
+    ("unit.html", include_str!("templates/unit.html")),
 ];
 
 fn env() -> &'static Environment<'static> {
