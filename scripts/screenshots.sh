@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Renders the quarterly notice draft and the weekly email of a small demo county to PNG
-# with headless Chromium, so a person can look at them. Not run by CI.
+# Renders the quarterly notice draft, the weekly email and three pages of the office
+# console (总览, a 单位 page, a 问题 page) to PNG with headless Chromium, so a person can
+# look at them. Not run by CI.
 #
 #   scripts/screenshots.sh [OUTDIR]      (default: ./screenshots)
 #
@@ -10,7 +11,9 @@
 # apt-get install chromium fonts-noto-cjk). Chromium is started so that it calls nothing
 # outside loopback. With LibreOffice and poppler-utils (apt-get install
 # libreoffice-writer-nogui poppler-utils) it also writes notice.docx as notice-docx-N.png,
-# one image a page.
+# one image a page. The console pages come from `govwatch demo --serve` (the built-in
+# demo county on the real clock), logged in with curl as the demo's office user, each
+# page saved with its stylesheet inlined: overview.png, unit.png, finding.png.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,14 +21,16 @@ out=$(realpath -m "${1:-screenshots}")
 mkdir -p "$out"
 work=$(mktemp -d)
 server_pid=""
+demo_pid=""
 cleanup() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; fi
+    if [ -n "$demo_pid" ]; then kill "$demo_pid" 2>/dev/null || true; fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-for tool in python3 chromium; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install chromium python3)" >&2; exit 2; }
+for tool in python3 chromium curl; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install chromium python3 curl)" >&2; exit 2; }
 done
 fc-list | grep -qi cjk || echo "warning: no CJK font; apt-get install fonts-noto-cjk" >&2
 
@@ -126,6 +131,45 @@ shot() {
 # Chromium captures the window only: the notice with its five attachments is longer.
 shot "$out/notice.html" "$out/notice.png" 3000
 shot "$out/email.html" "$out/email.png" 2000
+
+# The console: the demo county served, logged in as the office.
+console_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work" && RUST_LOG=error exec "$bin" demo --dir "$work/demo" --serve --listen "127.0.0.1:$console_port") \
+    >"$work/demo.out" 2>"$work/demo.err" &
+demo_pid=$!
+for _ in $(seq 600); do grep -q '演示账号 demo，' "$work/demo.out" 2>/dev/null && break; sleep 0.2; done
+grep -q '演示账号 demo，' "$work/demo.out" || { cat "$work/demo.out" "$work/demo.err" >&2; echo "govwatch demo --serve did not start" >&2; exit 2; }
+console="http://127.0.0.1:$console_port"
+password=$(sed -n 's/^ *演示账号 demo，密码 \([^（]*\)（.*/\1/p' "$work/demo.out")
+unit=$(sed -n 's/^ *演示账号 demo-unit，密码 [^（]*（[^：]*：\(.*\)）$/\1/p' "$work/demo.out")
+jar="$work/cookies.txt"
+# The login form's CSRF token: in its cookie (kept in the jar) and in a hidden field.
+csrf=$(curl -fsS -c "$jar" "$console/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' | head -n1)
+curl -fsS -b "$jar" -c "$jar" -o /dev/null --data-urlencode "name=demo" --data-urlencode "password=$password" \
+    --data-urlencode "csrf=$csrf" --data-urlencode "next=/" "$console/login"
+page() { curl -fsS -b "$jar" "$console$1"; }
+unit_path=$(python3 -c 'import sys, urllib.parse; print("/units/" + urllib.parse.quote(sys.argv[1], safe=""))' "$unit")
+finding=$(page "/findings?sort=days" | grep -o 'href="/findings/[0-9]*"' | head -n1 | sed 's/href="\(.*\)"/\1/')
+css="$work/console.css"
+page /static/console.css >"$css"
+# Each page with the stylesheet inlined, so the file opens on its own.
+save() {
+    page "$1" | python3 -c 'import sys; css = open(sys.argv[1], encoding="utf-8").read(); html = sys.stdin.read(); sys.stdout.write(html.replace("<link rel=\"stylesheet\" href=\"/static/console.css\">", "<style>" + css + "</style>"))' "$css" >"$2"
+    grep -q '<style>' "$2" || { echo "$1: not a console page (logged out?)" >&2; exit 2; }
+}
+save / "$out/overview.html"
+save "$unit_path" "$out/unit.html"
+save "$finding" "$out/finding.html"
+kill "$demo_pid" 2>/dev/null || true
+wait "$demo_pid" 2>/dev/null || true
+demo_pid=""
+for name in overview unit finding; do
+    chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+        --disable-component-update --disable-sync --no-first-run --hide-scrollbars \
+        --user-data-dir="$(mktemp -d -p "$work")" --window-size=1280,1600 \
+        --screenshot="$out/$name.png" "file://$out/$name.html" >/dev/null 2>&1
+done
+
 if command -v soffice >/dev/null && command -v pdftoppm >/dev/null; then
     HOME="$work" soffice --headless --convert-to pdf --outdir "$work" "$out/notice.docx" >/dev/null 2>&1
     pdftoppm -png -r 60 "$work/notice.pdf" "$out/notice-docx"

@@ -497,4 +497,201 @@ async fn console_on_the_county(url: String) {
     store.close().await;
 }
 
-on_both_databases_with_url!(console_on_the_county);
+/// The path of a unit's page, as a browser sends it.
+fn unit_url(name: &str) -> String {
+    format!(
+        "/units/{}",
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    )
+}
+
+/// 单位 pages and 总览's progress block on the fixture county, with an account of
+/// 县公安局 whose feed last posted 20 days ago and a column of 审计局 whose name (as
+/// crawled names can be) holds a script: a column's last update and an account's days
+/// silent are shown; a unit user gets 404 for any other unit's page, whatever name they
+/// try; the script renders inert; 总览 draws the 12-week trend as SVG.
+async fn unit_pages_on_the_county(url: String) {
+    // SAFETY: as in console_on_the_county: every test of this binary sets the same value.
+    unsafe { std::env::set_var(auth::CHEAP_HASH_ENV, "1") };
+    let posted = chrono::Utc::now() - chrono::Duration::days(20);
+    let feed = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>平安示例</title>\
+         <item><title>提醒</title><link>https://rss.example.org/pa/1</link><pubDate>{}</pubDate></item>\
+         </channel></rss>",
+        posted.to_rfc2822()
+    );
+    let router = county::router().route(
+        "/feeds/pingan.xml",
+        axum::routing::get(move || {
+            let feed = feed.clone();
+            async move { ([("content-type", "application/rss+xml")], feed) }
+        }),
+    );
+    let server = FixtureServer::with_router("127.0.0.1", router).await;
+    let base = format!("http://{}", server.addr);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("config");
+    write(
+        &config.join("govwatch.toml"),
+        "[fetch]\nper_host_interval_ms = 0\nretries = 0\ntimeout_s = 10\ndns = \"static\"\n\n\
+         [schedule]\ncrawl = \"*/2 * * * * *\"\n",
+    );
+    let hostile = "<script>alert(1)</script>公告";
+    let catalog = format!(
+        "{}[[column]]\nsite = \"示例县人民政府\"\nname = \"{hostile}\"\nurl = \"{base}/gone/\"\n\
+         units = [\"审计局\"]\nclass = \"notice\"\n\n\
+         [[account]]\nname = \"平安示例\"\nunit = \"县公安局\"\nplatform = \"weibo\"\n\
+         source = {{ kind = \"feed\", url = \"{base}/feeds/pingan.xml\" }}\n",
+        county::catalog(&base)
+    );
+    write(&config.join("catalog/county.toml"), &catalog);
+    let app = App::new(&Options {
+        config_dir: config,
+        database: Some(url.clone()),
+        now: None,
+    })
+    .unwrap();
+    let store = Store::open(&url).await.unwrap();
+    let hash = auth::hash_password("secret-pass-1").unwrap();
+    for (name, role, unit) in [
+        ("office1", Role::Office, None),
+        ("clerk", Role::Unit, Some("县公安局")),
+    ] {
+        store
+            .add_user(name, role, unit, &hash, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let c = Console {
+        addr: listener.local_addr().unwrap(),
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let daemon = tokio::spawn(govwatch::serve::run(app, listener, async move {
+        let _ = stopped.await;
+    }));
+    wait_for("a finished cycle", 90, async || {
+        let runs = store.runs_of("cycle").await.map_err(|e| e.to_string())?;
+        if runs.iter().any(|r| r.3 == "ok") {
+            Ok(())
+        } else {
+            Err(format!("cycle runs {runs:?}"))
+        }
+    })
+    .await;
+    let office = c.login("office1", "secret-pass-1").await;
+    let clerk = c.login("clerk", "secret-pass-1").await;
+
+    // The list: every unit, linked; a unit user is sent to their own.
+    let list = c.get("/units", Some(&office)).await;
+    assert_eq!(list.status, 200);
+    for unit in ["县政府办", "县公安局", "审计局", "旧改办"] {
+        assert!(
+            // minijinja writes the path's slashes as &#x2f;.
+            list.body.contains(&format!(
+                "&#x2f;units&#x2f;{}\">{unit}</a>",
+                unit_url(unit).trim_start_matches("/units/")
+            )),
+            "{unit}: {}",
+            list.body
+        );
+    }
+    let r = c.get("/units", Some(&clerk)).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.header("location"), Some(unit_url("县公安局").as_str()));
+
+    // 县公安局: its column's last update (the newest item the county dates 9月10日) and
+    // the account's days silent, with its last post.
+    let page = c.get(&unit_url("县公安局"), Some(&clerk)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let html = page.body;
+    let gzdt = county::COLUMNS
+        .iter()
+        .find(|c| c.unit == "县公安局")
+        .unwrap();
+    assert!(html.contains(gzdt.name), "{html}");
+    assert!(html.contains("<td>2020-09-10</td>"), "{html}");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let last_post = posted
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    assert!(html.contains("平安示例"), "{html}");
+    assert!(html.contains(&format!("<td>{last_post}</td>")), "{html}");
+    assert!(
+        html.contains(&format!(
+            "<td class=\"num\">{}</td>",
+            (today - last_post).num_days()
+        )),
+        "20 days silent: {html}"
+    );
+    assert!(
+        html.contains("监测到超过两周未更新内容"),
+        "the open account_silent finding: {html}"
+    );
+    assert!(html.contains("href=\"/findings/"), "{html}");
+
+    // Another unit's page is 404 for a unit user, as an unknown unit is, whatever name
+    // they try; the office sees it.
+    for guess in [
+        "审计局",
+        "旧改办",
+        "县政府办",
+        "县公安局 ",
+        "县公安局、审计局",
+        "不存在的单位",
+        "%E5%AE%A1%E8%AE%A1%E5%B1%80",
+    ] {
+        let r = c.get(&unit_url(guess), Some(&clerk)).await;
+        assert_eq!(r.status, 404, "{guess} as 县公安局: {}", r.body);
+        assert!(!r.body.contains("审计动态"), "{}", r.body);
+    }
+    assert_eq!(
+        c.get("/units/%E5%AE%A1%E8%AE%A1%E5%B1%80", Some(&clerk))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        c.get(&unit_url("不存在的单位"), Some(&office)).await.status,
+        404
+    );
+    assert_eq!(c.get("/units/x", None).await.status, 303);
+
+    // Crawled text is hostile: the column's name renders as text.
+    let audit = c.get(&unit_url("审计局"), Some(&office)).await;
+    assert_eq!(audit.status, 200);
+    assert!(!audit.body.contains("<script>alert"), "{}", audit.body);
+    assert!(
+        audit
+            .body
+            .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;公告"),
+        "{}",
+        audit.body
+    );
+
+    // 总览: this quarter's progress and the trend as SVG with a title; a unit user's
+    // shows their unit's trend only.
+    let html = c.get("/", Some(&office)).await.body;
+    assert!(html.contains("达标栏目/应考核栏目"), "{html}");
+    assert!(html.contains("<svg class=\"trend\" role=\"img\""), "{html}");
+    assert!(
+        html.contains("<title id=\"trend-0-t\">全部单位：近12周每周末未整改问题数</title>"),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    let html = c.get("/", Some(&clerk)).await.body;
+    assert!(
+        html.contains("<title id=\"trend-0-t\">县公安局：近12周每周末未整改问题数</title>"),
+        "{html}"
+    );
+    assert!(!html.contains("全部单位"), "{html}");
+    assert_eq!(html.matches("<svg").count(), 1, "{html}");
+
+    let _ = stop.send(());
+    daemon.await.unwrap().unwrap();
+    store.close().await;
+}
+
+on_both_databases_with_url!(console_on_the_county, unit_pages_on_the_county);

@@ -19,8 +19,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::catalog::Catalog;
-use crate::clock::{end_of_day, start_of_day};
-use crate::config::working_days_after;
+use crate::clock::{Clock, end_of_day, start_of_day};
+use crate::config::{Settings, working_days_after};
 use crate::detect::period::Period;
 use crate::observe::{CrawlOutcome, SourceOutcome};
 use crate::report::accounts::{self, account_export};
@@ -32,7 +32,7 @@ use crate::report::links::{self, link_rows};
 use crate::report::notice::{Monitoring, Notice, NoticeInput};
 use crate::report::xlsx::{self, Layout};
 use crate::report::{ReportError, Table};
-use crate::store::{FindingFilter, FindingRecord, Store, StoreError};
+use crate::store::{CatalogIds, FindingFilter, FindingRecord, Store, StoreError};
 
 /// A file that could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -146,7 +146,8 @@ fn names(field: Option<&str>, unit: &str) -> bool {
     field.is_some_and(|f| f.split('、').any(|u| u == unit))
 }
 
-/// Each item's publish date per column key, from the store.
+/// Each item's publish date per column key, from the store (after syncing `catalog`
+/// into it, as every command does).
 pub async fn item_dates(
     app: &App,
     store: &Store,
@@ -154,6 +155,15 @@ pub async fn item_dates(
 ) -> Result<HashMap<String, Vec<NaiveDate>>, FilesError> {
     store.sync_catalog(catalog, app.clock.now()).await?;
     let ids = store.catalog_ids().await?;
+    Ok(stored_item_dates(store, &ids).await?)
+}
+
+/// Each item's publish date per column key, as stored (no sync: the console's pages
+/// write nothing).
+pub async fn stored_item_dates(
+    store: &Store,
+    ids: &CatalogIds,
+) -> Result<HashMap<String, Vec<NaiveDate>>, StoreError> {
     let by_id = store.item_dates().await?;
     let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
     Ok(by_id
@@ -162,23 +172,23 @@ pub async fn item_dates(
         .collect())
 }
 
-/// What the store knows of each column's reads, per column key (see [`reads_by_key`]).
+/// What the store knows of each column's reads up to `clock`'s now, per column key (see
+/// [`reads_by_key`]).
 pub async fn column_reads(
-    app: &App,
     store: &Store,
+    settings: &Settings,
+    clock: &Clock,
     dates: &HashMap<String, Vec<NaiveDate>>,
-) -> Result<HashMap<String, ColumnReads>, FilesError> {
+) -> Result<HashMap<String, ColumnReads>, StoreError> {
     let ids = store.catalog_ids().await?;
-    let crawls = store
-        .recent_column_crawls(usize::MAX, app.clock.now())
-        .await?;
+    let crawls = store.recent_column_crawls(usize::MAX, clock.now()).await?;
     Ok(reads_by_key(
         &ids.columns,
         &crawls,
         dates,
-        |t| app.clock.day_of(t),
-        app.settings.crawl.max_pages,
-        |day| crate::cycle::crawl::back_to(&app.settings, day),
+        |t| clock.day_of(t),
+        settings.crawl.max_pages,
+        |day| crate::cycle::crawl::back_to(settings, day),
     ))
 }
 
@@ -285,7 +295,7 @@ pub async fn export(
         }
         Export::Columns => {
             let dates = item_dates(app, store, catalog).await?;
-            let reads = column_reads(app, store, &dates).await?;
+            let reads = column_reads(store, &app.settings, &app.clock, &dates).await?;
             let seen = Observed {
                 dates: &dates,
                 reads: &reads,
@@ -299,7 +309,7 @@ pub async fn export(
         }
         Export::Units => {
             let dates = item_dates(app, store, catalog).await?;
-            let reads = column_reads(app, store, &dates).await?;
+            let reads = column_reads(store, &app.settings, &app.clock, &dates).await?;
             let seen = Observed {
                 dates: &dates,
                 reads: &reads,
@@ -446,7 +456,7 @@ pub async fn notice(
     let today = app.clock.today();
     let dates = item_dates(app, store, catalog).await?;
     let records = episodes(app, store).await?;
-    let reads = column_reads(app, store, &dates).await?;
+    let reads = column_reads(store, &app.settings, &app.clock, &dates).await?;
     let seen = Observed {
         dates: &dates,
         reads: &reads,

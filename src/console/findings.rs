@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use minijinja::context;
 
+use super::evidence::evidence_rows;
 use super::overview::{page_context, visible};
 use super::{Console, templates};
 use crate::notify::compose::{Rectify, is_single_veto};
@@ -261,45 +262,6 @@ async fn visible_finding(
         Ok(_) => Err((StatusCode::NOT_FOUND, Html(templates::not_found())).into_response()),
         Err(e) => Err(unavailable(e)),
     }
-}
-
-/// The evidence as rows of (field, text, link): a value that is an http(s) URL becomes
-/// a link; anything else (a `javascript:` URL among them) stays text.
-fn evidence_rows(value: &serde_json::Value) -> Vec<minijinja::Value> {
-    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<minijinja::Value>) {
-        match v {
-            serde_json::Value::Object(map) => {
-                for (k, v) in map {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&key, v, out);
-                }
-            }
-            serde_json::Value::Array(items) => {
-                for (i, v) in items.iter().enumerate().take(200) {
-                    walk(&format!("{prefix}[{}]", i + 1), v, out);
-                }
-            }
-            serde_json::Value::Null => {}
-            other => {
-                let text = match other {
-                    serde_json::Value::String(s) => s.clone(),
-                    v => v.to_string(),
-                };
-                let link = url::Url::parse(&text)
-                    .ok()
-                    .filter(|u| matches!(u.scheme(), "http" | "https"))
-                    .map(|u| u.to_string());
-                out.push(context! { field => prefix, text, link });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk("", value, &mut out);
-    out
 }
 
 fn action_zh(action: &str) -> &str {

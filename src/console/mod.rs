@@ -7,12 +7,15 @@
 //! handler runs). `/healthz` and `/metrics` are the daemon's and stay open.
 
 pub mod auth;
+mod evidence;
 pub mod files;
 mod findings;
 mod overview;
+mod progress;
 mod ranking;
 mod reports;
 mod templates;
+mod units;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,6 +30,7 @@ use axum::routing::{get, post};
 use chrono::Utc;
 
 use crate::app::App;
+use crate::catalog::Catalog;
 use crate::store::{NewWork, Store};
 
 /// Bodies of console forms are small; anything larger is refused.
@@ -43,10 +47,15 @@ pub struct Console {
     secure_cookie: bool,
     /// The jobs of a cycle run for the catalog in use (the daemon's layout), for 二次检查.
     cycle_work: CycleWork,
+    /// The catalog in use (the daemon's, replaced on reload): units, columns, accounts.
+    catalog: CatalogSource,
 }
 
 /// Lays out the jobs of one cycle run (given by the daemon, which knows the catalog).
 pub type CycleWork = Box<dyn Fn() -> Vec<NewWork> + Send + Sync>;
+
+/// Hands out the catalog in use (given by the daemon, which reloads it).
+pub type CatalogSource = Box<dyn Fn() -> Arc<Catalog> + Send + Sync>;
 
 impl Console {
     pub fn new(app: Arc<App>, store: Store, cycle_work: CycleWork) -> Console {
@@ -60,7 +69,19 @@ impl Console {
             store,
             app,
             cycle_work,
+            catalog: Box::new(|| Arc::new(Catalog::default())),
         }
+    }
+
+    /// The console reading `source` for the catalog in use (without it, an empty one).
+    pub fn with_catalog(mut self, source: CatalogSource) -> Console {
+        self.catalog = source;
+        self
+    }
+
+    /// The catalog in use now.
+    pub(crate) fn catalog(&self) -> Arc<Catalog> {
+        (self.catalog)()
     }
 
     fn session_hours(&self) -> u32 {
@@ -72,6 +93,8 @@ impl Console {
 pub fn router(console: Arc<Console>) -> Router {
     Router::new()
         .route("/", get(overview::page))
+        .route("/units", get(units::list))
+        .route("/units/{unit}", get(units::show))
         .route("/findings", get(findings::list))
         .route("/findings/{id}", get(findings::show))
         .route("/findings/{id}/feedback", post(findings::feedback))

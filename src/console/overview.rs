@@ -91,10 +91,12 @@ pub async fn page(
     let scope = (!session.user.role.sees_all())
         .then(|| session.user.unit.clone())
         .flatten();
+    let progress = super::progress::block(&console, &session).await;
     let ctx = context! {
         ..page_context(&session),
         ..context! {
             active => "overview",
+            progress,
             scope,
             open_total => open.len(),
             veto_total => veto.len(),

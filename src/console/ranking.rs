@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 
 use super::overview::page_context;
-use super::reports::{PeriodQuery, app_now, catalog, chosen_period, period_choices};
+use super::reports::{PeriodQuery, app_now, chosen_period, period_choices};
 use super::{Console, templates};
 use crate::detect::period::Period;
 use crate::report::Cell;
@@ -31,10 +31,7 @@ pub async fn page(
     let scoring = app.settings.report.scoring.as_ref();
     let mut tables = Vec::new();
     if let Some(s) = scoring {
-        let catalog = match catalog(&console).await {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
+        let catalog = console.catalog();
         let records = match super::files::episodes(&app, &console.store).await {
             Ok(r) => r,
             Err(e) => {

@@ -18,7 +18,6 @@ use super::files::{self, Cut, Export, Format};
 use super::overview::page_context;
 use super::{Console, templates};
 use crate::app::App;
-use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::detect::period::Period;
 use crate::report::notice;
@@ -37,20 +36,6 @@ pub(super) fn app_now(console: &Console) -> App {
     let mut app = (*console.app).clone();
     app.clock = Clock::system(app.clock.tz());
     app
-}
-
-/// The catalog as the files read it (the daemon logs its problems; they are not repeated
-/// on every download).
-pub(super) async fn catalog(console: &Console) -> Result<Catalog, Response> {
-    let dir = console.app.config_dir().to_path_buf();
-    let loaded = tokio::task::spawn_blocking(move || crate::catalog::load_dir(&dir))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r.map_err(|e| e.to_string()));
-    loaded.map(|l| l.catalog).map_err(|e| {
-        tracing::error!("console: loading the catalog failed: {e}");
-        failed("目录配置无法读取，请查看日志")
-    })
 }
 
 fn failed(message: &'static str) -> Response {
@@ -202,10 +187,7 @@ pub async fn download(
         if !session.user.role.sees_all() || !DRAFT_FORMATS.contains(&ext) {
             return not_found();
         }
-        let catalog = match catalog(&console).await {
-            Ok(c) => c,
-            Err(r) => return r,
-        };
+        let catalog = console.catalog();
         let app = app_now(&console);
         let draft = match files::notice(&app, &console.store, &catalog, period).await {
             Ok(n) => n,
@@ -227,10 +209,7 @@ pub async fn download(
     let (Some(what), Some(format)) = (Export::from_code(stem), Format::from_extension(ext)) else {
         return not_found();
     };
-    let catalog = match catalog(&console).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let catalog = console.catalog();
     let app = app_now(&console);
     let cut = Cut {
         unit,

@@ -21,6 +21,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("reports.html", include_str!("templates/reports.html")),
     ("ranking.html", include_str!("templates/ranking.html")),
+    ("units.html", include_str!("templates/units.html")),
+    ("unit.html", include_str!("templates/unit.html")),
 ];
 
 fn env() -> &'static Environment<'static> {

@@ -76,7 +76,7 @@ pub enum ServeError {
 
 /// The catalog in use and the client built for it; replaced whole on reload.
 struct Watched {
-    catalog: Catalog,
+    catalog: Arc<Catalog>,
     fetcher: Fetcher,
 }
 
@@ -172,7 +172,7 @@ pub async fn run(
         app,
         store,
         watched: RwLock::new(Arc::new(Watched {
-            catalog: loaded.catalog,
+            catalog: Arc::new(loaded.catalog),
             fetcher,
         })),
         metrics: Metrics::default(),
@@ -216,22 +216,29 @@ pub async fn run(
     let addr = listener.local_addr().map_err(ServeError::Http)?;
     tracing::info!("serving /healthz, /metrics and the office console on http://{addr}");
     let layout = daemon.clone();
-    let console = Arc::new(crate::console::Console::new(
-        Arc::new(daemon.app.clone()),
-        daemon.store.clone(),
-        Box::new(move || {
-            let watched = layout
-                .watched
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone();
-            work::lay_out(
-                "cycle",
-                &watched.catalog,
-                !layout.app.settings.notify.webhook.is_empty(),
-            )
-        }),
-    ));
+    let in_use = daemon.clone();
+    let console = Arc::new(
+        crate::console::Console::new(
+            Arc::new(daemon.app.clone()),
+            daemon.store.clone(),
+            Box::new(move || {
+                let watched = layout
+                    .watched
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone();
+                work::lay_out(
+                    "cycle",
+                    &watched.catalog,
+                    !layout.app.settings.notify.webhook.is_empty(),
+                )
+            }),
+        )
+        .with_catalog(Box::new(move || {
+            let watched = in_use.watched.read().unwrap_or_else(|e| e.into_inner());
+            watched.catalog.clone()
+        })),
+    );
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -620,7 +627,7 @@ impl Daemon {
             "catalog reloaded"
         );
         *self.watched.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(Watched {
-            catalog: loaded.catalog,
+            catalog: Arc::new(loaded.catalog),
             fetcher,
         });
         self.metrics.reloaded("ok");
