@@ -97,7 +97,15 @@ impl Lexicon {
             let n = kept.len();
             let w = role_of(&e.wrong, &mut patterns, &mut roles);
             roles[w].wrong.push(n);
-            if let Some(right) = e.right.as_deref().filter(|r| !r.is_empty()) {
+            // A right form matters to the matcher only when it holds its wrong form (监察
+            // inside 纪检监察): a hit can lie inside no other. Leaving the rest out keeps
+            // a page's common phrases (every right form of a one-character slip) from
+            // being matched by the thousand.
+            if let Some(right) = e
+                .right
+                .as_deref()
+                .filter(|r| !r.is_empty() && fold(r).contains(&fold(&e.wrong)))
+            {
                 let r = role_of(right, &mut patterns, &mut roles);
                 roles[r].right.push(n);
             }
