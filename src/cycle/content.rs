@@ -480,13 +480,14 @@ pub async fn extract_text(
 /// What the link check's GET of an attachment says about its text: a new scan (its text
 /// extracted in a child), a confirmation of the last one (same bytes, same lists), a
 /// missing read, nothing for another failed read (the link check judges it), or
-/// `unreadable`. It only reads the store: the caller writes what it returns (no write
-/// transaction may wait inside a future the link stage polls only now and then).
+/// `unreadable`. `previous` is the attachment's stored digest. It does not touch the
+/// store: the caller writes what it returns (a query awaited inside a future the link
+/// stage polls only now and then holds a connection the stage's own writes wait for).
 pub async fn judge_attachment(
-    store: &Store,
     scanner: &Scanner,
     attachment: &AttachmentRead<'_>,
     result: &FetchResult,
+    previous: Option<&ScanDigest>,
     today: NaiveDate,
     report: &mut ContentReport,
 ) -> Result<Option<PageScanWrite>, StoreError> {
@@ -509,12 +510,14 @@ pub async fn judge_attachment(
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect();
-    let previous = store.page_scan(url).await?;
-    if let Some(prev) = previous.as_ref().filter(|p| p.content_hash == hash) {
+    if let Some(prev) = previous.filter(|p| p.content_hash == hash) {
         // The same bytes: found unreadable before (whatever the word lists), or read
         // with the same lists.
-        let was_unreadable = serde_json::from_str::<PageScan>(&prev.hits)
-            .is_ok_and(|scan| scan.unreadable.is_some());
+        let was_unreadable = prev
+            .attachment_hits
+            .as_deref()
+            .and_then(|hits| serde_json::from_str::<PageScan>(hits).ok())
+            .is_some_and(|scan| scan.unreadable.is_some());
         if was_unreadable {
             report.unchanged += 1;
             report.unreadable += 1;

@@ -526,6 +526,7 @@ pub async fn run(
     let not_found = &not_found;
     let as_link = &as_link;
     let (attachment_reads, host_pages, scanner_ref) = (&attachment_reads, &host_pages, &scanner);
+    let scan_digests = &scan_digests;
     let today = clock.today();
     let mut checks = futures::stream::iter(targets)
         .map(|(url, target)| async move {
@@ -554,10 +555,10 @@ pub async fn run(
                     page: page.as_read(&a.page_url),
                 };
                 scan_write = super::content::judge_attachment(
-                    store,
                     scanner,
                     &read,
                     get,
+                    scan_digests.get(url.as_str()),
                     today,
                     &mut content,
                 )

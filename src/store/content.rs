@@ -60,6 +60,9 @@ pub struct ScanDigest {
     pub content_hash: String,
     pub lexicon: String,
     pub hit_count: i64,
+    /// An attachment's scan (JSON, as stored): the cycle reads whether its bytes were
+    /// unreadable.
+    pub attachment_hits: Option<String>,
 }
 
 const UPSERT_SCAN: &str = "INSERT INTO page_scans (page_url, site_id, role, column_name, title, \
@@ -90,34 +93,28 @@ macro_rules! select {
 }
 
 impl Store {
-    /// The latest scan of `page_url`, if it was ever scanned.
-    pub async fn page_scan(&self, page_url: &str) -> Result<Option<PageScanRow>> {
-        on_pool!(self, pool => {
-            sqlx::query_as(select!("WHERE page_url = $1")).bind(page_url).fetch_optional(pool).await
-        })
-        .map_err(ctx("reading a page's scan"))
-    }
-
     /// The latest scan's digest of every page ever scanned, by URL: read once per
     /// cycle, so that a page read unchanged costs no query.
     pub async fn page_scan_digests(&self) -> Result<std::collections::HashMap<String, ScanDigest>> {
-        let rows: Vec<(String, String, String, i64)> = on_pool!(self, pool => {
-            sqlx::query_as("SELECT page_url, content_hash, lexicon, hit_count FROM page_scans")
-                .fetch_all(pool)
-                .await
+        let rows: Vec<(String, String, String, i64, Option<String>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT page_url, content_hash, lexicon, hit_count, \
+                 CASE WHEN role = 'attachment' THEN hits END FROM page_scans",
+            )
+            .fetch_all(pool)
+            .await
         })
         .map_err(ctx("reading page scans' digests"))?;
         Ok(rows
             .into_iter()
-            .map(|(url, content_hash, lexicon, hit_count)| {
-                (
-                    url,
-                    ScanDigest {
-                        content_hash,
-                        lexicon,
-                        hit_count,
-                    },
-                )
+            .map(|(url, content_hash, lexicon, hit_count, attachment_hits)| {
+                let digest = ScanDigest {
+                    content_hash,
+                    lexicon,
+                    hit_count,
+                    attachment_hits,
+                };
+                (url, digest)
             })
             .collect())
     }
