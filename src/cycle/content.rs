@@ -182,6 +182,32 @@ pub struct PageRead<'a> {
     pub own_hosts: &'a HashSet<String>,
 }
 
+/// A page read, as [`PageRead`] with owned fields: it travels to the blocking pool.
+#[derive(Debug, Clone)]
+pub struct PageInfo {
+    pub url: String,
+    pub site_id: Option<i64>,
+    pub role: &'static str,
+    pub column_name: Option<String>,
+    pub title: Option<String>,
+    pub published_on: Option<NaiveDate>,
+    pub own_hosts: std::sync::Arc<HashSet<String>>,
+}
+
+impl PageInfo {
+    pub fn as_read(&self) -> PageRead<'_> {
+        PageRead {
+            url: &self.url,
+            site_id: self.site_id,
+            role: self.role,
+            column_name: self.column_name.as_deref(),
+            title: self.title.as_deref(),
+            published_on: self.published_on,
+            own_hosts: &self.own_hosts,
+        }
+    }
+}
+
 /// Whether a read answered that the page does not exist (404, 410): a missing read,
 /// which the link stage and the content scan count alike ([`crate::detect::page_gone`]).
 pub fn answered_missing(result: &FetchResult) -> bool {

@@ -37,7 +37,7 @@ use super::site_crawl::{self, Frontier};
 use crate::catalog::Site;
 use crate::config::RobotsPolicy;
 use crate::extract::notfound::{self, NotFoundPage};
-use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, page_links};
+use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, PageLinks, page_links};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
 use crate::observe::LinkOutcome;
 use crate::store::{CatalogIds, LinkCheck, NewLinkSource, StoreError};
@@ -131,6 +131,53 @@ struct SourcePage {
     column: Option<String>,
     title: Option<String>,
     published_on: Option<chrono::NaiveDate>,
+}
+
+/// One page read, and what reading it found: done on the blocking pool.
+struct PageWork {
+    result: FetchResult,
+    info: super::content::PageInfo,
+    /// The content stage's write for the page (its scan, a confirmation, a missing read).
+    scan_write: Option<crate::store::PageScanWrite>,
+    content: super::content::ContentReport,
+    /// The page's links and its error-page fingerprint, for a page read in full.
+    links: Option<(PageLinks, notfound::Fingerprint)>,
+}
+
+impl PageWork {
+    fn of(
+        result: FetchResult,
+        info: super::content::PageInfo,
+        scanner: Option<&super::content::Scanner>,
+        previous: Option<&crate::store::ScanDigest>,
+        today: chrono::NaiveDate,
+    ) -> PageWork {
+        let mut content = super::content::ContentReport::default();
+        let scan_write = scanner.and_then(|scanner| {
+            super::content::judge_read(
+                scanner,
+                &info.as_read(),
+                &result,
+                previous,
+                today,
+                &mut content,
+            )
+        });
+        let links = result.page().filter(|p| !p.not_modified).map(|p| {
+            let text = p.text().text;
+            (
+                page_links(&text, &p.final_url),
+                notfound::fingerprint(&text),
+            )
+        });
+        PageWork {
+            result,
+            info,
+            scan_write,
+            content,
+            links,
+        }
+    }
 }
 
 /// A unique URL to check, with everything its occurrences say about it.
@@ -246,7 +293,7 @@ pub async fn run(
     }
 
     // Pages whose text had hits are read again until corrected, wherever they are now.
-    let scanner = super::content::Scanner::new(catalog, &settings.content);
+    let scanner = super::content::Scanner::new(catalog, &settings.content).map(Arc::new);
     if scanner.is_some() {
         let site_ids: HashMap<i64, usize> = sites
             .iter()
@@ -319,59 +366,76 @@ pub async fn run(
         None => HashMap::new(),
     };
     let mut scan_writes = super::content::ScanWrites::new(store, now);
+    let today = clock.today();
+    let own_hosts: Vec<Arc<HashSet<String>>> = trusted.iter().cloned().map(Arc::new).collect();
+    let (scanner_arc, digests_ref, sites_ref, trusted_ref, ids_ref) =
+        (&scanner, &scan_digests, &sites, &own_hosts, &ids);
     while !level.is_empty() {
         let mut reads = futures::stream::iter(std::mem::take(&mut level))
             .map(|(p, depth)| async move {
                 let result = fetcher
                     .fetch(Request::get(p.url.clone(), p.purpose).subject(p.subject.clone()))
                     .await;
-                (p, depth, result)
-            })
-            .buffer_unordered(PARALLEL);
-        while let Some((page, depth, result)) = reads.next().await {
-            attempts.add(&result).await?;
-            if let Some(scanner) = &scanner {
-                let read = super::content::PageRead {
-                    url: page.url.as_str(),
-                    site_id: ids.sites.get(&sites[page.site].key()).copied(),
-                    role: match page.purpose {
+                // Reading the page (decoding, links, the error-page fingerprint, the
+                // content scan) is CPU work: on the blocking pool, not on the thread
+                // that drives the fetches.
+                let info = super::content::PageInfo {
+                    url: p.url.to_string(),
+                    site_id: ids_ref.sites.get(&sites_ref[p.site].key()).copied(),
+                    role: match p.purpose {
                         Purpose::Home => "home",
                         Purpose::Column => "column",
                         _ => "item",
                     },
-                    column_name: page.column.as_deref(),
-                    title: page.title.as_deref(),
-                    published_on: page.published_on,
-                    own_hosts: &trusted[page.site],
+                    column_name: p.column.clone(),
+                    title: p.title.clone(),
+                    published_on: p.published_on,
+                    own_hosts: trusted_ref[p.site].clone(),
                 };
-                host_pages.insert(page.url.to_string(), super::content::HostPage::of(&read));
-                let write = super::content::judge_read(
-                    scanner,
-                    &read,
-                    &result,
-                    scan_digests.get(page.url.as_str()),
-                    clock.today(),
-                    &mut report.content,
+                let scanner = scanner_arc.clone();
+                let previous = digests_ref.get(p.url.as_str()).cloned();
+                let read = tokio::task::spawn_blocking(move || {
+                    PageWork::of(result, info, scanner.as_deref(), previous.as_ref(), today)
+                })
+                .await
+                .expect("reading a page does not panic");
+                (p, depth, read)
+            })
+            .buffer_unordered(PARALLEL);
+        while let Some((page, depth, work)) = reads.next().await {
+            let PageWork {
+                result,
+                info,
+                scan_write,
+                content,
+                links,
+            } = work;
+            attempts.add(&result).await?;
+            if scanner.is_some() {
+                host_pages.insert(
+                    page.url.to_string(),
+                    super::content::HostPage::of(&info.as_read()),
                 );
-                if let Some(write) = write {
+                report.content.add(&content);
+                if let Some(write) = scan_write {
                     scan_writes.add(write).await?;
                 }
             }
             if let Some(read) = ReadAsLink::of(&result) {
                 as_link.insert(page.url.clone(), read);
             }
-            match result.page() {
-                Some(p) if !p.not_modified => {
+            match (result.page(), links) {
+                (Some(p), Some((links, fingerprint))) if !p.not_modified => {
                     report.pages += 1;
                     if page.purpose == Purpose::Link {
                         report.crawled += 1;
                     }
                     read_pages.push(page.url.to_string());
-                    let text = p.text().text;
-                    if let Some(ReadAsLink::Page { fingerprint, .. }) = as_link.get_mut(&page.url) {
-                        *fingerprint = notfound::fingerprint(&text);
+                    if let Some(ReadAsLink::Page { fingerprint: f, .. }) =
+                        as_link.get_mut(&page.url)
+                    {
+                        *f = fingerprint;
                     }
-                    let links = page_links(&text, &p.final_url);
                     if let Some(frontier) = frontiers[page.site].as_mut() {
                         for link in &links.links {
                             let follow = matches!(link.kind, LinkKind::Anchor | LinkKind::Frame)
