@@ -1,0 +1,27 @@
+-- Which units a finding belongs to (a column with several 保障单位 is each one's): the
+-- console's visibility and unit filter read this relation, never the joined `unit` text.
+-- Filled by the store when it opens a finding (and when a confirmation changes its
+-- unit), in the same transaction; here backfilled from `findings.unit`, split on 、 as
+-- the store splits it (unit names never hold 、: the catalog splits cells on it).
+-- The indexes serve the console's 问题列表 and 总览 at 100,000 findings.
+-- Keep in step with ../postgres/0019_finding_units.sql.
+CREATE TABLE finding_units (
+    finding_id     INTEGER NOT NULL REFERENCES findings (id),
+    unit           TEXT NOT NULL,
+    PRIMARY KEY (finding_id, unit)
+);
+CREATE INDEX finding_units_unit ON finding_units (unit, finding_id);
+
+WITH RECURSIVE parts (finding_id, name, rest) AS (
+    SELECT id, '', unit || '、' FROM findings WHERE unit IS NOT NULL
+    UNION ALL
+    SELECT finding_id, substr(rest, 1, instr(rest, '、') - 1), substr(rest, instr(rest, '、') + 1)
+    FROM parts WHERE rest <> ''
+)
+INSERT OR IGNORE INTO finding_units (finding_id, unit)
+SELECT finding_id, trim(name) FROM parts WHERE trim(name) <> '';
+
+-- 问题列表 newest first, and the open ones by opening day (整改超期).
+CREATE INDEX findings_opened_at ON findings (opened_at, id);
+CREATE INDEX findings_open_since ON findings (opened_on) WHERE resolved_at IS NULL;
+CREATE INDEX findings_kind_opened_at ON findings (kind, opened_at);
