@@ -679,9 +679,10 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
         ]
     );
     let veto = store
-        .open_findings_of_kinds(&Visibility::Unit("审计局".into()), &[Kind::AccountSilent])
+        .open_counts(&Visibility::Unit("审计局".into()), &[Kind::AccountSilent])
         .await
-        .unwrap();
+        .unwrap()
+        .flagged;
     assert_eq!(veto.len(), 1);
     assert_eq!(veto[0].unit.as_deref(), Some("审计局"));
 }

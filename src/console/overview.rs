@@ -42,16 +42,8 @@ pub async fn page(
         .copied()
         .filter(|k| is_single_veto(*k))
         .collect();
-    let read = async {
-        let counts = console.store.open_counts(&visibility, &veto_kinds).await?;
-        let veto = console
-            .store
-            .open_findings_of_kinds(&visibility, &veto_kinds)
-            .await?;
-        Ok::<_, crate::store::StoreError>((counts, veto))
-    };
-    let (counts, veto_findings) = match read.await {
-        Ok(r) => r,
+    let counts = match console.store.open_counts(&visibility, &veto_kinds).await {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!("console: reading findings failed: {e}");
             return (
@@ -62,7 +54,8 @@ pub async fn page(
         }
     };
     let open_total: u64 = counts.by_kind.iter().map(|(_, n)| n).sum();
-    let mut veto: Vec<(String, String, chrono::NaiveDate)> = veto_findings
+    let mut veto: Vec<(String, String, chrono::NaiveDate)> = counts
+        .flagged
         .iter()
         .map(|f| {
             let unit = f.unit.clone().unwrap_or_else(|| NO_UNIT.into());

@@ -86,6 +86,8 @@ pub struct OpenCounts {
     /// By the finding's `unit` as stored (several 保障单位 joined with 、, as the notices
     /// print them): (unit, findings, of which of the `flagged` kinds).
     pub by_unit: Vec<(Option<String>, u64, u64)>,
+    /// The open findings of the `flagged` kinds themselves, in order of opening.
+    pub flagged: Vec<FindingRecord>,
 }
 
 /// A value bound to a query, in order.
@@ -145,7 +147,9 @@ impl Store {
     async fn dismissed_ids(&self) -> Result<Vec<i64>> {
         let rows: Vec<(i64, String, String, String)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT f.id, f.kind, f.evidence, d.hits FROM findings f \
+                "SELECT f.id, f.kind, \
+                 CASE WHEN f.kind IN ('content_error', 'privacy_leak') THEN f.evidence ELSE '' END, \
+                 d.hits FROM findings f \
                  JOIN dismissals d ON d.kind = f.kind AND d.subject_key = f.subject_key \
                  WHERE d.undone_at IS NULL",
             )
@@ -162,6 +166,7 @@ impl Store {
                 continue;
             };
             let hits: Vec<String> = serde_json::from_str(&hits).unwrap_or_default();
+            // Only these kinds' hits tell one episode from another (observe::hits_of).
             let episode_hits = match kind {
                 Kind::ContentError | Kind::PrivacyLeak => {
                     let value = serde_json::from_str(&evidence).unwrap_or_default();
@@ -232,6 +237,11 @@ impl Store {
 
     /// Page `page` (from 1) of the findings `q` asks for, `size` a page: the matching
     /// findings counted and the page's read, both in SQL.
+    ///
+    /// Overdue findings come first, so the list is two segments read one after the
+    /// other, each in an order its index gives without sorting everything: the overdue
+    /// ones (few, open) and the rest. A page in the second half of a segment is read
+    /// from its end, in reverse, so the last page costs what the first does.
     pub async fn finding_page(
         &self,
         q: &FindingQuery,
@@ -239,53 +249,27 @@ impl Store {
         size: u64,
     ) -> Result<FindingPage> {
         let dismissed = self.dismissed_ids().await?;
-        let mut count = Sql::default();
-        let cond = Self::list_condition(&mut count, q, &dismissed);
-        count.text = format!("SELECT COUNT(*) FROM findings WHERE {cond}");
-        let (total,): (i64,) = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(count.text.as_str())), count)
-                .fetch_one(pool)
-                .await
-        })
-        .map_err(ctx("counting findings"))?;
-        let total = total.max(0) as u64;
+        let total = self.count_segment(q, &dismissed, None).await?;
         let size = size.max(1);
         let pages = total.div_ceil(size).max(1);
         let page = page.clamp(1, pages);
-
-        let mut list = Sql::default();
-        let cond = Self::list_condition(&mut list, q, &dismissed);
-        let before = list.arg(Arg::Date(q.overdue_before));
-        let overdue = format!(
-            "CASE WHEN resolved_at IS NULL AND opened_on < {before} AND {} THEN 0 ELSE 1 END",
-            not_in(&dismissed)
-        );
-        let order = match q.order {
-            ListOrder::Opened => "opened_at DESC, id".to_string(),
-            ListOrder::DaysOpen => {
-                let today = list.arg(Arg::Date(q.today));
-                let days = match self.kind() {
-                    Backend::Sqlite => {
-                        format!("julianday(COALESCE(resolved_on, {today})) - julianday(opened_on)")
-                    }
-                    Backend::Postgres => format!("COALESCE(resolved_on, {today}) - opened_on"),
-                };
-                format!("{days} DESC, id")
-            }
-        };
-        let limit = list.arg(Arg::Int(size as i64));
-        let offset = list.arg(Arg::Int(((page - 1) * size) as i64));
-        list.text = format!(
-            "SELECT id FROM findings WHERE {cond} ORDER BY {overdue}, {order} \
-             LIMIT {limit} OFFSET {offset}"
-        );
-        let ids: Vec<(i64,)> = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(list.text.as_str())), list)
-                .fetch_all(pool)
-                .await
-        })
-        .map_err(ctx("listing a page of findings"))?;
-        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let overdue = self.count_segment(q, &dismissed, Some(true)).await?;
+        let rest = total.saturating_sub(overdue);
+        let offset = (page - 1) * size;
+        let mut ids = Vec::new();
+        if offset < overdue {
+            ids = self
+                .read_segment(q, &dismissed, true, overdue, offset, size)
+                .await?;
+        }
+        let want = size - ids.len() as u64;
+        let rest_offset = offset.saturating_sub(overdue);
+        if want > 0 && rest_offset < rest {
+            let more = self
+                .read_segment(q, &dismissed, false, rest, rest_offset, want)
+                .await?;
+            ids.extend(more);
+        }
         let mut findings = self.findings_by_ids(&ids).await?;
         self.attach_dismissals(&mut findings).await?;
         Ok(FindingPage {
@@ -294,6 +278,97 @@ impl Store {
             pages,
             findings,
         })
+    }
+
+    /// The findings of `q` counted: all (`None`), the overdue ones or the others.
+    async fn count_segment(
+        &self,
+        q: &FindingQuery,
+        dismissed: &[i64],
+        overdue: Option<bool>,
+    ) -> Result<u64> {
+        let mut sql = Sql::default();
+        let mut cond = Self::list_condition(&mut sql, q, dismissed);
+        if let Some(overdue) = overdue {
+            cond = format!("{cond} AND {}", segment(&mut sql, q, dismissed, overdue));
+        }
+        sql.text = format!("SELECT COUNT(*) FROM findings WHERE {cond}");
+        let (n,): (i64,) = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(ctx("counting findings"))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// `want` ids from `offset` of one segment (`count` long) in list order.
+    async fn read_segment(
+        &self,
+        q: &FindingQuery,
+        dismissed: &[i64],
+        overdue: bool,
+        count: u64,
+        offset: u64,
+        want: u64,
+    ) -> Result<Vec<i64>> {
+        let mut sql = Sql::default();
+        let cond = Self::list_condition(&mut sql, q, dismissed);
+        let seg = segment(&mut sql, q, dismissed, overdue);
+        // From the end when that is nearer: rows [offset, offset + want) are, counted
+        // from the end, [count - offset - want, count - offset).
+        let reverse = offset + want / 2 > count / 2;
+        let (limit, skip) = if reverse {
+            let end = count.saturating_sub(offset);
+            let start = end.saturating_sub(want);
+            (end - start, start)
+        } else {
+            (want, offset)
+        };
+        let order = match (q.order, overdue) {
+            (ListOrder::Opened, _) => ["opened_at DESC", "id"],
+            // Open: days open grow as the opening day goes back.
+            (ListOrder::DaysOpen, true) => ["opened_on", "id"],
+            (ListOrder::DaysOpen, false) => ["", "id"],
+        };
+        let first = if order[0].is_empty() {
+            let today = sql.arg(Arg::Date(q.today));
+            let days = match self.kind() {
+                Backend::Sqlite => {
+                    format!("julianday(COALESCE(resolved_on, {today})) - julianday(opened_on)")
+                }
+                Backend::Postgres => format!("COALESCE(resolved_on, {today}) - opened_on"),
+            };
+            format!("{days} DESC")
+        } else {
+            order[0].to_string()
+        };
+        let flip = |term: &str| match term.strip_suffix(" DESC") {
+            Some(t) => t.to_string(),
+            None => format!("{term} DESC"),
+        };
+        let order = if reverse {
+            format!("{}, {}", flip(&first), flip(order[1]))
+        } else {
+            format!("{first}, {}", order[1])
+        };
+        let limit = sql.arg(Arg::Int(limit as i64));
+        let skip = sql.arg(Arg::Int(skip as i64));
+        sql.text = format!(
+            "SELECT id FROM findings WHERE {cond} AND {seg} ORDER BY {order} \
+             LIMIT {limit} OFFSET {skip}"
+        );
+        let rows: Vec<(i64,)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("listing a page of findings"))?;
+        let mut ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+        if reverse {
+            ids.reverse();
+        }
+        Ok(ids)
     }
 
     /// The units of the findings `visibility` lets see, sorted.
@@ -334,7 +409,7 @@ impl Store {
     }
 
     /// The open findings `visibility` lets see, 误报 left out, counted by kind and by
-    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit.
+    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit and listed.
     pub async fn open_counts(
         &self,
         visibility: &Visibility,
@@ -363,7 +438,21 @@ impl Store {
                 .await
         })
         .map_err(ctx("counting open findings by unit"))?;
+        let mut flagged_sql = Sql::default();
+        let cond = open_condition(&mut flagged_sql, visibility, &dismissed);
+        let kinds_in = kind_in(&mut flagged_sql, flagged);
+        flagged_sql.text =
+            format!("SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id");
+        let ids: Vec<(i64,)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(flagged_sql.text.as_str())), flagged_sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("listing open findings of some kinds"))?;
+        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let flagged = self.findings_by_ids(&ids).await?;
         Ok(OpenCounts {
+            flagged,
             by_kind: kinds
                 .into_iter()
                 .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
@@ -374,28 +463,21 @@ impl Store {
                 .collect(),
         })
     }
+}
 
-    /// The open findings of `kinds` that `visibility` lets see, 误报 left out, in order
-    /// of opening.
-    pub async fn open_findings_of_kinds(
-        &self,
-        visibility: &Visibility,
-        kinds: &[Kind],
-    ) -> Result<Vec<FindingRecord>> {
-        let dismissed = self.dismissed_ids().await?;
-        let mut sql = Sql::default();
-        let cond = open_condition(&mut sql, visibility, &dismissed);
-        let kinds_in = kind_in(&mut sql, kinds);
-        sql.text =
-            format!("SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id");
-        let ids: Vec<(i64,)> = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
-                .fetch_all(pool)
-                .await
-        })
-        .map_err(ctx("listing open findings of some kinds"))?;
-        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
-        self.findings_by_ids(&ids).await
+/// The overdue findings (open, not 误报, opened before the cut-off), or the others.
+fn segment(sql: &mut Sql, q: &FindingQuery, dismissed: &[i64], overdue: bool) -> String {
+    let before = sql.arg(Arg::Date(q.overdue_before));
+    if overdue {
+        format!(
+            "resolved_at IS NULL AND opened_on < {before} AND {}",
+            not_in(dismissed)
+        )
+    } else {
+        format!(
+            "(resolved_at IS NOT NULL OR opened_on >= {before} OR {})",
+            id_in(dismissed)
+        )
     }
 }
 
