@@ -454,6 +454,75 @@ async fn console_on_the_county(url: String) {
             .is_some()
     );
 
+    // 整改超期: a finding opened a month ago and still open is past its 整改期限 (5
+    // working days): the only one under 整改超期, first in 问题列表, with the same status
+    // on its page. It names two units (a column's 保障单位), and each of them sees it.
+    let old = {
+        use govwatch::observe::evidence::{Evidence, LinkBroken, LinkPage};
+        let subject = format!("{base}/old.html");
+        let month_ago = chrono::Utc::now() - chrono::Duration::days(30);
+        let evidence = Evidence::LinkBroken(LinkBroken {
+            url: format!("{base}/gone.pdf"),
+            outcome: "http".into(),
+            status: Some(404),
+            detail: None,
+            on_home_page: false,
+            pages: vec![LinkPage {
+                page: subject.clone(),
+                anchor: "附件".into(),
+                place: "网站页面".into(),
+            }],
+        });
+        let mut scope = govwatch::store::Scope::kinds([govwatch::observe::kind::Kind::LinkBroken]);
+        scope.subjects = Some([subject.clone()].into_iter().collect());
+        store
+            .reconcile_findings(
+                &scope,
+                &[govwatch::store::NewFinding {
+                    subject_key: subject,
+                    unit: Some("县公安局、审计局".into()),
+                    sentence: "old".into(),
+                    evidence,
+                }],
+                month_ago,
+                month_ago.date_naive(),
+            )
+            .await
+            .unwrap()
+            .opened[0]
+    };
+    let list = c.get("/findings?status=overdue", Some(&office)).await.body;
+    assert!(list.contains("共1条"), "{list}");
+    assert!(
+        list.contains(&format!("href=\"/findings/{old}\"")) && list.contains("status-overdue"),
+        "{list}"
+    );
+    let list = c.get("/findings", Some(&office)).await.body;
+    let row = "<td class=\"num\"><a href=\"/findings/";
+    let first = list.find(row).expect("a row");
+    assert!(
+        list[first + row.len()..].starts_with(&format!("{old}\"")),
+        "the overdue finding leads: {list}"
+    );
+    let page = c.get(&format!("/findings/{old}"), Some(&office)).await.body;
+    assert!(page.contains("status-overdue\">整改超期"), "{page}");
+    for user in [&clerk, &other] {
+        assert_eq!(
+            c.get(&format!("/findings/{old}"), Some(user)).await.status,
+            200
+        );
+        let list = c.get("/findings?status=overdue", Some(user)).await.body;
+        assert!(list.contains("共1条"), "{list}");
+    }
+    let list = c
+        .get("/findings?status=dismissed", Some(&office))
+        .await
+        .body;
+    assert!(
+        list.contains("共1条") && list.contains(&format!("href=\"/findings/{planted}\"")),
+        "{list}"
+    );
+
     // A POST without the session's CSRF token is refused; with it, logging out works.
     assert_eq!(
         c.post("/logout", Some(&office), &[("csrf", "wrong")])

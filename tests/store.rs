@@ -13,7 +13,8 @@ use govwatch::detect::Kind;
 use govwatch::observe::evidence::{self, Evidence};
 use govwatch::observe::{Purpose, ReadOutcome};
 use govwatch::store::{
-    FetchAttempt, FindingFilter, NewFinding, NewItem, NewPost, ProbeRecord, Scope, Store,
+    FetchAttempt, FindingFilter, FindingQuery, ListOrder, NewFinding, NewItem, NewPost,
+    ProbeRecord, Scope, Standing, Store, Visibility,
 };
 
 on_both_databases!(
@@ -22,6 +23,8 @@ on_both_databases!(
     catalog_sync_keeps_history_through_rename_and_removal,
     a_finding_lives_as_episodes,
     a_partial_check_resolves_only_what_it_looked_at,
+    a_finding_belongs_to_each_of_its_units,
+    finding_pages_count_filter_and_page_in_sql,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -473,4 +476,213 @@ mod platform_pacing {
         };
         super::two_workers_book_platform_starts_an_interval_apart(&db).await;
     }
+}
+
+/// A silent account finding about `subject`, for `unit` (several joined with 、).
+fn silent_of(subject: &str, unit: &str) -> NewFinding {
+    NewFinding {
+        subject_key: subject.into(),
+        unit: Some(unit.into()),
+        ..silent("planted")
+    }
+}
+
+fn query(visibility: Visibility) -> FindingQuery {
+    FindingQuery {
+        visibility,
+        unit: None,
+        kind: None,
+        standing: None,
+        since: None,
+        today: day(20),
+        overdue_before: day(5),
+        order: ListOrder::Opened,
+    }
+}
+
+fn ids(findings: &[govwatch::store::FindingRecord]) -> Vec<i64> {
+    findings.iter().map(|f| f.id).collect()
+}
+
+/// A column with two 保障单位 (县公安局、县人行) is each one's: both see its finding, a
+/// third unit does not, the unit filter finds it under either name; a confirmation that
+/// names other units moves it.
+async fn a_finding_belongs_to_each_of_its_units(store: Store) {
+    let scope = Scope::kinds([Kind::AccountSilent]);
+    let detected = [
+        silent_of("shared", "县公安局、县人行"),
+        silent_of("police", "县公安局"),
+        silent_of("audit", "审计局"),
+    ];
+    let opened = store
+        .reconcile_findings(&scope, &detected, at(9, 2), day(9))
+        .await
+        .unwrap()
+        .opened;
+    let [shared, police, audit] = opened[..] else {
+        panic!("three opened: {opened:?}")
+    };
+    let sees = async |unit: &str| {
+        let page = store
+            .finding_page(&query(Visibility::Unit(unit.into())), 1, 50)
+            .await
+            .unwrap();
+        let mut seen = ids(&page.findings);
+        seen.sort();
+        assert_eq!(page.total, seen.len() as u64);
+        seen
+    };
+    assert_eq!(sees("县公安局").await, vec![shared, police]);
+    assert_eq!(sees("县人行").await, vec![shared]);
+    assert_eq!(sees("审计局").await, vec![audit]);
+    assert_eq!(sees("林业局").await, Vec::<i64>::new());
+    assert_eq!(sees("").await, Vec::<i64>::new());
+    assert!(store.finding_names_unit(shared, "县人行").await.unwrap());
+    assert!(!store.finding_names_unit(shared, "审计局").await.unwrap());
+
+    let by_unit = store
+        .findings(&FindingFilter {
+            unit: Some("县人行".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&by_unit), vec![shared]);
+    let mut q = query(Visibility::All);
+    q.unit = Some("县公安局".into());
+    let page = store.finding_page(&q, 1, 50).await.unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(
+        store.finding_unit_names(&Visibility::All).await.unwrap(),
+        vec!["县人行", "县公安局", "审计局"]
+    );
+    assert_eq!(
+        store
+            .finding_unit_names(&Visibility::Unit("县人行".into()))
+            .await
+            .unwrap(),
+        vec!["县人行", "县公安局"]
+    );
+
+    // The catalog changes the column's units: the next confirmation moves the finding.
+    let moved = [
+        silent_of("shared", "县人行、审计局"),
+        silent_of("police", "县公安局"),
+        silent_of("audit", "审计局"),
+    ];
+    store
+        .reconcile_findings(&scope, &moved, at(10, 2), day(10))
+        .await
+        .unwrap();
+    assert_eq!(sees("县公安局").await, vec![police]);
+    assert_eq!(sees("审计局").await, vec![shared, audit]);
+    assert_eq!(sees("县人行").await, vec![shared]);
+}
+
+/// 问题列表's reads: the count is right on every page and across page boundaries, a
+/// page past the last shows the last, 整改超期 is what opened before the cut-off and is
+/// still open, 误报 is only itself, and 总览's counts are grouped in SQL.
+async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
+    let scope = Scope::kinds([Kind::AccountSilent]);
+    // Seven findings of 县人行, one a day from the 1st; one of 审计局 too.
+    let mut opened = Vec::new();
+    for d in 1..=7u32 {
+        let mut detected = vec![silent_of(&format!("p{d}"), "县人行")];
+        if d == 1 {
+            detected.push(silent_of("audit", "审计局"));
+        }
+        let mut scope = scope.clone();
+        scope.subjects = Some(Default::default());
+        let done = store
+            .reconcile_findings(&scope, &detected, at(d, 2), day(d))
+            .await
+            .unwrap();
+        opened.push(done.opened[0]);
+    }
+    // p2 is rectified on the 8th, p3 closes as 不再监测; p4 is a 误报.
+    let mut closing = scope.clone();
+    closing.subjects = Some(["p2".to_string(), "p3".to_string()].into_iter().collect());
+    closing.unwatched = ["p3".to_string()].into_iter().collect();
+    store
+        .reconcile_findings(&closing, &[], at(8, 2), day(8))
+        .await
+        .unwrap();
+    store
+        .dismiss_finding(opened[3], "核实为误报", "office1", at(8, 3))
+        .await
+        .unwrap();
+
+    let mut q = query(Visibility::Unit("县人行".into()));
+    let mut pages = Vec::new();
+    for page in 1..=3 {
+        let p = store.finding_page(&q, page, 3).await.unwrap();
+        assert_eq!((p.total, p.pages, p.page), (7, 3, page));
+        pages.push(ids(&p.findings));
+    }
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        vec![3, 3, 1]
+    );
+    // Overdue first (open, not 误报, opened before the 5th: p1), then newest first.
+    let order: Vec<i64> = pages.concat();
+    let expected: Vec<i64> = [0, 6, 5, 4, 3, 2, 1].iter().map(|i| opened[*i]).collect();
+    assert_eq!(order, expected);
+    let past = store.finding_page(&q, 99, 3).await.unwrap();
+    assert_eq!(past.page, 3);
+    assert_eq!(ids(&past.findings), pages[2]);
+
+    let standing = async |q: &mut FindingQuery, s: Standing| {
+        q.standing = Some(s);
+        let p = store.finding_page(q, 1, 50).await.unwrap();
+        assert_eq!(p.total, p.findings.len() as u64);
+        let mut found = ids(&p.findings);
+        found.sort();
+        found
+    };
+    let o = |i: usize| opened[i];
+    assert_eq!(standing(&mut q, Standing::Overdue).await, vec![o(0)]);
+    assert_eq!(
+        standing(&mut q, Standing::Open).await,
+        vec![o(0), o(4), o(5), o(6)]
+    );
+    assert_eq!(standing(&mut q, Standing::Rectified).await, vec![o(1)]);
+    assert_eq!(standing(&mut q, Standing::Unwatched).await, vec![o(2)]);
+    assert_eq!(standing(&mut q, Standing::Dismissed).await, vec![o(3)]);
+    let dismissed = store
+        .finding_page(&q, 1, 50)
+        .await
+        .unwrap()
+        .findings
+        .remove(0);
+    assert!(dismissed.dismissal.is_some());
+
+    // Longest open first: p1 (overdue) leads; then by days open to the 20th or to the
+    // day closed.
+    q.standing = None;
+    q.order = ListOrder::DaysOpen;
+    let by_days = ids(&store.finding_page(&q, 1, 50).await.unwrap().findings);
+    assert_eq!(by_days, vec![o(0), o(3), o(4), o(5), o(6), o(1), o(2)]);
+
+    let counts = store
+        .open_counts(&Visibility::All, &[Kind::AccountSilent])
+        .await
+        .unwrap();
+    // Open: p1, p5, p6, p7 and 审计局's (p4 is a 误报).
+    assert_eq!(counts.by_kind, vec![(Kind::AccountSilent, 5)]);
+    let mut by_unit = counts.by_unit;
+    by_unit.sort();
+    assert_eq!(
+        by_unit,
+        vec![
+            (Some("县人行".to_string()), 4, 4),
+            (Some("审计局".to_string()), 1, 1)
+        ]
+    );
+    let veto = store
+        .open_counts(&Visibility::Unit("审计局".into()), &[Kind::AccountSilent])
+        .await
+        .unwrap()
+        .flagged;
+    assert_eq!(veto.len(), 1);
+    assert_eq!(veto[0].unit.as_deref(), Some("审计局"));
 }

@@ -17,11 +17,14 @@
 //!   max over hosts of (requests × interval).
 //! - `county`: 60 sites, 2,000 columns of 3 list pages, 400 feeds: one `govwatch check`;
 //!   then 1 M stored observations and the detect stage alone.
+//! - `console`: the office console's pages (总览, 问题列表 and its filters, 问题) over
+//!   100,000 findings seeded through the store, as an office and a unit user.
 //!
 //! Every other measured program runs as a child process, so its wall time and peak RSS
 //! are its own (wait4). Without `--bench` (as `cargo test --all-targets` runs it) it does
 //! nothing.
 
+mod console;
 mod extract;
 mod server;
 mod site;
@@ -56,6 +59,8 @@ struct Options {
     word_count: usize,
     /// Columns a host in the crawl part (400; 50 with --quick).
     crawl_columns: Option<usize>,
+    /// Findings seeded for the console part (100,000; 10,000 with --quick).
+    console_findings: usize,
 }
 
 fn main() {
@@ -84,6 +89,7 @@ fn main() {
         "county",
         "extract",
         "words",
+        "console",
     ];
     for part in parts {
         if !options.only.is_empty() && !options.only.iter().any(|o| o == part) {
@@ -107,6 +113,14 @@ fn main() {
             "portal" => bench_portal(&dir, &options),
             "crawl" => bench_crawl(&dir, &options),
             "politeness" => bench_politeness(&dir, &options),
+            "console" => console::bench(
+                &dir,
+                &console::Spec {
+                    findings: options.console_findings,
+                    units: 300,
+                    reps: options.reps,
+                },
+            ),
             _ => bench_county(&dir, &options),
         };
         let text = format!(
@@ -145,6 +159,7 @@ fn parse(args: &[String]) -> Options {
         words_mb: 4,
         word_count: 10_000,
         crawl_columns: None,
+        console_findings: 100_000,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -169,16 +184,20 @@ fn parse(args: &[String]) -> Options {
             "--reps" => o.reps = value(a).parse().expect("--reps N"),
             "--words-mb" => o.words_mb = value(a).parse().expect("--words-mb N"),
             "--word-count" => o.word_count = value(a).parse().expect("--word-count N"),
+            "--console-findings" => {
+                o.console_findings = value(a).parse().expect("--console-findings N");
+            }
             "--crawl-columns" => {
                 o.crawl_columns = Some(value(a).parse().expect("--crawl-columns N"));
             }
             other => panic!(
-                "unknown option {other}; options: --only extract,words,links,portal,crawl,politeness,county --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N --words-mb N --word-count N --crawl-columns N"
+                "unknown option {other}; options: --only extract,words,links,portal,crawl,politeness,county,console --out FILE --keep --quick --pages N --links N --broken-share F --hosts N --concurrency N --fixtures DIR --extract-pages N --reps N --words-mb N --word-count N --crawl-columns N --console-findings N"
             ),
         }
     }
     if o.quick {
         o.pages = o.pages.min(300);
+        o.console_findings = o.console_findings.min(10_000);
     }
     o
 }

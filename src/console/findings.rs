@@ -15,13 +15,15 @@ use chrono::{NaiveDate, Utc};
 use minijinja::context;
 
 use super::evidence::evidence_rows;
-use super::overview::{page_context, visible};
+use super::overview::page_context;
 use super::{Console, templates};
 use crate::notify::compose::{Rectify, is_single_veto};
 use crate::observe::Episode;
 use crate::observe::kind::Kind;
 use crate::report::wording;
-use crate::store::{FindingAction, FindingFilter, Session};
+use crate::store::{
+    FindingAction, FindingPage, FindingQuery, ListOrder, Session, Standing, Visibility,
+};
 
 /// Findings a page of the list shows.
 const PAGE_SIZE: usize = 50;
@@ -117,6 +119,32 @@ fn unavailable(e: impl std::fmt::Display) -> Response {
         .into_response()
 }
 
+/// The first opening day that is not overdue (整改超期) on `today`: a finding opened
+/// before it is past its 整改期限. Deadlines grow with the opening day, so this walks
+/// back from `today` while the day before is still within its deadline.
+pub fn overdue_before(rectify: &Rectify, today: NaiveDate) -> NaiveDate {
+    let mut day = today;
+    // A 整改期限 is some working days: a few weeks back at most, whatever the holidays.
+    for _ in 0..3660 {
+        let Some(before) = day.pred_opt() else { break };
+        if rectify.deadline(before) < today {
+            break;
+        }
+        day = before;
+    }
+    day
+}
+
+/// What `session`'s user may see: every finding, or their unit's.
+pub fn visibility(session: &Session) -> Visibility {
+    if session.user.role.sees_all() {
+        Visibility::All
+    } else {
+        // A unit user without a unit sees nothing: no finding names the empty name.
+        Visibility::Unit(session.user.unit.clone().unwrap_or_default())
+    }
+}
+
 pub async fn list(
     State(console): State<Arc<Console>>,
     Extension(session): Extension<Session>,
@@ -132,69 +160,62 @@ pub async fn list(
         .as_deref()
         .filter(|s| !s.is_empty())
         .and_then(|k| k.parse::<Kind>().ok());
-    let all = match console
-        .store
-        .findings(&FindingFilter {
-            kind,
-            since,
-            ..FindingFilter::default()
+    let standing = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        Some("open") => Some(Standing::Open),
+        Some("overdue") => Some(Standing::Overdue),
+        Some("rectified") => Some(Standing::Rectified),
+        Some("unwatched") => Some(Standing::Unwatched),
+        Some("dismissed") => Some(Standing::Dismissed),
+        // A status no finding has: none listed, as before.
+        Some(_) => None,
+        None => None,
+    };
+    let unknown_status = standing.is_none() && q.status.as_deref().is_some_and(|s| !s.is_empty());
+    let rectify = rectify(&console);
+    let today = today(&console);
+    let visibility = visibility(&session);
+    let query = FindingQuery {
+        visibility: visibility.clone(),
+        unit: q.unit.clone().filter(|s| !s.is_empty()),
+        kind,
+        standing,
+        since,
+        today,
+        overdue_before: overdue_before(&rectify, today),
+        order: if q.sort.as_deref() == Some("days") {
+            ListOrder::DaysOpen
+        } else {
+            ListOrder::Opened
+        },
+    };
+    let found = if unknown_status {
+        Ok(FindingPage {
+            total: 0,
+            page: 1,
+            pages: 1,
+            findings: Vec::new(),
         })
-        .await
-    {
+    } else {
+        console
+            .store
+            .finding_page(&query, q.page.unwrap_or(1) as u64, PAGE_SIZE as u64)
+            .await
+    };
+    let found = match found {
         Ok(f) => f,
         Err(e) => return unavailable(e),
     };
-    let rectify = rectify(&console);
-    let today = today(&console);
-    let unit = q.unit.as_deref().filter(|s| !s.is_empty());
-    let wanted = q.status.as_deref().filter(|s| !s.is_empty());
-    let mut rows: Vec<(&Episode, Status, NaiveDate)> = all
+    let units = match console.store.finding_unit_names(&visibility).await {
+        Ok(u) => u,
+        Err(e) => return unavailable(e),
+    };
+    let (total, page, pages) = (found.total, found.page as usize, found.pages as usize);
+    let shown: Vec<_> = found
+        .findings
         .iter()
-        .filter(|f| visible(&session, f))
-        .filter(|f| {
-            unit.is_none_or(|u| {
-                f.unit
-                    .as_deref()
-                    .is_some_and(|n| n.split('、').any(|n| n == u))
-            })
-        })
         .map(|f| {
             let deadline = rectify.deadline(f.opened_on);
-            (f, status(f, deadline, today), deadline)
-        })
-        .filter(|(_, s, _)| {
-            wanted.is_none_or(|w| w == s.code() || (w == "open" && *s == Status::Overdue))
-        })
-        .collect();
-    let mut units: Vec<String> = all
-        .iter()
-        .filter(|f| visible(&session, f))
-        .filter_map(|f| f.unit.as_deref())
-        .flat_map(|u| u.split('、'))
-        .map(str::to_string)
-        .collect();
-    units.sort();
-    units.dedup();
-    if q.sort.as_deref() == Some("days") {
-        rows.sort_by_key(|(f, s, _)| {
-            (
-                *s != Status::Overdue,
-                std::cmp::Reverse(days_open(f, today)),
-                f.id,
-            )
-        });
-    } else {
-        // Overdue 整改 first, then the newest.
-        rows.sort_by_key(|(f, s, _)| (*s != Status::Overdue, std::cmp::Reverse(f.opened_at), f.id));
-    }
-    let total = rows.len();
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let shown: Vec<_> = rows
-        .iter()
-        .skip((page - 1) * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .map(|(f, s, deadline)| {
+            let s = status(f, deadline, today);
             context! {
                 id => f.id,
                 unit => f.unit.as_deref().unwrap_or(""),
@@ -257,10 +278,19 @@ async fn visible_finding(
     session: &Session,
     id: i64,
 ) -> Result<Episode, Response> {
-    match console.store.finding(id).await {
-        Ok(Some(f)) if visible(session, &f) => Ok(f),
-        Ok(_) => Err((StatusCode::NOT_FOUND, Html(templates::not_found())).into_response()),
-        Err(e) => Err(unavailable(e)),
+    let not_found = || (StatusCode::NOT_FOUND, Html(templates::not_found())).into_response();
+    let f = match console.store.finding(id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return Err(not_found()),
+        Err(e) => return Err(unavailable(e)),
+    };
+    match visibility(session) {
+        Visibility::All => Ok(f),
+        Visibility::Unit(unit) => match console.store.finding_names_unit(id, &unit).await {
+            Ok(true) => Ok(f),
+            Ok(false) => Err(not_found()),
+            Err(e) => Err(unavailable(e)),
+        },
     }
 }
 

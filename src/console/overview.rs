@@ -1,4 +1,6 @@
-//! 总览: the open problems by kind and by unit, single-veto items (单项否决) first.
+//! 总览: the open problems by kind and by unit, single-veto items (单项否决) first. The
+//! counts are the store's GROUP BY (a page costs the same at 100,000 findings); a unit
+//! user's are those of the findings naming their unit.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,21 +13,12 @@ use minijinja::context;
 
 use super::{Console, templates};
 use crate::notify::compose::is_single_veto;
-use crate::observe::Episode;
+use crate::observe::kind::Kind;
 use crate::report::wording;
-use crate::store::{FindingFilter, Session};
+use crate::store::Session;
 
-/// Whether `session`'s user may see `finding`: office and admin see every unit; a unit
-/// user sees the findings that name their unit (one of a column's 保障单位 is enough).
-pub fn visible(session: &Session, finding: &Episode) -> bool {
-    if session.user.role.sees_all() {
-        return true;
-    }
-    let (Some(mine), Some(theirs)) = (&session.user.unit, &finding.unit) else {
-        return false;
-    };
-    theirs.split('、').any(|u| u == mine)
-}
+/// How 总览 names the unit of a finding without one.
+const NO_UNIT: &str = "（未指定单位）";
 
 /// The user and the CSRF token every page's header needs.
 pub fn page_context(session: &Session) -> minijinja::Value {
@@ -43,15 +36,14 @@ pub async fn page(
     State(console): State<Arc<Console>>,
     Extension(session): Extension<Session>,
 ) -> Response {
-    let open = match console
-        .store
-        .findings(&FindingFilter {
-            open_only: true,
-            ..FindingFilter::default()
-        })
-        .await
-    {
-        Ok(f) => f,
+    let visibility = super::findings::visibility(&session);
+    let veto_kinds: Vec<Kind> = Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| is_single_veto(*k))
+        .collect();
+    let counts = match console.store.open_counts(&visibility, &veto_kinds).await {
+        Ok(c) => c,
         Err(e) => {
             tracing::error!("console: reading findings failed: {e}");
             return (
@@ -61,27 +53,28 @@ pub async fn page(
                 .into_response();
         }
     };
-    let open: Vec<Episode> = open
-        .into_iter()
-        .filter(|f| f.dismissal.is_none() && visible(&session, f))
+    let open_total: u64 = counts.by_kind.iter().map(|(_, n)| n).sum();
+    let mut veto: Vec<(String, String, chrono::NaiveDate)> = counts
+        .flagged
+        .iter()
+        .map(|f| {
+            let unit = f.unit.clone().unwrap_or_else(|| NO_UNIT.into());
+            (unit, wording::sentence(f), f.opened_on)
+        })
         .collect();
-    let mut kinds: BTreeMap<_, usize> = BTreeMap::new();
-    let mut units: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut veto = Vec::new();
-    for f in &open {
-        *kinds.entry(f.kind).or_default() += 1;
-        let unit = f.unit.clone().unwrap_or_else(|| "（未指定单位）".into());
-        let entry = units.entry(unit.clone()).or_default();
-        entry.0 += 1;
-        if is_single_veto(f.kind) {
-            entry.1 += 1;
-            veto.push((unit, wording::sentence(f), f.opened_on));
-        }
-    }
     veto.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
-    let mut kinds: Vec<_> = kinds.into_iter().collect();
+    let mut kinds: Vec<(Kind, u64)> = counts.by_kind;
     kinds.sort_by_key(|(k, n)| (!is_single_veto(*k), std::cmp::Reverse(*n), *k));
-    let mut units: Vec<_> = units.into_iter().collect();
+    // Findings without a unit, and any unit text written twice (none), count as one row.
+    let mut by_unit: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (unit, n, v) in counts.by_unit {
+        let entry = by_unit
+            .entry(unit.unwrap_or_else(|| NO_UNIT.into()))
+            .or_default();
+        entry.0 += n;
+        entry.1 += v;
+    }
+    let mut units: Vec<_> = by_unit.into_iter().collect();
     units.sort_by(|a, b| {
         b.1.1
             .cmp(&a.1.1)
@@ -98,7 +91,7 @@ pub async fn page(
             active => "overview",
             progress,
             scope,
-            open_total => open.len(),
+            open_total,
             veto_total => veto.len(),
             veto => veto.iter().map(|(unit, sentence, on)| context! {
                 unit, sentence, opened_on => on.format("%Y-%m-%d").to_string(),

@@ -100,20 +100,28 @@ pub async fn list(
         Ok(f) => f,
         Err(e) => return unavailable(e),
     };
-    let open: Vec<&Episode> = open.iter().filter(|f| f.dismissal.is_none()).collect();
+    // Open and single-veto counts per unit, in one pass over the open findings.
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for f in open.iter().filter(|f| f.dismissal.is_none()) {
+        for name in f.unit.as_deref().unwrap_or("").split('、') {
+            let c = counts.entry(name).or_default();
+            c.0 += 1;
+            c.1 += usize::from(is_single_veto(f.kind));
+        }
+    }
     let rows: Vec<_> = catalog
         .units
         .iter()
         .map(|u| {
-            let mine: Vec<&&Episode> = open.iter().filter(|f| names_unit(f, &u.name)).collect();
+            let (open, veto) = counts.get(u.name.as_str()).copied().unwrap_or_default();
             context! {
                 name => &u.name,
                 link => unit_path(&u.name),
                 level => u.level.as_deref().unwrap_or(""),
                 columns => catalog.columns.iter().filter(|c| c.units.contains(&u.name)).count(),
                 accounts => catalog.accounts.iter().filter(|a| a.unit == u.name).count(),
-                open => mine.len(),
-                veto => mine.iter().filter(|f| is_single_veto(f.kind)).count(),
+                open,
+                veto,
             }
         })
         .collect();
@@ -212,6 +220,7 @@ pub async fn show(
     let found = match store
         .findings(&FindingFilter {
             since: Some(since),
+            unit: Some(unit.clone()),
             ..FindingFilter::default()
         })
         .await

@@ -27,7 +27,8 @@ use crate::observe::kind::Kind;
 pub struct NewFinding {
     /// What the problem is about: a catalog key, or a URL for links.
     pub subject_key: String,
-    /// The responsible unit's name, for grouping.
+    /// The responsible unit's name, for grouping; several joined with 、 (a column's
+    /// 保障单位), each of which the store records in `finding_units` ([`unit_names`]).
     pub unit: Option<String>,
     /// The sentence as worded on the day it is found; stored when the episode opens, for
     /// readers of the database (the application renders sentences from the evidence).
@@ -134,11 +135,26 @@ impl FindingRow {
 pub struct FindingFilter {
     pub open_only: bool,
     pub kind: Option<Kind>,
+    /// Findings naming this unit (one of a column's 保障单位 is enough).
     pub unit: Option<String>,
     /// Episodes open at any time on or after this day.
     pub since: Option<NaiveDate>,
     /// Episodes opened on or before this day (the run's `--now`).
     pub until: Option<NaiveDate>,
+}
+
+/// The units a finding's `unit` names: detect joins a column's 保障单位 with 、 (as the
+/// notices print them), and this is the one place that splits them again, for the
+/// `finding_units` relation (migration 0019 splits older rows the same way). A unit
+/// name never holds 、: the catalog splits its cells on it. Each name once, trimmed.
+pub(crate) fn unit_names(unit: Option<&str>) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for name in unit.unwrap_or("").split('、').map(str::trim) {
+        if !name.is_empty() && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 const COLUMNS: &str = "id, kind, subject_key, unit, opened_at, opened_on, last_confirmed, \
@@ -165,19 +181,19 @@ impl Store {
         let mut done = Reconciled::default();
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.map_err(ctx("reconciling findings"))?;
-            let open: Vec<(i64, String, String)> = sqlx::query_as(
-                "SELECT id, kind, subject_key FROM findings WHERE resolved_at IS NULL",
+            let open: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, kind, subject_key, unit FROM findings WHERE resolved_at IS NULL",
             )
             .fetch_all(&mut *tx)
             .await
             .map_err(ctx("reading open findings"))?;
-            let mut open: HashMap<(String, String), i64> =
-                open.into_iter().map(|(id, k, s)| ((k, s), id)).collect();
+            let mut open: HashMap<(String, String), (i64, Option<String>)> =
+                open.into_iter().map(|(id, k, s, u)| ((k, s), (id, u))).collect();
             for f in detected {
                 let kind = f.kind().code();
                 let evidence = f.evidence.to_json().to_string();
                 match open.remove(&(kind.to_string(), f.subject_key.clone())) {
-                    Some(id) => {
+                    Some((id, unit)) => {
                         sqlx::query(
                             "UPDATE findings SET last_confirmed = $2, evidence = $3, unit = $4 \
                              WHERE id = $1",
@@ -189,6 +205,24 @@ impl Store {
                         .execute(&mut *tx)
                         .await
                         .map_err(ctx("confirming a finding"))?;
+                        if unit != f.unit {
+                            sqlx::query("DELETE FROM finding_units WHERE finding_id = $1")
+                                .bind(id)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(ctx("recording a finding's units"))?;
+                            for name in unit_names(f.unit.as_deref()) {
+                                sqlx::query(
+                                    "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
+                                     ON CONFLICT DO NOTHING",
+                                )
+                                .bind(id)
+                                .bind(name)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(ctx("recording a finding's units"))?;
+                            }
+                        }
                         done.confirmed.push(id);
                     }
                     None => {
@@ -208,11 +242,23 @@ impl Store {
                         .fetch_one(&mut *tx)
                         .await
                         .map_err(ctx("opening a finding"))?;
+                        for name in unit_names(f.unit.as_deref()) {
+                            sqlx::query(
+                                "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
+                                 ON CONFLICT DO NOTHING",
+                            )
+                            .bind(id)
+                            .bind(name)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(ctx("recording a finding's units"))?;
+                        }
                         done.opened.push(id);
                     }
                 }
             }
-            let mut left: Vec<((String, String), i64)> = open.into_iter().collect();
+            let mut left: Vec<((String, String), i64)> =
+                open.into_iter().map(|(key, (id, _))| (key, id)).collect();
             left.sort_by_key(|(_, id)| *id);
             for ((kind, subject), id) in left {
                 let Some(resolution) = scope.closes(&kind, &subject) else {
@@ -255,7 +301,10 @@ impl Store {
             sql.push_str(&format!(" AND kind = {}", next()));
         }
         if filter.unit.is_some() {
-            sql.push_str(&format!(" AND unit = {}", next()));
+            sql.push_str(&format!(
+                " AND id IN (SELECT finding_id FROM finding_units WHERE unit = {})",
+                next()
+            ));
         }
         if filter.since.is_some() {
             sql.push_str(&format!(
@@ -290,6 +339,23 @@ impl Store {
             .collect();
         self.attach_dismissals(&mut records).await?;
         Ok(records)
+    }
+
+    /// The findings matching `condition` (SQL over the findings' columns), without their
+    /// dismissals.
+    pub(super) async fn finding_rows(&self, condition: &str) -> Result<Vec<FindingRecord>> {
+        let rows: Vec<FindingRow> = on_pool!(self, pool => {
+            sqlx::query_as::<_, FindingRow>(AssertSqlSafe(format!(
+                "SELECT {COLUMNS} FROM findings WHERE {condition}"
+            )))
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading findings"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(FindingRow::into_record)
+            .collect())
     }
 
     /// The finding `id`, without its dismissal.

@@ -12,6 +12,7 @@ mod catalog;
 mod codes;
 mod content;
 mod dismissals;
+mod finding_pages;
 mod findings;
 mod links;
 mod listings;
@@ -36,6 +37,7 @@ use sqlx::sqlite::{
 pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageScanRow, PageScanWrite, ScanDigest};
 pub use dismissals::DismissError;
+pub use finding_pages::{FindingPage, FindingQuery, ListOrder, OpenCounts, Standing, Visibility};
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkPageState, LinkSource, NewLinkSource};
 pub use listings::{ListedRow, ListingReplaced};

@@ -1,0 +1,536 @@
+//! Findings as the console pages them: counted, filtered, sorted and cut into pages in
+//! SQL, so a page costs the same with 100 findings or 100,000 (never every finding read
+//! to show fifty). Who may see what goes through the `finding_units` relation: a unit
+//! user sees the findings naming their unit, one of a column's 保障单位 being enough.
+//!
+//! The store does not decide what is overdue (整改超期): the caller computes from its
+//! 整改期限 rule the first opening day that is not overdue today, and the store compares.
+//! 误报 is the dismissals' rule ([`crate::observe::Dismissal::covers`]), applied in Rust
+//! to the few findings dismissals name; the ids found go into the SQL as numbers.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::AssertSqlSafe;
+
+use super::findings::FindingRecord;
+use super::{Kind as Backend, Result, Store, ctx, on_pool};
+use crate::observe::hits_of;
+use crate::observe::kind::Kind;
+
+/// Whose findings a read may return.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Every finding (office and admin).
+    All,
+    /// The findings naming this unit (a unit user). An empty name matches none.
+    Unit(String),
+}
+
+/// Where a finding stands, as a filter: `Open` includes the overdue ones, the others
+/// exclude each other, and a 误报 is only `Dismissed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Open,
+    /// Open and opened before [`FindingQuery::overdue_before`] (整改超期).
+    Overdue,
+    Rectified,
+    /// Closed as 不再监测.
+    Unwatched,
+    Dismissed,
+}
+
+/// How a list is sorted; overdue findings come first in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ListOrder {
+    /// Newest first.
+    #[default]
+    Opened,
+    /// Longest open first (to the day resolved, or `today`).
+    DaysOpen,
+}
+
+/// Which findings a page lists, and in which order.
+#[derive(Debug, Clone)]
+pub struct FindingQuery {
+    pub visibility: Visibility,
+    /// Findings naming this unit.
+    pub unit: Option<String>,
+    pub kind: Option<Kind>,
+    pub standing: Option<Standing>,
+    /// Episodes open at any time after this day.
+    pub since: Option<NaiveDate>,
+    /// The day the list is read (for days open).
+    pub today: NaiveDate,
+    /// An open finding opened before this day is overdue (整改超期).
+    pub overdue_before: NaiveDate,
+    pub order: ListOrder,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct FindingPage {
+    /// Findings matching the query, on every page.
+    pub total: u64,
+    /// The page shown, from 1 (a page past the last shows the last).
+    pub page: u64,
+    pub pages: u64,
+    /// This page's findings, their dismissals attached.
+    pub findings: Vec<FindingRecord>,
+}
+
+/// Open findings counted for 总览, 误报 left out.
+#[derive(Debug, Clone, Default)]
+pub struct OpenCounts {
+    pub by_kind: Vec<(Kind, u64)>,
+    /// By the finding's `unit` as stored (several 保障单位 joined with 、, as the notices
+    /// print them): (unit, findings, of which of the `flagged` kinds).
+    pub by_unit: Vec<(Option<String>, u64, u64)>,
+    /// The open findings of the `flagged` kinds themselves, in order of opening.
+    pub flagged: Vec<FindingRecord>,
+}
+
+/// A value bound to a query, in order.
+enum Arg {
+    Text(String),
+    Date(NaiveDate),
+    Int(i64),
+}
+
+/// SQL text with its `$n` arguments.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+}
+
+/// `id IN (…)` over literal ids (numbers, so nothing to escape), or false when none.
+fn id_in(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "1 = 0".into();
+    }
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("id IN ({})", list.join(","))
+}
+
+fn not_in(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        return "1 = 1".into();
+    }
+    format!("NOT {}", id_in(ids))
+}
+
+/// Runs `$sql` (a [`Sql`]) as `$query` with its arguments bound, on `$pool`.
+macro_rules! bound {
+    ($query:expr, $sql:expr) => {{
+        let mut q = $query;
+        for a in &$sql.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Date(d) => q.bind(*d),
+                Arg::Int(n) => q.bind(*n),
+            };
+        }
+        q
+    }};
+}
+
+impl Store {
+    /// The findings a dismissal in force covers (误报), by id.
+    async fn dismissed_ids(&self) -> Result<Vec<i64>> {
+        let rows: Vec<(i64, String, String, String)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT f.id, f.kind, \
+                 CASE WHEN f.kind IN ('content_error', 'privacy_leak') THEN f.evidence ELSE '' END, \
+                 d.hits FROM findings f \
+                 JOIN dismissals d ON d.kind = f.kind AND d.subject_key = f.subject_key \
+                 WHERE d.undone_at IS NULL",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading dismissed findings"))?;
+        let mut covered: HashMap<i64, bool> = HashMap::new();
+        for (id, kind, evidence, hits) in rows {
+            if covered.get(&id) == Some(&true) {
+                continue;
+            }
+            let Ok(kind) = kind.parse::<Kind>() else {
+                continue;
+            };
+            let hits: Vec<String> = serde_json::from_str(&hits).unwrap_or_default();
+            // Only these kinds' hits tell one episode from another (observe::hits_of).
+            let episode_hits = match kind {
+                Kind::ContentError | Kind::PrivacyLeak => {
+                    let value = serde_json::from_str(&evidence).unwrap_or_default();
+                    let evidence = crate::observe::evidence::Evidence::from_json(kind, value).ok();
+                    hits_of(evidence.as_ref())
+                }
+                _ => Vec::new(),
+            };
+            let dismissal = crate::observe::Dismissal {
+                id: 0,
+                finding_id: 0,
+                reason: String::new(),
+                by: String::new(),
+                at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+                hits,
+            };
+            covered.insert(id, dismissal.covers(&episode_hits));
+        }
+        let mut ids: Vec<i64> = covered
+            .into_iter()
+            .filter_map(|(id, c)| c.then_some(id))
+            .collect();
+        ids.sort_unstable();
+        Ok(ids)
+    }
+
+    /// The condition of `visibility`, `unit`, `kind`, `since` and `standing`.
+    fn list_condition(sql: &mut Sql, q: &FindingQuery, dismissed: &[i64]) -> String {
+        let mut cond = vec![visible_condition(sql, &q.visibility)];
+        if let Some(unit) = &q.unit {
+            let n = sql.arg(Arg::Text(unit.clone()));
+            cond.push(format!(
+                "id IN (SELECT finding_id FROM finding_units WHERE unit = {n})"
+            ));
+        }
+        if let Some(kind) = q.kind {
+            let n = sql.arg(Arg::Text(kind.code().into()));
+            cond.push(format!("kind = {n}"));
+        }
+        if let Some(since) = q.since {
+            let n = sql.arg(Arg::Date(since));
+            cond.push(format!("(resolved_on IS NULL OR resolved_on > {n})"));
+        }
+        match q.standing {
+            None => {}
+            Some(Standing::Dismissed) => cond.push(id_in(dismissed)),
+            Some(s) => {
+                cond.push(not_in(dismissed));
+                cond.push(match s {
+                    Standing::Open => "resolved_at IS NULL".into(),
+                    Standing::Overdue => {
+                        let n = sql.arg(Arg::Date(q.overdue_before));
+                        format!("resolved_at IS NULL AND opened_on < {n}")
+                    }
+                    Standing::Rectified => {
+                        "resolved_at IS NOT NULL AND (resolution IS NULL OR resolution <> 'unwatched')"
+                            .into()
+                    }
+                    Standing::Unwatched => {
+                        "resolved_at IS NOT NULL AND resolution = 'unwatched'".into()
+                    }
+                    Standing::Dismissed => unreachable!("matched above"),
+                });
+            }
+        }
+        cond.join(" AND ")
+    }
+
+    /// Page `page` (from 1) of the findings `q` asks for, `size` a page: the matching
+    /// findings counted and the page's read, both in SQL.
+    ///
+    /// Overdue findings come first, so the list is two segments read one after the
+    /// other, each in an order its index gives without sorting everything: the overdue
+    /// ones (few, open) and the rest. A page in the second half of a segment is read
+    /// from its end, in reverse, so the last page costs what the first does.
+    pub async fn finding_page(
+        &self,
+        q: &FindingQuery,
+        page: u64,
+        size: u64,
+    ) -> Result<FindingPage> {
+        let dismissed = self.dismissed_ids().await?;
+        let total = self.count_segment(q, &dismissed, None).await?;
+        let size = size.max(1);
+        let pages = total.div_ceil(size).max(1);
+        let page = page.clamp(1, pages);
+        let overdue = self.count_segment(q, &dismissed, Some(true)).await?;
+        let rest = total.saturating_sub(overdue);
+        let offset = (page - 1) * size;
+        let mut ids = Vec::new();
+        if offset < overdue {
+            ids = self
+                .read_segment(q, &dismissed, true, overdue, offset, size)
+                .await?;
+        }
+        let want = size - ids.len() as u64;
+        let rest_offset = offset.saturating_sub(overdue);
+        if want > 0 && rest_offset < rest {
+            let more = self
+                .read_segment(q, &dismissed, false, rest, rest_offset, want)
+                .await?;
+            ids.extend(more);
+        }
+        let mut findings = self.findings_by_ids(&ids).await?;
+        self.attach_dismissals(&mut findings).await?;
+        Ok(FindingPage {
+            total,
+            page,
+            pages,
+            findings,
+        })
+    }
+
+    /// The findings of `q` counted: all (`None`), the overdue ones or the others.
+    async fn count_segment(
+        &self,
+        q: &FindingQuery,
+        dismissed: &[i64],
+        overdue: Option<bool>,
+    ) -> Result<u64> {
+        let mut sql = Sql::default();
+        let mut cond = Self::list_condition(&mut sql, q, dismissed);
+        if let Some(overdue) = overdue {
+            cond = format!("{cond} AND {}", segment(&mut sql, q, dismissed, overdue));
+        }
+        sql.text = format!("SELECT COUNT(*) FROM findings WHERE {cond}");
+        let (n,): (i64,) = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_one(pool)
+                .await
+        })
+        .map_err(ctx("counting findings"))?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// `want` ids from `offset` of one segment (`count` long) in list order.
+    async fn read_segment(
+        &self,
+        q: &FindingQuery,
+        dismissed: &[i64],
+        overdue: bool,
+        count: u64,
+        offset: u64,
+        want: u64,
+    ) -> Result<Vec<i64>> {
+        let mut sql = Sql::default();
+        let cond = Self::list_condition(&mut sql, q, dismissed);
+        let seg = segment(&mut sql, q, dismissed, overdue);
+        // From the end when that is nearer: rows [offset, offset + want) are, counted
+        // from the end, [count - offset - want, count - offset).
+        let reverse = offset + want / 2 > count / 2;
+        let (limit, skip) = if reverse {
+            let end = count.saturating_sub(offset);
+            let start = end.saturating_sub(want);
+            (end - start, start)
+        } else {
+            (want, offset)
+        };
+        let order = match (q.order, overdue) {
+            (ListOrder::Opened, _) => ["opened_at DESC", "id"],
+            // Open: days open grow as the opening day goes back.
+            (ListOrder::DaysOpen, true) => ["opened_on", "id"],
+            (ListOrder::DaysOpen, false) => ["", "id"],
+        };
+        let first = if order[0].is_empty() {
+            let today = sql.arg(Arg::Date(q.today));
+            let days = match self.kind() {
+                Backend::Sqlite => {
+                    format!("julianday(COALESCE(resolved_on, {today})) - julianday(opened_on)")
+                }
+                Backend::Postgres => format!("COALESCE(resolved_on, {today}) - opened_on"),
+            };
+            format!("{days} DESC")
+        } else {
+            order[0].to_string()
+        };
+        let flip = |term: &str| match term.strip_suffix(" DESC") {
+            Some(t) => t.to_string(),
+            None => format!("{term} DESC"),
+        };
+        let order = if reverse {
+            format!("{}, {}", flip(&first), flip(order[1]))
+        } else {
+            format!("{first}, {}", order[1])
+        };
+        let limit = sql.arg(Arg::Int(limit as i64));
+        let skip = sql.arg(Arg::Int(skip as i64));
+        sql.text = format!(
+            "SELECT id FROM findings WHERE {cond} AND {seg} ORDER BY {order} \
+             LIMIT {limit} OFFSET {skip}"
+        );
+        let rows: Vec<(i64,)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("listing a page of findings"))?;
+        let mut ids: Vec<i64> = rows.into_iter().map(|(id,)| id).collect();
+        if reverse {
+            ids.reverse();
+        }
+        Ok(ids)
+    }
+
+    /// The units of the findings `visibility` lets see, sorted.
+    pub async fn finding_unit_names(&self, visibility: &Visibility) -> Result<Vec<String>> {
+        let mut sql = Sql::default();
+        sql.text = match visibility {
+            // One index seek a unit (a loose index scan), not a pass over every row.
+            Visibility::All => "WITH RECURSIVE u (name) AS (\
+                 SELECT MIN(unit) FROM finding_units \
+                 UNION ALL \
+                 SELECT (SELECT MIN(unit) FROM finding_units WHERE unit > u.name) \
+                 FROM u WHERE u.name IS NOT NULL) \
+                 SELECT name FROM u WHERE name IS NOT NULL"
+                .into(),
+            Visibility::Unit(unit) => {
+                let n = sql.arg(Arg::Text(unit.clone()));
+                format!(
+                    "SELECT DISTINCT unit FROM finding_units WHERE finding_id IN \
+                     (SELECT finding_id FROM finding_units WHERE unit = {n})"
+                )
+            }
+        };
+        let rows: Vec<(String,)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("listing the units of findings"))?;
+        let mut names: Vec<String> = rows.into_iter().map(|(u,)| u).collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Whether finding `id` names `unit` (one of its 保障单位).
+    pub async fn finding_names_unit(&self, id: i64, unit: &str) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as("SELECT finding_id FROM finding_units WHERE finding_id = $1 AND unit = $2")
+                .bind(id)
+                .bind(unit)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(ctx("reading a finding's units"))?;
+        Ok(row.is_some())
+    }
+
+    /// The open findings `visibility` lets see, 误报 left out, counted by kind and by
+    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit and listed.
+    pub async fn open_counts(
+        &self,
+        visibility: &Visibility,
+        flagged: &[Kind],
+    ) -> Result<OpenCounts> {
+        let dismissed = self.dismissed_ids().await?;
+        let mut by_kind = Sql::default();
+        let cond = open_condition(&mut by_kind, visibility, &dismissed);
+        by_kind.text = format!("SELECT kind, COUNT(*) FROM findings WHERE {cond} GROUP BY kind");
+        let kinds: Vec<(String, i64)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(by_kind.text.as_str())), by_kind)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("counting open findings by kind"))?;
+        let mut by_unit = Sql::default();
+        let cond = open_condition(&mut by_unit, visibility, &dismissed);
+        let flagged_in = kind_in(&mut by_unit, flagged);
+        by_unit.text = format!(
+            "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
+             FROM findings WHERE {cond} GROUP BY unit"
+        );
+        let units: Vec<(Option<String>, i64, Option<i64>)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(by_unit.text.as_str())), by_unit)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("counting open findings by unit"))?;
+        let mut flagged_sql = Sql::default();
+        let cond = open_condition(&mut flagged_sql, visibility, &dismissed);
+        let kinds_in = kind_in(&mut flagged_sql, flagged);
+        flagged_sql.text =
+            format!("SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id");
+        let ids: Vec<(i64,)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(flagged_sql.text.as_str())), flagged_sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("listing open findings of some kinds"))?;
+        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let flagged = self.findings_by_ids(&ids).await?;
+        Ok(OpenCounts {
+            flagged,
+            by_kind: kinds
+                .into_iter()
+                .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
+                .collect(),
+            by_unit: units
+                .into_iter()
+                .map(|(u, n, f)| (u, n.max(0) as u64, f.unwrap_or(0).max(0) as u64))
+                .collect(),
+        })
+    }
+}
+
+/// The overdue findings (open, not 误报, opened before the cut-off), or the others.
+fn segment(sql: &mut Sql, q: &FindingQuery, dismissed: &[i64], overdue: bool) -> String {
+    let before = sql.arg(Arg::Date(q.overdue_before));
+    if overdue {
+        format!(
+            "resolved_at IS NULL AND opened_on < {before} AND {}",
+            not_in(dismissed)
+        )
+    } else {
+        format!(
+            "(resolved_at IS NOT NULL OR opened_on >= {before} OR {})",
+            id_in(dismissed)
+        )
+    }
+}
+
+/// The condition of `visibility`.
+fn visible_condition(sql: &mut Sql, visibility: &Visibility) -> String {
+    match visibility {
+        Visibility::All => "1 = 1".into(),
+        Visibility::Unit(unit) => {
+            let n = sql.arg(Arg::Text(unit.clone()));
+            format!("id IN (SELECT finding_id FROM finding_units WHERE unit = {n})")
+        }
+    }
+}
+
+/// Open, visible, not 误报.
+fn open_condition(sql: &mut Sql, visibility: &Visibility, dismissed: &[i64]) -> String {
+    format!(
+        "resolved_at IS NULL AND {} AND {}",
+        not_in(dismissed),
+        visible_condition(sql, visibility)
+    )
+}
+
+/// `kind IN (…)` over bound codes, or false when none.
+fn kind_in(sql: &mut Sql, kinds: &[Kind]) -> String {
+    if kinds.is_empty() {
+        return "1 = 0".into();
+    }
+    let list: Vec<String> = kinds
+        .iter()
+        .map(|k| sql.arg(Arg::Text(k.code().into())))
+        .collect();
+    format!("kind IN ({})", list.join(", "))
+}
+
+impl Store {
+    /// The findings `ids`, in that order (unknown ids and kinds left out), without their
+    /// dismissals.
+    pub(super) async fn findings_by_ids(&self, ids: &[i64]) -> Result<Vec<FindingRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut records = self.finding_rows(&id_in(ids)).await?;
+        let position: HashMap<i64, usize> =
+            ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        records.sort_by_key(|r| position.get(&r.id).copied().unwrap_or(usize::MAX));
+        Ok(records)
+    }
+}
