@@ -15,9 +15,10 @@
 //! Hidden links (暗链) are found in the same read: outside links (to a host other than
 //! the site's and its columns') a reader cannot see.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -71,6 +72,39 @@ pub struct Scanner {
     extractor: Option<PathBuf>,
     /// Extracting children at once: one per core (each may take its memory limit).
     extracting: tokio::sync::Semaphore,
+    /// Attachments' texts read in this cycle, by the hash of their bytes: the same file
+    /// under several URLs goes to a child once.
+    texts: TextCache,
+}
+
+/// What reading one attachment's bytes gave.
+type TextRead = Result<Arc<str>, Unreadable>;
+
+/// Attachments' texts by the hash of their bytes, for one cycle, within a memory budget
+/// (a text over the budget's share is read again when met again).
+#[derive(Debug, Default)]
+struct TextCache {
+    texts: std::sync::Mutex<(HashMap<String, TextRead>, usize)>,
+}
+
+impl TextCache {
+    /// Bytes of text kept at most, and at most for one text.
+    const BUDGET: usize = 64 * 1024 * 1024;
+    const LARGEST: usize = 1024 * 1024;
+
+    fn get(&self, hash: &str) -> Option<TextRead> {
+        let texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        texts.0.get(hash).cloned()
+    }
+
+    fn keep(&self, hash: &str, read: &TextRead) {
+        let size = read.as_ref().map_or(0, |t| t.len());
+        let mut texts = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        if size <= Self::LARGEST && texts.1 + size <= Self::BUDGET {
+            texts.1 += size;
+            texts.0.insert(hash.to_string(), read.clone());
+        }
+    }
 }
 
 impl Scanner {
@@ -115,6 +149,7 @@ impl Scanner {
             extracting: tokio::sync::Semaphore::new(
                 std::thread::available_parallelism().map_or(2, |n| n.get()),
             ),
+            texts: TextCache::default(),
         })
     }
 }
@@ -580,7 +615,17 @@ pub async fn judge_attachment(
         };
         Ok(Some(PageScanWrite::Scan(row)))
     };
-    let text = match extract_text(scanner, attachment.kind, &fetched.body).await {
+    let text = match scanner.texts.get(&hash) {
+        Some(known) => known,
+        None => {
+            let read = extract_text(scanner, attachment.kind, &fetched.body)
+                .await
+                .map(Arc::<str>::from);
+            scanner.texts.keep(&hash, &read);
+            read
+        }
+    };
+    let text = match text {
         Ok(text) => text,
         Err(why) => {
             report.unreadable += 1;
