@@ -9,155 +9,14 @@ mod support;
 use govwatch::app::{App, Options};
 use govwatch::console::auth;
 use govwatch::store::{Role, Store};
-use std::net::SocketAddr;
 
+use support::http::{Browser as Console, hidden};
 use support::{FixtureServer, county, wait_for};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 fn write(path: &std::path::Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-/// An answer read off the wire.
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The value of `name=` in the `Set-Cookie` headers, and the whole header.
-    fn set_cookie(&self, name: &str) -> Option<(String, String)> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .map(|(_, v)| v)
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(|v| {
-                let value = v[name.len() + 1..]
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                (value, v.clone())
-            })
-    }
-}
-
-/// One HTTP/1.0 request on a fresh connection (what a browser's request amounts to
-/// here; no client library stands between the test and the server).
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    cookie: Option<&str>,
-    form: Option<&[(&str, &str)]>,
-) -> Answer {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
-    if let Some(c) = cookie {
-        head.push_str(&format!("Cookie: {c}\r\n"));
-    }
-    let body = form
-        .map(|pairs| {
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish()
-        })
-        .unwrap_or_default();
-    if form.is_some() {
-        head.push_str(&format!(
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    head.push_str("\r\n");
-    s.write_all(head.as_bytes()).await.unwrap();
-    s.write_all(body.as_bytes()).await.unwrap();
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).await.unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    Answer {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-/// The value of the hidden input `name` in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..start + html[start..].find('"').unwrap()].to_string()
-}
-
-struct Console {
-    addr: SocketAddr,
-}
-
-impl Console {
-    /// Fills in and posts the login form; returns the answer to the POST.
-    async fn try_login(&self, name: &str, password: &str) -> Answer {
-        let form = request(self.addr, "GET", "/login", None, None).await;
-        assert_eq!(form.status, 200);
-        let (login_cookie, _) = form
-            .set_cookie("govwatch_login")
-            .expect("the login form's cookie");
-        let csrf = hidden(&form.body, "csrf");
-        request(
-            self.addr,
-            "POST",
-            "/login",
-            Some(&format!("govwatch_login={login_cookie}")),
-            Some(&[
-                ("name", name),
-                ("password", password),
-                ("csrf", &csrf),
-                ("next", "/"),
-            ]),
-        )
-        .await
-    }
-
-    /// Logs in; returns the session cookie's value.
-    async fn login(&self, name: &str, password: &str) -> String {
-        let r = self.try_login(name, password).await;
-        assert_eq!(r.status, 303, "{}", r.body);
-        r.set_cookie(auth::COOKIE).expect("a session cookie").0
-    }
-
-    async fn get(&self, path: &str, session: Option<&str>) -> Answer {
-        let cookie = session.map(|s| format!("{}={s}", auth::COOKIE));
-        request(self.addr, "GET", path, cookie.as_deref(), None).await
-    }
-
-    async fn post(&self, path: &str, session: Option<&str>, form: &[(&str, &str)]) -> Answer {
-        let cookie = session.map(|s| format!("{}={s}", auth::COOKIE));
-        request(self.addr, "POST", path, cookie.as_deref(), Some(form)).await
-    }
 }
 
 async fn console_on_the_county(url: String) {
@@ -246,9 +105,10 @@ async fn console_on_the_county(url: String) {
     // Logging in: the cookie is HttpOnly and SameSite=Strict (not Secure: no https
     // public_url), and the store keeps only the token's digest.
     let r = c.try_login("office1", "secret-pass-1").await;
-    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.status, 303, "{}", r.text());
     assert_eq!(r.header("location"), Some("/"));
-    let (office, header) = r.set_cookie(auth::COOKIE).unwrap();
+    let office = r.set_cookie(auth::COOKIE).unwrap();
+    let header = r.set_cookie_header(auth::COOKIE).unwrap().to_string();
     assert!(header.contains("HttpOnly"), "{header}");
     assert!(header.contains("SameSite=Strict"), "{header}");
     assert!(!header.contains("Secure"), "{header}");
@@ -288,7 +148,7 @@ async fn console_on_the_county(url: String) {
     assert!(!open.is_empty(), "the county has problems");
     let page = c.get("/", Some(&office)).await;
     assert_eq!(page.status, 200);
-    let html = page.body;
+    let html = page.text();
     assert!(html.contains("<h1>总览"), "{html}");
     assert!(html.contains("office1（政务公开办）"), "{html}");
     assert!(
@@ -317,7 +177,7 @@ async fn console_on_the_county(url: String) {
             .is_some_and(|u| u.split('、').any(|u| u == unit))
     };
     let clerk = c.login("clerk", "secret-pass-1").await;
-    let html = c.get("/", Some(&clerk)).await.body;
+    let html = c.get("/", Some(&clerk)).await.text();
     assert!(html.contains("（县公安局）"), "{html}");
     for f in open.iter().filter(|f| !names_unit(f, "县公安局")) {
         let unit = f.unit.as_deref().unwrap_or("（未指定单位）");
@@ -375,15 +235,19 @@ async fn console_on_the_county(url: String) {
             .id
     };
     let page = c.get(&format!("/findings/{planted}"), Some(&office)).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    assert!(!page.body.contains("<script>alert"), "{}", page.body);
-    assert!(!page.body.contains("href=\"javascript:"), "{}", page.body);
-    assert!(page.body.contains("&lt;script&gt;"), "{}", page.body);
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(!page.text().contains("<script>alert"), "{}", page.text());
+    assert!(
+        !page.text().contains("href=\"javascript:"),
+        "{}",
+        page.text()
+    );
+    assert!(page.text().contains("&lt;script&gt;"), "{}", page.text());
 
     // 问题列表 lists what each user may see; a unit user gets 404 for any other
     // unit's finding, whatever ID they try.
     let all = store.findings(&Default::default()).await.unwrap();
-    let list = c.get("/findings", Some(&office)).await.body;
+    let list = c.get("/findings", Some(&office)).await.text();
     assert!(list.contains(&format!("共{}条", all.len())), "{list}");
     let other = c.login("other", "secret-pass-1").await;
     let max_id = all.iter().map(|f| f.id).max().unwrap();
@@ -396,7 +260,7 @@ async fn console_on_the_county(url: String) {
             "finding {id} as 审计局"
         );
     }
-    let list = c.get("/findings", Some(&other)).await.body;
+    let list = c.get("/findings", Some(&other)).await.text();
     let theirs = all.iter().filter(|f| names_unit(f, "审计局")).count();
     assert!(list.contains(&format!("共{theirs}条")), "{list}");
     assert!(!list.contains("县公安局"), "{list}");
@@ -406,7 +270,7 @@ async fn console_on_the_county(url: String) {
     let page = c
         .get(&format!("/findings/{planted}"), Some(&clerk))
         .await
-        .body;
+        .text();
     let csrf = hidden(&page, "csrf");
     let path = format!("/findings/{planted}/feedback");
     let fb = [
@@ -425,7 +289,7 @@ async fn console_on_the_county(url: String) {
     let page = c
         .get(&format!("/findings/{planted}"), Some(&office))
         .await
-        .body;
+        .text();
     assert!(
         page.contains("整改反馈") && page.contains("已删除该链接") && page.contains("clerk"),
         "{page}"
@@ -439,7 +303,7 @@ async fn console_on_the_county(url: String) {
     let page = c
         .get(&format!("/findings/{planted}"), Some(&office))
         .await
-        .body;
+        .text();
     assert!(
         page.contains("误报") && page.contains("经核实链接有效"),
         "{page}"
@@ -491,33 +355,39 @@ async fn console_on_the_county(url: String) {
             .unwrap()
             .opened[0]
     };
-    let list = c.get("/findings?status=overdue", Some(&office)).await.body;
+    let list = c
+        .get("/findings?status=overdue", Some(&office))
+        .await
+        .text();
     assert!(list.contains("共1条"), "{list}");
     assert!(
         list.contains(&format!("href=\"/findings/{old}\"")) && list.contains("status-overdue"),
         "{list}"
     );
-    let list = c.get("/findings", Some(&office)).await.body;
+    let list = c.get("/findings", Some(&office)).await.text();
     let row = "<td class=\"num\"><a href=\"/findings/";
     let first = list.find(row).expect("a row");
     assert!(
         list[first + row.len()..].starts_with(&format!("{old}\"")),
         "the overdue finding leads: {list}"
     );
-    let page = c.get(&format!("/findings/{old}"), Some(&office)).await.body;
+    let page = c
+        .get(&format!("/findings/{old}"), Some(&office))
+        .await
+        .text();
     assert!(page.contains("status-overdue\">整改超期"), "{page}");
     for user in [&clerk, &other] {
         assert_eq!(
             c.get(&format!("/findings/{old}"), Some(user)).await.status,
             200
         );
-        let list = c.get("/findings?status=overdue", Some(user)).await.body;
+        let list = c.get("/findings?status=overdue", Some(user)).await.text();
         assert!(list.contains("共1条"), "{list}");
     }
     let list = c
         .get("/findings?status=dismissed", Some(&office))
         .await
-        .body;
+        .text();
     assert!(
         list.contains("共1条") && list.contains(&format!("href=\"/findings/{planted}\"")),
         "{list}"
@@ -531,7 +401,7 @@ async fn console_on_the_county(url: String) {
         403
     );
     assert_eq!(c.post("/logout", Some(&office), &[]).await.status, 403);
-    let html = c.get("/", Some(&office)).await.body;
+    let html = c.get("/", Some(&office)).await.text();
     let csrf = hidden(&html, "csrf");
     assert_eq!(
         c.post("/logout", Some(&office), &[("csrf", &csrf)])
@@ -545,11 +415,11 @@ async fn console_on_the_county(url: String) {
     for _ in 0..5 {
         let r = c.try_login("other", "wrong-password").await;
         assert_eq!(r.status, 401);
-        assert!(r.body.contains("用户名或密码错误"), "{}", r.body);
+        assert!(r.text().contains("用户名或密码错误"), "{}", r.text());
     }
     let r = c.try_login("other", "secret-pass-1").await;
     assert_eq!(r.status, 429);
-    assert!(r.body.contains("登录失败次数过多"), "{}", r.body);
+    assert!(r.text().contains("登录失败次数过多"), "{}", r.text());
     // Another account from the same address still logs in (20 per address).
     c.login("clerk", "secret-pass-1").await;
 
@@ -657,12 +527,12 @@ async fn unit_pages_on_the_county(url: String) {
     for unit in ["县政府办", "县公安局", "审计局", "旧改办"] {
         assert!(
             // minijinja writes the path's slashes as &#x2f;.
-            list.body.contains(&format!(
+            list.text().contains(&format!(
                 "&#x2f;units&#x2f;{}\">{unit}</a>",
                 unit_url(unit).trim_start_matches("/units/")
             )),
             "{unit}: {}",
-            list.body
+            list.text()
         );
     }
     let r = c.get("/units", Some(&clerk)).await;
@@ -672,8 +542,8 @@ async fn unit_pages_on_the_county(url: String) {
     // 县公安局: its column's last update (the newest item the county dates 9月10日) and
     // the account's days silent, with its last post.
     let page = c.get(&unit_url("县公安局"), Some(&clerk)).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let html = page.body;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let html = page.text();
     let gzdt = county::COLUMNS
         .iter()
         .find(|c| c.unit == "县公安局")
@@ -713,8 +583,8 @@ async fn unit_pages_on_the_county(url: String) {
         "%E5%AE%A1%E8%AE%A1%E5%B1%80",
     ] {
         let r = c.get(&unit_url(guess), Some(&clerk)).await;
-        assert_eq!(r.status, 404, "{guess} as 县公安局: {}", r.body);
-        assert!(!r.body.contains("审计动态"), "{}", r.body);
+        assert_eq!(r.status, 404, "{guess} as 县公安局: {}", r.text());
+        assert!(!r.text().contains("审计动态"), "{}", r.text());
     }
     assert_eq!(
         c.get("/units/%E5%AE%A1%E8%AE%A1%E5%B1%80", Some(&clerk))
@@ -731,18 +601,18 @@ async fn unit_pages_on_the_county(url: String) {
     // Crawled text is hostile: the column's name renders as text.
     let audit = c.get(&unit_url("审计局"), Some(&office)).await;
     assert_eq!(audit.status, 200);
-    assert!(!audit.body.contains("<script>alert"), "{}", audit.body);
+    assert!(!audit.text().contains("<script>alert"), "{}", audit.text());
     assert!(
         audit
-            .body
+            .text()
             .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;公告"),
         "{}",
-        audit.body
+        audit.text()
     );
 
     // 总览: this quarter's progress and the trend as SVG with a title; a unit user's
     // shows their unit's trend only.
-    let html = c.get("/", Some(&office)).await.body;
+    let html = c.get("/", Some(&office)).await.text();
     assert!(html.contains("达标栏目/应考核栏目"), "{html}");
     assert!(html.contains("<svg class=\"trend\" role=\"img\""), "{html}");
     assert!(
@@ -750,7 +620,7 @@ async fn unit_pages_on_the_county(url: String) {
         "{html}"
     );
     assert!(!html.contains("<script"), "{html}");
-    let html = c.get("/", Some(&clerk)).await.body;
+    let html = c.get("/", Some(&clerk)).await.text();
     assert!(
         html.contains("<title id=\"trend-0-t\">县公安局：近12周每周末未整改问题数</title>"),
         "{html}"

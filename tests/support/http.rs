@@ -27,13 +27,24 @@ impl Answer {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The value of `name=` in the `Set-Cookie` headers.
-    pub fn set_cookie(&self, name: &str) -> Option<String> {
+    /// The whole `Set-Cookie` header that sets `name` (its flags with its value).
+    pub fn set_cookie_header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, v)| v.strip_prefix(&format!("{name}=")))
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
+            .map(|(_, v)| v.as_str())
+            .find(|v| v.starts_with(&format!("{name}=")))
+    }
+
+    /// The value of `name=` in the `Set-Cookie` headers.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookie_header(name).map(|v| {
+            v[name.len() + 1..]
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .to_string()
+        })
     }
 }
 
