@@ -192,7 +192,7 @@ impl Store {
             for f in detected {
                 let kind = f.kind().code();
                 let evidence = f.evidence.to_json().to_string();
-                match open.remove(&(kind.to_string(), f.subject_key.clone())) {
+                let (id, units_to_write) = match open.remove(&(kind.to_string(), f.subject_key.clone())) {
                     Some((id, unit)) => {
                         sqlx::query(
                             "UPDATE findings SET last_confirmed = $2, evidence = $3, unit = $4 \
@@ -211,19 +211,9 @@ impl Store {
                                 .execute(&mut *tx)
                                 .await
                                 .map_err(ctx("recording a finding's units"))?;
-                            for name in unit_names(f.unit.as_deref()) {
-                                sqlx::query(
-                                    "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
-                                     ON CONFLICT DO NOTHING",
-                                )
-                                .bind(id)
-                                .bind(name)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(ctx("recording a finding's units"))?;
-                            }
                         }
                         done.confirmed.push(id);
+                        (id, unit != f.unit)
                     }
                     None => {
                         let (id,): (i64,) = sqlx::query_as(
@@ -242,18 +232,22 @@ impl Store {
                         .fetch_one(&mut *tx)
                         .await
                         .map_err(ctx("opening a finding"))?;
-                        for name in unit_names(f.unit.as_deref()) {
-                            sqlx::query(
-                                "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
-                                 ON CONFLICT DO NOTHING",
-                            )
-                            .bind(id)
-                            .bind(name)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(ctx("recording a finding's units"))?;
-                        }
                         done.opened.push(id);
+                        (id, true)
+                    }
+                };
+                // A new finding's units, or a confirmed one's whose units changed.
+                if units_to_write {
+                    for name in unit_names(f.unit.as_deref()) {
+                        sqlx::query(
+                            "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
+                             ON CONFLICT DO NOTHING",
+                        )
+                        .bind(id)
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(ctx("recording a finding's units"))?;
                     }
                 }
             }
