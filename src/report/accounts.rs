@@ -164,9 +164,13 @@ pub fn account_export(
             .cloned()
             .unwrap_or_else(|| account_key_of(&f.subject_key).to_string())
     };
-    let with_finding: HashSet<String> = in_period.iter().map(|f| owner(f)).collect();
+    // Each account's episodes, found once (not a pass over every episode per account).
+    let mut by_owner: HashMap<String, Vec<&FindingRecord>> = HashMap::new();
+    for f in &in_period {
+        by_owner.entry(owner(f)).or_default().push(f);
+    }
 
-    let row = |mine: &mut Vec<&&FindingRecord>| {
+    let row = |mine: &mut Vec<&FindingRecord>| {
         mine.sort_by_key(|f| (f.opened_at, f.id));
         let problems = mine
             .iter()
@@ -190,11 +194,11 @@ pub fn account_export(
         if running {
             running_count += 1;
         }
-        if running && (read.contains(&key) || with_finding.contains(&key)) {
+        let mut mine: Vec<&FindingRecord> = by_owner.get(&key).cloned().unwrap_or_default();
+        if running && (read.contains(&key) || !mine.is_empty()) {
             watched += 1;
-            passed += usize::from(!with_finding.contains(&key));
+            passed += usize::from(mine.is_empty());
         }
-        let mut mine: Vec<&&FindingRecord> = in_period.iter().filter(|f| owner(f) == key).collect();
         if mine.is_empty() {
             continue;
         }
@@ -212,8 +216,9 @@ pub fn account_export(
     // Accounts known only from a listing (未经报备, never registered): their platform,
     // name, unit (else 开设主体) and level as the listing gives them. They are not in the
     // registered inventory, so not among the watched accounts of the pass rate.
-    let mut unlisted: Vec<&&FindingRecord> = in_period
+    let mut unlisted: Vec<&FindingRecord> = in_period
         .iter()
+        .copied()
         .filter(|f| {
             f.kind == Kind::AccountUnregistered && !registered_as.contains_key(&f.subject_key)
         })
@@ -224,7 +229,7 @@ pub fn account_export(
             .then(a.opened_at.cmp(&b.opened_at))
     });
     for group in unlisted.chunk_by(|a, b| a.subject_key == b.subject_key) {
-        let mut mine: Vec<&&FindingRecord> = group.to_vec();
+        let mut mine: Vec<&FindingRecord> = group.to_vec();
         let (problems, rectified) = row(&mut mine);
         // As the latest episode's evidence shows the account (none for one an older
         // version wrote differently: its subject names it).
