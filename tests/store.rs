@@ -25,6 +25,7 @@ on_both_databases!(
     a_partial_check_resolves_only_what_it_looked_at,
     a_finding_belongs_to_each_of_its_units,
     finding_pages_count_filter_and_page_in_sql,
+    the_trend_and_unit_counts_are_counted_in_sql,
 );
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -586,6 +587,7 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
     let scope = Scope::kinds([Kind::AccountSilent]);
     // Seven findings of 县人行, one a day from the 1st; one of 审计局 too.
     let mut opened = Vec::new();
+    let mut audit = 0;
     for d in 1..=7u32 {
         let mut detected = vec![silent_of(&format!("p{d}"), "县人行")];
         if d == 1 {
@@ -598,6 +600,7 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
             .await
             .unwrap();
         opened.push(done.opened[0]);
+        audit = done.opened.get(1).copied().unwrap_or(audit);
     }
     // p2 is rectified on the 8th, p3 closes as 不再监测; p4 is a 误报.
     let mut closing = scope.clone();
@@ -664,7 +667,7 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
     assert_eq!(by_days, vec![o(0), o(3), o(4), o(5), o(6), o(1), o(2)]);
 
     let counts = store
-        .open_counts(&Visibility::All, &[Kind::AccountSilent])
+        .open_counts(&Visibility::All, &[Kind::AccountSilent], 50)
         .await
         .unwrap();
     // Open: p1, p5, p6, p7 and 审计局's (p4 is a 误报).
@@ -679,10 +682,110 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
         ]
     );
     let veto = store
-        .open_counts(&Visibility::Unit("审计局".into()), &[Kind::AccountSilent])
+        .open_counts(
+            &Visibility::Unit("审计局".into()),
+            &[Kind::AccountSilent],
+            50,
+        )
         .await
         .unwrap()
         .flagged;
     assert_eq!(veto.len(), 1);
     assert_eq!(veto[0].unit.as_deref(), Some("审计局"));
+    // 总览 lists the earliest opened of many: p1 and 审计局's (both of the 1st).
+    let first_two = store
+        .open_counts(&Visibility::All, &[Kind::AccountSilent], 2)
+        .await
+        .unwrap();
+    assert_eq!(first_two.by_kind, vec![(Kind::AccountSilent, 5)]);
+    let mut listed = ids(&first_two.flagged);
+    listed.sort();
+    let mut earliest = vec![o(0), audit];
+    earliest.sort();
+    assert_eq!(listed, earliest);
+}
+
+/// 总览's trend and 单位's counts: a finding is open at the end of a day it was opened
+/// on or before and not resolved by; 误报 never count; a finding of two units counts
+/// for each unit and once in the whole; a unit user's whole is their unit's.
+async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
+    let scope = Scope::kinds([Kind::AccountSilent]);
+    let apply = async |d: u32, hour: u32, detected: &[NewFinding], closing: &[&str]| {
+        let mut scope = scope.clone();
+        scope.subjects = Some(closing.iter().map(|s| s.to_string()).collect());
+        store
+            .reconcile_findings(&scope, detected, at(d, hour), day(d))
+            .await
+            .unwrap()
+            .opened
+    };
+    // The 1st: one opened and rectified the same day (never open at a day's end).
+    apply(1, 2, &[silent_of("g", "林业局")], &[]).await;
+    apply(1, 3, &[], &["g"]).await;
+    let opened = apply(
+        2,
+        2,
+        &[
+            silent_of("a", "县公安局、县人行"),
+            silent_of("b", "县人行"),
+            silent_of("c", "审计局"),
+            silent_of("d", "县人行"),
+        ],
+        &[],
+    )
+    .await;
+    store
+        .dismiss_finding(opened[3], "核实为误报", "office1", at(2, 5))
+        .await
+        .unwrap();
+    apply(4, 2, &[], &["b"]).await;
+    apply(
+        5,
+        2,
+        &[silent_of("e", "县人行"), silent_of("f", "县人行")],
+        &[],
+    )
+    .await;
+    apply(5, 3, &[], &["f"]).await;
+
+    let days = [day(1), day(3), day(4), day(5), day(6)];
+    assert_eq!(
+        store.county_open_trend(&days).await.unwrap(),
+        vec![0, 3, 2, 3, 3]
+    );
+    let units: Vec<String> = ["审计局", "县人行", "林业局", "县公安局", "审计局"]
+        .map(String::from)
+        .into();
+    // In the order asked, each once; 林业局 was never open at a day's end.
+    assert_eq!(
+        store.units_open_trend(&days, &units).await.unwrap(),
+        vec![
+            ("审计局".to_string(), vec![0, 1, 1, 1, 1]),
+            ("县人行".to_string(), vec![0, 2, 1, 2, 2]),
+            ("林业局".to_string(), vec![0, 0, 0, 0, 0]),
+            ("县公安局".to_string(), vec![0, 1, 1, 1, 1]),
+        ]
+    );
+    assert!(store.county_open_trend(&[]).await.unwrap().is_empty());
+    assert!(store.units_open_trend(&days, &[]).await.unwrap().is_empty());
+    // Undoing the 误报 counts it again from the day it opened.
+    store
+        .undismiss_finding(opened[3], "office1", at(6, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.county_open_trend(&days).await.unwrap(),
+        vec![0, 4, 3, 4, 4]
+    );
+
+    let per_unit = store.open_per_unit(&[]).await.unwrap();
+    let mut expected = vec![
+        ("县人行".to_string(), 3, 0),
+        ("县公安局".to_string(), 1, 0),
+        ("审计局".to_string(), 1, 0),
+    ];
+    expected.sort();
+    assert_eq!(per_unit, expected);
+    let flagged = store.open_per_unit(&[Kind::AccountSilent]).await.unwrap();
+    assert!(flagged.iter().all(|(_, n, v)| n == v), "{flagged:?}");
 }

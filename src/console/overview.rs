@@ -20,6 +20,10 @@ use crate::store::Session;
 /// How 总览 names the unit of a finding without one.
 const NO_UNIT: &str = "（未指定单位）";
 
+/// Single-veto findings 总览 lists by name, the earliest opened (all are counted, and
+/// 问题列表 lists each kind's whole).
+pub const VETO_LISTED: usize = 50;
+
 /// The user and the CSRF token every page's header needs.
 pub fn page_context(session: &Session) -> minijinja::Value {
     context! {
@@ -42,7 +46,11 @@ pub async fn page(
         .copied()
         .filter(|k| is_single_veto(*k))
         .collect();
-    let counts = match console.store.open_counts(&visibility, &veto_kinds).await {
+    let counts = match console
+        .store
+        .open_counts(&visibility, &veto_kinds, VETO_LISTED)
+        .await
+    {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("console: reading findings failed: {e}");
@@ -54,6 +62,12 @@ pub async fn page(
         }
     };
     let open_total: u64 = counts.by_kind.iter().map(|(_, n)| n).sum();
+    let veto_total: u64 = counts
+        .by_kind
+        .iter()
+        .filter(|(k, _)| is_single_veto(*k))
+        .map(|(_, n)| n)
+        .sum();
     let mut veto: Vec<(String, String, chrono::NaiveDate)> = counts
         .flagged
         .iter()
@@ -92,7 +106,10 @@ pub async fn page(
             progress,
             scope,
             open_total,
-            veto_total => veto.len(),
+            veto_total,
+            veto_kinds => veto_kinds.iter().map(|k| context! {
+                name => k.name_zh(), code => k.code(),
+            }).collect::<Vec<_>>(),
             veto => veto.iter().map(|(unit, sentence, on)| context! {
                 unit, sentence, opened_on => on.format("%Y-%m-%d").to_string(),
             }).collect::<Vec<_>>(),

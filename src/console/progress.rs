@@ -2,7 +2,8 @@
 //! quarterly notice use (columns on quota by `export columns`' rows, accounts passing and
 //! 合格率 by `export accounts`, rates worded as the notice words them), and a 12-week
 //! trend per unit: the findings open at the end of each week (Sunday; today for the
-//! current week), drawn as inline SVG made here (no script, no outside asset).
+//! current week; counted in SQL by [`Store::open_trend`]), drawn as inline SVG made here
+//! (no script, no outside asset).
 //!
 //! A unit user's block counts their unit's columns and accounts and draws their unit's
 //! trend only. Reads the store and the catalog in use; writes nothing, not even the
@@ -13,13 +14,12 @@ use std::collections::HashSet;
 use chrono::NaiveDate;
 use minijinja::{Value, context};
 
-use super::units::{names_unit, unit_path};
+use super::units::unit_path;
 use super::{Console, files};
 use crate::catalog::Catalog;
 use crate::clock::{Clock, end_of_day, start_of_day};
 use crate::config::Settings;
 use crate::detect::period::Period;
-use crate::observe::Episode;
 use crate::report::accounts::account_export;
 use crate::report::columns::{ColumnRow, Observed, Status, column_rows};
 use crate::report::notice::pass_rate;
@@ -79,18 +79,6 @@ pub fn trend_days(today: NaiveDate, weeks: usize) -> Vec<(NaiveDate, NaiveDate)>
     out
 }
 
-/// How many of `findings` were open at the end of each of `days` (误报 never count).
-pub fn open_at_ends(findings: &[&Episode], days: &[(NaiveDate, NaiveDate)]) -> Vec<usize> {
-    days.iter()
-        .map(|(_, day)| {
-            findings
-                .iter()
-                .filter(|f| f.dismissal.is_none() && f.open_on(*day))
-                .count()
-        })
-        .collect()
-}
-
 /// `8/26` for a week's Monday.
 fn short_day(d: NaiveDate) -> String {
     d.format("%-m/%-d").to_string()
@@ -115,12 +103,7 @@ fn xml_escape(s: &str) -> String {
 /// One small bar chart of a unit's open findings at the end of each week, as inline SVG
 /// with an accessible title and description (the numbers, in words). `id` makes the
 /// title's and description's ids unique on the page.
-pub fn trend_svg(
-    id: &str,
-    name: &str,
-    days: &[(NaiveDate, NaiveDate)],
-    counts: &[usize],
-) -> String {
+pub fn trend_svg(id: &str, name: &str, days: &[(NaiveDate, NaiveDate)], counts: &[u64]) -> String {
     const W: f64 = 260.0;
     const H: f64 = 118.0;
     const LEFT: f64 = 30.0;
@@ -197,46 +180,42 @@ pub fn trend_svg(
 }
 
 /// The charts to draw: the unit user's own unit, or for the office the whole county and
-/// the [`TREND_UNITS`] units with the most findings open now (then by name). Each is
-/// (name, link to its 单位 page, its findings).
-fn trend_subjects<'f>(
+/// the [`TREND_UNITS`] catalog units with the most findings open now (then by name).
+/// Each is (name, link to its 单位 page, its count at the end of each of `ends`).
+async fn trend_subjects(
+    store: &Store,
     session: &Session,
     catalog: &Catalog,
-    findings: &'f [Episode],
-    today: NaiveDate,
-) -> Vec<(String, Option<String>, Vec<&'f Episode>)> {
-    let of = |unit: &str| -> Vec<&'f Episode> {
-        findings.iter().filter(|f| names_unit(f, unit)).collect()
-    };
-    if !session.user.role.sees_all() {
-        return session
-            .user
-            .unit
-            .iter()
-            .map(|u| (u.clone(), Some(unit_path(u)), of(u)))
+    ends: &[NaiveDate],
+) -> Result<Vec<(String, Option<String>, Vec<u64>)>, StoreError> {
+    let units: Vec<String> = if session.user.role.sees_all() {
+        let known: HashSet<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
+        let mut ranked: Vec<(u64, String)> = store
+            .open_per_unit(&[])
+            .await?
+            .into_iter()
+            .filter(|(u, n, _)| *n > 0 && known.contains(u.as_str()))
+            .map(|(u, n, _)| (n, u))
             .collect();
-    }
-    let mut ranked: Vec<(usize, &str)> = catalog
-        .units
-        .iter()
-        .map(|u| {
-            let open = findings
-                .iter()
-                .filter(|f| f.dismissal.is_none() && f.open_on(today) && names_unit(f, &u.name))
-                .count();
-            (open, u.name.as_str())
-        })
-        .filter(|(n, _)| *n > 0)
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-    let mut out = vec![("全部单位".to_string(), None, findings.iter().collect())];
-    out.extend(
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked
-            .iter()
+            .into_iter()
             .take(TREND_UNITS)
-            .map(|(_, u)| (u.to_string(), Some(unit_path(u)), of(u))),
-    );
-    out
+            .map(|(_, u)| u)
+            .collect()
+    } else {
+        session.user.unit.iter().cloned().collect()
+    };
+    let mut out = Vec::with_capacity(units.len() + 1);
+    if session.user.role.sees_all() {
+        let all = store.county_open_trend(ends).await?;
+        out.push(("全部单位".to_string(), None, all));
+    }
+    for (unit, counts) in store.units_open_trend(ends, &units).await? {
+        let link = unit_path(&unit);
+        out.push((unit, Some(link), counts));
+    }
+    Ok(out)
 }
 
 /// The block's template values, or `None` (logged) when the store cannot be read: 总览
@@ -267,17 +246,12 @@ async fn gather(console: &Console, session: &Session) -> Result<Value, StoreErro
     let scoped: Vec<&ColumnRow> = rows.iter().filter(|r| in_scope(&r.units)).collect();
     let (on_quota, assessed) = columns_on_quota(scoped.iter().copied());
 
-    // Episodes open at any time since the earlier of the quarter's start and the
-    // trend's first Monday: all that either needs.
-    let days = trend_days(today, TREND_WEEKS);
-    let since = days
-        .first()
-        .map_or(period.start(), |(d, _)| *d)
-        .min(period.start());
+    // The accounts' episodes open at any time in the quarter: all `account_export` reads.
     let findings = store
         .findings(&FindingFilter {
-            since: Some(since),
+            since: Some(period.start()),
             until: Some(today),
+            accounts_only: true,
             ..FindingFilter::default()
         })
         .await?;
@@ -297,11 +271,13 @@ async fn gather(console: &Console, session: &Session) -> Result<Value, StoreErro
         }
     };
 
-    let trends: Vec<Value> = trend_subjects(session, &catalog, &findings, today)
+    let days = trend_days(today, TREND_WEEKS);
+    let ends: Vec<NaiveDate> = days.iter().map(|(_, end)| *end).collect();
+    let trends: Vec<Value> = trend_subjects(store, session, &catalog, &ends)
+        .await?
         .into_iter()
         .enumerate()
-        .map(|(i, (name, link, found))| {
-            let counts = open_at_ends(&found, &days);
+        .map(|(i, (name, link, counts))| {
             context! {
                 svg => trend_svg(&format!("trend-{i}"), &name, &days, &counts),
                 now => counts.last().copied().unwrap_or(0),
@@ -382,34 +358,5 @@ mod tests {
         assert!(svg.contains("aria-labelledby=\"t0-t t0-d\""), "{svg}");
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.ends_with("</svg>"));
-    }
-
-    #[test]
-    fn open_at_the_end_of_each_week() {
-        use crate::observe::evidence::{Evidence, SiteHomeStale};
-        let days = trend_days(d(9, 10), 3);
-        let stale = |opened: NaiveDate, resolved: Option<NaiveDate>| {
-            let evidence = Evidence::SiteHomeStale(SiteHomeStale {
-                url: "http://127.0.0.1:9/".into(),
-                last_update: d(1, 1),
-                days_since: 30,
-            });
-            let at = |day: NaiveDate| day.and_hms_opt(1, 0, 0).unwrap().and_utc();
-            Episode::from_stored(
-                1,
-                evidence.kind(),
-                "s".into(),
-                Some("县政府办".into()),
-                (at(opened), opened),
-                at(opened),
-                (resolved.map(at), resolved),
-                String::new(),
-                &evidence.to_json().to_string(),
-            )
-        };
-        let a = stale(d(8, 25), Some(d(9, 1)));
-        let b = stale(d(8, 30), None);
-        let c = stale(d(9, 6), Some(d(9, 6)));
-        assert_eq!(open_at_ends(&[&a, &b, &c], &days), [2, 1, 1]);
     }
 }

@@ -25,22 +25,13 @@ use crate::catalog::AccountStatus;
 use crate::clock::Clock;
 use crate::detect::period::Period;
 use crate::notify::compose::is_single_veto;
-use crate::observe::Episode;
+use crate::observe::kind::Kind;
 use crate::report::columns::{Status as ColumnStatus, published_zh, quota_zh};
 use crate::report::wording;
 use crate::store::{FindingFilter, Session};
 
 /// How far back the page lists rectified findings.
 const RECTIFIED_DAYS: u64 = 90;
-
-/// Whether `f` names `unit` among its responsible units (a column with several 保障单位
-/// is each one's). The one place the console reads a finding's units on this page, the
-/// trend and the unit list.
-pub fn names_unit(f: &Episode, unit: &str) -> bool {
-    f.unit
-        .as_deref()
-        .is_some_and(|u| u.split('、').any(|n| n == unit))
-}
 
 /// The path of `unit`'s page.
 pub fn unit_path(unit: &str) -> String {
@@ -89,31 +80,21 @@ pub async fn list(
         };
     }
     let catalog = console.catalog();
-    let open = match console
-        .store
-        .findings(&FindingFilter {
-            open_only: true,
-            ..FindingFilter::default()
-        })
-        .await
-    {
-        Ok(f) => f,
+    let veto_kinds: Vec<Kind> = Kind::ALL
+        .iter()
+        .copied()
+        .filter(|k| is_single_veto(*k))
+        .collect();
+    // Open and single-veto counts per unit, counted in SQL.
+    let counts: HashMap<String, (u64, u64)> = match console.store.open_per_unit(&veto_kinds).await {
+        Ok(rows) => rows.into_iter().map(|(u, n, v)| (u, (n, v))).collect(),
         Err(e) => return unavailable(e),
     };
-    // Open and single-veto counts per unit, in one pass over the open findings.
-    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
-    for f in open.iter().filter(|f| f.dismissal.is_none()) {
-        for name in f.unit.as_deref().unwrap_or("").split('、') {
-            let c = counts.entry(name).or_default();
-            c.0 += 1;
-            c.1 += usize::from(is_single_veto(f.kind));
-        }
-    }
     let rows: Vec<_> = catalog
         .units
         .iter()
         .map(|u| {
-            let (open, veto) = counts.get(u.name.as_str()).copied().unwrap_or_default();
+            let (open, veto) = counts.get(&u.name).copied().unwrap_or_default();
             context! {
                 name => &u.name,
                 link => unit_path(&u.name),
@@ -231,7 +212,7 @@ pub async fn show(
     let rule = rectify(&console);
     let mut open = Vec::new();
     let mut rectified = Vec::new();
-    for f in found.iter().filter(|f| names_unit(f, &unit)) {
+    for f in &found {
         let deadline = rule.deadline(f.opened_on);
         let s = status(f, deadline, today);
         let row = context! {

@@ -8,12 +8,12 @@
 //! 误报 is the dismissals' rule ([`crate::observe::Dismissal::covers`]), applied in Rust
 //! to the few findings dismissals name; the ids found go into the SQL as numbers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
 
-use super::findings::FindingRecord;
+use super::findings::{FindingRecord, unit_names};
 use super::{Kind as Backend, Result, Store, ctx, on_pool};
 use crate::observe::hits_of;
 use crate::observe::kind::Kind;
@@ -86,7 +86,8 @@ pub struct OpenCounts {
     /// By the finding's `unit` as stored (several 保障单位 joined with 、, as the notices
     /// print them): (unit, findings, of which of the `flagged` kinds).
     pub by_unit: Vec<(Option<String>, u64, u64)>,
-    /// The open findings of the `flagged` kinds themselves, in order of opening.
+    /// The earliest opened of the open findings of the `flagged` kinds, in order of
+    /// opening (as many as asked for).
     pub flagged: Vec<FindingRecord>,
 }
 
@@ -416,11 +417,13 @@ impl Store {
     }
 
     /// The open findings `visibility` lets see, 误报 left out, counted by kind and by
-    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit and listed.
+    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit, and the
+    /// `listed` earliest opened of them read.
     pub async fn open_counts(
         &self,
         visibility: &Visibility,
         flagged: &[Kind],
+        listed: usize,
     ) -> Result<OpenCounts> {
         let dismissed = self.dismissed_ids().await?;
         let mut by_kind = Sql::default();
@@ -448,8 +451,10 @@ impl Store {
         let mut flagged_sql = Sql::default();
         let cond = open_condition(&mut flagged_sql, visibility, &dismissed);
         let kinds_in = kind_in(&mut flagged_sql, flagged);
-        flagged_sql.text =
-            format!("SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id");
+        let limit = flagged_sql.arg(Arg::Int(i64::try_from(listed).unwrap_or(i64::MAX)));
+        flagged_sql.text = format!(
+            "SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id LIMIT {limit}"
+        );
         let ids: Vec<(i64,)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(flagged_sql.text.as_str())), flagged_sql)
                 .fetch_all(pool)
@@ -469,6 +474,170 @@ impl Store {
                 .map(|(u, n, f)| (u, n.max(0) as u64, f.unwrap_or(0).max(0) as u64))
                 .collect(),
         })
+    }
+}
+
+impl Store {
+    /// Open findings per unit they name, 误报 left out: (unit, findings, of which of
+    /// the `flagged` kinds), by name. A finding of several 保障单位 counts for each: the
+    /// counts are grouped in SQL by the stored `unit` (an index of the open findings,
+    /// rows never read) and each group's text split by [`unit_names`], the function
+    /// that fills `finding_units`, so both name the same units. 单位's list.
+    pub async fn open_per_unit(&self, flagged: &[Kind]) -> Result<Vec<(String, u64, u64)>> {
+        let dismissed = self.dismissed_ids().await?;
+        let mut sql = Sql::default();
+        let cond = open_condition(&mut sql, &Visibility::All, &dismissed);
+        let flagged_in = kind_in(&mut sql, flagged);
+        sql.text = format!(
+            "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
+             FROM findings WHERE {cond} GROUP BY unit"
+        );
+        let rows: Vec<(Option<String>, i64, Option<i64>)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("counting open findings per unit"))?;
+        let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (unit, n, f) in rows {
+            for name in unit_names(unit.as_deref()) {
+                let c = counts.entry(name).or_default();
+                c.0 += n.max(0) as u64;
+                c.1 += f.unwrap_or(0).max(0) as u64;
+            }
+        }
+        Ok(counts.into_iter().map(|(u, (n, f))| (u, n, f)).collect())
+    }
+
+    /// Every finding open at the end of each of `days` (in the order given: opened on or
+    /// before the day, not resolved by it), 误报 left out: 总览's trend of the county.
+    /// Counted as those opened by each day less those resolved by it, from the findings
+    /// grouped by opening and by resolving day (two index passes, rows never read).
+    pub async fn county_open_trend(&self, days: &[NaiveDate]) -> Result<Vec<u64>> {
+        let Some(last) = days.iter().max() else {
+            return Ok(Vec::new());
+        };
+        let by_day = |column: &'static str| async move {
+            let text = format!(
+                "SELECT {column}, COUNT(*) FROM findings WHERE {column} <= $1 GROUP BY {column}"
+            );
+            let rows: Vec<(NaiveDate, i64)> = on_pool!(self, pool => {
+                sqlx::query_as(AssertSqlSafe(text.as_str()))
+                    .bind(*last)
+                    .fetch_all(pool)
+                    .await
+            })
+            .map_err(ctx("counting findings by day"))?;
+            Ok::<_, super::StoreError>(rows)
+        };
+        let opened = by_day("opened_on").await?;
+        let resolved = by_day("resolved_on").await?;
+        // 误报: taken out again (few; their days read by id).
+        let dismissed = self.dismissed_ids().await?;
+        let spans: Vec<(NaiveDate, Option<NaiveDate>)> = if dismissed.is_empty() {
+            Vec::new()
+        } else {
+            let text = format!(
+                "SELECT opened_on, resolved_on FROM findings WHERE {}",
+                id_in(&dismissed)
+            );
+            on_pool!(self, pool => {
+                sqlx::query_as(AssertSqlSafe(text.as_str())).fetch_all(pool).await
+            })
+            .map_err(ctx("reading the days of dismissed findings"))?
+        };
+        let up_to = |rows: &[(NaiveDate, i64)], day: NaiveDate| -> i64 {
+            rows.iter().filter(|(d, _)| *d <= day).map(|(_, n)| n).sum()
+        };
+        Ok(days
+            .iter()
+            .map(|day| {
+                let dismissed_open = spans
+                    .iter()
+                    .filter(|(o, r)| o <= day && r.is_none_or(|r| r > *day))
+                    .count() as i64;
+                (up_to(&opened, *day) - up_to(&resolved, *day) - dismissed_open).max(0) as u64
+            })
+            .collect())
+    }
+
+    /// The findings naming each of `units` (`finding_units`) open at the end of each of
+    /// `days` (in the order given), 误报 left out: 总览's trend of a few units. Each unit
+    /// of `units` once, in their order, with zeros where none was open.
+    pub async fn units_open_trend(
+        &self,
+        days: &[NaiveDate],
+        units: &[String],
+    ) -> Result<Vec<(String, Vec<u64>)>> {
+        let Some(first) = days.iter().min() else {
+            return Ok(units.iter().map(|u| (u.clone(), Vec::new())).collect());
+        };
+        if units.is_empty() {
+            return Ok(Vec::new());
+        }
+        let dismissed = self.dismissed_ids().await?;
+        let mut sql = Sql::default();
+        let sums: Vec<String> = days
+            .iter()
+            .map(|d| {
+                let n = sql.arg(Arg::Date(*d));
+                format!(
+                    "SUM(CASE WHEN f.opened_on <= {n} AND \
+                     (f.resolved_on IS NULL OR f.resolved_on > {n}) THEN 1 ELSE 0 END)"
+                )
+            })
+            .collect();
+        let first = sql.arg(Arg::Date(*first));
+        let names: Vec<String> = units
+            .iter()
+            .map(|u| sql.arg(Arg::Text(u.clone())))
+            .collect();
+        // `id` and `resolved_on` are the finding's (finding_units has neither).
+        sql.text = format!(
+            "SELECT u.unit, {} FROM finding_units u JOIN findings f ON f.id = u.finding_id \
+             WHERE u.unit IN ({}) AND (f.resolved_on IS NULL OR f.resolved_on > {first}) \
+             AND {} GROUP BY u.unit",
+            sums.join(", "),
+            names.join(", "),
+            not_in(&dismissed),
+        );
+        let found: Vec<(String, Vec<Option<i64>>)> = on_pool!(self, pool => {
+            bound!(sqlx::query(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+                .and_then(|rows| {
+                    rows.iter()
+                        .map(|r| {
+                            use sqlx::Row;
+                            let sums = (1..=days.len())
+                                .map(|i| r.try_get::<Option<i64>, _>(i))
+                                .collect::<std::result::Result<Vec<_>, _>>()?;
+                            Ok((r.try_get::<String, _>(0)?, sums))
+                        })
+                        .collect()
+                })
+        })
+        .map_err(ctx(
+            "counting a unit's findings open at the end of each week",
+        ))?;
+        let found: HashMap<String, Vec<u64>> = found
+            .into_iter()
+            .map(|(u, sums)| {
+                let counts = sums.into_iter().map(|n| n.unwrap_or(0).max(0) as u64);
+                (u, counts.collect())
+            })
+            .collect();
+        let mut out: Vec<(String, Vec<u64>)> = Vec::new();
+        for unit in units {
+            if !out.iter().any(|(u, _)| u == unit) {
+                let counts = found
+                    .get(unit)
+                    .cloned()
+                    .unwrap_or_else(|| vec![0; days.len()]);
+                out.push((unit.clone(), counts));
+            }
+        }
+        Ok(out)
     }
 }
 
