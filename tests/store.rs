@@ -672,14 +672,20 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
         .unwrap();
     // Open: p1, p5, p6, p7 and 审计局's (p4 is a 误报).
     assert_eq!(counts.by_kind, vec![(Kind::AccountSilent, 5)]);
-    let mut by_unit = counts.by_unit;
-    by_unit.sort();
+    let by_unit = store
+        .open_per_unit(&Visibility::All, &[Kind::AccountSilent])
+        .await
+        .unwrap();
     assert_eq!(
         by_unit,
-        vec![
-            (Some("县人行".to_string()), 4, 4),
-            (Some("审计局".to_string()), 1, 1)
-        ]
+        vec![("县人行".to_string(), 4, 4), ("审计局".to_string(), 1, 1)]
+    );
+    assert_eq!(
+        store
+            .open_per_unit(&Visibility::Unit("审计局".into()), &[])
+            .await
+            .unwrap(),
+        vec![("审计局".to_string(), 1, 0)]
     );
     let veto = store
         .open_counts(
@@ -778,7 +784,7 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
         vec![0, 4, 3, 4, 4]
     );
 
-    let per_unit = store.open_per_unit(&[]).await.unwrap();
+    let per_unit = store.open_per_unit(&Visibility::All, &[]).await.unwrap();
     let mut expected = vec![
         ("县人行".to_string(), 3, 0),
         ("县公安局".to_string(), 1, 0),
@@ -786,6 +792,9 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
     ];
     expected.sort();
     assert_eq!(per_unit, expected);
-    let flagged = store.open_per_unit(&[Kind::AccountSilent]).await.unwrap();
+    let flagged = store
+        .open_per_unit(&Visibility::All, &[Kind::AccountSilent])
+        .await
+        .unwrap();
     assert!(flagged.iter().all(|(_, n, v)| n == v), "{flagged:?}");
 }

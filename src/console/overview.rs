@@ -2,7 +2,6 @@
 //! counts are the store's GROUP BY (a page costs the same at 100,000 findings); a unit
 //! user's are those of the findings naming their unit.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -79,16 +78,33 @@ pub async fn page(
     veto.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
     let mut kinds: Vec<(Kind, u64)> = counts.by_kind;
     kinds.sort_by_key(|(k, n)| (!is_single_veto(*k), std::cmp::Reverse(*n), *k));
-    // Findings without a unit, and any unit text written twice (none), count as one row.
-    let mut by_unit: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (unit, n, v) in counts.by_unit {
-        let entry = by_unit
-            .entry(unit.unwrap_or_else(|| NO_UNIT.into()))
-            .or_default();
-        entry.0 += n;
-        entry.1 += v;
-    }
-    let mut units: Vec<_> = by_unit.into_iter().collect();
+    // Per unit a finding names (a finding of several 保障单位 is each one's); a unit
+    // user's table is their own unit's row.
+    let per_unit = match console.store.open_per_unit(&visibility, &veto_kinds).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::error!("console: counting findings per unit failed: {e}");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "数据库暂不可用，请稍后再试",
+            )
+                .into_response();
+        }
+    };
+    let own =
+        (!session.user.role.sees_all()).then(|| session.user.unit.clone().unwrap_or_default());
+    let mut units: Vec<(String, (u64, u64))> = per_unit
+        .iter()
+        .filter(|(u, _, _)| own.as_ref().is_none_or(|own| own == u))
+        .map(|(u, n, v)| {
+            let name = if u.is_empty() {
+                NO_UNIT.to_string()
+            } else {
+                u.clone()
+            };
+            (name, (*n, *v))
+        })
+        .collect();
     units.sort_by(|a, b| {
         b.1.1
             .cmp(&a.1.1)
@@ -98,7 +114,7 @@ pub async fn page(
     let scope = (!session.user.role.sees_all())
         .then(|| session.user.unit.clone())
         .flatten();
-    let progress = super::progress::block(&console, &session).await;
+    let progress = super::progress::block(&console, &session, &per_unit).await;
     let ctx = context! {
         ..page_context(&session),
         ..context! {

@@ -186,16 +186,15 @@ async fn trend_subjects(
     store: &Store,
     session: &Session,
     catalog: &Catalog,
+    per_unit: &[(String, u64, u64)],
     ends: &[NaiveDate],
 ) -> Result<Vec<(String, Option<String>, Vec<u64>)>, StoreError> {
     let units: Vec<String> = if session.user.role.sees_all() {
         let known: HashSet<&str> = catalog.units.iter().map(|u| u.name.as_str()).collect();
-        let mut ranked: Vec<(u64, String)> = store
-            .open_per_unit(&[])
-            .await?
-            .into_iter()
+        let mut ranked: Vec<(u64, String)> = per_unit
+            .iter()
             .filter(|(u, n, _)| *n > 0 && known.contains(u.as_str()))
-            .map(|(u, n, _)| (n, u))
+            .map(|(u, n, _)| (*n, u.clone()))
             .collect();
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked
@@ -219,9 +218,14 @@ async fn trend_subjects(
 }
 
 /// The block's template values, or `None` (logged) when the store cannot be read: 总览
-/// still shows its counts.
-pub async fn block(console: &Console, session: &Session) -> Option<Value> {
-    match gather(console, session).await {
+/// still shows its counts. `per_unit` are the open findings per unit the user may see
+/// ([`Store::open_per_unit`], which 总览 has read already).
+pub async fn block(
+    console: &Console,
+    session: &Session,
+    per_unit: &[(String, u64, u64)],
+) -> Option<Value> {
+    match gather(console, session, per_unit).await {
         Ok(v) => Some(v),
         Err(e) => {
             tracing::error!("console: reading this quarter's progress failed: {e}");
@@ -230,7 +234,11 @@ pub async fn block(console: &Console, session: &Session) -> Option<Value> {
     }
 }
 
-async fn gather(console: &Console, session: &Session) -> Result<Value, StoreError> {
+async fn gather(
+    console: &Console,
+    session: &Session,
+    per_unit: &[(String, u64, u64)],
+) -> Result<Value, StoreError> {
     let catalog = console.catalog();
     let store = &console.store;
     let settings = &console.app.settings;
@@ -246,12 +254,14 @@ async fn gather(console: &Console, session: &Session) -> Result<Value, StoreErro
     let scoped: Vec<&ColumnRow> = rows.iter().filter(|r| in_scope(&r.units)).collect();
     let (on_quota, assessed) = columns_on_quota(scoped.iter().copied());
 
-    // The accounts' episodes open at any time in the quarter: all `account_export` reads.
+    // The accounts' episodes open at any time in the quarter (a unit user's: those
+    // naming their unit): all `account_export` reads.
     let findings = store
         .findings(&FindingFilter {
             since: Some(period.start()),
             until: Some(today),
             accounts_only: true,
+            unit: mine.clone(),
             ..FindingFilter::default()
         })
         .await?;
@@ -273,7 +283,7 @@ async fn gather(console: &Console, session: &Session) -> Result<Value, StoreErro
 
     let days = trend_days(today, TREND_WEEKS);
     let ends: Vec<NaiveDate> = days.iter().map(|(_, end)| *end).collect();
-    let trends: Vec<Value> = trend_subjects(store, session, &catalog, &ends)
+    let trends: Vec<Value> = trend_subjects(store, session, &catalog, per_unit, &ends)
         .await?
         .into_iter()
         .enumerate()

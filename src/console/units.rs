@@ -28,7 +28,7 @@ use crate::notify::compose::is_single_veto;
 use crate::observe::kind::Kind;
 use crate::report::columns::{Status as ColumnStatus, published_zh, quota_zh};
 use crate::report::wording;
-use crate::store::{FindingFilter, Session};
+use crate::store::{FindingFilter, Session, Visibility};
 
 /// How far back the page lists rectified findings.
 const RECTIFIED_DAYS: u64 = 90;
@@ -86,7 +86,11 @@ pub async fn list(
         .filter(|k| is_single_veto(*k))
         .collect();
     // Open and single-veto counts per unit, counted in SQL.
-    let counts: HashMap<String, (u64, u64)> = match console.store.open_per_unit(&veto_kinds).await {
+    let counts: HashMap<String, (u64, u64)> = match console
+        .store
+        .open_per_unit(&Visibility::All, &veto_kinds)
+        .await
+    {
         Ok(rows) => rows.into_iter().map(|(u, n, v)| (u, (n, v))).collect(),
         Err(e) => return unavailable(e),
     };

@@ -83,9 +83,6 @@ pub struct FindingPage {
 #[derive(Debug, Clone, Default)]
 pub struct OpenCounts {
     pub by_kind: Vec<(Kind, u64)>,
-    /// By the finding's `unit` as stored (several 保障单位 joined with 、, as the notices
-    /// print them): (unit, findings, of which of the `flagged` kinds).
-    pub by_unit: Vec<(Option<String>, u64, u64)>,
     /// The earliest opened of the open findings of the `flagged` kinds, in order of
     /// opening (as many as asked for).
     pub flagged: Vec<FindingRecord>,
@@ -254,7 +251,12 @@ impl Store {
         let size = size.max(1);
         let pages = total.div_ceil(size).max(1);
         let page = page.clamp(1, pages);
-        let overdue = self.count_segment(q, &dismissed, Some(true)).await?;
+        // The overdue ones: all of an overdue list, none of a closed or 误报 one.
+        let overdue = match q.standing {
+            Some(Standing::Overdue) => total,
+            Some(Standing::Rectified | Standing::Unwatched | Standing::Dismissed) => 0,
+            Some(Standing::Open) | None => self.count_segment(q, &dismissed, Some(true)).await?,
+        };
         let rest = total.saturating_sub(overdue);
         let offset = (page - 1) * size;
         let mut ids = Vec::new();
@@ -326,33 +328,35 @@ impl Store {
         } else {
             (want, offset)
         };
-        let order = match (q.order, overdue) {
-            (ListOrder::Opened, _) => ["opened_at DESC", "id"],
+        // The sort terms, the last one `id` (ties).
+        let terms: Vec<String> = match (q.order, overdue) {
+            // The opening day first: the same order (a day is its opening time's), and
+            // the open findings' index (findings_open_since) gives it without sorting.
+            (ListOrder::Opened, true) => vec!["opened_on DESC".into(), "opened_at DESC".into()],
+            (ListOrder::Opened, false) => vec!["opened_at DESC".into()],
             // Open: days open grow as the opening day goes back.
-            (ListOrder::DaysOpen, true) => ["opened_on", "id"],
-            (ListOrder::DaysOpen, false) => ["", "id"],
+            (ListOrder::DaysOpen, true) => vec!["opened_on".into()],
+            (ListOrder::DaysOpen, false) => {
+                let today = sql.arg(Arg::Date(q.today));
+                let days = match self.kind() {
+                    Backend::Sqlite => {
+                        format!("julianday(COALESCE(resolved_on, {today})) - julianday(opened_on)")
+                    }
+                    Backend::Postgres => format!("COALESCE(resolved_on, {today}) - opened_on"),
+                };
+                vec![format!("{days} DESC")]
+            }
         };
-        let first = if order[0].is_empty() {
-            let today = sql.arg(Arg::Date(q.today));
-            let days = match self.kind() {
-                Backend::Sqlite => {
-                    format!("julianday(COALESCE(resolved_on, {today})) - julianday(opened_on)")
-                }
-                Backend::Postgres => format!("COALESCE(resolved_on, {today}) - opened_on"),
-            };
-            format!("{days} DESC")
-        } else {
-            order[0].to_string()
-        };
-        let flip = |term: &str| match term.strip_suffix(" DESC") {
-            Some(t) => t.to_string(),
-            None => format!("{term} DESC"),
-        };
-        let order = if reverse {
-            format!("{}, {}", flip(&first), flip(order[1]))
-        } else {
-            format!("{first}, {}", order[1])
-        };
+        let order: Vec<String> = terms
+            .into_iter()
+            .chain(["id".to_string()])
+            .map(|term| match (reverse, term.strip_suffix(" DESC")) {
+                (false, _) => term,
+                (true, Some(t)) => t.to_string(),
+                (true, None) => format!("{term} DESC"),
+            })
+            .collect();
+        let order = order.join(", ");
         let limit = sql.arg(Arg::Int(limit as i64));
         let skip = sql.arg(Arg::Int(skip as i64));
         sql.text = format!(
@@ -416,9 +420,8 @@ impl Store {
         Ok(row.is_some())
     }
 
-    /// The open findings `visibility` lets see, 误报 left out, counted by kind and by
-    /// unit with GROUP BY; `flagged` kinds (单项否决) counted apart per unit, and the
-    /// `listed` earliest opened of them read.
+    /// The open findings `visibility` lets see, 误报 left out, counted by kind with
+    /// GROUP BY, and the `listed` earliest opened of the `flagged` kinds (单项否决) read.
     pub async fn open_counts(
         &self,
         visibility: &Visibility,
@@ -435,19 +438,6 @@ impl Store {
                 .await
         })
         .map_err(ctx("counting open findings by kind"))?;
-        let mut by_unit = Sql::default();
-        let cond = open_condition(&mut by_unit, visibility, &dismissed);
-        let flagged_in = kind_in(&mut by_unit, flagged);
-        by_unit.text = format!(
-            "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
-             FROM findings WHERE {cond} GROUP BY unit"
-        );
-        let units: Vec<(Option<String>, i64, Option<i64>)> = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(by_unit.text.as_str())), by_unit)
-                .fetch_all(pool)
-                .await
-        })
-        .map_err(ctx("counting open findings by unit"))?;
         let mut flagged_sql = Sql::default();
         let cond = open_condition(&mut flagged_sql, visibility, &dismissed);
         let kinds_in = kind_in(&mut flagged_sql, flagged);
@@ -469,24 +459,25 @@ impl Store {
                 .into_iter()
                 .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
                 .collect(),
-            by_unit: units
-                .into_iter()
-                .map(|(u, n, f)| (u, n.max(0) as u64, f.unwrap_or(0).max(0) as u64))
-                .collect(),
         })
     }
 }
 
 impl Store {
-    /// Open findings per unit they name, 误报 left out: (unit, findings, of which of
-    /// the `flagged` kinds), by name. A finding of several 保障单位 counts for each: the
-    /// counts are grouped in SQL by the stored `unit` (an index of the open findings,
-    /// rows never read) and each group's text split by [`unit_names`], the function
-    /// that fills `finding_units`, so both name the same units. 单位's list.
-    pub async fn open_per_unit(&self, flagged: &[Kind]) -> Result<Vec<(String, u64, u64)>> {
+    /// The open findings `visibility` lets see per unit they name, 误报 left out:
+    /// (unit, findings, of which of the `flagged` kinds), by name; those naming no unit
+    /// under `""`. A finding of several 保障单位 counts for each: the counts are grouped
+    /// in SQL by the stored `unit` (an index of the open findings, rows never read) and
+    /// each group's text split by [`unit_names`], the function that fills
+    /// `finding_units`, so both name the same units. 总览's and 单位's tables.
+    pub async fn open_per_unit(
+        &self,
+        visibility: &Visibility,
+        flagged: &[Kind],
+    ) -> Result<Vec<(String, u64, u64)>> {
         let dismissed = self.dismissed_ids().await?;
         let mut sql = Sql::default();
-        let cond = open_condition(&mut sql, &Visibility::All, &dismissed);
+        let cond = open_condition(&mut sql, visibility, &dismissed);
         let flagged_in = kind_in(&mut sql, flagged);
         sql.text = format!(
             "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
@@ -500,7 +491,11 @@ impl Store {
         .map_err(ctx("counting open findings per unit"))?;
         let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (unit, n, f) in rows {
-            for name in unit_names(unit.as_deref()) {
+            let mut names = unit_names(unit.as_deref());
+            if names.is_empty() {
+                names.push(String::new());
+            }
+            for name in names {
                 let c = counts.entry(name).or_default();
                 c.0 += n.max(0) as u64;
                 c.1 += f.unwrap_or(0).max(0) as u64;
