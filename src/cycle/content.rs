@@ -27,10 +27,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::catalog::Catalog;
 use crate::config::ContentSettings;
+use crate::extract::Parsed;
 use crate::extract::attachment::AttachmentKind;
 use crate::extract::content::{
-    AttachmentOf, Checks, Lexicon, PageScan, hidden_links, mask_digit_runs, outside, page_text,
-    scan, words,
+    AttachmentOf, Checks, Lexicon, PageScan, hidden_links_in, mask_digit_runs, outside,
+    page_text_of, scan, words,
 };
 use crate::fetch::FetchResult;
 use crate::store::{NewPageScan, PageScanWrite, ScanDigest, Store, StoreError};
@@ -251,12 +252,14 @@ pub fn answered_missing(result: &FetchResult) -> bool {
 
 /// What one read of a page says about its text: a new scan, a confirmation of the last
 /// one (`previous`, the page's stored digest), a missing read, or nothing (a failed read
-/// of another kind, a page that is not HTML). CPU only: the link stage writes what it
+/// of another kind, a page that is not HTML). `parsed` is the page read, decoded and
+/// parsed once for all its readers. CPU only: the link stage writes what it
 /// returns in batches ([`Store::write_page_scans`]).
 pub fn judge_read(
     scanner: &Scanner,
     page: &PageRead<'_>,
     result: &FetchResult,
+    parsed: Option<&Parsed>,
     previous: Option<&ScanDigest>,
     today: NaiveDate,
     report: &mut ContentReport,
@@ -281,25 +284,24 @@ pub fn judge_read(
         .content_type
         .as_deref()
         .is_none_or(|ct| ct.to_ascii_lowercase().contains("html"));
-    if !is_html {
+    let (true, Some(parsed)) = (is_html, parsed) else {
         return None;
-    }
-    let html = fetched.text().text;
-    let hash = content_hash(&html);
+    };
+    let hash = content_hash(&parsed.text);
     if let Some(prev) = previous.filter(|p| p.content_hash == hash && p.lexicon == scanner.key) {
         report.unchanged += 1;
         report.with_hits += usize::from(prev.hit_count > 0);
         return Some(PageScanWrite::Confirm(page.url.to_string()));
     }
     let mut found = scan(
-        &page_text(&html),
+        &page_text_of(&parsed.doc),
         &scanner.lexicon,
         scanner.checks,
         page.published_on,
         today,
     );
     if scanner.hidden_links {
-        found.hidden_links = hidden_links(&html, &fetched.final_url, |u| {
+        found.hidden_links = hidden_links_in(&parsed.doc, &fetched.final_url, |u| {
             crate::fetch::host_key(u).is_some_and(|h| page.own_hosts.contains(&h))
         });
     }

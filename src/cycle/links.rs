@@ -37,7 +37,9 @@ use super::site_crawl::{self, Frontier};
 use crate::catalog::Site;
 use crate::config::RobotsPolicy;
 use crate::extract::notfound::{self, NotFoundPage};
-use crate::extract::{LinkKind, LinkProblem, MalformedLink, PageLink, PageLinks, page_links};
+use crate::extract::{
+    LinkKind, LinkProblem, MalformedLink, PageLink, PageLinks, Parsed, page_links_in,
+};
 use crate::fetch::{Cidr, FailureClass, FetchResult, LinkGuard, Purpose, Request, host_key};
 use crate::observe::LinkOutcome;
 use crate::store::{CatalogIds, LinkCheck, NewLinkSource, StoreError};
@@ -153,21 +155,24 @@ impl PageWork {
         today: chrono::NaiveDate,
     ) -> PageWork {
         let mut content = super::content::ContentReport::default();
+        // Decoded and parsed once, for the content scan, the links and the fingerprint.
+        let read = result.page().filter(|p| !p.not_modified);
+        let parsed = read.map(|p| Parsed::of(p.text().text));
         let scan_write = scanner.and_then(|scanner| {
             super::content::judge_read(
                 scanner,
                 &info.as_read(),
                 &result,
+                parsed.as_ref(),
                 previous,
                 today,
                 &mut content,
             )
         });
-        let links = result.page().filter(|p| !p.not_modified).map(|p| {
-            let text = p.text().text;
+        let links = read.zip(parsed.as_ref()).map(|(p, parsed)| {
             (
-                page_links(&text, &p.final_url),
-                notfound::fingerprint(&text),
+                page_links_in(&parsed.doc, &p.final_url),
+                notfound::fingerprint_of(&parsed.doc),
             )
         });
         PageWork {

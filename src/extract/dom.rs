@@ -32,6 +32,21 @@ pub fn parse_document(html: &str) -> Html {
     doc
 }
 
+/// A page's decoded text and its parse, made once for every reader of the page (its
+/// links, its error-page fingerprint, its text for the content scan).
+pub struct Parsed {
+    pub text: String,
+    pub doc: Html,
+}
+
+impl Parsed {
+    /// Parses `text` with [`parse_document`].
+    pub fn of(text: String) -> Parsed {
+        let doc = parse_document(&text);
+        Parsed { text, doc }
+    }
+}
+
 /// Elements without content or whose end tag may be left out (the parser closes them
 /// itself): they do not count towards nesting.
 const NOT_NESTING: &[&str] = &[

@@ -19,7 +19,7 @@
 //! `https;//…`; 缺少mailto:: an e-mail address as `href`), and the link stage records
 //! them as broken without fetching anything.
 
-use scraper::ElementRef;
+use scraper::{ElementRef, Html};
 use serde::Serialize;
 use url::Url;
 
@@ -103,10 +103,15 @@ pub fn malformed_links(html: &str, page: &Url) -> Vec<MalformedLink> {
 /// Both of the above from one parse: the followable links once each, in page order, and
 /// the unfollowable ones once each (by value).
 pub fn page_links(html: &str, page: &Url) -> PageLinks {
+    page_links_in(&super::dom::parse_document(html), page)
+}
+
+/// [`page_links`] of a page already parsed (with [`super::parse_document`]).
+pub fn page_links_in(doc: &Html, page: &Url) -> PageLinks {
     let mut out = PageLinks::default();
     let mut seen = std::collections::HashSet::new();
     let mut seen_bad = std::collections::HashSet::new();
-    walk(html, page, |raw| match raw.resolved {
+    walk(doc, page, |raw| match raw.resolved {
         Ok(mut url) => {
             url.set_fragment(None);
             if seen.insert(url.clone()) {
@@ -159,9 +164,8 @@ const LINKING: &str = "a[href], area[href], img, script[src], link[href], \
     input[src], body[background], table[background], td[background], th[background], \
     meta[http-equiv][content], style, [style]";
 
-fn walk(html: &str, page: &Url, mut each: impl FnMut(RawLink)) {
-    let doc = super::dom::parse_document(html);
-    let base = effective_base(&doc, page);
+fn walk(doc: &Html, page: &Url, mut each: impl FnMut(RawLink)) {
+    let base = effective_base(doc, page);
     for e in doc.select(&sel(LINKING)) {
         for (href, kind, own) in values(e) {
             let resolved = resolve(&base, &href);

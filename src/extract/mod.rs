@@ -33,12 +33,12 @@ mod trs;
 mod tests;
 
 pub use dates::{date_from_url, find_date, parse_date_cell};
-pub use dom::{MAX_DEPTH, parse_document};
+pub use dom::{MAX_DEPTH, Parsed, parse_document};
 pub use homepage::home_items;
 pub use item::{ItemDateSource, column_name, item_date, item_title};
 pub use links::{
     LinkKind, LinkProblem, MalformedLink, PageLink, PageLinks, extract_links, malformed_links,
-    page_links,
+    page_links, page_links_in,
 };
 pub use list::{
     DateSource, ListItem, ListOutcome, ListPage, Selectors, check_selectors, explain_list,

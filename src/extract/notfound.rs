@@ -38,7 +38,11 @@ pub struct Fingerprint {
 
 /// The fingerprint of an HTML page.
 pub fn fingerprint(html: &str) -> Fingerprint {
-    let doc = super::dom::parse_document(html);
+    fingerprint_of(&super::dom::parse_document(html))
+}
+
+/// [`fingerprint`] of a page already parsed (with [`super::parse_document`]).
+pub fn fingerprint_of(doc: &scraper::Html) -> Fingerprint {
     let title = doc
         .select(&sel("title"))
         .next()

@@ -48,8 +48,12 @@ struct Decls {
 /// The outside links of `html` (read at `base`) that a reader cannot see; `own` says
 /// whether a URL is on the site.
 pub fn hidden_links(html: &str, base: &Url, own: impl Fn(&Url) -> bool) -> Vec<HiddenLink> {
-    let doc = Html::parse_document(html);
-    let rules = style_rules(&doc);
+    hidden_links_in(&crate::extract::parse_document(html), base, own)
+}
+
+/// [`hidden_links`] of a page already parsed (with [`crate::extract::parse_document`]).
+pub fn hidden_links_in(doc: &Html, base: &Url, own: impl Fn(&Url) -> bool) -> Vec<HiddenLink> {
+    let rules = style_rules(doc);
     let Ok(anchors) = Selector::parse("a[href]") else {
         return Vec::new();
     };

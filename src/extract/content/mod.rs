@@ -23,7 +23,7 @@ use ego_tree::NodeRef;
 use scraper::Node;
 use serde::{Deserialize, Serialize};
 
-pub use hidden::{HiddenLink, hidden_links};
+pub use hidden::{HiddenLink, hidden_links, hidden_links_in};
 pub use lexicon::{Lexicon, fold};
 pub use privacy::{LeakKind, mask_digit_runs};
 pub use words::{WordEntry, decode_word_file, parse_allow_list, parse_word_list};
@@ -231,7 +231,11 @@ const BLOCKS: &[&str] = &[
 /// separated by tabs, white space between Chinese characters dropped (a line break in
 /// the HTML source shows as nothing there).
 pub fn page_text(html: &str) -> String {
-    let doc = crate::extract::parse_document(html);
+    page_text_of(&crate::extract::parse_document(html))
+}
+
+/// [`page_text`] of a page already parsed (with [`crate::extract::parse_document`]).
+pub fn page_text_of(doc: &scraper::Html) -> String {
     let mut raw = String::new();
     walk(doc.tree.root(), &mut raw);
     tidy(&raw)
