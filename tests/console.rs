@@ -628,6 +628,22 @@ async fn unit_pages_on_the_county(url: String) {
     assert!(!html.contains("全部单位"), "{html}");
     assert_eq!(html.matches("<svg").count(), 1, "{html}");
 
+    // 总览's pass rate of the quarter counts as the accounts export does: the silent
+    // account is watched and fails.
+    let period = govwatch::detect::period::Period::quarter_of(today);
+    let export = c
+        .get(&format!("/download/{period}/accounts.json"), Some(&office))
+        .await
+        .text();
+    let export: serde_json::Value = serde_json::from_str(&export).unwrap();
+    let (passed, watched) = (&export["passed"], &export["watched"]);
+    assert!(watched.as_u64().unwrap() >= 1, "{export}");
+    let html = c.get("/", Some(&office)).await.text();
+    assert!(
+        html.contains(&format!("<div class=\"n\">{passed}/{watched}</div>")),
+        "{export}\n{html}"
+    );
+
     let _ = stop.send(());
     daemon.await.unwrap().unwrap();
     store.close().await;

@@ -225,6 +225,7 @@ async fn reports_and_ranking_on_the_county(url: String) {
 
     // The office's 报表: every export and the draft, for the period chosen.
     let office = c.login("office1", "secret-pass-1").await;
+
     let page = c.get(&format!("/reports?period={p}"), Some(&office)).await;
     assert_eq!(page.status, 200);
     // minijinja writes `/` in attributes as `&#x2f;`, which browsers read as `/`.

@@ -68,7 +68,6 @@ pub async fn run(app: &App, args: FindingsArgs) -> anyhow::Result<u8> {
             unit: args.unit.clone(),
             since: args.since,
             until: Some(app.clock.today()),
-            accounts_only: false,
         })
         .await?;
     let today = app.clock.today();

@@ -20,10 +20,10 @@ use crate::catalog::Catalog;
 use crate::clock::{Clock, end_of_day, start_of_day};
 use crate::config::Settings;
 use crate::detect::period::Period;
-use crate::report::accounts::account_export;
+use crate::report::accounts::{Span, account_tally};
 use crate::report::columns::{ColumnRow, Observed, Status, column_rows};
 use crate::report::notice::pass_rate;
-use crate::store::{CatalogIds, FindingFilter, Session, Store, StoreError};
+use crate::store::{CatalogIds, Session, Store, StoreError};
 
 /// Weeks the trend shows, the current one included.
 pub const TREND_WEEKS: usize = 12;
@@ -255,15 +255,9 @@ async fn gather(
     let (on_quota, assessed) = columns_on_quota(scoped.iter().copied());
 
     // The accounts' episodes open at any time in the quarter (a unit user's: those
-    // naming their unit): all `account_export` reads.
-    let findings = store
-        .findings(&FindingFilter {
-            since: Some(period.start()),
-            until: Some(today),
-            accounts_only: true,
-            unit: mine.clone(),
-            ..FindingFilter::default()
-        })
+    // naming their unit), their days only: all the pass rate reads.
+    let spans = store
+        .account_episode_days(period.start(), today, mine.as_deref())
         .await?;
     let tz = clock.tz();
     let read: HashSet<String> = store
@@ -272,12 +266,13 @@ async fn gather(
             end_of_day(period.end(), tz).min(clock.now()),
         )
         .await?;
+    let spans = spans.iter().map(Span::from);
     let accounts = match &mine {
-        None => account_export(&catalog, &findings, period, today, &read),
+        None => account_tally(&catalog, spans, period, today, &read),
         Some(unit) => {
             let mut own = Catalog::clone(&catalog);
             own.accounts.retain(|a| &a.unit == unit);
-            account_export(&own, &findings, period, today, &read)
+            account_tally(&own, spans, period, today, &read)
         }
     };
 

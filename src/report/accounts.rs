@@ -17,7 +17,7 @@ use crate::detect::Kind;
 use crate::detect::accounts::{account_key_of, unregistered_key};
 use crate::detect::period::Period;
 use crate::observe::evidence::Evidence;
-use crate::store::FindingRecord;
+use crate::store::{EpisodeDays, FindingRecord};
 
 /// The CSV/XLSX headers, as seed 003 prints them.
 pub const HEADERS: [&str; 6] = [
@@ -124,6 +124,130 @@ pub fn problem_sentence(f: &FindingRecord, list_year: i32) -> String {
     wording::list_sentence(f, list_year)
 }
 
+/// What the pass rate needs of an account episode (误报 already left out).
+#[derive(Debug, Clone, Copy)]
+pub struct Span<'a> {
+    pub kind: Kind,
+    pub subject_key: &'a str,
+    pub opened_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
+}
+
+impl<'a> From<&'a FindingRecord> for Span<'a> {
+    fn from(f: &'a FindingRecord) -> Span<'a> {
+        Span {
+            kind: f.kind,
+            subject_key: &f.subject_key,
+            opened_on: f.opened_on,
+            resolved_on: f.resolved_on,
+        }
+    }
+}
+
+impl<'a> From<&'a EpisodeDays> for Span<'a> {
+    fn from(f: &'a EpisodeDays) -> Span<'a> {
+        Span {
+            kind: f.kind,
+            subject_key: &f.subject_key,
+            opened_on: f.opened_on,
+            resolved_on: f.resolved_on,
+        }
+    }
+}
+
+impl Span<'_> {
+    /// An account's episode open at some time in `period` up to `end`.
+    fn in_period(&self, period: Period, end: NaiveDate) -> bool {
+        self.kind.is_account()
+            && self.opened_on <= end
+            && self.resolved_on.is_none_or(|r| r > period.start())
+    }
+
+    fn open_on(&self, day: NaiveDate) -> bool {
+        self.opened_on <= day && self.resolved_on.is_none_or(|r| r > day)
+    }
+}
+
+/// The account an episode is about: an account registered after it was found
+/// unregistered carries that finding too; a weekly finding (KEY#2020-W03) is its
+/// account's.
+struct Owners(HashMap<String, String>);
+
+impl Owners {
+    fn of(catalog: &Catalog) -> Owners {
+        Owners(
+            catalog
+                .accounts
+                .iter()
+                .map(|a| (unregistered_key(a.platform, &a.name), a.key()))
+                .collect(),
+        )
+    }
+
+    fn owner(&self, subject_key: &str) -> String {
+        self.0
+            .get(subject_key)
+            .cloned()
+            .unwrap_or_else(|| account_key_of(subject_key).to_string())
+    }
+
+    fn registered(&self, subject_key: &str) -> bool {
+        self.0.contains_key(subject_key)
+    }
+}
+
+/// The pass rate's counts of `period` on `today`: accounts 正常运行 (active, open in the
+/// period, not a zombie at its end), of those 期内监测 (read in the period or with a
+/// finding) and 合格 (watched, without a finding).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AccountTally {
+    pub running: usize,
+    pub watched: usize,
+    pub passed: usize,
+}
+
+/// [`AccountTally`] of the catalog's accounts from their episodes' days (`spans`, 误报
+/// left out; other kinds are ignored), `read` as for [`account_export`], which counts
+/// by this.
+pub fn account_tally<'a>(
+    catalog: &Catalog,
+    spans: impl IntoIterator<Item = Span<'a>>,
+    period: Period,
+    today: NaiveDate,
+    read: &HashSet<String>,
+) -> AccountTally {
+    let end = period.end().min(today);
+    let owners = Owners::of(catalog);
+    let mut zombie_at_end: HashSet<&str> = HashSet::new();
+    let mut with_finding: HashSet<String> = HashSet::new();
+    for span in spans {
+        if span.kind == Kind::AccountZombie && span.open_on(end) {
+            zombie_at_end.insert(span.subject_key);
+        }
+        if span.in_period(period, end) {
+            with_finding.insert(owners.owner(span.subject_key));
+        }
+    }
+    let mut tally = AccountTally::default();
+    for a in &catalog.accounts {
+        let key = a.key();
+        let running = a.status == AccountStatus::Active
+            && a.closed_on.is_none_or(|c| c > end)
+            && a.opened_on.is_none_or(|o| o <= end)
+            && !zombie_at_end.contains(key.as_str());
+        if !running {
+            continue;
+        }
+        tally.running += 1;
+        let found = with_finding.contains(&key);
+        if read.contains(&key) || found {
+            tally.watched += 1;
+            tally.passed += usize::from(!found);
+        }
+    }
+    tally
+}
+
 /// The problem-account list for `period`, exported on `today`. `findings` are all
 /// episodes (any order of opening is kept); accounts are matched by key; `read` holds
 /// the keys of the accounts read successfully in the period
@@ -139,35 +263,26 @@ pub fn account_export(
     // False alarms (误报) the office dismissed are no problems: they leave the list and
     // the pass rate (`export findings` shows them as 已核实为误报).
     let findings: Vec<&FindingRecord> = findings.iter().filter(|f| !f.is_dismissed()).collect();
+    let tally = account_tally(
+        catalog,
+        findings.iter().map(|f| Span::from(*f)),
+        period,
+        today,
+        read,
+    );
     let in_period: Vec<&FindingRecord> = findings
         .iter()
         .copied()
-        .filter(|f| f.kind.is_account())
-        .filter(|f| f.opened_on <= end && f.resolved_on.is_none_or(|r| r > period.start()))
+        .filter(|f| Span::from(*f).in_period(period, end))
         .collect();
-    let zombie_at_end: HashSet<&str> = findings
-        .iter()
-        .copied()
-        .filter(|f| f.kind == Kind::AccountZombie && f.open_on(end))
-        .map(|f| f.subject_key.as_str())
-        .collect();
-    // An account registered after it was found unregistered carries that finding too;
-    // a weekly finding (KEY#2020-W03) is its account's.
-    let registered_as: HashMap<String, String> = catalog
-        .accounts
-        .iter()
-        .map(|a| (unregistered_key(a.platform, &a.name), a.key()))
-        .collect();
-    let owner = |f: &FindingRecord| -> String {
-        registered_as
-            .get(&f.subject_key)
-            .cloned()
-            .unwrap_or_else(|| account_key_of(&f.subject_key).to_string())
-    };
+    let owners = Owners::of(catalog);
     // Each account's episodes, found once (not a pass over every episode per account).
     let mut by_owner: HashMap<String, Vec<&FindingRecord>> = HashMap::new();
     for f in &in_period {
-        by_owner.entry(owner(f)).or_default().push(f);
+        by_owner
+            .entry(owners.owner(&f.subject_key))
+            .or_default()
+            .push(f);
     }
 
     let row = |mine: &mut Vec<&FindingRecord>| {
@@ -181,27 +296,12 @@ pub fn account_export(
             .any(|f| f.opened_on <= today && f.rectified_on().is_none_or(|r| r > today));
         (problems, rectified)
     };
-    let mut running_count = 0;
-    let mut watched = 0;
-    let mut passed = 0;
     let mut rows = Vec::new();
     for a in &catalog.accounts {
-        let key = a.key();
-        let running = a.status == AccountStatus::Active
-            && a.closed_on.is_none_or(|c| c > end)
-            && a.opened_on.is_none_or(|o| o <= end)
-            && !zombie_at_end.contains(key.as_str());
-        if running {
-            running_count += 1;
-        }
-        let mut mine: Vec<&FindingRecord> = by_owner.get(&key).cloned().unwrap_or_default();
-        if running && (read.contains(&key) || !mine.is_empty()) {
-            watched += 1;
-            passed += usize::from(mine.is_empty());
-        }
-        if mine.is_empty() {
+        let Some(mine) = by_owner.get(&a.key()) else {
             continue;
-        }
+        };
+        let mut mine = mine.clone();
         let (problems, rectified) = row(&mut mine);
         rows.push(AccountRow {
             platform: a.platform.as_str().to_string(),
@@ -219,9 +319,7 @@ pub fn account_export(
     let mut unlisted: Vec<&FindingRecord> = in_period
         .iter()
         .copied()
-        .filter(|f| {
-            f.kind == Kind::AccountUnregistered && !registered_as.contains_key(&f.subject_key)
-        })
+        .filter(|f| f.kind == Kind::AccountUnregistered && !owners.registered(&f.subject_key))
         .collect();
     unlisted.sort_by(|a, b| {
         a.subject_key
@@ -262,14 +360,14 @@ pub fn account_export(
     rows.sort_by_key(|r| order.iter().position(|c| *c == r.category));
     AccountsExport {
         period: period.to_string(),
-        running: running_count,
-        watched,
-        passed,
+        running: tally.running,
+        watched: tally.watched,
+        passed: tally.passed,
         // Three decimals, as a share the notices print with one decimal in percent.
-        pass_rate: if watched == 0 {
+        pass_rate: if tally.watched == 0 {
             0.0
         } else {
-            (passed as f64 * 1000.0 / watched as f64).round() / 1000.0
+            (tally.passed as f64 * 1000.0 / tally.watched as f64).round() / 1000.0
         },
         accounts: rows,
     }

@@ -88,6 +88,15 @@ pub struct OpenCounts {
     pub flagged: Vec<FindingRecord>,
 }
 
+/// An episode's days, without its text or evidence: what counting accounts needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EpisodeDays {
+    pub kind: Kind,
+    pub subject_key: String,
+    pub opened_on: NaiveDate,
+    pub resolved_on: Option<NaiveDate>,
+}
+
 /// A value bound to a query, in order.
 enum Arg {
     Text(String),
@@ -502,6 +511,54 @@ impl Store {
             }
         }
         Ok(counts.into_iter().map(|(u, (n, f))| (u, n, f)).collect())
+    }
+
+    /// The new-media accounts' episodes open at any time after `since` and opened on or
+    /// before `until` (naming `unit` when given), 误报 left out, as their days only (no
+    /// evidence read or parsed): 总览's pass rate.
+    pub async fn account_episode_days(
+        &self,
+        since: NaiveDate,
+        until: NaiveDate,
+        unit: Option<&str>,
+    ) -> Result<Vec<EpisodeDays>> {
+        let dismissed = self.dismissed_ids().await?;
+        let mut sql = Sql::default();
+        let kinds: Vec<Kind> = Kind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.is_account())
+            .collect();
+        let kinds_in = kind_in(&mut sql, &kinds);
+        let since = sql.arg(Arg::Date(since));
+        let until = sql.arg(Arg::Date(until));
+        let visible = visible_condition(
+            &mut sql,
+            &unit.map_or(Visibility::All, |u| Visibility::Unit(u.to_string())),
+        );
+        sql.text = format!(
+            "SELECT kind, subject_key, opened_on, resolved_on FROM findings \
+             WHERE {kinds_in} AND (resolved_on IS NULL OR resolved_on > {since}) \
+             AND opened_on <= {until} AND {visible} AND {}",
+            not_in(&dismissed)
+        );
+        let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = on_pool!(self, pool => {
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading the days of account findings"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(kind, subject_key, opened_on, resolved_on)| {
+                Some(EpisodeDays {
+                    kind: kind.parse().ok()?,
+                    subject_key,
+                    opened_on,
+                    resolved_on,
+                })
+            })
+            .collect())
     }
 
     /// Every finding open at the end of each of `days` (in the order given: opened on or

@@ -135,8 +135,6 @@ impl FindingRow {
 pub struct FindingFilter {
     pub open_only: bool,
     pub kind: Option<Kind>,
-    /// Only the new-media accounts' kinds ([`Kind::is_account`]).
-    pub accounts_only: bool,
     /// Findings naming this unit (one of a column's 保障单位 is enough).
     pub unit: Option<String>,
     /// Episodes open at any time on or after this day.
@@ -295,15 +293,6 @@ impl Store {
         }
         if filter.kind.is_some() {
             sql.push_str(&format!(" AND kind = {}", next()));
-        }
-        if filter.accounts_only {
-            // Codes are fixed ASCII words: written into the text, nothing to bind.
-            let codes: Vec<String> = Kind::ALL
-                .iter()
-                .filter(|k| k.is_account())
-                .map(|k| format!("'{}'", k.code()))
-                .collect();
-            sql.push_str(&format!(" AND kind IN ({})", codes.join(", ")));
         }
         if filter.unit.is_some() {
             sql.push_str(&format!(
