@@ -667,13 +667,22 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
     assert_eq!(by_days, vec![o(0), o(3), o(4), o(5), o(6), o(1), o(2)]);
 
     let counts = store
-        .open_counts(&Visibility::All, &[Kind::AccountSilent], 50)
+        .open_counts(
+            &store.dismissed().await.unwrap(),
+            &Visibility::All,
+            &[Kind::AccountSilent],
+            50,
+        )
         .await
         .unwrap();
     // Open: p1, p5, p6, p7 and 审计局's (p4 is a 误报).
     assert_eq!(counts.by_kind, vec![(Kind::AccountSilent, 5)]);
     let by_unit = store
-        .open_per_unit(&Visibility::All, &[Kind::AccountSilent])
+        .open_per_unit(
+            &store.dismissed().await.unwrap(),
+            &Visibility::All,
+            &[Kind::AccountSilent],
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -682,13 +691,18 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
     );
     assert_eq!(
         store
-            .open_per_unit(&Visibility::Unit("审计局".into()), &[])
+            .open_per_unit(
+                &store.dismissed().await.unwrap(),
+                &Visibility::Unit("审计局".into()),
+                &[]
+            )
             .await
             .unwrap(),
         vec![("审计局".to_string(), 1, 0)]
     );
     let veto = store
         .open_counts(
+            &store.dismissed().await.unwrap(),
             &Visibility::Unit("审计局".into()),
             &[Kind::AccountSilent],
             50,
@@ -700,7 +714,12 @@ async fn finding_pages_count_filter_and_page_in_sql(store: Store) {
     assert_eq!(veto[0].unit.as_deref(), Some("审计局"));
     // 总览 lists the earliest opened of many: p1 and 审计局's (both of the 1st).
     let first_two = store
-        .open_counts(&Visibility::All, &[Kind::AccountSilent], 2)
+        .open_counts(
+            &store.dismissed().await.unwrap(),
+            &Visibility::All,
+            &[Kind::AccountSilent],
+            2,
+        )
         .await
         .unwrap();
     assert_eq!(first_two.by_kind, vec![(Kind::AccountSilent, 5)]);
@@ -756,7 +775,10 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
 
     let days = [day(1), day(3), day(4), day(5), day(6)];
     assert_eq!(
-        store.county_open_trend(&days).await.unwrap(),
+        store
+            .county_open_trend(&store.dismissed().await.unwrap(), &days)
+            .await
+            .unwrap(),
         vec![0, 3, 2, 3, 3]
     );
     let units: Vec<String> = ["审计局", "县人行", "林业局", "县公安局", "审计局"]
@@ -764,7 +786,10 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
         .into();
     // In the order asked, each once; 林业局 was never open at a day's end.
     assert_eq!(
-        store.units_open_trend(&days, &units).await.unwrap(),
+        store
+            .units_open_trend(&store.dismissed().await.unwrap(), &days, &units)
+            .await
+            .unwrap(),
         vec![
             ("审计局".to_string(), vec![0, 1, 1, 1, 1]),
             ("县人行".to_string(), vec![0, 2, 1, 2, 2]),
@@ -772,19 +797,37 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
             ("县公安局".to_string(), vec![0, 1, 1, 1, 1]),
         ]
     );
-    assert!(store.county_open_trend(&[]).await.unwrap().is_empty());
-    assert!(store.units_open_trend(&days, &[]).await.unwrap().is_empty());
+    assert!(
+        store
+            .county_open_trend(&store.dismissed().await.unwrap(), &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .units_open_trend(&store.dismissed().await.unwrap(), &days, &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Undoing the 误报 counts it again from the day it opened.
     store
         .undismiss_finding(opened[3], "office1", at(6, 1))
         .await
         .unwrap();
     assert_eq!(
-        store.county_open_trend(&days).await.unwrap(),
+        store
+            .county_open_trend(&store.dismissed().await.unwrap(), &days)
+            .await
+            .unwrap(),
         vec![0, 4, 3, 4, 4]
     );
 
-    let per_unit = store.open_per_unit(&Visibility::All, &[]).await.unwrap();
+    let per_unit = store
+        .open_per_unit(&store.dismissed().await.unwrap(), &Visibility::All, &[])
+        .await
+        .unwrap();
     let mut expected = vec![
         ("县人行".to_string(), 3, 0),
         ("县公安局".to_string(), 1, 0),
@@ -793,7 +836,11 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
     expected.sort();
     assert_eq!(per_unit, expected);
     let flagged = store
-        .open_per_unit(&Visibility::All, &[Kind::AccountSilent])
+        .open_per_unit(
+            &store.dismissed().await.unwrap(),
+            &Visibility::All,
+            &[Kind::AccountSilent],
+        )
         .await
         .unwrap();
     assert!(flagged.iter().all(|(_, n, v)| n == v), "{flagged:?}");

@@ -14,7 +14,7 @@ use super::{Console, templates};
 use crate::notify::compose::is_single_veto;
 use crate::observe::kind::Kind;
 use crate::report::wording;
-use crate::store::Session;
+use crate::store::{Session, StoreError};
 
 /// How 总览 names the unit of a finding without one.
 const NO_UNIT: &str = "（未指定单位）";
@@ -45,12 +45,21 @@ pub async fn page(
         .copied()
         .filter(|k| is_single_veto(*k))
         .collect();
-    let counts = match console
-        .store
-        .open_counts(&visibility, &veto_kinds, VETO_LISTED)
-        .await
-    {
-        Ok(c) => c,
+    // 误报 read once for every count of the page; the counts by kind, and per unit a
+    // finding names (a finding of several 保障单位 is each one's).
+    let store = &console.store;
+    let read = async {
+        let dismissed = store.dismissed().await?;
+        let counts = store
+            .open_counts(&dismissed, &visibility, &veto_kinds, VETO_LISTED)
+            .await?;
+        let per_unit = store
+            .open_per_unit(&dismissed, &visibility, &veto_kinds)
+            .await?;
+        Ok::<_, StoreError>((dismissed, counts, per_unit))
+    };
+    let (dismissed, counts, per_unit) = match read.await {
+        Ok(read) => read,
         Err(e) => {
             tracing::error!("console: reading findings failed: {e}");
             return (
@@ -78,19 +87,7 @@ pub async fn page(
     veto.sort_by(|a, b| a.2.cmp(&b.2).then_with(|| a.0.cmp(&b.0)));
     let mut kinds: Vec<(Kind, u64)> = counts.by_kind;
     kinds.sort_by_key(|(k, n)| (!is_single_veto(*k), std::cmp::Reverse(*n), *k));
-    // Per unit a finding names (a finding of several 保障单位 is each one's); a unit
-    // user's table is their own unit's row.
-    let per_unit = match console.store.open_per_unit(&visibility, &veto_kinds).await {
-        Ok(rows) => rows,
-        Err(e) => {
-            tracing::error!("console: counting findings per unit failed: {e}");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "数据库暂不可用，请稍后再试",
-            )
-                .into_response();
-        }
-    };
+    // A unit user's table by unit is their own unit's row.
     let own =
         (!session.user.role.sees_all()).then(|| session.user.unit.clone().unwrap_or_default());
     let mut units: Vec<(String, (u64, u64))> = per_unit
@@ -114,7 +111,7 @@ pub async fn page(
     let scope = (!session.user.role.sees_all())
         .then(|| session.user.unit.clone())
         .flatten();
-    let progress = super::progress::block(&console, &session, &per_unit).await;
+    let progress = super::progress::block(&console, &session, &dismissed, &per_unit).await;
     let ctx = context! {
         ..page_context(&session),
         ..context! {

@@ -23,7 +23,7 @@ use crate::detect::period::Period;
 use crate::report::accounts::{Span, account_tally};
 use crate::report::columns::{ColumnRow, Observed, Status, column_rows};
 use crate::report::notice::pass_rate;
-use crate::store::{CatalogIds, Session, Store, StoreError};
+use crate::store::{CatalogIds, Dismissed, Session, Store, StoreError};
 
 /// Weeks the trend shows, the current one included.
 pub const TREND_WEEKS: usize = 12;
@@ -184,6 +184,7 @@ pub fn trend_svg(id: &str, name: &str, days: &[(NaiveDate, NaiveDate)], counts: 
 /// Each is (name, link to its 单位 page, its count at the end of each of `ends`).
 async fn trend_subjects(
     store: &Store,
+    dismissed: &Dismissed,
     session: &Session,
     catalog: &Catalog,
     per_unit: &[(String, u64, u64)],
@@ -207,10 +208,10 @@ async fn trend_subjects(
     };
     let mut out = Vec::with_capacity(units.len() + 1);
     if session.user.role.sees_all() {
-        let all = store.county_open_trend(ends).await?;
+        let all = store.county_open_trend(dismissed, ends).await?;
         out.push(("全部单位".to_string(), None, all));
     }
-    for (unit, counts) in store.units_open_trend(ends, &units).await? {
+    for (unit, counts) in store.units_open_trend(dismissed, ends, &units).await? {
         let link = unit_path(&unit);
         out.push((unit, Some(link), counts));
     }
@@ -218,14 +219,15 @@ async fn trend_subjects(
 }
 
 /// The block's template values, or `None` (logged) when the store cannot be read: 总览
-/// still shows its counts. `per_unit` are the open findings per unit the user may see
-/// ([`Store::open_per_unit`], which 总览 has read already).
+/// still shows its counts. `dismissed` and `per_unit` (the open findings per unit the
+/// user may see, [`Store::open_per_unit`]) are what 总览 has read already.
 pub async fn block(
     console: &Console,
     session: &Session,
+    dismissed: &Dismissed,
     per_unit: &[(String, u64, u64)],
 ) -> Option<Value> {
-    match gather(console, session, per_unit).await {
+    match gather(console, session, dismissed, per_unit).await {
         Ok(v) => Some(v),
         Err(e) => {
             tracing::error!("console: reading this quarter's progress failed: {e}");
@@ -237,6 +239,7 @@ pub async fn block(
 async fn gather(
     console: &Console,
     session: &Session,
+    dismissed: &Dismissed,
     per_unit: &[(String, u64, u64)],
 ) -> Result<Value, StoreError> {
     let catalog = console.catalog();
@@ -257,7 +260,7 @@ async fn gather(
     // The accounts' episodes open at any time in the quarter (a unit user's: those
     // naming their unit), their days only: all the pass rate reads.
     let spans = store
-        .account_episode_days(period.start(), today, mine.as_deref())
+        .account_episode_days(dismissed, period.start(), today, mine.as_deref())
         .await?;
     let tz = clock.tz();
     let read: HashSet<String> = store
@@ -278,7 +281,7 @@ async fn gather(
 
     let days = trend_days(today, TREND_WEEKS);
     let ends: Vec<NaiveDate> = days.iter().map(|(_, end)| *end).collect();
-    let trends: Vec<Value> = trend_subjects(store, session, &catalog, per_unit, &ends)
+    let trends: Vec<Value> = trend_subjects(store, dismissed, session, &catalog, per_unit, &ends)
         .await?
         .into_iter()
         .enumerate()

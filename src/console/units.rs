@@ -86,11 +86,14 @@ pub async fn list(
         .filter(|k| is_single_veto(*k))
         .collect();
     // Open and single-veto counts per unit, counted in SQL.
-    let counts: HashMap<String, (u64, u64)> = match console
-        .store
-        .open_per_unit(&Visibility::All, &veto_kinds)
-        .await
-    {
+    let read = async {
+        let dismissed = console.store.dismissed().await?;
+        console
+            .store
+            .open_per_unit(&dismissed, &Visibility::All, &veto_kinds)
+            .await
+    };
+    let counts: HashMap<String, (u64, u64)> = match read.await {
         Ok(rows) => rows.into_iter().map(|(u, n, v)| (u, (n, v))).collect(),
         Err(e) => return unavailable(e),
     };

@@ -97,6 +97,11 @@ pub struct EpisodeDays {
     pub resolved_on: Option<NaiveDate>,
 }
 
+/// The findings a dismissal in force covers (误报), read once for the several counts of
+/// a page ([`Store::dismissed`]).
+#[derive(Debug, Clone, Default)]
+pub struct Dismissed(Vec<i64>);
+
 /// A value bound to a query, in order.
 enum Arg {
     Text(String),
@@ -150,6 +155,11 @@ macro_rules! bound {
 }
 
 impl Store {
+    /// The findings a dismissal in force covers (误报), for the counts of one page.
+    pub async fn dismissed(&self) -> Result<Dismissed> {
+        Ok(Dismissed(self.dismissed_ids().await?))
+    }
+
     /// The findings a dismissal in force covers (误报), by id.
     async fn dismissed_ids(&self) -> Result<Vec<i64>> {
         let rows: Vec<(i64, String, String, String)> = on_pool!(self, pool => {
@@ -433,13 +443,14 @@ impl Store {
     /// GROUP BY, and the `listed` earliest opened of the `flagged` kinds (单项否决) read.
     pub async fn open_counts(
         &self,
+        dismissed: &Dismissed,
         visibility: &Visibility,
         flagged: &[Kind],
         listed: usize,
     ) -> Result<OpenCounts> {
-        let dismissed = self.dismissed_ids().await?;
+        let dismissed = &dismissed.0;
         let mut by_kind = Sql::default();
-        let cond = open_condition(&mut by_kind, visibility, &dismissed);
+        let cond = open_condition(&mut by_kind, visibility, dismissed);
         by_kind.text = format!("SELECT kind, COUNT(*) FROM findings WHERE {cond} GROUP BY kind");
         let kinds: Vec<(String, i64)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(by_kind.text.as_str())), by_kind)
@@ -448,7 +459,7 @@ impl Store {
         })
         .map_err(ctx("counting open findings by kind"))?;
         let mut flagged_sql = Sql::default();
-        let cond = open_condition(&mut flagged_sql, visibility, &dismissed);
+        let cond = open_condition(&mut flagged_sql, visibility, dismissed);
         let kinds_in = kind_in(&mut flagged_sql, flagged);
         let limit = flagged_sql.arg(Arg::Int(i64::try_from(listed).unwrap_or(i64::MAX)));
         flagged_sql.text = format!(
@@ -481,12 +492,13 @@ impl Store {
     /// `finding_units`, so both name the same units. 总览's and 单位's tables.
     pub async fn open_per_unit(
         &self,
+        dismissed: &Dismissed,
         visibility: &Visibility,
         flagged: &[Kind],
     ) -> Result<Vec<(String, u64, u64)>> {
-        let dismissed = self.dismissed_ids().await?;
+        let dismissed = &dismissed.0;
         let mut sql = Sql::default();
-        let cond = open_condition(&mut sql, visibility, &dismissed);
+        let cond = open_condition(&mut sql, visibility, dismissed);
         let flagged_in = kind_in(&mut sql, flagged);
         sql.text = format!(
             "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
@@ -518,11 +530,12 @@ impl Store {
     /// evidence read or parsed): 总览's pass rate.
     pub async fn account_episode_days(
         &self,
+        dismissed: &Dismissed,
         since: NaiveDate,
         until: NaiveDate,
         unit: Option<&str>,
     ) -> Result<Vec<EpisodeDays>> {
-        let dismissed = self.dismissed_ids().await?;
+        let dismissed = &dismissed.0;
         let mut sql = Sql::default();
         let kinds: Vec<Kind> = Kind::ALL
             .iter()
@@ -540,7 +553,7 @@ impl Store {
             "SELECT kind, subject_key, opened_on, resolved_on FROM findings \
              WHERE {kinds_in} AND (resolved_on IS NULL OR resolved_on > {since}) \
              AND opened_on <= {until} AND {visible} AND {}",
-            not_in(&dismissed)
+            not_in(dismissed)
         );
         let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
@@ -565,7 +578,11 @@ impl Store {
     /// before the day, not resolved by it), 误报 left out: 总览's trend of the county.
     /// Counted as those opened by each day less those resolved by it, from the findings
     /// grouped by opening and by resolving day (two index passes, rows never read).
-    pub async fn county_open_trend(&self, days: &[NaiveDate]) -> Result<Vec<u64>> {
+    pub async fn county_open_trend(
+        &self,
+        dismissed: &Dismissed,
+        days: &[NaiveDate],
+    ) -> Result<Vec<u64>> {
         let Some(last) = days.iter().max() else {
             return Ok(Vec::new());
         };
@@ -585,13 +602,13 @@ impl Store {
         let opened = by_day("opened_on").await?;
         let resolved = by_day("resolved_on").await?;
         // 误报: taken out again (few; their days read by id).
-        let dismissed = self.dismissed_ids().await?;
+        let dismissed = &dismissed.0;
         let spans: Vec<(NaiveDate, Option<NaiveDate>)> = if dismissed.is_empty() {
             Vec::new()
         } else {
             let text = format!(
                 "SELECT opened_on, resolved_on FROM findings WHERE {}",
-                id_in(&dismissed)
+                id_in(dismissed)
             );
             on_pool!(self, pool => {
                 sqlx::query_as(AssertSqlSafe(text.as_str())).fetch_all(pool).await
@@ -618,6 +635,7 @@ impl Store {
     /// of `units` once, in their order, with zeros where none was open.
     pub async fn units_open_trend(
         &self,
+        dismissed: &Dismissed,
         days: &[NaiveDate],
         units: &[String],
     ) -> Result<Vec<(String, Vec<u64>)>> {
@@ -627,7 +645,7 @@ impl Store {
         if units.is_empty() {
             return Ok(Vec::new());
         }
-        let dismissed = self.dismissed_ids().await?;
+        let dismissed = &dismissed.0;
         let mut sql = Sql::default();
         let sums: Vec<String> = days
             .iter()
@@ -651,7 +669,7 @@ impl Store {
              AND {} GROUP BY u.unit",
             sums.join(", "),
             names.join(", "),
-            not_in(&dismissed),
+            not_in(dismissed),
         );
         let found: Vec<(String, Vec<Option<i64>>)> = on_pool!(self, pool => {
             bound!(sqlx::query(AssertSqlSafe(sql.text.as_str())), sql)

@@ -38,7 +38,7 @@ pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageScanRow, PageScanWrite, ScanDigest};
 pub use dismissals::DismissError;
 pub use finding_pages::{
-    EpisodeDays, FindingPage, FindingQuery, ListOrder, OpenCounts, Standing, Visibility,
+    Dismissed, EpisodeDays, FindingPage, FindingQuery, ListOrder, OpenCounts, Standing, Visibility,
 };
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkPageState, LinkSource, NewLinkSource};
