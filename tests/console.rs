@@ -643,6 +643,28 @@ async fn unit_pages_on_the_county(url: String) {
         html.contains(&format!("<div class=\"n\">{passed}/{watched}</div>")),
         "{export}\n{html}"
     );
+    // And its columns on quota are the columns export's, though it reads only the
+    // quarter's dates and crawls (the county's items are of 2020, before it).
+    let rows = c
+        .get(&format!("/download/{period}/columns.json"), Some(&office))
+        .await
+        .text();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&rows).unwrap();
+    let status = |r: &serde_json::Value| r["status"].as_str().unwrap_or("").to_string();
+    let done = rows.iter().filter(|r| status(r) == "完成").count();
+    let assessed = rows
+        .iter()
+        .filter(|r| ["完成", "未完成", "零发布"].contains(&status(r).as_str()))
+        .count();
+    assert!(
+        html.contains(&format!("<div class=\"n\">{done}/{assessed}</div>")),
+        "{rows:?}\n{html}"
+    );
+    let uncounted = rows.len() - assessed;
+    assert!(
+        uncounted == 0 || html.contains(&format!("另有{uncounted}个栏目未能统计")),
+        "{rows:?}\n{html}"
+    );
 
     let _ = stop.send(());
     daemon.await.unwrap().unwrap();

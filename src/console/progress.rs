@@ -9,19 +9,19 @@
 //! trend only. Reads the store and the catalog in use; writes nothing, not even the
 //! catalog sync `govwatch export` does first (the daemon's cycle does it).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use minijinja::{Value, context};
 
+use super::Console;
 use super::units::unit_path;
-use super::{Console, files};
 use crate::catalog::Catalog;
 use crate::clock::{Clock, end_of_day, start_of_day};
 use crate::config::Settings;
 use crate::detect::period::Period;
 use crate::report::accounts::{Span, account_tally};
-use crate::report::columns::{ColumnRow, Observed, Status, column_rows};
+use crate::report::columns::{ColumnRow, Observed, Status, column_rows, reads_by_key};
 use crate::report::notice::pass_rate;
 use crate::store::{CatalogIds, Dismissed, Session, Store, StoreError};
 
@@ -34,8 +34,12 @@ pub const TREND_UNITS: usize = 8;
 
 /// Every catalog column's row for `period` as `govwatch export columns` states it (count
 /// so far, quota, last update, 完成情况 or why no count can be stated), in catalog
-/// order: the reads of `cli::export` (item dates and crawls by column key) and the same
-/// [`column_rows`].
+/// order, by the same [`reads_by_key`] and [`column_rows`]; but from what the period
+/// needs, not the whole history the export reads: the item dates of the period (and
+/// each column's newest before it and its oldest), and the crawls from the period's
+/// start (and each column's latest read before it). Those give the export's rows for
+/// the period: a count and a last update read only those dates, and a list complete
+/// from before the period's start is so by any of the older reads or dates.
 pub async fn column_rows_now(
     store: &Store,
     settings: &Settings,
@@ -44,13 +48,36 @@ pub async fn column_rows_now(
     clock: &Clock,
     period: Period,
 ) -> Result<Vec<ColumnRow>, StoreError> {
-    let dates = files::stored_item_dates(store, ids).await?;
-    let reads = files::column_reads(store, settings, clock, &dates).await?;
+    let today = clock.today();
+    let from = period.start();
+    let mut by_id = store.item_dates_from(today, from, &HashMap::new()).await?;
+    for (column, oldest) in store.oldest_item_dates().await? {
+        let list = by_id.entry(column).or_default();
+        if oldest < from && !list.contains(&oldest) {
+            list.push(oldest);
+        }
+    }
+    let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
+    let dates: HashMap<String, Vec<NaiveDate>> = by_id
+        .into_iter()
+        .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
+        .collect();
+    let crawls = store
+        .column_crawls_since(start_of_day(from, clock.tz()), clock.now())
+        .await?;
+    let reads = reads_by_key(
+        &ids.columns,
+        &crawls,
+        &dates,
+        |t| clock.day_of(t),
+        settings.crawl.max_pages,
+        |day| crate::cycle::crawl::back_to(settings, day),
+    );
     let seen = Observed {
         dates: &dates,
         reads: &reads,
     };
-    Ok(column_rows(catalog, seen, period, clock.today()))
+    Ok(column_rows(catalog, seen, period, today))
 }
 
 /// 达标栏目 and 应考核栏目 among `rows`: columns whose count is 完成, of those whose count

@@ -261,6 +261,60 @@ impl Store {
         Ok(map)
     }
 
+    /// Each column's oldest item date (an index seek a column; none for a column without
+    /// dated items).
+    pub async fn oldest_item_dates(&self) -> Result<HashMap<i64, NaiveDate>> {
+        let rows: Vec<(i64, Option<NaiveDate>)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.id, (SELECT MIN(i.published_on) FROM column_items i \
+                 WHERE i.column_id = c.id AND i.published_on IS NOT NULL) FROM columns c",
+            )
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading the oldest item dates"))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(column, day)| Some((column, day?)))
+            .collect())
+    }
+
+    /// The crawls that say whether a period from `from` can be counted, by column: every
+    /// crawl from `from` to `until`, and the latest one before `from` that read the list
+    /// (its day already puts the list's completeness before `from`; older ones add
+    /// nothing to that). Not every crawl ever stored.
+    pub async fn column_crawls_since(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<HashMap<i64, Vec<ColumnCrawl>>> {
+        let rows: Vec<ColumnCrawl> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT c.column_id, c.at, c.outcome, c.status, c.detail, c.items_found, \
+                 c.new_items, c.pages, c.items_digest FROM column_crawls c \
+                 WHERE c.at >= $1 AND c.at <= $2 \
+                 UNION ALL \
+                 SELECT c.column_id, c.at, c.outcome, c.status, c.detail, c.items_found, \
+                 c.new_items, c.pages, c.items_digest FROM columns col \
+                 JOIN column_crawls c ON c.column_id = col.id AND c.at = \
+                 (SELECT MAX(x.at) FROM column_crawls x WHERE x.column_id = col.id \
+                 AND x.at < $1 AND x.outcome IN ($3, $4))",
+            )
+            .bind(from)
+            .bind(until)
+            .bind(CrawlOutcome::Ok.as_str())
+            .bind(CrawlOutcome::NotModified.as_str())
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading column crawls"))?;
+        let mut map: HashMap<i64, Vec<ColumnCrawl>> = HashMap::new();
+        for row in rows {
+            map.entry(row.column_id).or_default().push(row);
+        }
+        Ok(map)
+    }
+
     /// The publish dates the column rules need on `today`, by column: one per dated item
     /// from the column's start (`from`, or its earlier day in `earlier`) to `today`; and,
     /// for a column whose newest item on or before `today` is older than its start, that
