@@ -50,12 +50,10 @@ pub async fn page(
     let store = &console.store;
     let read = async {
         let dismissed = store.dismissed().await?;
-        let counts = store
-            .open_counts(&dismissed, &visibility, &veto_kinds, VETO_LISTED)
-            .await?;
-        let per_unit = store
-            .open_per_unit(&dismissed, &visibility, &veto_kinds)
-            .await?;
+        let (counts, per_unit) = tokio::try_join!(
+            store.open_counts(&dismissed, &visibility, &veto_kinds, VETO_LISTED),
+            store.open_per_unit(&dismissed, &visibility, &veto_kinds),
+        )?;
         Ok::<_, StoreError>((dismissed, counts, per_unit))
     };
     let (dismissed, counts, per_unit) = match read.await {

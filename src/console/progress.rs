@@ -36,10 +36,11 @@ pub const TREND_UNITS: usize = 8;
 /// so far, quota, last update, 完成情况 or why no count can be stated), in catalog
 /// order, by the same [`reads_by_key`] and [`column_rows`]; but from what the period
 /// needs, not the whole history the export reads: the item dates of the period (and
-/// each column's newest before it and its oldest), and the crawls from the period's
-/// start (and each column's latest read before it). Those give the export's rows for
-/// the period: a count and a last update read only those dates, and a list complete
-/// from before the period's start is so by any of the older reads or dates.
+/// each column's newest before it), each column's oldest date, and the crawls from the
+/// period's start (and each column's latest read before it). Those give the export's
+/// rows for the period: a count and a last update read only the period's dates and the
+/// newest before; completeness reads only the oldest date, and a list complete from
+/// before the period's start is so by any read before it.
 pub async fn column_rows_now(
     store: &Store,
     settings: &Settings,
@@ -50,25 +51,27 @@ pub async fn column_rows_now(
 ) -> Result<Vec<ColumnRow>, StoreError> {
     let today = clock.today();
     let from = period.start();
-    let mut by_id = store.item_dates_from(today, from, &HashMap::new()).await?;
-    for (column, oldest) in store.oldest_item_dates().await? {
-        let list = by_id.entry(column).or_default();
-        if oldest < from && !list.contains(&oldest) {
-            list.push(oldest);
-        }
-    }
     let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
-    let dates: HashMap<String, Vec<NaiveDate>> = by_id
-        .into_iter()
-        .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
-        .collect();
-    let crawls = store
-        .column_crawls_since(start_of_day(from, clock.tz()), clock.now())
-        .await?;
+    let by_key = |by_id: HashMap<i64, Vec<NaiveDate>>| -> HashMap<String, Vec<NaiveDate>> {
+        by_id
+            .into_iter()
+            .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
+            .collect()
+    };
+    // What the counts and last updates read; what completeness reads of the dates (the
+    // oldest alone); the crawls.
+    let empty = HashMap::new();
+    let (dates, oldest, crawls) = tokio::try_join!(
+        store.item_dates_from(today, from, &empty),
+        store.oldest_item_dates(),
+        store.column_crawls_since(start_of_day(from, clock.tz()), clock.now()),
+    )?;
+    let dates = by_key(dates);
+    let oldest = by_key(oldest.into_iter().map(|(id, d)| (id, vec![d])).collect());
     let reads = reads_by_key(
         &ids.columns,
         &crawls,
-        &dates,
+        &oldest,
         |t| clock.day_of(t),
         settings.crawl.max_pages,
         |day| crate::cycle::crawl::back_to(settings, day),
@@ -233,12 +236,19 @@ async fn trend_subjects(
     } else {
         session.user.unit.iter().cloned().collect()
     };
+    let county = async {
+        match session.user.role.sees_all() {
+            true => store.county_open_trend(dismissed, ends).await.map(Some),
+            false => Ok(None),
+        }
+    };
+    let (county, of_units) =
+        tokio::try_join!(county, store.units_open_trend(dismissed, ends, &units))?;
     let mut out = Vec::with_capacity(units.len() + 1);
-    if session.user.role.sees_all() {
-        let all = store.county_open_trend(dismissed, ends).await?;
+    if let Some(all) = county {
         out.push(("全部单位".to_string(), None, all));
     }
-    for (unit, counts) in store.units_open_trend(dismissed, ends, &units).await? {
+    for (unit, counts) in of_units {
         let link = unit_path(&unit);
         out.push((unit, Some(link), counts));
     }
@@ -278,24 +288,27 @@ async fn gather(
     let mine =
         (!session.user.role.sees_all()).then(|| session.user.unit.clone().unwrap_or_default());
 
-    let ids = store.catalog_ids().await?;
-    let rows = column_rows_now(store, settings, &catalog, &ids, &clock, period).await?;
+    // The reads are independent: run together, on as many pool connections.
+    let columns = async {
+        let ids = store.catalog_ids().await?;
+        column_rows_now(store, settings, &catalog, &ids, &clock, period).await
+    };
+    // The accounts' episodes open at any time in the quarter (a unit user's: those
+    // naming their unit), their days only: all the pass rate reads.
+    let spans = store.account_episode_days(dismissed, period.start(), today, mine.as_deref());
+    let tz = clock.tz();
+    let read = store.accounts_read_between(
+        start_of_day(period.start(), tz),
+        end_of_day(period.end(), tz).min(clock.now()),
+    );
+    let days = trend_days(today, TREND_WEEKS);
+    let ends: Vec<NaiveDate> = days.iter().map(|(_, end)| *end).collect();
+    let subjects = trend_subjects(store, dismissed, session, &catalog, per_unit, &ends);
+    let (rows, spans, read, subjects) = tokio::try_join!(columns, spans, read, subjects)?;
+
     let in_scope = |units: &[String]| mine.as_ref().is_none_or(|m| units.contains(m));
     let scoped: Vec<&ColumnRow> = rows.iter().filter(|r| in_scope(&r.units)).collect();
     let (on_quota, assessed) = columns_on_quota(scoped.iter().copied());
-
-    // The accounts' episodes open at any time in the quarter (a unit user's: those
-    // naming their unit), their days only: all the pass rate reads.
-    let spans = store
-        .account_episode_days(dismissed, period.start(), today, mine.as_deref())
-        .await?;
-    let tz = clock.tz();
-    let read: HashSet<String> = store
-        .accounts_read_between(
-            start_of_day(period.start(), tz),
-            end_of_day(period.end(), tz).min(clock.now()),
-        )
-        .await?;
     let spans = spans.iter().map(Span::from);
     let accounts = match &mine {
         None => account_tally(&catalog, spans, period, today, &read),
@@ -306,10 +319,7 @@ async fn gather(
         }
     };
 
-    let days = trend_days(today, TREND_WEEKS);
-    let ends: Vec<NaiveDate> = days.iter().map(|(_, end)| *end).collect();
-    let trends: Vec<Value> = trend_subjects(store, dismissed, session, &catalog, per_unit, &ends)
-        .await?
+    let trends: Vec<Value> = subjects
         .into_iter()
         .enumerate()
         .map(|(i, (name, link, counts))| {

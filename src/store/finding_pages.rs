@@ -662,9 +662,15 @@ impl Store {
             .iter()
             .map(|u| sql.arg(Arg::Text(u.clone())))
             .collect();
+        // SQLite would look each finding up in its table (rows of long evidence); its
+        // days index holds what the sums read (migration 0022).
+        let findings = match self.kind() {
+            Backend::Sqlite => "findings f INDEXED BY findings_id_days",
+            Backend::Postgres => "findings f",
+        };
         // `id` and `resolved_on` are the finding's (finding_units has neither).
         sql.text = format!(
-            "SELECT u.unit, {} FROM finding_units u JOIN findings f ON f.id = u.finding_id \
+            "SELECT u.unit, {} FROM finding_units u JOIN {findings} ON f.id = u.finding_id \
              WHERE u.unit IN ({}) AND (f.resolved_on IS NULL OR f.resolved_on > {first}) \
              AND {} GROUP BY u.unit",
             sums.join(", "),
