@@ -488,26 +488,34 @@ async fn link_states(
     clock: &Clock,
 ) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
     let cycle = crate::cycle::links::cycle_id(clock);
-    let checks: HashMap<String, crate::store::LinkCheck> = store
-        .link_checks(&cycle)
-        .await?
-        .into_iter()
-        .map(|c| (c.url.clone(), c))
-        .collect();
+    let results = store.link_results(&cycle).await?;
+    let checks: HashMap<&str, &crate::store::LinkResult> =
+        results.iter().map(|c| (c.url.as_str(), c)).collect();
     let mut subjects = HashSet::new();
     if checks.is_empty() {
         return Ok((Vec::new(), subjects));
     }
     let since = start_of_day(clock.today(), clock.tz());
-    let sources = store.link_sources_since(since).await?;
+    let sources = store.links_seen_since(since).await?;
     let column_names: HashMap<i64, &str> = catalog
         .columns
         .iter()
         .filter_map(|c| Some((*ids.columns.get(&c.key())?, c.name.as_str())))
         .collect();
-    let item_pages: HashMap<String, i64> =
-        store.link_item_pages(since).await?.into_iter().collect();
-    let mut by_site: HashMap<i64, Vec<&crate::store::LinkSource>> = HashMap::new();
+    // The column of an item page names the place of a broken link on it.
+    let broken_pages: HashSet<&str> = sources
+        .iter()
+        .filter(|s| {
+            checks
+                .get(s.link_url.as_str())
+                .is_some_and(|c| c.outcome.is_broken())
+        })
+        .map(|s| s.page_url.as_str())
+        .collect();
+    let item_pages = store
+        .item_page_columns(&broken_pages.into_iter().collect::<Vec<_>>())
+        .await?;
+    let mut by_site: HashMap<i64, Vec<&crate::store::LinkSeen>> = HashMap::new();
     for s in &sources {
         if let Some(site) = s.site_id {
             by_site.entry(site).or_default().push(s);
@@ -521,7 +529,7 @@ async fn link_states(
         };
         let mut broken: BTreeMap<&str, BrokenUrl> = BTreeMap::new();
         for s in by_site.get(&site_id).into_iter().flatten().copied() {
-            let Some(check) = checks.get(&s.link_url) else {
+            let Some(check) = checks.get(s.link_url.as_str()) else {
                 continue;
             };
             subjects.insert(crate::detect::links::subject_key(&key, &s.link_url));
@@ -611,7 +619,7 @@ async fn content_states(
     clock: &Clock,
 ) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
     let since = start_of_day(clock.today(), clock.tz());
-    let rows = store.page_scans_read_since(since).await?;
+    let rows = store.pages_read_since(since).await?;
     let sites: HashMap<i64, &crate::catalog::Site> = catalog
         .sites
         .iter()
@@ -685,10 +693,9 @@ async fn outside_states(
 ) -> Result<(Vec<Finding>, HashSet<String>), StoreError> {
     let since = start_of_day(clock.today(), clock.tz());
     let scans: HashMap<String, crate::extract::content::PageScan> = store
-        .page_scans_read_since(since)
+        .pages_of_role_read_since(crate::cycle::content::OUTSIDE_ROLE, since)
         .await?
         .into_iter()
-        .filter(|r| r.role == crate::cycle::content::OUTSIDE_ROLE)
         .map(|r| {
             (
                 r.page_url,
@@ -742,8 +749,14 @@ async fn outside_states(
         .iter()
         .filter_map(|c| Some((*ids.columns.get(&c.key())?, c.name.as_str())))
         .collect();
-    let item_pages: HashMap<String, i64> =
-        store.link_item_pages(since).await?.into_iter().collect();
+    let linking: HashSet<&str> = sources
+        .iter()
+        .filter(|s| scans.contains_key(&s.link_url))
+        .map(|s| s.page_url.as_str())
+        .collect();
+    let item_pages = store
+        .item_page_columns(&linking.into_iter().collect::<Vec<_>>())
+        .await?;
     let columns = columns_by_name(catalog);
     let mut links = Vec::new();
     for s in &sources {

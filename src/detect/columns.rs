@@ -8,7 +8,7 @@
 //! publishes again, a shortfall until a later completed quarter meets the quota. The
 //! caller passes the subjects of open quarter episodes so older ones are judged too.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::period::Period;
 use super::{Context, Finding, Kind, join_names, more_than_days};
@@ -57,9 +57,10 @@ impl CrawlResult {
 pub struct ColumnState<'a> {
     pub column: &'a Column,
     pub key: String,
-    /// Publish dates of its stored items (undated items left out), any order: all of
-    /// them, or (as the detect stage reads them) those on or before the day judged from
-    /// the oldest quarter counted, and the newest date before that.
+    /// Publish dates of its stored items (undated items left out), one per item, any
+    /// order: all of them, or (as the detect stage reads them) those on or before the
+    /// day judged from the oldest quarter counted, each as the newest date of its
+    /// quarter (the rules count per quarter), and the newest date before that.
     pub dates: Vec<NaiveDate>,
     /// The latest crawls, newest first.
     pub crawls: Vec<CrawlResult>,
@@ -137,25 +138,37 @@ pub fn split_period_subject(subject: &str) -> Option<(&str, Period)> {
     Some((key, period.parse().ok()?))
 }
 
-/// The quarters to judge for one subject: the last completed one, and older ones whose
-/// episode is still open.
-fn quarters_to_judge(
-    key: &str,
-    kind: Kind,
-    last: Period,
-    open: &HashSet<(Kind, String)>,
-) -> Vec<Period> {
-    let mut quarters: Vec<Period> = open
-        .iter()
-        .filter(|(k, _)| *k == kind)
-        .filter_map(|(_, s)| split_period_subject(s))
-        .filter(|(k, p)| *k == key && *p < last)
-        .map(|(_, p)| p)
-        .collect();
-    quarters.push(last);
-    quarters.sort();
-    quarters.dedup();
-    quarters
+/// The quarters of open period episodes, by kind and subject key: indexed once per
+/// judgement, so each subject looks up its own rather than every open episode.
+struct OpenQuarters<'a>(HashMap<(Kind, &'a str), Vec<Period>>);
+
+impl<'a> OpenQuarters<'a> {
+    fn of(open: &'a HashSet<(Kind, String)>) -> OpenQuarters<'a> {
+        let mut map: HashMap<(Kind, &str), Vec<Period>> = HashMap::new();
+        for (kind, subject) in open {
+            if let Some((key, period)) = split_period_subject(subject) {
+                map.entry((*kind, key)).or_default().push(period);
+            }
+        }
+        OpenQuarters(map)
+    }
+
+    /// The quarters to judge for one subject: the last completed one, and older ones
+    /// whose episode is still open.
+    fn to_judge(&self, key: &str, kind: Kind, last: Period) -> Vec<Period> {
+        let mut quarters: Vec<Period> = self
+            .0
+            .get(&(kind, key))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|p| *p < last)
+            .collect();
+        quarters.push(last);
+        quarters.sort();
+        quarters.dedup();
+        quarters
+    }
 }
 
 /// The limit a stale column exceeded: more than so many days (news) or months.
@@ -192,6 +205,7 @@ pub fn judge_columns(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let last_quarter = Period::last_completed_quarter(ctx.today);
+    let open = OpenQuarters::of(open);
     for state in columns {
         let c = state.column;
         let units = &c.units;
@@ -273,7 +287,7 @@ pub fn judge_columns(
         if !state.has_been_read() {
             continue;
         }
-        for q in quarters_to_judge(&state.key, Kind::ColumnZeroPublish, last_quarter, open) {
+        for q in open.to_judge(&state.key, Kind::ColumnZeroPublish, last_quarter) {
             if state.published_between(q.start(), ctx.today) == 0 {
                 out.push(finding(
                     period_subject(&state.key, q),
@@ -287,7 +301,7 @@ pub fn judge_columns(
             }
         }
         if let Some(quota) = c.quota {
-            for q in quarters_to_judge(&state.key, Kind::ColumnQuotaShortfall, last_quarter, open) {
+            for q in open.to_judge(&state.key, Kind::ColumnQuotaShortfall, last_quarter) {
                 let published = state.published_between(q.start(), q.end());
                 // Every completed quarter since q fell short too: not mended yet.
                 let mut later = q.next();
@@ -332,9 +346,10 @@ pub fn judge_units(
         }
     }
     let last_quarter = Period::last_completed_quarter(ctx.today);
+    let open = OpenQuarters::of(open);
     let mut out = Vec::new();
     for (unit, states) in by_unit {
-        for q in quarters_to_judge(unit, Kind::UnitZeroPublish, last_quarter, open) {
+        for q in open.to_judge(unit, Kind::UnitZeroPublish, last_quarter) {
             let published: usize = states
                 .iter()
                 .map(|s| s.published_between(q.start(), ctx.today))

@@ -28,6 +28,22 @@ pub struct PageScanRow {
     pub missing_reads: i64,
 }
 
+/// A page read, as the content rules judge it: [`PageScanRow`] without its digests and
+/// instants.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PageRead {
+    pub page_url: String,
+    pub site_id: Option<i64>,
+    /// `home`, `column`, `item`, `attachment` or `outside`.
+    pub role: String,
+    pub column_name: Option<String>,
+    pub title: Option<String>,
+    pub published_on: Option<NaiveDate>,
+    /// The scan as JSON (masked).
+    pub hits: String,
+    pub missing_reads: i64,
+}
+
 /// A scan to store.
 #[derive(Debug, Clone)]
 pub struct NewPageScan {
@@ -153,10 +169,35 @@ impl Store {
         })
     }
 
-    /// Every page read at or after `since`, by URL.
-    pub async fn page_scans_read_since(&self, since: DateTime<Utc>) -> Result<Vec<PageScanRow>> {
+    /// Every page read at or after `since`, by URL, with what the content rules read.
+    pub async fn pages_read_since(&self, since: DateTime<Utc>) -> Result<Vec<PageRead>> {
         on_pool!(self, pool => {
-            sqlx::query_as(select!("WHERE read_at >= $1 ORDER BY page_url")).bind(since).fetch_all(pool).await
+            sqlx::query_as(
+                "SELECT page_url, site_id, role, column_name, title, published_on, hits, \
+                 missing_reads FROM page_scans WHERE read_at >= $1 ORDER BY page_url",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading page scans"))
+    }
+
+    /// The pages of `role` read at or after `since`, by URL.
+    pub async fn pages_of_role_read_since(
+        &self,
+        role: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<PageRead>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT page_url, site_id, role, column_name, title, published_on, hits, \
+                 missing_reads FROM page_scans WHERE read_at >= $1 AND role = $2 ORDER BY page_url",
+            )
+            .bind(since)
+            .bind(role)
+            .fetch_all(pool)
+            .await
         })
         .map_err(ctx("reading page scans"))
     }

@@ -35,6 +35,25 @@ pub struct LinkSource {
     pub last_seen: DateTime<Utc>,
 }
 
+/// How checking a URL ended in a cycle, as detection reads it: [`LinkCheck`] without
+/// the instant and the final URL.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkResult {
+    pub url: String,
+    pub outcome: LinkOutcome,
+    pub status: Option<i64>,
+    pub detail: Option<String>,
+}
+
+/// A page a link was seen on, as detection reads it: [`LinkSource`] without its instants.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LinkSeen {
+    pub link_url: String,
+    pub page_url: String,
+    pub site_id: Option<i64>,
+    pub anchor: Option<String>,
+}
+
 /// One occurrence of a link on a page, for [`Store::record_link_sources`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLinkSource {
@@ -185,6 +204,31 @@ impl Store {
         .map_err(ctx("reading link checks"))
     }
 
+    /// How each URL checked in a cycle ended, in no order.
+    pub async fn link_results(&self, cycle: &str) -> Result<Vec<LinkResult>> {
+        on_pool!(self, pool => {
+            sqlx::query_as("SELECT url, outcome, status, detail FROM link_checks WHERE cycle = $1")
+                .bind(cycle)
+                .fetch_all(pool)
+                .await
+        })
+        .map_err(ctx("reading link checks"))
+    }
+
+    /// The pages links were seen on at or after `since`, in no order: read through the
+    /// index on `last_seen` (migration 0015), so the cost follows the links seen then.
+    pub async fn links_seen_since(&self, since: DateTime<Utc>) -> Result<Vec<LinkSeen>> {
+        on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT link_url, page_url, site_id, anchor FROM link_sources WHERE last_seen >= $1",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(ctx("reading link sources"))
+    }
+
     /// The pages links were seen on at or after `since`, by link and page.
     pub async fn link_sources_since(&self, since: DateTime<Utc>) -> Result<Vec<LinkSource>> {
         on_pool!(self, pool => {
@@ -199,18 +243,28 @@ impl Store {
         .map_err(ctx("reading link sources"))
     }
 
-    /// `(page URL, column id)` of the item pages links were seen on at or after `since`.
-    pub async fn link_item_pages(&self, since: DateTime<Utc>) -> Result<Vec<(String, i64)>> {
-        on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT DISTINCT s.page_url, i.column_id FROM link_sources s \
-                 JOIN column_items i ON i.url = s.page_url WHERE s.last_seen >= $1",
-            )
-            .bind(since)
-            .fetch_all(pool)
-            .await
-        })
-        .map_err(ctx("reading the item pages of links"))
+    /// The column of each of `pages` that is an item page (a column lists its URL), by
+    /// page URL; of several columns listing it, the one that stored it last. Looked up
+    /// page by page through the items' URL index, so the cost follows the pages asked
+    /// about (those a finding names), not the links seen.
+    pub async fn item_page_columns(&self, pages: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        for chunk in pages.chunks(BATCH_ROWS) {
+            let rows: Vec<(String, i64)> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT url, column_id FROM column_items WHERE url IN (",
+                );
+                let mut list = q.separated(", ");
+                for page in chunk {
+                    list.push_bind(*page);
+                }
+                q.push(") ORDER BY url, id");
+                q.build_query_as().fetch_all(pool).await
+            })
+            .map_err(ctx("reading the item pages of links"))?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// When the link stage last read each page for its links.

@@ -35,13 +35,13 @@ use sqlx::sqlite::{
 };
 
 pub use catalog::{CatalogIds, SyncReport};
-pub use content::{NewPageScan, PageScanRow, PageScanWrite, ScanDigest};
+pub use content::{NewPageScan, PageRead, PageScanRow, PageScanWrite, ScanDigest};
 pub use dismissals::DismissError;
 pub use finding_pages::{
     Dismissed, EpisodeDays, FindingPage, FindingQuery, ListOrder, OpenCounts, Standing, Visibility,
 };
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
-pub use links::{LinkCheck, LinkPageState, LinkSource, NewLinkSource};
+pub use links::{LinkCheck, LinkPageState, LinkResult, LinkSeen, LinkSource, NewLinkSource};
 pub use listings::{ListedRow, ListingReplaced};
 pub use messages::{MailboxRead, MessagesWritten};
 pub use notifications::{NewNotification, NotificationRecord, NotificationStatus};

@@ -318,8 +318,10 @@ impl Store {
     /// The publish dates the column rules need on `today`, by column: one per dated item
     /// from the column's start (`from`, or its earlier day in `earlier`) to `today`; and,
     /// for a column whose newest item on or before `today` is older than its start, that
-    /// newest date alone. Read per column and day (indexes of migration 0015), never item
-    /// by item, so the cost follows the days judged, not the history kept.
+    /// newest date alone. The rules count items per quarter and look for the newest, so
+    /// each item stands as the newest date of its quarter: read per column and quarter
+    /// (indexes of migration 0015), never item by item or day by day, so the cost
+    /// follows the columns and quarters judged, not the history kept.
     pub async fn item_dates_from(
         &self,
         today: NaiveDate,
@@ -331,36 +333,39 @@ impl Store {
             let list = map.entry(column).or_default();
             list.extend(std::iter::repeat_n(day, count.max(0) as usize));
         };
-        let rows: Vec<(i64, NaiveDate, i64)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "SELECT column_id, published_on, COUNT(*) FROM column_items \
-                 WHERE published_on >= $1 AND published_on <= $2 GROUP BY column_id, published_on",
-            )
-            .bind(from)
-            .bind(today)
-            .fetch_all(pool)
-            .await
-        })
-        .map_err(ctx("reading item dates"))?;
-        for (column, day, count) in rows {
-            add(column, day, count);
-        }
-        for (&column, &start) in earlier.iter().filter(|(_, start)| **start < from) {
-            let rows: Vec<(NaiveDate, i64)> = on_pool!(self, pool => {
+        for (start, end) in quarter_spans(from, today) {
+            let rows: Vec<(i64, NaiveDate, i64)> = on_pool!(self, pool => {
                 sqlx::query_as(
-                    "SELECT published_on, COUNT(*) FROM column_items \
-                     WHERE column_id = $1 AND published_on >= $2 AND published_on < $3 \
-                     GROUP BY published_on",
+                    "SELECT column_id, MAX(published_on), COUNT(*) FROM column_items \
+                     WHERE published_on >= $1 AND published_on <= $2 GROUP BY column_id",
                 )
-                .bind(column)
                 .bind(start)
-                .bind(from)
+                .bind(end)
                 .fetch_all(pool)
                 .await
             })
             .map_err(ctx("reading item dates"))?;
-            for (day, count) in rows {
+            for (column, day, count) in rows {
                 add(column, day, count);
+            }
+        }
+        for (&column, &start) in earlier.iter().filter(|(_, start)| **start < from) {
+            for (start, end) in quarter_spans(start, from.pred_opt().unwrap_or(from)) {
+                let (day, count): (Option<NaiveDate>, i64) = on_pool!(self, pool => {
+                    sqlx::query_as(
+                        "SELECT MAX(published_on), COUNT(*) FROM column_items \
+                         WHERE column_id = $1 AND published_on >= $2 AND published_on <= $3",
+                    )
+                    .bind(column)
+                    .bind(start)
+                    .bind(end)
+                    .fetch_one(pool)
+                    .await
+                })
+                .map_err(ctx("reading item dates"))?;
+                if let Some(day) = day {
+                    add(column, day, count);
+                }
             }
         }
         let latest: Vec<(i64, Option<NaiveDate>)> = on_pool!(self, pool => {
@@ -768,4 +773,21 @@ impl Store {
         })
         .map_err(ctx("writing page validators"))
     }
+}
+
+/// The days of `[from, to]` cut at quarter starts: one span per quarter it touches.
+fn quarter_spans(from: NaiveDate, to: NaiveDate) -> Vec<(NaiveDate, NaiveDate)> {
+    let mut spans = Vec::new();
+    let mut start = from;
+    while start <= to {
+        let end = crate::detect::period::Period::quarter_of(start)
+            .end()
+            .min(to);
+        spans.push((start, end));
+        match end.succ_opt() {
+            Some(next) => start = next,
+            None => break,
+        }
+    }
+    spans
 }
