@@ -20,7 +20,7 @@ use crate::catalog::Catalog;
 use crate::clock::{Clock, end_of_day, start_of_day};
 use crate::config::Settings;
 use crate::detect::period::Period;
-use crate::report::accounts::{Span, account_tally};
+use crate::report::accounts::{Span, account_tally, tally_subjects};
 use crate::report::columns::{ColumnRow, Observed, Status, column_rows, reads_by_key};
 use crate::report::notice::pass_rate;
 use crate::store::{CatalogIds, Dismissed, Session, Store, StoreError};
@@ -295,7 +295,17 @@ async fn gather(
     };
     // The accounts' episodes open at any time in the quarter (a unit user's: those
     // naming their unit), their days only: all the pass rate reads.
-    let spans = store.account_episode_days(dismissed, period.start(), today, mine.as_deref());
+    let accounts_catalog = match &mine {
+        None => catalog.clone(),
+        Some(unit) => {
+            let mut own = Catalog::clone(&catalog);
+            own.accounts.retain(|a| &a.unit == unit);
+            std::sync::Arc::new(own)
+        }
+    };
+    let subjects = tally_subjects(&accounts_catalog);
+    let spans =
+        store.account_episode_days(dismissed, period.start(), today, mine.as_deref(), &subjects);
     let tz = clock.tz();
     let read = store.accounts_read_between(
         start_of_day(period.start(), tz),
@@ -310,14 +320,7 @@ async fn gather(
     let scoped: Vec<&ColumnRow> = rows.iter().filter(|r| in_scope(&r.units)).collect();
     let (on_quota, assessed) = columns_on_quota(scoped.iter().copied());
     let spans = spans.iter().map(Span::from);
-    let accounts = match &mine {
-        None => account_tally(&catalog, spans, period, today, &read),
-        Some(unit) => {
-            let mut own = Catalog::clone(&catalog);
-            own.accounts.retain(|a| &a.unit == unit);
-            account_tally(&own, spans, period, today, &read)
-        }
-    };
+    let accounts = account_tally(&accounts_catalog, spans, period, today, &read);
 
     let trends: Vec<Value> = subjects
         .into_iter()

@@ -196,6 +196,17 @@ impl Owners {
     }
 }
 
+/// The subjects of the findings that count against the catalog's accounts in
+/// [`account_tally`]: each account's key and the key it had when found unregistered
+/// (besides the period subjects `KEY#2020-W03`, which name the key first).
+pub fn tally_subjects(catalog: &Catalog) -> Vec<String> {
+    catalog
+        .accounts
+        .iter()
+        .flat_map(|a| [a.key(), unregistered_key(a.platform, &a.name)])
+        .collect()
+}
+
 /// The pass rate's counts of `period` on `today`: accounts 正常运行 (active, open in the
 /// period, not a zombie at its end), of those 期内监测 (read in the period or with a
 /// finding) and 合格 (watched, without a finding).

@@ -526,14 +526,16 @@ impl Store {
     }
 
     /// The new-media accounts' episodes open at any time after `since` and opened on or
-    /// before `until` (naming `unit` when given), 误报 left out, as their days only (no
-    /// evidence read or parsed): 总览's pass rate.
+    /// before `until` (naming `unit` when given), 误报 left out, about one of `subjects`
+    /// or about a period of something (`KEY#2020-W03`: the caller tells whose), as their
+    /// days only (no evidence read or parsed): 总览's pass rate.
     pub async fn account_episode_days(
         &self,
         dismissed: &Dismissed,
         since: NaiveDate,
         until: NaiveDate,
         unit: Option<&str>,
+        subjects: &[String],
     ) -> Result<Vec<EpisodeDays>> {
         let dismissed = &dismissed.0;
         let mut sql = Sql::default();
@@ -549,10 +551,19 @@ impl Store {
             &mut sql,
             &unit.map_or(Visibility::All, |u| Visibility::Unit(u.to_string())),
         );
+        let named: Vec<String> = subjects
+            .iter()
+            .map(|k| sql.arg(Arg::Text(k.clone())))
+            .collect();
+        let named = match named.is_empty() {
+            true => "1 = 0".to_string(),
+            false => format!("subject_key IN ({})", named.join(", ")),
+        };
         sql.text = format!(
             "SELECT kind, subject_key, opened_on, resolved_on FROM findings \
              WHERE {kinds_in} AND (resolved_on IS NULL OR resolved_on > {since}) \
-             AND opened_on <= {until} AND {visible} AND {}",
+             AND opened_on <= {until} AND {visible} AND {} \
+             AND ({named} OR subject_key LIKE '%#%')",
             not_in(dismissed)
         );
         let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = on_pool!(self, pool => {
