@@ -164,12 +164,17 @@ pub async fn stored_item_dates(
     store: &Store,
     ids: &CatalogIds,
 ) -> Result<HashMap<String, Vec<NaiveDate>>, StoreError> {
-    let by_id = store.item_dates().await?;
+    Ok(by_column_key(ids, store.item_dates().await?))
+}
+
+/// Values the store gives by column id, by the catalog's column key (columns the catalog
+/// no longer has left out).
+pub fn by_column_key<T>(ids: &CatalogIds, by_id: HashMap<i64, T>) -> HashMap<String, T> {
     let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
-    Ok(by_id
+    by_id
         .into_iter()
-        .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
-        .collect())
+        .filter_map(|(id, v)| key_of.get(&id).map(|k| ((*k).clone(), v)))
+        .collect()
 }
 
 /// What the store knows of each column's reads up to `clock`'s now, per column key (see

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use minijinja::{Value, context};
 
 use super::Console;
+use super::files::by_column_key;
 use super::units::unit_path;
 use crate::catalog::Catalog;
 use crate::clock::{Clock, end_of_day, start_of_day};
@@ -51,13 +52,6 @@ pub async fn column_rows_now(
 ) -> Result<Vec<ColumnRow>, StoreError> {
     let today = clock.today();
     let from = period.start();
-    let key_of: HashMap<i64, &String> = ids.columns.iter().map(|(k, id)| (*id, k)).collect();
-    let by_key = |by_id: HashMap<i64, Vec<NaiveDate>>| -> HashMap<String, Vec<NaiveDate>> {
-        by_id
-            .into_iter()
-            .filter_map(|(id, d)| key_of.get(&id).map(|k| ((*k).clone(), d)))
-            .collect()
-    };
     // What the counts and last updates read; what completeness reads of the dates (the
     // oldest alone); the crawls.
     let empty = HashMap::new();
@@ -66,8 +60,11 @@ pub async fn column_rows_now(
         store.oldest_item_dates(),
         store.column_crawls_since(start_of_day(from, clock.tz()), clock.now()),
     )?;
-    let dates = by_key(dates);
-    let oldest = by_key(oldest.into_iter().map(|(id, d)| (id, vec![d])).collect());
+    let dates = by_column_key(ids, dates);
+    let oldest = by_column_key(
+        ids,
+        oldest.into_iter().map(|(id, d)| (id, vec![d])).collect(),
+    );
     let reads = reads_by_key(
         &ids.columns,
         &crawls,
