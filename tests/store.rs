@@ -844,4 +844,60 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
         .await
         .unwrap();
     assert!(flagged.iter().all(|(_, n, v)| n == v), "{flagged:?}");
+
+    // A 误报 of two units leaves both units' counts, its kind's count and the list of
+    // the flagged kinds, which still lists as many as asked for.
+    store
+        .dismiss_finding(opened[0], "核实为误报", "office1", at(6, 2))
+        .await
+        .unwrap();
+    let dismissed = store.dismissed().await.unwrap();
+    let silent = [Kind::AccountSilent];
+    assert_eq!(
+        store
+            .open_per_unit(&dismissed, &Visibility::All, &silent)
+            .await
+            .unwrap(),
+        vec![("县人行".to_string(), 2, 2), ("审计局".to_string(), 1, 1)]
+    );
+    let counts = store
+        .open_counts(&dismissed, &Visibility::All, &silent, 1)
+        .await
+        .unwrap();
+    assert_eq!(counts.by_kind, vec![(Kind::AccountSilent, 3)]);
+    let listed: Vec<&str> = counts
+        .flagged
+        .iter()
+        .map(|f| f.subject_key.as_str())
+        .collect();
+    assert_eq!(listed, ["c"]);
+    // A unit user's counts: the 误报 was the only finding of 县公安局.
+    let police = Visibility::Unit("县公安局".into());
+    let counts = store
+        .open_counts(&dismissed, &police, &silent, 50)
+        .await
+        .unwrap();
+    assert!(counts.by_kind.is_empty() && counts.flagged.is_empty());
+    assert!(
+        store
+            .open_per_unit(&dismissed, &police, &silent)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let bank = Visibility::Unit("县人行".into());
+    assert_eq!(
+        store
+            .open_per_unit(&dismissed, &bank, &silent)
+            .await
+            .unwrap(),
+        vec![("县人行".to_string(), 2, 2)]
+    );
+    assert_eq!(
+        store
+            .units_open_trend(&dismissed, &days, &["县公安局".to_string()])
+            .await
+            .unwrap(),
+        vec![("县公安局".to_string(), vec![0, 0, 0, 0, 0])]
+    );
 }

@@ -6,9 +6,10 @@
 //! The store does not decide what is overdue (整改超期): the caller computes from its
 //! 整改期限 rule the first opening day that is not overdue today, and the store compares.
 //! 误报 is the dismissals' rule ([`crate::observe::Dismissal::covers`]), applied in Rust
-//! to the few findings dismissals name; the ids found go into the SQL as numbers.
+//! to the few findings dismissals name: a list leaves the ids found out in its SQL (as
+//! numbers), a count takes them out of what its GROUP BY returns.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sqlx::AssertSqlSafe;
@@ -98,9 +99,50 @@ pub struct EpisodeDays {
 }
 
 /// The findings a dismissal in force covers (误报), read once for the several counts of
-/// a page ([`Store::dismissed`]).
+/// a page ([`Store::dismissed`]). Few (an office marks them one by one), so a count
+/// takes them out of its GROUP BY's result here rather than testing every row it counts
+/// against their ids in SQL (which cost more than the count itself at 100,000 findings).
 #[derive(Debug, Clone, Default)]
-pub struct Dismissed(Vec<i64>);
+pub struct Dismissed(Vec<Covered>);
+
+/// A finding a dismissal in force covers, with what the counts group it by.
+#[derive(Debug, Clone)]
+struct Covered {
+    id: i64,
+    kind: Kind,
+    /// Its units as `finding_units` holds them ([`unit_names`]).
+    units: Vec<String>,
+    open: bool,
+    opened_on: NaiveDate,
+    resolved_on: Option<NaiveDate>,
+}
+
+impl Covered {
+    fn visible(&self, visibility: &Visibility) -> bool {
+        match visibility {
+            Visibility::All => true,
+            Visibility::Unit(unit) => self.units.iter().any(|u| u == unit),
+        }
+    }
+
+    /// Open at the end of `day` (opened by then, not resolved by then).
+    fn open_on(&self, day: NaiveDate) -> bool {
+        self.opened_on <= day && self.resolved_on.is_none_or(|r| r > day)
+    }
+}
+
+impl Dismissed {
+    fn ids(&self) -> Vec<i64> {
+        self.0.iter().map(|c| c.id).collect()
+    }
+
+    /// The open ones `visibility` lets see: what a count of open findings takes out.
+    fn open_visible<'a>(&'a self, visibility: &'a Visibility) -> impl Iterator<Item = &'a Covered> {
+        self.0
+            .iter()
+            .filter(move |c| c.open && c.visible(visibility))
+    }
+}
 
 /// A value bound to a query, in order.
 enum Arg {
@@ -157,16 +199,21 @@ macro_rules! bound {
 impl Store {
     /// The findings a dismissal in force covers (误报), for the counts of one page.
     pub async fn dismissed(&self) -> Result<Dismissed> {
-        Ok(Dismissed(self.dismissed_ids().await?))
-    }
-
-    /// The findings a dismissal in force covers (误报), by id.
-    async fn dismissed_ids(&self) -> Result<Vec<i64>> {
-        let rows: Vec<(i64, String, String, String)> = on_pool!(self, pool => {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            Option<String>,
+            NaiveDate,
+            Option<NaiveDate>,
+            bool,
+        );
+        let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT f.id, f.kind, \
                  CASE WHEN f.kind IN ('content_error', 'privacy_leak') THEN f.evidence ELSE '' END, \
-                 d.hits FROM findings f \
+                 d.hits, f.unit, f.opened_on, f.resolved_on, f.resolved_at IS NULL FROM findings f \
                  JOIN dismissals d ON d.kind = f.kind AND d.subject_key = f.subject_key \
                  WHERE d.undone_at IS NULL",
             )
@@ -174,42 +221,63 @@ impl Store {
             .await
         })
         .map_err(ctx("reading dismissed findings"))?;
-        let mut covered: HashMap<i64, bool> = HashMap::new();
-        for (id, kind, evidence, hits) in rows {
-            if covered.get(&id) == Some(&true) {
+        let mut covered: BTreeMap<i64, Covered> = BTreeMap::new();
+        for (id, kind, evidence, hits, unit, opened_on, resolved_on, open) in rows {
+            if covered.contains_key(&id) {
                 continue;
             }
             let Ok(kind) = kind.parse::<Kind>() else {
                 continue;
             };
-            let hits: Vec<String> = serde_json::from_str(&hits).unwrap_or_default();
-            // Only these kinds' hits tell one episode from another (observe::hits_of).
-            let episode_hits = match kind {
-                Kind::ContentError | Kind::PrivacyLeak => {
-                    let value = serde_json::from_str(&evidence).unwrap_or_default();
-                    let evidence = crate::observe::evidence::Evidence::from_json(kind, value).ok();
-                    hits_of(evidence.as_ref())
-                }
-                _ => Vec::new(),
-            };
-            let dismissal = crate::observe::Dismissal {
-                id: 0,
-                finding_id: 0,
-                reason: String::new(),
-                by: String::new(),
-                at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-                hits,
-            };
-            covered.insert(id, dismissal.covers(&episode_hits));
+            if covers(kind, &evidence, &hits) {
+                let units = unit_names(unit.as_deref());
+                covered.insert(
+                    id,
+                    Covered {
+                        id,
+                        kind,
+                        units,
+                        open,
+                        opened_on,
+                        resolved_on,
+                    },
+                );
+            }
         }
-        let mut ids: Vec<i64> = covered
-            .into_iter()
-            .filter_map(|(id, c)| c.then_some(id))
-            .collect();
-        ids.sort_unstable();
-        Ok(ids)
+        Ok(Dismissed(covered.into_values().collect()))
     }
 
+    /// The findings a dismissal in force covers (误报), by id.
+    async fn dismissed_ids(&self) -> Result<Vec<i64>> {
+        Ok(self.dismissed().await?.ids())
+    }
+}
+
+/// Whether a dismissal with `hits` (JSON) covers a finding of `kind` with `evidence`
+/// (JSON; read for the kinds whose hits tell one episode from another).
+fn covers(kind: Kind, evidence: &str, hits: &str) -> bool {
+    let hits: Vec<String> = serde_json::from_str(hits).unwrap_or_default();
+    // Only these kinds' hits tell one episode from another (observe::hits_of).
+    let episode_hits = match kind {
+        Kind::ContentError | Kind::PrivacyLeak => {
+            let value = serde_json::from_str(evidence).unwrap_or_default();
+            let evidence = crate::observe::evidence::Evidence::from_json(kind, value).ok();
+            hits_of(evidence.as_ref())
+        }
+        _ => Vec::new(),
+    };
+    let dismissal = crate::observe::Dismissal {
+        id: 0,
+        finding_id: 0,
+        reason: String::new(),
+        by: String::new(),
+        at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+        hits,
+    };
+    dismissal.covers(&episode_hits)
+}
+
+impl Store {
     /// The condition of `visibility`, `unit`, `kind`, `since` and `standing`.
     fn list_condition(sql: &mut Sql, q: &FindingQuery, dismissed: &[i64]) -> String {
         let mut cond = vec![visible_condition(sql, &q.visibility)];
@@ -448,9 +516,9 @@ impl Store {
         flagged: &[Kind],
         listed: usize,
     ) -> Result<OpenCounts> {
-        let dismissed = &dismissed.0;
+        let gone: Vec<&Covered> = dismissed.open_visible(visibility).collect();
         let mut by_kind = Sql::default();
-        let cond = open_condition(&mut by_kind, visibility, dismissed);
+        let cond = open_condition(&mut by_kind, visibility);
         by_kind.text = format!("SELECT kind, COUNT(*) FROM findings WHERE {cond} GROUP BY kind");
         let kinds: Vec<(String, i64)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(by_kind.text.as_str())), by_kind)
@@ -458,10 +526,13 @@ impl Store {
                 .await
         })
         .map_err(ctx("counting open findings by kind"))?;
+        // As many more as there are 误报 among them, taken out below.
         let mut flagged_sql = Sql::default();
-        let cond = open_condition(&mut flagged_sql, visibility, dismissed);
+        let cond = open_condition(&mut flagged_sql, visibility);
         let kinds_in = kind_in(&mut flagged_sql, flagged);
-        let limit = flagged_sql.arg(Arg::Int(i64::try_from(listed).unwrap_or(i64::MAX)));
+        let gone_flagged = gone.iter().filter(|c| flagged.contains(&c.kind)).count();
+        let limit = listed.saturating_add(gone_flagged);
+        let limit = flagged_sql.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
         flagged_sql.text = format!(
             "SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id LIMIT {limit}"
         );
@@ -471,15 +542,25 @@ impl Store {
                 .await
         })
         .map_err(ctx("listing open findings of some kinds"))?;
-        let ids: Vec<i64> = ids.into_iter().map(|(id,)| id).collect();
+        let gone_ids: HashSet<i64> = gone.iter().map(|c| c.id).collect();
+        let ids: Vec<i64> = ids
+            .into_iter()
+            .map(|(id,)| id)
+            .filter(|id| !gone_ids.contains(id))
+            .take(listed)
+            .collect();
         let flagged = self.findings_by_ids(&ids).await?;
-        Ok(OpenCounts {
-            flagged,
-            by_kind: kinds
-                .into_iter()
-                .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
-                .collect(),
-        })
+        let mut by_kind: Vec<(Kind, u64)> = kinds
+            .into_iter()
+            .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
+            .collect();
+        for c in &gone {
+            if let Some((_, n)) = by_kind.iter_mut().find(|(k, _)| *k == c.kind) {
+                *n = n.saturating_sub(1);
+            }
+        }
+        by_kind.retain(|(_, n)| *n > 0);
+        Ok(OpenCounts { flagged, by_kind })
     }
 }
 
@@ -496,9 +577,8 @@ impl Store {
         visibility: &Visibility,
         flagged: &[Kind],
     ) -> Result<Vec<(String, u64, u64)>> {
-        let dismissed = &dismissed.0;
         let mut sql = Sql::default();
-        let cond = open_condition(&mut sql, visibility, dismissed);
+        let cond = open_condition(&mut sql, visibility);
         let flagged_in = kind_in(&mut sql, flagged);
         sql.text = format!(
             "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
@@ -511,18 +591,31 @@ impl Store {
         })
         .map_err(ctx("counting open findings per unit"))?;
         let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let named = |units: Vec<String>| match units.is_empty() {
+            true => vec![String::new()],
+            false => units,
+        };
         for (unit, n, f) in rows {
-            let mut names = unit_names(unit.as_deref());
-            if names.is_empty() {
-                names.push(String::new());
-            }
-            for name in names {
+            for name in named(unit_names(unit.as_deref())) {
                 let c = counts.entry(name).or_default();
                 c.0 += n.max(0) as u64;
                 c.1 += f.unwrap_or(0).max(0) as u64;
             }
         }
-        Ok(counts.into_iter().map(|(u, (n, f))| (u, n, f)).collect())
+        for gone in dismissed.open_visible(visibility) {
+            let is_flagged = flagged.contains(&gone.kind);
+            for name in named(gone.units.clone()) {
+                if let Some(c) = counts.get_mut(&name) {
+                    c.0 = c.0.saturating_sub(1);
+                    c.1 = c.1.saturating_sub(u64::from(is_flagged));
+                }
+            }
+        }
+        Ok(counts
+            .into_iter()
+            .filter(|(_, (n, _))| *n > 0)
+            .map(|(u, (n, f))| (u, n, f))
+            .collect())
     }
 
     /// The new-media accounts' episodes open at any time after `since` and opened on or
@@ -537,7 +630,7 @@ impl Store {
         unit: Option<&str>,
         subjects: &[String],
     ) -> Result<Vec<EpisodeDays>> {
-        let dismissed = &dismissed.0;
+        let dismissed = dismissed.ids();
         let mut sql = Sql::default();
         let kinds: Vec<Kind> = Kind::ALL
             .iter()
@@ -564,7 +657,7 @@ impl Store {
              WHERE {kinds_in} AND (resolved_on IS NULL OR resolved_on > {since}) \
              AND opened_on <= {until} AND {visible} AND {} \
              AND ({named} OR subject_key LIKE '%#%')",
-            not_in(dismissed)
+            not_in(&dismissed)
         );
         let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
@@ -587,56 +680,51 @@ impl Store {
 
     /// Every finding open at the end of each of `days` (in the order given: opened on or
     /// before the day, not resolved by it), 误报 left out: 总览's trend of the county.
-    /// Counted as those opened by each day less those resolved by it, from the findings
-    /// grouped by opening and by resolving day (two index passes, rows never read).
+    /// Counted back from today's: those open at the end of a day are those open now,
+    /// less those opened after it, plus those resolved after it. Only the findings
+    /// opened or resolved since the first day are grouped by day (index passes over the
+    /// last weeks, rows never read), whatever the years of history.
     pub async fn county_open_trend(
         &self,
         dismissed: &Dismissed,
         days: &[NaiveDate],
     ) -> Result<Vec<u64>> {
-        let Some(last) = days.iter().max() else {
+        let Some(first) = days.iter().min() else {
             return Ok(Vec::new());
         };
-        let by_day = |column: &'static str| async move {
+        let after = |column: &'static str| async move {
             let text = format!(
-                "SELECT {column}, COUNT(*) FROM findings WHERE {column} <= $1 GROUP BY {column}"
+                "SELECT {column}, COUNT(*) FROM findings WHERE {column} > $1 GROUP BY {column}"
             );
             let rows: Vec<(NaiveDate, i64)> = on_pool!(self, pool => {
                 sqlx::query_as(AssertSqlSafe(text.as_str()))
-                    .bind(*last)
+                    .bind(*first)
                     .fetch_all(pool)
                     .await
             })
             .map_err(ctx("counting findings by day"))?;
             Ok::<_, super::StoreError>(rows)
         };
-        let opened = by_day("opened_on").await?;
-        let resolved = by_day("resolved_on").await?;
-        // 误报: taken out again (few; their days read by id).
-        let dismissed = &dismissed.0;
-        let spans: Vec<(NaiveDate, Option<NaiveDate>)> = if dismissed.is_empty() {
-            Vec::new()
-        } else {
-            let text = format!(
-                "SELECT opened_on, resolved_on FROM findings WHERE {}",
-                id_in(dismissed)
-            );
-            on_pool!(self, pool => {
-                sqlx::query_as(AssertSqlSafe(text.as_str())).fetch_all(pool).await
+        let open_now = async {
+            let (n,): (i64,) = on_pool!(self, pool => {
+                sqlx::query_as("SELECT COUNT(*) FROM findings WHERE resolved_on IS NULL")
+                    .fetch_one(pool)
+                    .await
             })
-            .map_err(ctx("reading the days of dismissed findings"))?
+            .map_err(ctx("counting open findings"))?;
+            Ok::<_, super::StoreError>(n)
         };
-        let up_to = |rows: &[(NaiveDate, i64)], day: NaiveDate| -> i64 {
-            rows.iter().filter(|(d, _)| *d <= day).map(|(_, n)| n).sum()
+        let (open_now, opened, resolved) =
+            tokio::try_join!(open_now, after("opened_on"), after("resolved_on"))?;
+        let later = |rows: &[(NaiveDate, i64)], day: NaiveDate| -> i64 {
+            rows.iter().filter(|(d, _)| *d > day).map(|(_, n)| n).sum()
         };
         Ok(days
             .iter()
             .map(|day| {
-                let dismissed_open = spans
-                    .iter()
-                    .filter(|(o, r)| o <= day && r.is_none_or(|r| r > *day))
-                    .count() as i64;
-                (up_to(&opened, *day) - up_to(&resolved, *day) - dismissed_open).max(0) as u64
+                let gone = dismissed.0.iter().filter(|c| c.open_on(*day)).count() as i64;
+                let open = open_now - later(&opened, *day) + later(&resolved, *day);
+                (open - gone).max(0) as u64
             })
             .collect())
     }
@@ -656,7 +744,6 @@ impl Store {
         if units.is_empty() {
             return Ok(Vec::new());
         }
-        let dismissed = &dismissed.0;
         let mut sql = Sql::default();
         let sums: Vec<String> = days
             .iter()
@@ -683,10 +770,9 @@ impl Store {
         sql.text = format!(
             "SELECT u.unit, {} FROM finding_units u JOIN {findings} ON f.id = u.finding_id \
              WHERE u.unit IN ({}) AND (f.resolved_on IS NULL OR f.resolved_on > {first}) \
-             AND {} GROUP BY u.unit",
+             GROUP BY u.unit",
             sums.join(", "),
             names.join(", "),
-            not_in(dismissed),
         );
         let found: Vec<(String, Vec<Option<i64>>)> = on_pool!(self, pool => {
             bound!(sqlx::query(AssertSqlSafe(sql.text.as_str())), sql)
@@ -707,11 +793,20 @@ impl Store {
         .map_err(ctx(
             "counting a unit's findings open at the end of each week",
         ))?;
+        // 误报 taken out of the sums that counted them.
         let found: HashMap<String, Vec<u64>> = found
             .into_iter()
             .map(|(u, sums)| {
-                let counts = sums.into_iter().map(|n| n.unwrap_or(0).max(0) as u64);
-                (u, counts.collect())
+                let counts = sums.into_iter().zip(days).map(|(n, day)| {
+                    let gone = dismissed
+                        .0
+                        .iter()
+                        .filter(|c| c.units.contains(&u) && c.open_on(*day))
+                        .count() as i64;
+                    (n.unwrap_or(0) - gone).max(0) as u64
+                });
+                let counts: Vec<u64> = counts.collect();
+                (u, counts)
             })
             .collect();
         let mut out: Vec<(String, Vec<u64>)> = Vec::new();
@@ -755,11 +850,10 @@ fn visible_condition(sql: &mut Sql, visibility: &Visibility) -> String {
     }
 }
 
-/// Open, visible, not 误报.
-fn open_condition(sql: &mut Sql, visibility: &Visibility, dismissed: &[i64]) -> String {
+/// Open and visible (误报 included: the counts take them out, [`Dismissed`]).
+fn open_condition(sql: &mut Sql, visibility: &Visibility) -> String {
     format!(
-        "resolved_at IS NULL AND {} AND {}",
-        not_in(dismissed),
+        "resolved_at IS NULL AND {}",
         visible_condition(sql, visibility)
     )
 }
