@@ -900,4 +900,16 @@ async fn the_trend_and_unit_counts_are_counted_in_sql(store: Store) {
             .unwrap(),
         vec![("县公安局".to_string(), vec![0, 0, 0, 0, 0])]
     );
+    // Findings naming no unit (none given, or blanks and 、 alone) count under "".
+    let unitless = NewFinding {
+        unit: None,
+        ..silent_of("h", "")
+    };
+    apply(6, 3, &[unitless, silent_of("i", " 、 ")], &[]).await;
+    let per_unit = store
+        .open_per_unit(&dismissed, &Visibility::All, &silent)
+        .await
+        .unwrap();
+    assert_eq!(per_unit[0], (String::new(), 2, 2), "{per_unit:?}");
+    assert_eq!(per_unit.len(), 3, "{per_unit:?}");
 }

@@ -567,10 +567,10 @@ impl Store {
 impl Store {
     /// The open findings `visibility` lets see per unit they name, 误报 left out:
     /// (unit, findings, of which of the `flagged` kinds), by name; those naming no unit
-    /// under `""`. A finding of several 保障单位 counts for each: the counts are grouped
-    /// in SQL by the stored `unit` (an index of the open findings, rows never read) and
-    /// each group's text split by [`unit_names`], the function that fills
-    /// `finding_units`, so both name the same units. 总览's and 单位's tables.
+    /// under `""`. A finding of several 保障单位 counts for each: the counts are
+    /// `finding_units`' (one index, which holds each finding's kind and days beside its
+    /// units), and the findings without units are those whose `unit` [`unit_names`]
+    /// finds nothing in. 总览's and 单位's tables.
     pub async fn open_per_unit(
         &self,
         dismissed: &Dismissed,
@@ -578,13 +578,28 @@ impl Store {
         flagged: &[Kind],
     ) -> Result<Vec<(String, u64, u64)>> {
         let mut sql = Sql::default();
-        let cond = open_condition(&mut sql, visibility);
         let flagged_in = kind_in(&mut sql, flagged);
+        let visible = match visibility {
+            Visibility::All => "1 = 1".to_string(),
+            Visibility::Unit(unit) => {
+                let n = sql.arg(Arg::Text(unit.clone()));
+                format!("finding_id IN (SELECT finding_id FROM finding_units WHERE unit = {n})")
+            }
+        };
+        let unitless = match visibility {
+            // As `unit_names` splits: blanks and 、 alone name no unit.
+            Visibility::All => format!(
+                " UNION ALL SELECT '', COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
+                 FROM findings WHERE resolved_at IS NULL \
+                 AND (unit IS NULL OR trim(unit, ' \t\n\r\u{3000}、') = '')"
+            ),
+            Visibility::Unit(_) => String::new(),
+        };
         sql.text = format!(
             "SELECT unit, COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
-             FROM findings WHERE {cond} GROUP BY unit"
+             FROM finding_units WHERE resolved_on IS NULL AND {visible} GROUP BY unit{unitless}"
         );
-        let rows: Vec<(Option<String>, i64, Option<i64>)> = on_pool!(self, pool => {
+        let rows: Vec<(String, i64, Option<i64>)> = on_pool!(self, pool => {
             bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
                 .fetch_all(pool)
                 .await
@@ -596,11 +611,9 @@ impl Store {
             false => units,
         };
         for (unit, n, f) in rows {
-            for name in named(unit_names(unit.as_deref())) {
-                let c = counts.entry(name).or_default();
-                c.0 += n.max(0) as u64;
-                c.1 += f.unwrap_or(0).max(0) as u64;
-            }
+            let c = counts.entry(unit).or_default();
+            c.0 += n.max(0) as u64;
+            c.1 += f.unwrap_or(0).max(0) as u64;
         }
         for gone in dismissed.open_visible(visibility) {
             let is_flagged = flagged.contains(&gone.kind);
@@ -750,8 +763,8 @@ impl Store {
             .map(|d| {
                 let n = sql.arg(Arg::Date(*d));
                 format!(
-                    "SUM(CASE WHEN f.opened_on <= {n} AND \
-                     (f.resolved_on IS NULL OR f.resolved_on > {n}) THEN 1 ELSE 0 END)"
+                    "SUM(CASE WHEN opened_on <= {n} AND \
+                     (resolved_on IS NULL OR resolved_on > {n}) THEN 1 ELSE 0 END)"
                 )
             })
             .collect();
@@ -760,17 +773,11 @@ impl Store {
             .iter()
             .map(|u| sql.arg(Arg::Text(u.clone())))
             .collect();
-        // SQLite would look each finding up in its table (rows of long evidence); its
-        // days index holds what the sums read (migration 0022).
-        let findings = match self.kind() {
-            Backend::Sqlite => "findings f INDEXED BY findings_id_days",
-            Backend::Postgres => "findings f",
-        };
-        // `id` and `resolved_on` are the finding's (finding_units has neither).
+        // The days beside each unit (migration 0024): one index, no finding looked up.
         sql.text = format!(
-            "SELECT u.unit, {} FROM finding_units u JOIN {findings} ON f.id = u.finding_id \
-             WHERE u.unit IN ({}) AND (f.resolved_on IS NULL OR f.resolved_on > {first}) \
-             GROUP BY u.unit",
+            "SELECT unit, {} FROM finding_units \
+             WHERE unit IN ({}) AND (resolved_on IS NULL OR resolved_on > {first}) \
+             GROUP BY unit",
             sums.join(", "),
             names.join(", "),
         );

@@ -239,8 +239,10 @@ impl Store {
                 // A new finding's units, or a confirmed one's whose units changed.
                 if units_to_write {
                     for name in unit_names(f.unit.as_deref()) {
+                        // With the finding's kind and days (migration 0024).
                         sqlx::query(
-                            "INSERT INTO finding_units (finding_id, unit) VALUES ($1, $2) \
+                            "INSERT INTO finding_units (finding_id, unit, kind, opened_on, resolved_on) \
+                             SELECT id, $2, kind, opened_on, resolved_on FROM findings WHERE id = $1 \
                              ON CONFLICT DO NOTHING",
                         )
                         .bind(id)
@@ -266,6 +268,12 @@ impl Store {
                     .bind(at)
                     .bind(day)
                     .bind(resolution.code())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("resolving a finding"))?;
+                sqlx::query("UPDATE finding_units SET resolved_on = $2 WHERE finding_id = $1")
+                    .bind(id)
+                    .bind(day)
                     .execute(&mut *tx)
                     .await
                     .map_err(ctx("resolving a finding"))?;

@@ -1,0 +1,14 @@
+-- Each finding's kind and days beside each of its units, so that 总览's open findings
+-- per unit and a unit's 12-week trend read one index of this relation instead of
+-- looking each finding up (13,000 lookups for eight units at 100,000 findings). The
+-- store writes them with the units and again when it resolves the finding; a
+-- finding's kind and opening day never change.
+-- Keep in step with ../postgres/0024_finding_units_days.sql.
+ALTER TABLE finding_units ADD COLUMN kind TEXT;
+ALTER TABLE finding_units ADD COLUMN opened_on TEXT;
+ALTER TABLE finding_units ADD COLUMN resolved_on TEXT;
+UPDATE finding_units SET
+    kind = (SELECT f.kind FROM findings f WHERE f.id = finding_units.finding_id),
+    opened_on = (SELECT f.opened_on FROM findings f WHERE f.id = finding_units.finding_id),
+    resolved_on = (SELECT f.resolved_on FROM findings f WHERE f.id = finding_units.finding_id);
+CREATE INDEX finding_units_days ON finding_units (unit, resolved_on, opened_on, kind);
