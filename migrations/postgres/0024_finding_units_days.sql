@@ -11,3 +11,9 @@ ALTER TABLE finding_units
 UPDATE finding_units u SET kind = f.kind, opened_on = f.opened_on, resolved_on = f.resolved_on
 FROM findings f WHERE f.id = u.finding_id;
 CREATE INDEX finding_units_days ON finding_units (unit, resolved_on, opened_on, kind);
+-- The open ones per unit (the partial index holds `resolved_on` for SQLite to read it
+-- alone).
+CREATE INDEX finding_units_open ON finding_units (unit, kind, resolved_on) WHERE resolved_on IS NULL;
+-- A finding naming no unit has none stored (blanks and 、 alone name none): 总览 counts
+-- those as the open findings whose unit is NULL, one index range.
+UPDATE findings SET unit = NULL WHERE btrim(unit, E' \t\n\r　、') = '';

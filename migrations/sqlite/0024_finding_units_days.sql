@@ -12,3 +12,9 @@ UPDATE finding_units SET
     opened_on = (SELECT f.opened_on FROM findings f WHERE f.id = finding_units.finding_id),
     resolved_on = (SELECT f.resolved_on FROM findings f WHERE f.id = finding_units.finding_id);
 CREATE INDEX finding_units_days ON finding_units (unit, resolved_on, opened_on, kind);
+-- The open ones per unit (the partial index holds `resolved_on` for SQLite to read it
+-- alone).
+CREATE INDEX finding_units_open ON finding_units (unit, kind, resolved_on) WHERE resolved_on IS NULL;
+-- A finding naming no unit has none stored (blanks and 、 alone name none): 总览 counts
+-- those as the open findings whose unit is NULL, one index range.
+UPDATE findings SET unit = NULL WHERE trim(unit, ' ' || char(9, 10, 13) || '　、') = '';

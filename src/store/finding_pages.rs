@@ -568,9 +568,10 @@ impl Store {
     /// The open findings `visibility` lets see per unit they name, 误报 left out:
     /// (unit, findings, of which of the `flagged` kinds), by name; those naming no unit
     /// under `""`. A finding of several 保障单位 counts for each: the counts are
-    /// `finding_units`' (one index, which holds each finding's kind and days beside its
-    /// units), and the findings without units are those whose `unit` [`unit_names`]
-    /// finds nothing in. 总览's and 单位's tables.
+    /// `finding_units`' (an index of the open ones, which holds each finding's kind
+    /// beside its units), and the findings without units those whose `unit` is NULL
+    /// (the store keeps a text [`unit_names`] finds none in as NULL). 总览's and 单位's
+    /// tables.
     pub async fn open_per_unit(
         &self,
         dismissed: &Dismissed,
@@ -587,11 +588,10 @@ impl Store {
             }
         };
         let unitless = match visibility {
-            // As `unit_names` splits: blanks and 、 alone name no unit.
+            // The store keeps a text naming no unit as none (NULL).
             Visibility::All => format!(
                 " UNION ALL SELECT '', COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
-                 FROM findings WHERE resolved_at IS NULL \
-                 AND (unit IS NULL OR trim(unit, ' \t\n\r\u{3000}、') = '')"
+                 FROM findings WHERE resolved_at IS NULL AND unit IS NULL"
             ),
             Visibility::Unit(_) => String::new(),
         };

@@ -192,6 +192,10 @@ impl Store {
             for f in detected {
                 let kind = f.kind().code();
                 let evidence = f.evidence.to_json().to_string();
+                // A text naming no unit is stored as none (总览 counts those by NULL).
+                let f_unit = (!unit_names(f.unit.as_deref()).is_empty())
+                    .then(|| f.unit.clone())
+                    .flatten();
                 let (id, units_to_write) = match open.remove(&(kind.to_string(), f.subject_key.clone())) {
                     Some((id, unit)) => {
                         sqlx::query(
@@ -201,11 +205,11 @@ impl Store {
                         .bind(id)
                         .bind(at)
                         .bind(&evidence)
-                        .bind(&f.unit)
+                        .bind(&f_unit)
                         .execute(&mut *tx)
                         .await
                         .map_err(ctx("confirming a finding"))?;
-                        if unit != f.unit {
+                        if unit != f_unit {
                             sqlx::query("DELETE FROM finding_units WHERE finding_id = $1")
                                 .bind(id)
                                 .execute(&mut *tx)
@@ -213,7 +217,7 @@ impl Store {
                                 .map_err(ctx("recording a finding's units"))?;
                         }
                         done.confirmed.push(id);
-                        (id, unit != f.unit)
+                        (id, unit != f_unit)
                     }
                     None => {
                         let (id,): (i64,) = sqlx::query_as(
@@ -224,7 +228,7 @@ impl Store {
                         )
                         .bind(kind)
                         .bind(&f.subject_key)
-                        .bind(&f.unit)
+                        .bind(&f_unit)
                         .bind(at)
                         .bind(day)
                         .bind(&f.sentence)
@@ -238,7 +242,7 @@ impl Store {
                 };
                 // A new finding's units, or a confirmed one's whose units changed.
                 if units_to_write {
-                    for name in unit_names(f.unit.as_deref()) {
+                    for name in unit_names(f_unit.as_deref()) {
                         // With the finding's kind and days (migration 0024).
                         sqlx::query(
                             "INSERT INTO finding_units (finding_id, unit, kind, opened_on, resolved_on) \
