@@ -14,7 +14,7 @@ use super::{Console, templates};
 use crate::notify::compose::is_single_veto;
 use crate::observe::kind::Kind;
 use crate::report::wording;
-use crate::store::{Session, StoreError};
+use crate::store::{OpenCounts, Session, StoreError};
 
 /// How 总览 names the unit of a finding without one.
 const NO_UNIT: &str = "（未指定单位）";
@@ -45,15 +45,24 @@ pub async fn page(
         .copied()
         .filter(|k| is_single_veto(*k))
         .collect();
-    // 误报 read once for every count of the page; the counts by kind, and per unit a
-    // finding names (a finding of several 保障单位 is each one's).
+    // 误报 read once for every count of the page, beside the counts by kind and per
+    // unit a finding names (a finding of several 保障单位 is each one's), which take
+    // them out afterwards; the single-veto list leaves them out as it reads.
     let store = &console.store;
     let read = async {
-        let dismissed = store.dismissed().await?;
-        let (counts, per_unit) = tokio::try_join!(
-            store.open_counts(&dismissed, &visibility, &veto_kinds, VETO_LISTED),
-            store.open_per_unit(&dismissed, &visibility, &veto_kinds),
+        let (dismissed, by_kind, per_unit) = tokio::try_join!(
+            store.dismissed(),
+            store.open_by_kind(&visibility),
+            store.open_units(&visibility, &veto_kinds),
         )?;
+        let flagged = store
+            .open_flagged(&dismissed, &visibility, &veto_kinds, VETO_LISTED)
+            .await?;
+        let counts = OpenCounts {
+            by_kind: by_kind.less(&dismissed),
+            flagged,
+        };
+        let per_unit = per_unit.less(&dismissed);
         Ok::<_, StoreError>((dismissed, counts, per_unit))
     };
     let (dismissed, counts, per_unit) = match read.await {

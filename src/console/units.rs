@@ -85,13 +85,14 @@ pub async fn list(
         .copied()
         .filter(|k| is_single_veto(*k))
         .collect();
-    // Open and single-veto counts per unit, counted in SQL.
+    // Open and single-veto counts per unit, counted in SQL beside the read of 误报,
+    // which they take out afterwards.
     let read = async {
-        let dismissed = console.store.dismissed().await?;
-        console
-            .store
-            .open_per_unit(&dismissed, &Visibility::All, &veto_kinds)
-            .await
+        let (dismissed, per_unit) = tokio::try_join!(
+            console.store.dismissed(),
+            console.store.open_units(&Visibility::All, &veto_kinds),
+        )?;
+        Ok::<_, crate::store::StoreError>(per_unit.less(&dismissed))
     };
     let counts: HashMap<String, (u64, u64)> = match read.await {
         Ok(rows) => rows.into_iter().map(|(u, n, v)| (u, (n, v))).collect(),

@@ -516,68 +516,152 @@ impl Store {
         flagged: &[Kind],
         listed: usize,
     ) -> Result<OpenCounts> {
-        let gone: Vec<&Covered> = dismissed.open_visible(visibility).collect();
-        let mut by_kind = Sql::default();
-        let cond = open_condition(&mut by_kind, visibility);
-        by_kind.text = format!("SELECT kind, COUNT(*) FROM findings WHERE {cond} GROUP BY kind");
+        let (by_kind, flagged) = tokio::try_join!(
+            self.open_by_kind(visibility),
+            self.open_flagged(dismissed, visibility, flagged, listed),
+        )?;
+        Ok(OpenCounts {
+            by_kind: by_kind.less(dismissed),
+            flagged,
+        })
+    }
+
+    /// The open findings `visibility` lets see counted by kind with GROUP BY (an index
+    /// of the open ones), 误报 still in: [`OpenByKind::less`] takes them out, so this
+    /// read need not wait for [`Store::dismissed`].
+    pub async fn open_by_kind(&self, visibility: &Visibility) -> Result<OpenByKind> {
+        let mut sql = Sql::default();
+        let cond = open_condition(&mut sql, visibility);
+        sql.text = format!("SELECT kind, COUNT(*) FROM findings WHERE {cond} GROUP BY kind");
         let kinds: Vec<(String, i64)> = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(by_kind.text.as_str())), by_kind)
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
                 .fetch_all(pool)
                 .await
         })
         .map_err(ctx("counting open findings by kind"))?;
+        Ok(OpenByKind {
+            visibility: visibility.clone(),
+            counts: kinds
+                .into_iter()
+                .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
+                .collect(),
+        })
+    }
+
+    /// The `listed` earliest opened of the open findings `visibility` lets see of the
+    /// `flagged` kinds (单项否决), 误报 left out, in order of opening.
+    pub async fn open_flagged(
+        &self,
+        dismissed: &Dismissed,
+        visibility: &Visibility,
+        flagged: &[Kind],
+        listed: usize,
+    ) -> Result<Vec<FindingRecord>> {
         // As many more as there are 误报 among them, taken out below.
-        let mut flagged_sql = Sql::default();
-        let cond = open_condition(&mut flagged_sql, visibility);
-        let kinds_in = kind_in(&mut flagged_sql, flagged);
-        let gone_flagged = gone.iter().filter(|c| flagged.contains(&c.kind)).count();
-        let limit = listed.saturating_add(gone_flagged);
-        let limit = flagged_sql.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
-        flagged_sql.text = format!(
+        let gone: HashSet<i64> = dismissed
+            .open_visible(visibility)
+            .filter(|c| flagged.contains(&c.kind))
+            .map(|c| c.id)
+            .collect();
+        let mut sql = Sql::default();
+        let cond = open_condition(&mut sql, visibility);
+        let kinds_in = kind_in(&mut sql, flagged);
+        let limit = listed.saturating_add(gone.len());
+        let limit = sql.arg(Arg::Int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.text = format!(
             "SELECT id FROM findings WHERE {cond} AND {kinds_in} ORDER BY opened_at, id LIMIT {limit}"
         );
         let ids: Vec<(i64,)> = on_pool!(self, pool => {
-            bound!(sqlx::query_as(AssertSqlSafe(flagged_sql.text.as_str())), flagged_sql)
+            bound!(sqlx::query_as(AssertSqlSafe(sql.text.as_str())), sql)
                 .fetch_all(pool)
                 .await
         })
         .map_err(ctx("listing open findings of some kinds"))?;
-        let gone_ids: HashSet<i64> = gone.iter().map(|c| c.id).collect();
         let ids: Vec<i64> = ids
             .into_iter()
             .map(|(id,)| id)
-            .filter(|id| !gone_ids.contains(id))
+            .filter(|id| !gone.contains(id))
             .take(listed)
             .collect();
-        let flagged = self.findings_by_ids(&ids).await?;
-        let mut by_kind: Vec<(Kind, u64)> = kinds
-            .into_iter()
-            .filter_map(|(k, n)| Some((k.parse::<Kind>().ok()?, n.max(0) as u64)))
-            .collect();
-        for c in &gone {
-            if let Some((_, n)) = by_kind.iter_mut().find(|(k, _)| *k == c.kind) {
+        self.findings_by_ids(&ids).await
+    }
+}
+
+/// Open findings by kind, 误报 still in ([`Store::open_by_kind`]).
+#[derive(Debug, Clone)]
+pub struct OpenByKind {
+    visibility: Visibility,
+    counts: Vec<(Kind, u64)>,
+}
+
+impl OpenByKind {
+    /// The counts without the open 误报 the same user sees; kinds left with none gone.
+    pub fn less(self, dismissed: &Dismissed) -> Vec<(Kind, u64)> {
+        let mut counts = self.counts;
+        for c in dismissed.open_visible(&self.visibility) {
+            if let Some((_, n)) = counts.iter_mut().find(|(k, _)| *k == c.kind) {
                 *n = n.saturating_sub(1);
             }
         }
-        by_kind.retain(|(_, n)| *n > 0);
-        Ok(OpenCounts { flagged, by_kind })
+        counts.retain(|(_, n)| *n > 0);
+        counts
+    }
+}
+
+/// Open findings per unit, 误报 still in ([`Store::open_units`]).
+#[derive(Debug, Clone)]
+pub struct OpenUnits {
+    visibility: Visibility,
+    flagged: Vec<Kind>,
+    counts: BTreeMap<String, (u64, u64)>,
+}
+
+impl OpenUnits {
+    /// (unit, findings, of which of the flagged kinds) by name, without the open 误报
+    /// the same user sees; units left with none gone.
+    pub fn less(self, dismissed: &Dismissed) -> Vec<(String, u64, u64)> {
+        let mut counts = self.counts;
+        for gone in dismissed.open_visible(&self.visibility) {
+            let is_flagged = self.flagged.contains(&gone.kind);
+            let names = match gone.units.is_empty() {
+                true => vec![String::new()],
+                false => gone.units.clone(),
+            };
+            for name in names {
+                if let Some(c) = counts.get_mut(&name) {
+                    c.0 = c.0.saturating_sub(1);
+                    c.1 = c.1.saturating_sub(u64::from(is_flagged));
+                }
+            }
+        }
+        counts
+            .into_iter()
+            .filter(|(_, (n, _))| *n > 0)
+            .map(|(u, (n, f))| (u, n, f))
+            .collect()
     }
 }
 
 impl Store {
     /// The open findings `visibility` lets see per unit they name, 误报 left out:
     /// (unit, findings, of which of the `flagged` kinds), by name; those naming no unit
-    /// under `""`. A finding of several 保障单位 counts for each: the counts are
-    /// `finding_units`' (an index of the open ones, which holds each finding's kind
-    /// beside its units), and the findings without units those whose `unit` is NULL
-    /// (the store keeps a text [`unit_names`] finds none in as NULL). 总览's and 单位's
-    /// tables.
+    /// under `""`. 总览's and 单位's tables.
     pub async fn open_per_unit(
         &self,
         dismissed: &Dismissed,
         visibility: &Visibility,
         flagged: &[Kind],
     ) -> Result<Vec<(String, u64, u64)>> {
+        Ok(self.open_units(visibility, flagged).await?.less(dismissed))
+    }
+
+    /// [`Store::open_per_unit`]'s counts, 误报 still in: [`OpenUnits::less`] takes them
+    /// out, so this read need not wait for [`Store::dismissed`]. A finding of several
+    /// 保障单位 counts for each: the counts are `finding_units`' (an index of the open
+    /// ones, which holds each finding's kind beside its units), and the findings
+    /// without units those whose `unit` is NULL (the store keeps a text [`unit_names`]
+    /// finds none in as NULL).
+    pub async fn open_units(&self, visibility: &Visibility, flagged: &[Kind]) -> Result<OpenUnits> {
         let mut sql = Sql::default();
         let flagged_in = kind_in(&mut sql, flagged);
         let visible = match visibility {
@@ -588,7 +672,6 @@ impl Store {
             }
         };
         let unitless = match visibility {
-            // The store keeps a text naming no unit as none (NULL).
             Visibility::All => format!(
                 " UNION ALL SELECT '', COUNT(*), SUM(CASE WHEN {flagged_in} THEN 1 ELSE 0 END) \
                  FROM findings WHERE resolved_at IS NULL AND unit IS NULL"
@@ -606,29 +689,16 @@ impl Store {
         })
         .map_err(ctx("counting open findings per unit"))?;
         let mut counts: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        let named = |units: Vec<String>| match units.is_empty() {
-            true => vec![String::new()],
-            false => units,
-        };
         for (unit, n, f) in rows {
             let c = counts.entry(unit).or_default();
             c.0 += n.max(0) as u64;
             c.1 += f.unwrap_or(0).max(0) as u64;
         }
-        for gone in dismissed.open_visible(visibility) {
-            let is_flagged = flagged.contains(&gone.kind);
-            for name in named(gone.units.clone()) {
-                if let Some(c) = counts.get_mut(&name) {
-                    c.0 = c.0.saturating_sub(1);
-                    c.1 = c.1.saturating_sub(u64::from(is_flagged));
-                }
-            }
-        }
-        Ok(counts
-            .into_iter()
-            .filter(|(_, (n, _))| *n > 0)
-            .map(|(u, (n, f))| (u, n, f))
-            .collect())
+        Ok(OpenUnits {
+            visibility: visibility.clone(),
+            flagged: flagged.to_vec(),
+            counts,
+        })
     }
 
     /// The new-media accounts' episodes open at any time after `since` and opened on or

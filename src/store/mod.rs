@@ -38,7 +38,8 @@ pub use catalog::{CatalogIds, SyncReport};
 pub use content::{NewPageScan, PageRead, PageScanRow, PageScanWrite, ScanDigest};
 pub use dismissals::DismissError;
 pub use finding_pages::{
-    Dismissed, EpisodeDays, FindingPage, FindingQuery, ListOrder, OpenCounts, Standing, Visibility,
+    Dismissed, EpisodeDays, FindingPage, FindingQuery, ListOrder, OpenByKind, OpenCounts,
+    OpenUnits, Standing, Visibility,
 };
 pub use findings::{FindingFilter, FindingRecord, NewFinding, Reconciled, Scope};
 pub use links::{LinkCheck, LinkPageState, LinkResult, LinkSeen, LinkSource, NewLinkSource};
