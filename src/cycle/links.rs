@@ -191,7 +191,9 @@ struct Target {
     kind: Option<LinkKind>,
     /// A catalog URL: fetched without a guard.
     catalog: bool,
-    trusted_hosts: HashSet<String>,
+    /// The own hosts of the sites it appears on (shared: a site's set is not copied into
+    /// each of its thousands of links).
+    trusted_hosts: Vec<Arc<HashSet<String>>>,
     allow: Vec<Cidr>,
     /// Home pages of the sites it appears on (a redirect there is a soft 404).
     homes: HashSet<String>,
@@ -328,6 +330,7 @@ pub async fn run(
     let mut seen_pages = HashSet::new();
     pages.retain(|p| seen_pages.insert(p.url.clone()));
     older.retain(|(p, _)| seen_pages.insert(p.url.clone()));
+    drop(seen_pages);
     let last_read = store.link_page_reads().await?;
     let rotation = rotation(older, &last_read, settings.links.full_every_days, clock);
     report.rotated = rotation.len();
@@ -356,7 +359,6 @@ pub async fn run(
             (p, depth)
         })
         .collect();
-    let mut found: Vec<(usize, Url, PageLink)> = Vec::new();
     let mut unfollowable: Vec<(usize, Url, MalformedLink)> = Vec::new();
     let mut read_pages = Vec::new();
     // What each page read says about it as a link: checked from that, not fetched again.
@@ -373,6 +375,39 @@ pub async fn run(
     let mut scan_writes = super::content::ScanWrites::new(store, now);
     let today = clock.today();
     let own_hosts: Vec<Arc<HashSet<String>>> = trusted.iter().cloned().map(Arc::new).collect();
+    // One target per unique URL, every occurrence a source: gathered as pages are read,
+    // so no page's links are held twice.
+    let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
+    let mut anchors: HashMap<(String, String), (usize, String)> = HashMap::new();
+    let mut excluded = HashSet::new();
+    let mut add_link = |site_index: usize, page_url: &Url, link: PageLink| {
+        let text = link.url.as_str();
+        if !matches!(link.url.scheme(), "http" | "https") {
+            return;
+        }
+        if excluded_by(settings, text) {
+            excluded.insert(link.url.clone());
+            return;
+        }
+        let s = sites[site_index];
+        let t = targets.entry(link.url.clone()).or_default();
+        t.kind.get_or_insert(link.kind);
+        t.catalog |= catalog_urls.contains(text);
+        // What a site adds, once per site (a link appears on many pages of one site).
+        if !t.sites.contains(&site_index) {
+            t.sites.push(site_index);
+            t.trusted_hosts.push(own_hosts[site_index].clone());
+            for c in &allow[site_index] {
+                if !t.allow.contains(c) {
+                    t.allow.push(*c);
+                }
+            }
+            t.homes.insert(s.url.to_string());
+        }
+        anchors
+            .entry((text.to_string(), page_url.to_string()))
+            .or_insert((site_index, link.text));
+    };
     let (scanner_arc, digests_ref, sites_ref, trusted_ref, ids_ref) =
         (&scanner, &scan_digests, &sites, &own_hosts, &ids);
     while !level.is_empty() {
@@ -467,7 +502,7 @@ pub async fn run(
                         }
                     }
                     for link in links.links {
-                        found.push((page.site, page.url.clone(), link));
+                        add_link(page.site, &page.url, link);
                     }
                     for bad in links.malformed {
                         unfollowable.push((page.site, page.url.clone(), bad));
@@ -488,38 +523,6 @@ pub async fn run(
     store.record_link_page_reads(&read_pages, now).await?;
     store.record_link_pages_missing(&missing_pages, now).await?;
 
-    // One target per unique URL; every occurrence recorded as a source.
-    let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
-    let mut anchors: HashMap<(String, String), (usize, String)> = HashMap::new();
-    let mut excluded = HashSet::new();
-    for (site_index, page_url, link) in &found {
-        let text = link.url.as_str();
-        if !matches!(link.url.scheme(), "http" | "https") {
-            continue;
-        }
-        if excluded_by(settings, text) {
-            excluded.insert(link.url.clone());
-            continue;
-        }
-        let s = sites[*site_index];
-        let t = targets.entry(link.url.clone()).or_default();
-        t.kind.get_or_insert(link.kind);
-        t.catalog |= catalog_urls.contains(text);
-        // What a site adds, once per site (a link appears on many pages of one site).
-        if !t.sites.contains(site_index) {
-            t.sites.push(*site_index);
-            t.trusted_hosts.extend(trusted[*site_index].iter().cloned());
-            for c in &allow[*site_index] {
-                if !t.allow.contains(c) {
-                    t.allow.push(*c);
-                }
-            }
-            t.homes.insert(s.url.to_string());
-        }
-        anchors
-            .entry((text.to_string(), page_url.to_string()))
-            .or_insert((*site_index, link.text.clone()));
-    }
     report.excluded = excluded.len();
     let sources: Vec<NewLinkSource> = anchors
         .iter()
@@ -531,6 +534,7 @@ pub async fn run(
         })
         .collect();
     store.record_link_sources(&sources, now).await?;
+    drop(sources);
 
     // Learn each host's "not found" page, once.
     let mut hosts: BTreeMap<String, (Url, Arc<LinkGuard>)> = BTreeMap::new();
@@ -940,12 +944,17 @@ impl Checked {
 
 /// Whether `url` is off every site it appears on (and not a watched catalog URL).
 fn is_outside(url: &Url, target: &Target) -> bool {
-    !target.catalog && host_key(url).is_none_or(|h| !target.trusted_hosts.contains(&h))
+    !target.catalog
+        && host_key(url).is_none_or(|h| !target.trusted_hosts.iter().any(|own| own.contains(&h)))
 }
 
 fn guard_of(t: &Target) -> LinkGuard {
     LinkGuard {
-        trusted_hosts: t.trusted_hosts.clone(),
+        trusted_hosts: t
+            .trusted_hosts
+            .iter()
+            .flat_map(|own| own.iter().cloned())
+            .collect(),
         allow_private: t.allow.clone(),
     }
 }
