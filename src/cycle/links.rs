@@ -298,6 +298,7 @@ pub async fn run(
                 .collect(),
         );
     }
+    drop(items_by_column);
 
     // Pages whose text had hits are read again until corrected, wherever they are now.
     let scanner = super::content::Scanner::new(catalog, &settings.content).map(Arc::new);
@@ -333,6 +334,7 @@ pub async fn run(
     drop(seen_pages);
     let last_read = store.link_page_reads().await?;
     let rotation = rotation(older, &last_read, settings.links.full_every_days, clock);
+    drop(last_read);
     report.rotated = rotation.len();
     pages.extend(rotation);
     // On sites that crawl, same-site links are followed level by level from the pages
