@@ -54,6 +54,8 @@ const CHECKS_PER_WRITE: usize = 500;
 const ATTEMPTS_PER_WRITE: usize = 500;
 /// Pages and links fetched at once (the fetcher still limits each host).
 const PARALLEL: usize = 64;
+/// Link sources (a link on a page) written at once, by a task of their own.
+const SOURCES_PER_WRITE: usize = 2000;
 
 /// A broken link where it appears.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -382,14 +384,20 @@ pub async fn run(
     let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
     let mut anchors: HashMap<(String, String), (usize, String)> = HashMap::new();
     let mut excluded = HashSet::new();
+    // Each link's sources go to the database while pages are still read.
+    let site_ids: Vec<Option<i64>> = sites
+        .iter()
+        .map(|s| ids.sites.get(&s.key()).copied())
+        .collect();
+    let mut source_writes = SourceWrites::start(store, now);
     let mut add_link = |site_index: usize, page_url: &Url, link: PageLink| {
         let text = link.url.as_str();
         if !matches!(link.url.scheme(), "http" | "https") {
-            return;
+            return None;
         }
         if excluded_by(settings, text) {
             excluded.insert(link.url.clone());
-            return;
+            return None;
         }
         let s = sites[site_index];
         let t = targets.entry(link.url.clone()).or_default();
@@ -406,9 +414,19 @@ pub async fn run(
             }
             t.homes.insert(s.url.to_string());
         }
-        anchors
-            .entry((text.to_string(), page_url.to_string()))
-            .or_insert((site_index, link.text));
+        match anchors.entry((text.to_string(), page_url.to_string())) {
+            std::collections::hash_map::Entry::Occupied(_) => None,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let source = NewLinkSource {
+                    link_url: v.key().0.clone(),
+                    page_url: v.key().1.clone(),
+                    site_id: site_ids[site_index],
+                    anchor: link.text.clone(),
+                };
+                v.insert((site_index, link.text));
+                Some(source)
+            }
+        }
     };
     let (scanner_arc, digests_ref, sites_ref, trusted_ref, ids_ref) =
         (&scanner, &scan_digests, &sites, &own_hosts, &ids);
@@ -504,7 +522,9 @@ pub async fn run(
                         }
                     }
                     for link in links.links {
-                        add_link(page.site, &page.url, link);
+                        if let Some(source) = add_link(page.site, &page.url, link) {
+                            source_writes.add(source).await?;
+                        }
                     }
                     for bad in links.malformed {
                         unfollowable.push((page.site, page.url.clone(), bad));
@@ -526,17 +546,8 @@ pub async fn run(
     store.record_link_pages_missing(&missing_pages, now).await?;
 
     report.excluded = excluded.len();
-    let sources: Vec<NewLinkSource> = anchors
-        .iter()
-        .map(|((link, page), (site_index, anchor))| NewLinkSource {
-            link_url: link.clone(),
-            page_url: page.clone(),
-            site_id: ids.sites.get(&sites[*site_index].key()).copied(),
-            anchor: anchor.clone(),
-        })
-        .collect();
-    store.record_link_sources(&sources, now).await?;
-    drop(sources);
+    // The last sources are written while the links are checked.
+    source_writes.send().await?;
 
     // Learn each host's "not found" page, once.
     let mut hosts: BTreeMap<String, (Url, Arc<LinkGuard>)> = BTreeMap::new();
@@ -734,6 +745,7 @@ pub async fn run(
     }
 
     attempts.flush().await?;
+    source_writes.finish().await?;
     store.record_link_sources(&bad_sources, now).await?;
     store.record_link_checks(&results_to_write).await?;
     scan_writes.flush().await?;
@@ -1085,6 +1097,75 @@ impl<'a> Attempts<'a> {
         self.store.record_fetch_attempts(&self.pending).await?;
         self.pending.clear();
         Ok(())
+    }
+}
+
+/// Link sources written by a task of their own while the stage goes on (reading pages,
+/// checking links): chunks of [`SOURCES_PER_WRITE`], a transaction each, so no read
+/// waits on the database. A kill loses at most the chunks not yet written, of a cycle
+/// its rerun reads again.
+struct SourceWrites {
+    pending: Vec<NewLinkSource>,
+    chunks: Option<tokio::sync::mpsc::Sender<Vec<NewLinkSource>>>,
+    writer: tokio::task::JoinHandle<Result<(), StoreError>>,
+}
+
+impl SourceWrites {
+    fn start(store: &crate::store::Store, seen: DateTime<Utc>) -> SourceWrites {
+        // Two chunks queued at most: a writer that falls behind holds the reads back
+        // instead of the memory growing.
+        let (chunks, mut queue) = tokio::sync::mpsc::channel::<Vec<NewLinkSource>>(2);
+        let store = store.clone();
+        let writer = tokio::spawn(async move {
+            while let Some(chunk) = queue.recv().await {
+                store.record_link_sources(&chunk, seen).await?;
+            }
+            Ok(())
+        });
+        SourceWrites {
+            pending: Vec::new(),
+            chunks: Some(chunks),
+            writer,
+        }
+    }
+
+    async fn add(&mut self, source: NewLinkSource) -> Result<(), StoreError> {
+        self.pending.push(source);
+        if self.pending.len() >= SOURCES_PER_WRITE {
+            self.send().await?;
+        }
+        Ok(())
+    }
+
+    /// Hands what is queued to the writer.
+    async fn send(&mut self) -> Result<(), StoreError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let chunk = std::mem::take(&mut self.pending);
+        let sent = match &self.chunks {
+            Some(chunks) => chunks.send(chunk).await.is_ok(),
+            None => false,
+        };
+        if !sent {
+            // The writer stopped on an error: that error is the stage's.
+            self.chunks = None;
+            return self.join().await;
+        }
+        Ok(())
+    }
+
+    /// Writes the rest and waits for the writer.
+    async fn finish(mut self) -> Result<(), StoreError> {
+        self.send().await?;
+        self.chunks = None;
+        self.join().await
+    }
+
+    async fn join(&mut self) -> Result<(), StoreError> {
+        (&mut self.writer)
+            .await
+            .expect("writing link sources does not panic")
     }
 }
 

@@ -215,18 +215,51 @@ impl Store {
         .map_err(ctx("reading link checks"))
     }
 
-    /// The pages links were seen on at or after `since`, in no order: read through the
-    /// index on `last_seen` (migration 0015), so the cost follows the links seen then.
-    pub async fn links_seen_since(&self, since: DateTime<Utc>) -> Result<Vec<LinkSeen>> {
+    /// Each link seen at or after `since` with the site it was seen on, once a pair: read
+    /// through the index on `last_seen` (migration 0015), so the cost follows the links
+    /// seen then.
+    pub async fn links_seen_by_site_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Option<i64>, String)>> {
         on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT link_url, page_url, site_id, anchor FROM link_sources WHERE last_seen >= $1",
+                "SELECT DISTINCT site_id, link_url FROM link_sources WHERE last_seen >= $1",
             )
             .bind(since)
             .fetch_all(pool)
             .await
         })
         .map_err(ctx("reading link sources"))
+    }
+
+    /// The pages each of `links` was seen on at or after `since`, in no order: looked up
+    /// link by link through the (link, page) key, so the cost follows the links asked
+    /// about.
+    pub async fn pages_of_links_since(
+        &self,
+        links: &[&str],
+        since: DateTime<Utc>,
+    ) -> Result<Vec<LinkSeen>> {
+        let mut out = Vec::new();
+        for chunk in links.chunks(BATCH_ROWS) {
+            let rows: Vec<LinkSeen> = on_pool!(self, pool => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT link_url, page_url, site_id, anchor FROM link_sources WHERE last_seen >= ",
+                );
+                q.push_bind(since);
+                q.push(" AND link_url IN (");
+                let mut list = q.separated(", ");
+                for link in chunk {
+                    list.push_bind(*link);
+                }
+                q.push(")");
+                q.build_query_as().fetch_all(pool).await
+            })
+            .map_err(ctx("reading link sources"))?;
+            out.extend(rows);
+        }
+        Ok(out)
     }
 
     /// The pages links were seen on at or after `since`, by link and page.
@@ -278,8 +311,15 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Records that the link stage read `pages` at `at`, in one transaction.
+    /// Records that the link stage read `pages` at `at`, in one transaction of multi-row
+    /// upserts.
     pub async fn record_link_page_reads(&self, pages: &[String], at: DateTime<Utc>) -> Result<()> {
+        // A row once per statement (PostgreSQL refuses to upsert one twice).
+        let pages: Vec<&String> = pages
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
         if pages.is_empty() {
             return Ok(());
         }
@@ -288,17 +328,19 @@ impl Store {
                 .begin_write()
                 .await
                 .map_err(ctx("recording pages read for links"))?;
-            for page in pages {
-                sqlx::query(
-                    "INSERT INTO link_pages (page_url, last_read) VALUES ($1, $2) \
-                     ON CONFLICT (page_url) DO UPDATE SET last_read = excluded.last_read, \
+            for chunk in pages.chunks(BATCH_ROWS) {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO link_pages (page_url, last_read) ");
+                q.push_values(chunk, |mut b, page| {
+                    b.push_bind(page).push_bind(at);
+                });
+                q.push(
+                    " ON CONFLICT (page_url) DO UPDATE SET last_read = excluded.last_read, \
                      missing_reads = 0",
-                )
-                .bind(page)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(ctx("recording a page read for links"))?;
+                );
+                q.build()
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(ctx("recording pages read for links"))?;
             }
             tx.commit().await.map_err(ctx("recording pages read for links"))
         })
