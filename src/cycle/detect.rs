@@ -2,7 +2,7 @@
 //! `detect` for the run's day, and reconciles their findings into episodes, one rule
 //! family at a time, each with the scope of what it could judge.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 
@@ -496,7 +496,48 @@ async fn link_states(
         return Ok((Vec::new(), subjects));
     }
     let since = start_of_day(clock.today(), clock.tz());
-    let sources = store.links_seen_since(since).await?;
+    // Every link seen today on each site, once: the subjects this cycle judged.
+    let mut by_site: HashMap<i64, Vec<String>> = HashMap::new();
+    for (site_id, url) in store.links_seen_by_site_since(since).await? {
+        if let Some(site) = site_id
+            && checks.contains_key(url.as_str())
+        {
+            by_site.entry(site).or_default().push(url);
+        }
+    }
+    for site in &catalog.sites {
+        let key = site.key();
+        if let Some(site_id) = ids.sites.get(&key) {
+            for url in by_site.get(site_id).into_iter().flatten() {
+                subjects.insert(crate::detect::links::subject_key(&key, url));
+            }
+        }
+    }
+    // Links not checked today whose findings are open: removed from their pages, or not.
+    let open: Vec<_> = store
+        .findings(&FindingFilter {
+            open_only: true,
+            kind: Some(Kind::LinkBroken),
+            ..FindingFilter::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|f| !subjects.contains(&f.subject_key))
+        .collect();
+    // Where the broken links and those of open findings are: read for these links only,
+    // so the cost follows the broken links, not every link seen.
+    let wanted: BTreeSet<&str> = results
+        .iter()
+        .filter(|c| c.outcome.is_broken())
+        .map(|c| c.url.as_str())
+        .chain(open.iter().filter_map(|f| match &f.evidence {
+            Some(Evidence::LinkBroken(e)) => Some(e.url.as_str()),
+            _ => None,
+        }))
+        .collect();
+    let sources = store
+        .pages_of_links_since(&wanted.into_iter().collect::<Vec<_>>(), since)
+        .await?;
     let column_names: HashMap<i64, &str> = catalog
         .columns
         .iter()
@@ -515,10 +556,10 @@ async fn link_states(
     let item_pages = store
         .item_page_columns(&broken_pages.into_iter().collect::<Vec<_>>())
         .await?;
-    let mut by_site: HashMap<i64, Vec<&crate::store::LinkSeen>> = HashMap::new();
+    let mut broken_by_site: HashMap<i64, Vec<&crate::store::LinkSeen>> = HashMap::new();
     for s in &sources {
         if let Some(site) = s.site_id {
-            by_site.entry(site).or_default().push(s);
+            broken_by_site.entry(site).or_default().push(s);
         }
     }
     let mut states = Vec::new();
@@ -528,11 +569,10 @@ async fn link_states(
             continue;
         };
         let mut broken: BTreeMap<&str, BrokenUrl> = BTreeMap::new();
-        for s in by_site.get(&site_id).into_iter().flatten().copied() {
+        for s in broken_by_site.get(&site_id).into_iter().flatten().copied() {
             let Some(check) = checks.get(s.link_url.as_str()) else {
                 continue;
             };
-            subjects.insert(crate::detect::links::subject_key(&key, &s.link_url));
             if !check.outcome.is_broken() {
                 continue;
             }
@@ -569,17 +609,8 @@ async fn link_states(
         });
     }
     // Links removed from every page they were on are rectified too, and so are links
-    // whose pages are gone (404 on two reads) or read today without any link.
-    let open: Vec<_> = store
-        .findings(&FindingFilter {
-            open_only: true,
-            kind: Some(Kind::LinkBroken),
-            ..FindingFilter::default()
-        })
-        .await?
-        .into_iter()
-        .filter(|f| !subjects.contains(&f.subject_key))
-        .collect();
+    // whose pages are gone (404 on two reads) or read today without any link. A page
+    // read today is one the link stage recorded as read (`link_pages`).
     let pages: Vec<&str> = open
         .iter()
         .flat_map(|f| pages_of(f.evidence.as_ref()))
