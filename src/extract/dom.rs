@@ -2,7 +2,8 @@
 //! link resolution, and telling page chrome (menus, breadcrumbs, pagers, footers) from
 //! content. Kept apart so that every extractor judges a page the same way.
 
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
 
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node, Selector};
@@ -425,11 +426,17 @@ pub(crate) fn parse_selector(part: &'static str, text: &str) -> Result<Selector,
 }
 
 /// `a[href]`, `li, tr`, `img[alt]`: asked for every element the list detector weighs.
-pub(crate) static LINKS: LazyLock<Selector> = LazyLock::new(|| sel("a[href]"));
-pub(crate) static ROWS: LazyLock<Selector> = LazyLock::new(|| sel("li, tr"));
-pub(crate) static IMG_ALT: LazyLock<Selector> = LazyLock::new(|| sel("img[alt]"));
+pub(crate) static LINKS: LazyLock<Selector> = LazyLock::new(|| sel("a[href]").clone());
+pub(crate) static ROWS: LazyLock<Selector> = LazyLock::new(|| sel("li, tr").clone());
+pub(crate) static IMG_ALT: LazyLock<Selector> = LazyLock::new(|| sel("img[alt]").clone());
 
 /// A selector written in the code; they are all valid.
-pub(crate) fn sel(text: &str) -> Selector {
-    Selector::parse(text).expect("selector in code")
+pub(crate) fn sel(text: &'static str) -> &'static Selector {
+    // Parsed once per process: pages are read by the thousand with the same few.
+    static PARSED: LazyLock<Mutex<HashMap<&'static str, &'static Selector>>> =
+        LazyLock::new(Default::default);
+    let mut parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+    parsed
+        .entry(text)
+        .or_insert_with(|| Box::leak(Box::new(Selector::parse(text).expect("selector in code"))))
 }

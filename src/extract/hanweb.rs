@@ -82,7 +82,7 @@ pub(crate) fn says_no_records(raw: &str) -> bool {
 /// `script[type=text/xml]` that is itself a datastore (a proxy answer) gives one.
 pub(crate) fn datastores(raw: &str, doc: &Html, page: &Url) -> Vec<Datastore> {
     let mut texts: Vec<String> = doc
-        .select(&sel(r#"script[type="text/xml"]"#))
+        .select(sel(r#"script[type="text/xml"]"#))
         .map(|s| s.text().collect::<String>())
         .filter(|t| t.contains("<datastore") || t.contains("<record>"))
         .collect();

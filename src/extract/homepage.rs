@@ -39,7 +39,7 @@ pub fn home_items(html: &str, page: &Url, today: NaiveDate) -> Vec<ListItem> {
             );
         }
     }
-    for a in doc.select(&sel("a[href]")) {
+    for a in doc.select(sel("a[href]")) {
         if region_of(a) != Region::Content {
             continue;
         }

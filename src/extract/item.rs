@@ -56,7 +56,7 @@ pub fn column_name(html: &str) -> Option<String> {
 
 /// The non-empty `content` of the first `<meta>` whose `attr` equals `key`, any case.
 fn meta(doc: &Html, attr: &str, key: &str) -> Option<String> {
-    doc.select(&sel("meta[content]"))
+    doc.select(sel("meta[content]"))
         .find(|m| {
             m.attr(attr)
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case(key))
@@ -79,7 +79,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 fn labelled_date(doc: &Html, today: NaiveDate) -> Option<NaiveDate> {
-    let body = doc.select(&sel("body")).next()?;
+    let body = doc.select(sel("body")).next()?;
     let mut text = String::new();
     for n in text_nodes(body) {
         let in_chrome = n

@@ -166,7 +166,7 @@ const LINKING: &str = "a[href], area[href], img, script[src], link[href], \
 
 fn walk(doc: &Html, page: &Url, mut each: impl FnMut(RawLink)) {
     let base = effective_base(doc, page);
-    for e in doc.select(&sel(LINKING)) {
+    for e in doc.select(sel(LINKING)) {
         for (href, kind, own) in values(e) {
             let resolved = resolve(&base, &href);
             each(RawLink {
@@ -331,11 +331,7 @@ fn link_text(e: ElementRef<'_>, kind: LinkKind) -> String {
             }
             e.attr("title")
                 .or_else(|| e.attr("alt"))
-                .or_else(|| {
-                    e.select(&sel("img[alt]"))
-                        .next()
-                        .and_then(|i| i.attr("alt"))
-                })
+                .or_else(|| e.select(sel("img[alt]")).next().and_then(|i| i.attr("alt")))
                 .map(normalize)
                 .unwrap_or_default()
         }

@@ -402,7 +402,7 @@ fn breadcrumb_last(el: ElementRef<'_>) -> Option<String> {
         .next()
         .map(normalize)
         .filter(|t| !t.is_empty() && !BREADCRUMB_TEXT.is_match(t));
-    tail.or_else(|| el.select(&sel("a")).last().map(text_of))
+    tail.or_else(|| el.select(sel("a")).last().map(text_of))
 }
 
 /// The element and its ancestors, nearest first.
@@ -466,7 +466,7 @@ fn heading_of(container: ElementRef<'_>) -> Option<String> {
                     c.is_whitespace() || matches!(c, '>' | '»' | '+' | '＞' | '》' | '|')
                 })
                 .to_string();
-            let links = sib.select(&sel("a[href]")).count();
+            let links = sib.select(sel("a[href]")).count();
             if !text.is_empty() && text.chars().count() <= 16 && links <= 2 {
                 return Some(text);
             }

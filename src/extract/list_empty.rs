@@ -118,7 +118,7 @@ impl Scripts {
     fn read(doc: &Html, base: &Url) -> Scripts {
         let mut texts = Vec::new();
         let mut endpoint = None;
-        for script in doc.select(&sel("script")) {
+        for script in doc.select(sel("script")) {
             if script
                 .attr("type")
                 .is_some_and(|t| t.contains("xml") || t.contains("template"))
@@ -144,7 +144,7 @@ impl Scripts {
                 texts.push(text);
             }
         }
-        let template = doc.select(&sel("body")).next().is_some_and(|body| {
+        let template = doc.select(sel("body")).next().is_some_and(|body| {
             body.descendent_elements().any(|e| {
                 e.value().attrs().any(|(name, _)| {
                     matches!(name, "v-for" | "ng-repeat" | "x-for" | ":href" | "v-html")
@@ -190,7 +190,7 @@ pub(crate) fn marker(
     skip: Option<ElementRef<'_>>,
     list_found: bool,
 ) -> Option<String> {
-    let body = doc.select(&sel("body")).next()?;
+    let body = doc.select(sel("body")).next()?;
     for node in body.descendants() {
         let Some(text) = node.value().as_text() else {
             continue;

@@ -388,7 +388,7 @@ fn header_field(text: &str) -> Option<Field> {
     None
 }
 
-static CELLS: LazyLock<Selector> = LazyLock::new(|| sel("th, td"));
+static CELLS: LazyLock<Selector> = LazyLock::new(|| sel("th, td").clone());
 
 /// A table whose header row names at least two letter fields, one of them a date or a
 /// status: its data rows, and which column holds what.
@@ -396,10 +396,10 @@ fn header_table(doc: &Html) -> Option<(Vec<ElementRef<'_>>, Vec<Option<Field>>)>
     let tables = sel("table");
     let trs = sel("tr");
     let mut best: Option<(Vec<ElementRef<'_>>, Vec<Option<Field>>)> = None;
-    for table in doc.select(&tables) {
+    for table in doc.select(tables) {
         // Rows of this table, not of tables inside it.
         let rows: Vec<ElementRef<'_>> = table
-            .select(&trs)
+            .select(trs)
             .filter(|r| {
                 r.ancestors()
                     .filter_map(ElementRef::wrap)
@@ -592,7 +592,7 @@ fn text_fields(text: &str, today: NaiveDate) -> TextFields {
 
 /// The row's title link: the first link whose text reads like a title.
 fn title_link(row: ElementRef<'_>) -> Option<(String, ElementRef<'_>)> {
-    static A: LazyLock<Selector> = LazyLock::new(|| sel("a[href]"));
+    static A: LazyLock<Selector> = LazyLock::new(|| sel("a[href]").clone());
     row.select(&A).find_map(|a| {
         let text = link_text(a);
         (text.chars().count() >= 4
@@ -688,7 +688,7 @@ fn row_letter(
     let href = link_el.or(found_link.map(|(_, a)| a)).and_then(|a| {
         a.value()
             .attr("href")
-            .or_else(|| a.select(&sel("a[href]")).next()?.value().attr("href"))
+            .or_else(|| a.select(sel("a[href]")).next()?.value().attr("href"))
     });
     let url = href.and_then(|h| resolve(base, h).ok()).map(|mut u| {
         u.set_fragment(None);

@@ -44,17 +44,17 @@ pub fn fingerprint(html: &str) -> Fingerprint {
 /// [`fingerprint`] of a page already parsed (with [`super::parse_document`]).
 pub fn fingerprint_of(doc: &scraper::Html) -> Fingerprint {
     let title = doc
-        .select(&sel("title"))
+        .select(sel("title"))
         .next()
         .map(|t| t.text().collect::<String>().trim().to_string())
         .unwrap_or_default();
     let headings = doc
-        .select(&sel("h1, h2, h3"))
+        .select(sel("h1, h2, h3"))
         .map(|h| h.text().collect::<String>())
         .collect::<Vec<_>>()
         .join(" ");
     let body = doc
-        .select(&sel("body"))
+        .select(sel("body"))
         .next()
         .map(|b| b.text().collect::<String>())
         .unwrap_or_else(|| doc.root_element().text().collect());

@@ -13,7 +13,7 @@ use super::dom::{Region, normalize, region_of, resolve, sel, text_of};
 
 /// The next page by a link that says so, by text, `rel` or class.
 pub(crate) fn next_by_label(doc: &Html, base: &Url, page: &Url) -> Option<Url> {
-    doc.select(&sel("a[href]"))
+    doc.select(sel("a[href]"))
         .filter(|a| says_next(*a))
         .filter_map(|a| resolve(base, a.attr("href")?).ok())
         .find(|u| !same_page(u, page))
@@ -62,7 +62,7 @@ pub(crate) fn next_by_number(doc: &Html, base: &Url, page: &Url) -> Option<Url> 
     let current_file = file_number(page).map(|(_, n)| n);
     let current_query = query_number(page, page).map(|(_, n)| n);
     let mut best: Option<(u32, Url)> = None;
-    for a in doc.select(&sel("a[href]")) {
+    for a in doc.select(sel("a[href]")) {
         let Some(url) = a.attr("href").and_then(|h| resolve(base, h).ok()) else {
             continue;
         };
@@ -160,7 +160,7 @@ static PAGES_TOTAL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// `共5页`, `1/5页`, `页次：1/5` in the page text.
 pub(crate) fn pages_total(doc: &Html) -> Option<u32> {
-    let body = doc.select(&sel("body")).next()?;
+    let body = doc.select(sel("body")).next()?;
     let text = normalize(&text_of(body));
     let c = PAGES_TOTAL.captures(&text)?;
     c.get(1).or(c.get(2)).or(c.get(3))?.as_str().parse().ok()
@@ -181,7 +181,7 @@ static VAR: LazyLock<Regex> = LazyLock::new(|| {
 /// script writes anything.
 pub(crate) fn written_html(doc: &Html) -> Option<String> {
     let mut out = String::new();
-    for script in doc.select(&sel("script")) {
+    for script in doc.select(sel("script")) {
         let text: String = script.text().collect();
         if !text.contains("document.write") {
             continue;

@@ -167,7 +167,7 @@ fn header_labels(row: ElementRef<'_>) -> Vec<String> {
         return Vec::new();
     };
     let labels_of = |h: ElementRef<'_>| -> Option<Vec<String>> {
-        if h.id() == row.id() || h.select(&sel("a[href]")).next().is_some() {
+        if h.id() == row.id() || h.select(sel("a[href]")).next().is_some() {
             return None;
         }
         let cells: Vec<String> = h.child_elements().map(|c| normalize(&text_of(c))).collect();

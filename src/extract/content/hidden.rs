@@ -54,11 +54,8 @@ pub fn hidden_links(html: &str, base: &Url, own: impl Fn(&Url) -> bool) -> Vec<H
 /// [`hidden_links`] of a page already parsed (with [`crate::extract::parse_document`]).
 pub fn hidden_links_in(doc: &Html, base: &Url, own: impl Fn(&Url) -> bool) -> Vec<HiddenLink> {
     let rules = style_rules(doc);
-    let Ok(anchors) = Selector::parse("a[href]") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for a in doc.select(&anchors) {
+    for a in doc.select(crate::extract::dom::sel("a[href]")) {
         let Some(href) = a.value().attr("href") else {
             continue;
         };
@@ -161,11 +158,8 @@ fn zero_size_marquee(el: ElementRef) -> bool {
 /// The rules of the page's `<style>` blocks whose declarations matter (hiding, colour,
 /// background); selectors scraper cannot parse are left out.
 fn style_rules(doc: &Html) -> Vec<Rule> {
-    let Ok(styles) = Selector::parse("style") else {
-        return Vec::new();
-    };
     let mut out = Vec::new();
-    for style in doc.select(&styles) {
+    for style in doc.select(crate::extract::dom::sel("style")) {
         let css = strip_comments(&style.text().collect::<String>());
         for block in css.split('}') {
             let Some((selectors, body)) = block.split_once('{') else {
