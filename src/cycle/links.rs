@@ -594,17 +594,24 @@ pub async fn run(
     // Attachments on the sites' own hosts whose text the content stage reads: their link
     // check is a GET of the whole file (`[content] max_attachment_mb`).
     let attachment_reads = match &scanner {
-        Some(_) => super::content::attachments_to_read(
-            anchors
+        Some(_) => {
+            // Only attachments can be read for their text: the others are not looked at.
+            let attachments: HashMap<&str, &Url> = targets
                 .iter()
-                .filter_map(|((link, page), (site_index, anchor))| {
-                    let url = targets.get_key_value(&Url::parse(link).ok()?)?.0;
-                    let own = targets[url].kind == Some(LinkKind::Attachment)
-                        && host_key(url).is_some_and(|h| trusted[*site_index].contains(&h));
-                    Some((url, page.as_str(), anchor.as_str(), own))
-                }),
-            &host_pages,
-        ),
+                .filter(|(_, t)| t.kind == Some(LinkKind::Attachment))
+                .map(|(url, _)| (url.as_str(), url))
+                .collect();
+            super::content::attachments_to_read(
+                anchors
+                    .iter()
+                    .filter_map(|((link, page), (site_index, anchor))| {
+                        let url = *attachments.get(link.as_str())?;
+                        let own = host_key(url).is_some_and(|h| trusted[*site_index].contains(&h));
+                        Some((url, page.as_str(), anchor.as_str(), own))
+                    }),
+                &host_pages,
+            )
+        }
         None => HashMap::new(),
     };
 
