@@ -496,21 +496,17 @@ async fn link_states(
         return Ok((Vec::new(), subjects));
     }
     let since = start_of_day(clock.today(), clock.tz());
-    // Every link seen today on each site, once: the subjects this cycle judged.
-    let mut by_site: HashMap<i64, Vec<String>> = HashMap::new();
+    // Every link checked and seen today on each site, once: the subjects this cycle judged.
+    let site_keys: HashMap<i64, String> = catalog
+        .sites
+        .iter()
+        .filter_map(|s| Some((*ids.sites.get(&s.key())?, s.key())))
+        .collect();
     for (site_id, url) in store.links_seen_by_site_since(since).await? {
-        if let Some(site) = site_id
+        if let Some(key) = site_id.and_then(|id| site_keys.get(&id))
             && checks.contains_key(url.as_str())
         {
-            by_site.entry(site).or_default().push(url);
-        }
-    }
-    for site in &catalog.sites {
-        let key = site.key();
-        if let Some(site_id) = ids.sites.get(&key) {
-            for url in by_site.get(site_id).into_iter().flatten() {
-                subjects.insert(crate::detect::links::subject_key(&key, url));
-            }
+            subjects.insert(crate::detect::links::subject_key(key, &url));
         }
     }
     // Links not checked today whose findings are open: removed from their pages, or not.
@@ -556,10 +552,10 @@ async fn link_states(
     let item_pages = store
         .item_page_columns(&broken_pages.into_iter().collect::<Vec<_>>())
         .await?;
-    let mut broken_by_site: HashMap<i64, Vec<&crate::store::LinkSeen>> = HashMap::new();
+    let mut places_by_site: HashMap<i64, Vec<&crate::store::LinkSeen>> = HashMap::new();
     for s in &sources {
         if let Some(site) = s.site_id {
-            broken_by_site.entry(site).or_default().push(s);
+            places_by_site.entry(site).or_default().push(s);
         }
     }
     let mut states = Vec::new();
@@ -569,7 +565,7 @@ async fn link_states(
             continue;
         };
         let mut broken: BTreeMap<&str, BrokenUrl> = BTreeMap::new();
-        for s in broken_by_site.get(&site_id).into_iter().flatten().copied() {
+        for s in places_by_site.get(&site_id).into_iter().flatten().copied() {
             let Some(check) = checks.get(s.link_url.as_str()) else {
                 continue;
             };
