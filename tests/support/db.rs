@@ -10,10 +10,43 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use govwatch::store::Store;
 use sqlx::Connection;
 
-/// Keeps the SQLite directory alive as long as the test holds it.
+/// Keeps the SQLite directory alive as long as the test holds it; a PostgreSQL test
+/// database is dropped with it, so a whole run's databases never pile up on the server's
+/// disk.
 pub struct TestDb {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The server's admin URL and the database's name, for a PostgreSQL test database.
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread of its
+        // own with a runtime of its own drops the database. FORCE ends the connections the
+        // test's pool may still hold. Best effort: the server goes away at the end of the
+        // run anyway.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin).await.ok()?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&mut conn)
+                .await
+                .ok()?;
+                conn.close().await.ok()
+            })
+        });
+        let _ = dropped.join();
+    }
 }
 
 impl TestDb {
@@ -30,6 +63,7 @@ pub fn sqlite() -> TestDb {
     TestDb {
         url,
         _dir: Some(dir),
+        pg: None,
     }
 }
 
@@ -73,6 +107,7 @@ pub async fn postgres() -> Option<TestDb> {
     Some(TestDb {
         url: url.to_string(),
         _dir: None,
+        pg: Some((admin, name)),
     })
 }
 
