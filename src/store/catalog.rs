@@ -55,6 +55,10 @@ struct CatalogRow {
     values: Vec<(&'static str, Val)>,
 }
 
+/// Catalog rows written per statement: at most 9 values a row, well under both
+/// databases' limits on bound values.
+const CATALOG_ROWS_PER_STATEMENT: usize = 500;
+
 struct Entity {
     table: &'static str,
     rows: Vec<CatalogRow>,
@@ -185,6 +189,9 @@ impl Store {
                     let removed: bool = row.try_get("removed").map_err(ctx("reading the stored catalog"))?;
                     stored.insert(key, (spec, removed));
                 }
+                // What changed, written with multi-row statements (a county's thousands of
+                // columns in a few statements, not two each).
+                let mut changes: Vec<(&CatalogRow, &'static str)> = Vec::new();
                 for row in &entity.rows {
                     let change = match stored.remove(&row.key) {
                         None => Some(("added", &mut report.added)),
@@ -194,40 +201,48 @@ impl Store {
                     };
                     let Some((change, list)) = change else { continue };
                     list.push(format!("{} {}", entity.table, row.key));
-                    let names: Vec<&str> = row.values.iter().map(|(n, _)| *n).collect();
-                    let placeholders: Vec<String> =
-                        (0..names.len()).map(|i| format!("${}", i + 4)).collect();
+                    changes.push((row, change));
+                }
+                if let Some((first, _)) = changes.first() {
+                    // Every row of a table has the same columns.
+                    let names: Vec<&str> = first.values.iter().map(|(n, _)| *n).collect();
                     let updates: Vec<String> =
                         names.iter().map(|n| format!("{n} = excluded.{n}")).collect();
-                    let sql = format!(
-                        "INSERT INTO {table} (key, spec, first_seen, updated_at, {names}) \
-                         VALUES ($1, $2, $3, $3, {placeholders}) \
-                         ON CONFLICT (key) DO UPDATE SET spec = excluded.spec, \
-                         updated_at = excluded.updated_at, removed_at = NULL, {updates}",
+                    let head = format!(
+                        "INSERT INTO {table} (key, spec, first_seen, updated_at, {names}) ",
                         table = entity.table,
                         names = names.join(", "),
-                        placeholders = placeholders.join(", "),
+                    );
+                    let tail = format!(
+                        " ON CONFLICT (key) DO UPDATE SET spec = excluded.spec, \
+                         updated_at = excluded.updated_at, removed_at = NULL, {updates}",
                         updates = updates.join(", "),
                     );
-                    let mut q = sqlx::query(AssertSqlSafe(sql.as_str())).bind(&row.key).bind(&row.spec).bind(at);
-                    for (_, v) in &row.values {
-                        q = match v {
-                            Val::Text(t) => q.bind(t.clone()),
-                            Val::Int(i) => q.bind(*i),
-                        };
+                    for chunk in changes.chunks(CATALOG_ROWS_PER_STATEMENT) {
+                        let mut q = sqlx::QueryBuilder::new(head.as_str());
+                        q.push_values(chunk, |mut b, (row, _)| {
+                            b.push_bind(&row.key).push_bind(&row.spec).push_bind(at).push_bind(at);
+                            for (_, v) in &row.values {
+                                match v {
+                                    Val::Text(t) => b.push_bind(t),
+                                    Val::Int(i) => b.push_bind(*i),
+                                };
+                            }
+                        });
+                        q.push(tail.as_str());
+                        q.build().execute(&mut *tx).await.map_err(ctx("writing the catalog"))?;
+                        let mut q = sqlx::QueryBuilder::new(
+                            "INSERT INTO catalog_changes (entity, key, change, spec, at) ",
+                        );
+                        q.push_values(chunk, |mut b, (row, change)| {
+                            b.push_bind(entity.table)
+                                .push_bind(&row.key)
+                                .push_bind(*change)
+                                .push_bind(&row.spec)
+                                .push_bind(at);
+                        });
+                        q.build().execute(&mut *tx).await.map_err(ctx("writing the catalog history"))?;
                     }
-                    q.execute(&mut *tx).await.map_err(ctx("writing the catalog"))?;
-                    sqlx::query(
-                        "INSERT INTO catalog_changes (entity, key, change, spec, at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(entity.table)
-                    .bind(&row.key)
-                    .bind(change)
-                    .bind(&row.spec)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(ctx("writing the catalog history"))?;
                 }
                 // What is left was stored but is no longer in the catalog.
                 let mut gone: Vec<(String, bool)> =
