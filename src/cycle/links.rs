@@ -201,7 +201,13 @@ struct Target {
     homes: HashSet<String>,
     /// The sites it appears on (indexes).
     sites: Vec<usize>,
+    /// Where it appears: the index of the page in the pages read, and the link's text
+    /// there. Pages are read one at a time, so a page's repeats of a link are adjacent.
+    on: Vec<Place>,
 }
+
+/// Where a link appears: the index of its page among the pages read, and its text there.
+type Place = (u32, Box<str>);
 
 /// Checks the links of every site (or only `site`) now and stores the results.
 pub async fn run(
@@ -364,7 +370,6 @@ pub async fn run(
         })
         .collect();
     let mut unfollowable: Vec<(usize, Url, MalformedLink)> = Vec::new();
-    let mut read_pages = Vec::new();
     // What each page read says about it as a link: checked from that, not fetched again.
     let mut as_link: HashMap<Url, ReadAsLink> = HashMap::new();
     // The pages read, for the attachments they link (content stage).
@@ -382,7 +387,6 @@ pub async fn run(
     // One target per unique URL, every occurrence a source: gathered as pages are read,
     // so no page's links are held twice.
     let mut targets: BTreeMap<Url, Target> = BTreeMap::new();
-    let mut anchors: HashMap<(String, String), (usize, String)> = HashMap::new();
     let mut excluded = HashSet::new();
     // Each link's sources go to the database while pages are still read.
     let site_ids: Vec<Option<i64>> = sites
@@ -390,7 +394,9 @@ pub async fn run(
         .map(|s| ids.sites.get(&s.key()).copied())
         .collect();
     let mut source_writes = SourceWrites::start(store, now);
-    let mut add_link = |site_index: usize, page_url: &Url, link: PageLink| {
+    // The pages read, with their sites: the links' occurrences name them by index.
+    let mut read_pages: Vec<(String, usize)> = Vec::new();
+    let mut add_link = |page_index: u32, site_index: usize, page_url: &str, link: PageLink| {
         let text = link.url.as_str();
         if !matches!(link.url.scheme(), "http" | "https") {
             return None;
@@ -414,19 +420,17 @@ pub async fn run(
             }
             t.homes.insert(s.url.to_string());
         }
-        match anchors.entry((text.to_string(), page_url.to_string())) {
-            std::collections::hash_map::Entry::Occupied(_) => None,
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let source = NewLinkSource {
-                    link_url: v.key().0.clone(),
-                    page_url: v.key().1.clone(),
-                    site_id: site_ids[site_index],
-                    anchor: link.text.clone(),
-                };
-                v.insert((site_index, link.text));
-                Some(source)
-            }
+        if t.on.last().is_some_and(|(page, _)| *page == page_index) {
+            return None;
         }
+        let source = NewLinkSource {
+            link_url: text.to_string(),
+            page_url: page_url.to_string(),
+            site_id: site_ids[site_index],
+            anchor: link.text.clone(),
+        };
+        t.on.push((page_index, link.text.into_boxed_str()));
+        Some(source)
     };
     let (scanner_arc, digests_ref, sites_ref, trusted_ref, ids_ref) =
         (&scanner, &scan_digests, &sites, &own_hosts, &ids);
@@ -490,7 +494,8 @@ pub async fn run(
                     if page.purpose == Purpose::Link {
                         report.crawled += 1;
                     }
-                    read_pages.push(page.url.to_string());
+                    let page_index = u32::try_from(read_pages.len()).expect("under 4 G pages");
+                    read_pages.push((page.url.to_string(), page.site));
                     if let Some(ReadAsLink::Page { fingerprint: f, .. }) =
                         as_link.get_mut(&page.url)
                     {
@@ -521,8 +526,9 @@ pub async fn run(
                             }
                         }
                     }
+                    let page_url = &read_pages[page_index as usize].0;
                     for link in links.links {
-                        if let Some(source) = add_link(page.site, &page.url, link) {
+                        if let Some(source) = add_link(page_index, page.site, page_url, link) {
                             source_writes.add(source).await?;
                         }
                     }
@@ -542,7 +548,9 @@ pub async fn run(
     report.crawl_refused = frontiers.iter().flatten().map(|f| f.refused).sum();
     attempts.flush().await?;
     scan_writes.flush().await?;
-    store.record_link_page_reads(&read_pages, now).await?;
+    store
+        .record_link_page_reads(read_pages.iter().map(|(url, _)| url.as_str()), now)
+        .await?;
     store.record_link_pages_missing(&missing_pages, now).await?;
 
     report.excluded = excluded.len();
@@ -596,24 +604,33 @@ pub async fn run(
     let attachment_reads = match &scanner {
         Some(_) => {
             // Only attachments can be read for their text: the others are not looked at.
-            let attachments: HashMap<&str, &Url> = targets
-                .iter()
-                .filter(|(_, t)| t.kind == Some(LinkKind::Attachment))
-                .map(|(url, _)| (url.as_str(), url))
-                .collect();
             super::content::attachments_to_read(
-                anchors
+                targets
                     .iter()
-                    .filter_map(|((link, page), (site_index, anchor))| {
-                        let url = *attachments.get(link.as_str())?;
-                        let own = host_key(url).is_some_and(|h| trusted[*site_index].contains(&h));
-                        Some((url, page.as_str(), anchor.as_str(), own))
+                    .filter(|(_, t)| t.kind == Some(LinkKind::Attachment))
+                    .flat_map(|(url, t)| {
+                        let host = host_key(url);
+                        let (read_pages, trusted) = (&read_pages, &trusted);
+                        t.on.iter().map(move |(page, anchor)| {
+                            let (page_url, site_index) = &read_pages[*page as usize];
+                            let own = host
+                                .as_ref()
+                                .is_some_and(|h| trusted[*site_index].contains(h));
+                            (url, page_url.as_str(), &**anchor, own)
+                        })
                     }),
                 &host_pages,
             )
         }
         None => HashMap::new(),
     };
+
+    // Where each link appears, kept for the broken ones' list once the targets are
+    // checked.
+    let places: Vec<(String, Vec<Place>)> = targets
+        .iter_mut()
+        .map(|(url, t)| (url.to_string(), std::mem::take(&mut t.on)))
+        .collect();
 
     // Check each unique URL once.
     let not_found = &not_found;
@@ -718,6 +735,7 @@ pub async fn run(
     // Values a browser cannot follow are broken as written: recorded like a check, with
     // nothing fetched (链接格式错误, 缺少mailto:).
     let mut bad_sources = Vec::new();
+    let mut bad_places: BTreeMap<(String, String), (usize, String)> = BTreeMap::new();
     for (site_index, page, bad) in unfollowable {
         let href = bad.href.trim().to_string();
         if excluded_by(settings, &href) {
@@ -746,7 +764,7 @@ pub async fn run(
             report.checked += 1;
             outcomes.insert(href.clone(), (outcome, None, Some(bad.problem.zh().into())));
         }
-        anchors
+        bad_places
             .entry((href, page.to_string()))
             .or_insert((site_index, bad.text));
     }
@@ -757,7 +775,26 @@ pub async fn run(
     store.record_link_checks(&results_to_write).await?;
     scan_writes.flush().await?;
 
-    for ((link, page), (site_index, anchor)) in anchors {
+    // The broken links' places, each with the text the link has there.
+    let broken_places = places
+        .into_iter()
+        .filter(|(link, _)| outcomes.get(link).is_some_and(|(o, _, _)| o.is_broken()))
+        .flat_map(|(link, on)| {
+            let read_pages = &read_pages;
+            on.into_iter().map(move |(page, anchor)| {
+                let (page_url, site_index) = &read_pages[page as usize];
+                (
+                    link.clone(),
+                    page_url.clone(),
+                    *site_index,
+                    String::from(anchor),
+                )
+            })
+        });
+    let bad_places = bad_places
+        .into_iter()
+        .map(|((link, page), (site_index, anchor))| (link, page, site_index, anchor));
+    for (link, page, site_index, anchor) in broken_places.chain(bad_places) {
         let Some((outcome, status, detail)) = outcomes.get(&link) else {
             continue;
         };

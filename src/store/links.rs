@@ -137,7 +137,10 @@ impl Store {
         for s in sources {
             last.insert((s.link_url.as_str(), s.page_url.as_str()), s);
         }
-        let rows: Vec<&NewLinkSource> = last.into_values().collect();
+        let mut rows: Vec<&NewLinkSource> = last.into_values().collect();
+        // In key order (SQLite's key is page first: migration 0025), each row lands
+        // beside the last in the index.
+        rows.sort_unstable_by(|a, b| (&a.page_url, &a.link_url).cmp(&(&b.page_url, &b.link_url)));
         if rows.is_empty() {
             return Ok(());
         }
@@ -233,9 +236,10 @@ impl Store {
         .map_err(ctx("reading link sources"))
     }
 
-    /// The pages each of `links` was seen on at or after `since`, in no order: looked up
-    /// link by link through the (link, page) key, so the cost follows the links asked
-    /// about.
+    /// The pages each of `links` was seen on at or after `since`, in no order: filtered
+    /// in the database, so only the places asked about are moved (PostgreSQL looks them
+    /// up through its (link, page) key; SQLite, keyed page first for its writes, reads
+    /// the rows seen since `since` through `link_sources_seen`).
     pub async fn pages_of_links_since(
         &self,
         links: &[&str],
@@ -313,10 +317,14 @@ impl Store {
 
     /// Records that the link stage read `pages` at `at`, in one transaction of multi-row
     /// upserts.
-    pub async fn record_link_page_reads(&self, pages: &[String], at: DateTime<Utc>) -> Result<()> {
+    pub async fn record_link_page_reads<'a>(
+        &self,
+        pages: impl IntoIterator<Item = &'a str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         // A row once per statement (PostgreSQL refuses to upsert one twice).
-        let pages: Vec<&String> = pages
-            .iter()
+        let pages: Vec<&str> = pages
+            .into_iter()
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
