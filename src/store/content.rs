@@ -81,18 +81,20 @@ pub struct ScanDigest {
     pub attachment_hits: Option<String>,
 }
 
-const UPSERT_SCAN: &str = "INSERT INTO page_scans (page_url, site_id, role, column_name, title, \
+/// The columns of a scan's row, written with multi-row upserts ([`SCAN_ROWS`] a
+/// statement).
+const INSERT_SCANS: &str = "INSERT INTO page_scans (page_url, site_id, role, column_name, title, \
      published_on, content_hash, lexicon, hits, hit_count, first_seen, scanned_at, read_at, \
-     missing_reads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $11, 0) \
-     ON CONFLICT (page_url) DO UPDATE SET site_id = excluded.site_id, \
+     missing_reads) ";
+const ON_SCAN_CONFLICT: &str = " ON CONFLICT (page_url) DO UPDATE SET site_id = excluded.site_id, \
      role = excluded.role, column_name = excluded.column_name, \
      title = COALESCE(excluded.title, page_scans.title), \
      published_on = COALESCE(excluded.published_on, page_scans.published_on), \
      content_hash = excluded.content_hash, lexicon = excluded.lexicon, \
      hits = excluded.hits, hit_count = excluded.hit_count, \
      scanned_at = excluded.scanned_at, read_at = excluded.read_at, missing_reads = 0";
-const CONFIRM_SCAN: &str =
-    "UPDATE page_scans SET read_at = $2, missing_reads = 0 WHERE page_url = $1";
+/// Scans a statement: 13 bound values a row, under both databases' limits.
+const SCAN_ROWS: usize = 200;
 const MISSING_READ: &str =
     "UPDATE page_scans SET read_at = $2, missing_reads = missing_reads + 1 WHERE page_url = $1";
 
@@ -146,24 +148,76 @@ impl Store {
         }
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await.map_err(ctx("storing page scans"))?;
-            for write in writes {
-                let query = match write {
-                    PageScanWrite::Scan(scan) => sqlx::query(UPSERT_SCAN)
-                        .bind(&scan.page_url)
-                        .bind(scan.site_id)
-                        .bind(&scan.role)
-                        .bind(&scan.column_name)
-                        .bind(&scan.title)
-                        .bind(scan.published_on)
-                        .bind(&scan.content_hash)
-                        .bind(&scan.lexicon)
-                        .bind(&scan.hits)
-                        .bind(scan.hit_count)
-                        .bind(at),
-                    PageScanWrite::Confirm(url) => sqlx::query(CONFIRM_SCAN).bind(url).bind(at),
-                    PageScanWrite::Missing(url) => sqlx::query(MISSING_READ).bind(url).bind(at),
+            // In order, a run of writes of one kind a statement: scans as multi-row upserts
+            // (a run stops before a page repeats: PostgreSQL upserts a row once a
+            // statement), confirmations as one update of many pages; a missing read adds
+            // one to its page's count, so each is its own statement.
+            let mut rest = writes;
+            while let Some(first) = rest.first() {
+                let taken = match first {
+                    PageScanWrite::Scan(_) => {
+                        let mut pages = std::collections::HashSet::new();
+                        let scans: Vec<&NewPageScan> = rest
+                            .iter()
+                            .take(SCAN_ROWS)
+                            .map_while(|w| match w {
+                                PageScanWrite::Scan(scan) if pages.insert(scan.page_url.as_str()) => Some(scan),
+                                _ => None,
+                            })
+                            .collect();
+                        let mut q = sqlx::QueryBuilder::new(INSERT_SCANS);
+                        q.push_values(&scans, |mut b, scan| {
+                            b.push_bind(&scan.page_url)
+                                .push_bind(scan.site_id)
+                                .push_bind(&scan.role)
+                                .push_bind(&scan.column_name)
+                                .push_bind(&scan.title)
+                                .push_bind(scan.published_on)
+                                .push_bind(&scan.content_hash)
+                                .push_bind(&scan.lexicon)
+                                .push_bind(&scan.hits)
+                                .push_bind(scan.hit_count)
+                                .push_bind(at)
+                                .push_bind(at)
+                                .push_bind(at)
+                                .push("0");
+                        });
+                        q.push(ON_SCAN_CONFLICT);
+                        q.build().execute(&mut *tx).await.map_err(ctx("storing a page's scan"))?;
+                        scans.len()
+                    }
+                    PageScanWrite::Confirm(_) => {
+                        let urls: Vec<&String> = rest
+                            .iter()
+                            .take(SCAN_ROWS)
+                            .map_while(|w| match w {
+                                PageScanWrite::Confirm(url) => Some(url),
+                                _ => None,
+                            })
+                            .collect();
+                        let mut q = sqlx::QueryBuilder::new(
+                            "UPDATE page_scans SET missing_reads = 0, read_at = ",
+                        );
+                        q.push_bind(at).push(" WHERE page_url IN (");
+                        let mut list = q.separated(", ");
+                        for url in &urls {
+                            list.push_bind(*url);
+                        }
+                        q.push(")");
+                        q.build().execute(&mut *tx).await.map_err(ctx("storing a page's scan"))?;
+                        urls.len()
+                    }
+                    PageScanWrite::Missing(url) => {
+                        sqlx::query(MISSING_READ)
+                            .bind(url)
+                            .bind(at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(ctx("storing a page's scan"))?;
+                        1
+                    }
                 };
-                query.execute(&mut *tx).await.map_err(ctx("storing a page's scan"))?;
+                rest = &rest[taken..];
             }
             tx.commit().await.map_err(ctx("storing page scans"))
         })
